@@ -1,0 +1,34 @@
+"""Errors the engine raises. Each is a type a caller can act on; webui maps them to HTTP codes once."""
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base class for every error the engine raises on purpose."""
+
+
+class NotFound(EngineError):
+    """The case, task or version does not exist (or is not visible to the actor)."""
+
+
+class PermissionDenied(EngineError):
+    """The actor may not do this (wrong role, wrong unit, task claimed by someone else)."""
+
+
+class Conflict(EngineError):
+    """The case changed since the caller looked at it (stale version, task already completed)."""
+
+
+class ValidationError(EngineError):
+    """Input data is invalid. `errors` maps a field path to a human-readable message."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.errors = dict(errors or {})
+
+
+class ProcessError(EngineError):
+    """A diagram is invalid or the workflow failed while running it. `problems` lists what was found."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])

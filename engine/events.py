@@ -1,0 +1,30 @@
+"""The append-only case event log (later the case timeline) and the administrative audit log."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .clock import now
+from .models import AuditEntry, Case, CaseEvent
+
+
+def record(session: Session, case: Case, actor: str, kind: str, *, task_name: str | None = None,
+           from_status: str | None = None, to_status: str | None = None,
+           detail: dict[str, Any] | None = None) -> CaseEvent:
+    event = CaseEvent(case_id=case.id, at=now(), actor=actor, kind=kind, task_name=task_name,
+                      from_status=from_status, to_status=to_status or case.status, detail=detail or {})
+    session.add(event)
+    return event
+
+
+def audit(session: Session, actor: str, kind: str, detail: dict[str, Any] | None = None) -> AuditEntry:
+    entry = AuditEntry(at=now(), actor=actor, kind=kind, detail=detail or {})
+    session.add(entry)
+    return entry
+
+
+def case_events(session: Session, case_id: int) -> list[CaseEvent]:
+    return list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                .order_by(CaseEvent.at, CaseEvent.id)))

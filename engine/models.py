@@ -1,0 +1,217 @@
+"""Typed SQLAlchemy 2.0 models: organisation, process versions, cases, inbox, events, notifications."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .clock import now
+from .db import Base, UTCDateTime
+
+
+class Role(enum.StrEnum):
+    INTAKE = "intake"
+    HANDLING_UNIT = "handling_unit"
+    COORDINATOR = "coordinator"
+    INSPECTOR = "inspector"
+    LEADERSHIP = "leadership"
+    CITIZEN = "citizen"
+    PROCESS_OWNER = "process_owner"
+    ADMIN = "admin"
+
+
+LANE_ROLES = frozenset({Role.INTAKE, Role.HANDLING_UNIT, Role.COORDINATOR, Role.INSPECTOR,
+                        Role.LEADERSHIP, Role.CITIZEN})
+
+
+class UnitKind(enum.StrEnum):
+    WARD = "ward"
+    INSPECTORATE = "inspectorate"
+    AGENCY = "agency"
+    DEPARTMENT = "department"
+
+
+class CaseStatus(enum.StrEnum):
+    RECEIVED = "received"
+    IN_HANDLING = "in_handling"
+    RESULT_PUBLISHED = "result_published"
+    DISPUTED = "disputed"
+    CLOSED = "closed"
+    NOT_ACCEPTED = "not_accepted"
+
+
+def _in(values: type[enum.StrEnum], column: str) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    __table_args__ = (CheckConstraint(_in(UnitKind, "kind"), name="kind"),)
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (CheckConstraint(_in(Role, "role"), name="role"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class ProcessVersion(Base):
+    """An immutable deployed version of a process: its diagrams and forms, identified by a content hash."""
+
+    __tablename__ = "process_versions"
+    __table_args__ = (
+        UniqueConstraint("process_id", "number", name="process_number"),
+        UniqueConstraint("process_id", "content_hash", name="process_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    bundle: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    deployed_by: Mapped[str] = mapped_column(String(80))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Case(Base):
+    """One citizen report and the workflow that handles it (serialized as one JSON document)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(_in(CaseStatus, "status"), name="status"),
+        CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"),
+        Index("ix_cases_next_timer_at", "next_timer_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.RECEIVED.value)
+    level: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(60))
+    ward: Mapped[str | None] = mapped_column(String(40))
+    handling_unit: Mapped[str | None] = mapped_column(String(40))
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reporter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    workflow_json: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    timer_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    incident: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class InboxItem(Base):
+    """A READY manual task, materialized after every engine step so inbox pages never load workflows."""
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (
+        Index("ix_inbox_items_role_unit_due", "role", "unit", "due_at"),
+        Index("ix_inbox_items_case_id", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    task_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    form: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class CaseEvent(Base):
+    """Append-only log of what happened to a case: who did what, when, from which state."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    task_name: Mapped[str | None] = mapped_column(String(100))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Notification(Base):
+    """An in-app notification for a role (optionally limited to a unit), produced by the diagram."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_role_unit", "role", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Append-only log of administrative actions that do not belong to one case (deployments, users)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,151 @@
+"""Where timers are fired: the worker wakes only cases whose earliest timer is due, under a lease.
+
+A case is claimed by setting a lease (owner + expiry) in one conditional UPDATE, so two workers never
+process the same case at once; on PostgreSQL the candidates are picked with FOR UPDATE SKIP LOCKED so
+workers do not queue behind each other. A worker that dies leaves its lease to expire. A case that fails is
+recorded, retried with backoff and, after repeated failures, marked as an incident; it never stops a sweep.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import cases, events, workflows
+from .clock import now
+from .db import transaction
+from .errors import EngineError
+from .functions import Effects
+from .models import Case
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+INCIDENT_AFTER_FAILURES = 5
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass
+class SweepResult:
+    woken: int = 0
+    fired: int = 0
+    failed: list[int] = field(default_factory=list)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def due_case_ids(session: Session, at: datetime, limit: int, exclude: frozenset[int] = frozenset()) -> list[int]:
+    """Candidates: cases whose next timer is due and that no live lease holds. Uses the timer index.
+
+    "Due" is strictly before `at`, as SpiffWorkflow fires a timer only once its time has passed.
+    """
+    query = (select(Case.id)
+             .where(Case.next_timer_at < at,
+                    or_(Case.lease_expires_at.is_(None), Case.lease_expires_at < at))
+             .order_by(Case.next_timer_at)
+             .limit(limit))
+    if exclude:
+        query = query.where(Case.id.not_in(sorted(exclude)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Case)
+    return list(session.scalars(query))
+
+
+def claim(session: Session, case_ids: list[int], owner: str, at: datetime) -> list[int]:
+    """Take the lease on each candidate that is still free; returns the ones we hold."""
+    held = []
+    for case_id in case_ids:
+        result = session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.next_timer_at < at,
+                   or_(Case.lease_expires_at.is_(None), Case.lease_expires_at < at))
+            .values(lease_owner=owner, lease_expires_at=at + LEASE)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            held.append(case_id)
+    return held
+
+
+def fire_case(session: Session, case_id: int, owner: str) -> int:
+    """Fire the due timers of one leased case and release the lease. Returns how many timers fired."""
+    case = session.get(Case, case_id)
+    if case is None or case.lease_owner != owner:
+        return 0
+    effects = Effects()
+    wf = workflows.loads(case.workflow_json, effects)
+    fired = workflows.fire_due_timers(wf)
+    for timer in fired:
+        events.record(session, case, "timer", "timer_fired", task_name=timer.name,
+                      detail={"timer_role": timer.role})
+    cases.save_after_step(session, case, wf, effects, "timer")
+    case.lease_owner = None
+    case.lease_expires_at = None
+    case.timer_failures = 0
+    case.last_error = None
+    session.flush()
+    return len(fired)
+
+
+def record_failure(session: Session, case_id: int, owner: str, error: BaseException, at: datetime) -> None:
+    case = session.get(Case, case_id)
+    if case is None:
+        return
+    case.timer_failures += 1
+    case.last_error = "".join(traceback.format_exception_only(type(error), error)).strip()[:4000]
+    backoff = min(timedelta(minutes=2 ** min(case.timer_failures, 10)), MAX_BACKOFF)
+    case.lease_owner = None
+    case.lease_expires_at = at + backoff
+    if case.timer_failures >= INCIDENT_AFTER_FAILURES and not case.incident:
+        case.incident = True
+        events.record(session, case, "timer", "incident", detail={"error": case.last_error})
+
+
+def run_once(factory: sessionmaker[Session], *, owner: str | None = None, batch: int = 100,
+             max_batches: int | None = None) -> SweepResult:
+    """Fire everything due at the engine clock's now; one transaction per case, each case once per run."""
+    owner = owner or worker_id()
+    result = SweepResult()
+    seen: set[int] = set()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
+        at = now()
+        with transaction(factory) as session:
+            held = claim(session, due_case_ids(session, at, batch, frozenset(seen)), owner, at)
+        if not held:
+            break
+        seen.update(held)
+        for case_id in held:
+            result.woken += 1
+            try:
+                with transaction(factory) as session:
+                    result.fired += fire_case(session, case_id, owner)
+            except (EngineError, Exception) as exc:  # one failing case must not stop the sweep
+                log.warning("timer processing failed for case %s: %s", case_id, exc)
+                result.failed.append(case_id)
+                with transaction(factory) as session:
+                    record_failure(session, case_id, owner, exc, at)
+    return result
+
+
+def run_forever(factory: sessionmaker[Session], stop: threading.Event, poll_seconds: float = 5.0) -> None:
+    """The worker loop: sweep, then sleep until the next poll (or until asked to stop)."""
+    owner = worker_id()
+    while not stop.is_set():
+        try:
+            result = run_once(factory, owner=owner)
+            if result.woken:
+                log.info("timer sweep: %s cases woken, %s timers fired, %s failed",
+                         result.woken, result.fired, len(result.failed))
+        except Exception:  # the database may be away for a moment; keep the worker alive
+            log.exception("timer sweep failed; retrying after the poll interval")
+        stop.wait(poll_seconds)

@@ -1,0 +1,152 @@
+"""Process versions: a bundle of diagrams and forms, stored immutably by content hash, parsed once."""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .errors import NotFound, ProcessError
+from .events import audit
+from .models import ProcessVersion
+
+DEFAULT_PROCESS_ID = "rapid_response"
+PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes" / "bpmn"
+FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
+MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
+
+# Never resolve entities, never touch the network, refuse huge trees: diagrams may be uploaded.
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+                              remove_comments=False)
+
+
+@dataclass(frozen=True)
+class ParsedProcess:
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
+
+
+def read_bundle(process_id: str = DEFAULT_PROCESS_ID, bpmn_files: Iterable[Path] | None = None,
+                forms_dir: Path = FORMS_DIR) -> dict[str, Any]:
+    """Collect diagrams and forms from disk into a version bundle."""
+    files = sorted(bpmn_files) if bpmn_files is not None else sorted(PROCESSES_DIR.glob("*.bpmn"))
+    forms = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(forms_dir.glob("*.json"))}
+    return {
+        "process_id": process_id,
+        "bpmn": {p.name: p.read_text(encoding="utf-8") for p in files},
+        "forms": forms,
+    }
+
+
+def content_hash(bundle: dict[str, Any]) -> str:
+    canonical = json.dumps(bundle, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_xml(text: str | bytes, filename: str = "<diagram>") -> etree._Element:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if len(data) > MAX_DIAGRAM_BYTES:
+        raise ProcessError(f"{filename}: diagram is larger than {MAX_DIAGRAM_BYTES // 1024} KiB")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise ProcessError(f"{filename}: DOCTYPE and entity declarations are not allowed")
+    try:
+        return etree.fromstring(data, parser=_XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ProcessError(f"{filename}: not well-formed XML", [f"line {exc.lineno}: {exc.msg}"]) from exc
+
+
+def parse_bundle(bundle: dict[str, Any]) -> ParsedProcess:
+    """Parse with SpiffWorkflow's spiff parser and the BPMN XSD; errors become ProcessError."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    process_id = bundle["process_id"]
+    try:
+        for filename, text in bundle["bpmn"].items():
+            parser.add_bpmn_xml(parse_xml(text, filename), filename)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except SpiffWorkflowException as exc:
+        raise ProcessError(f"process {process_id!r} is not valid", [str(exc)]) from exc
+    return ParsedProcess(spec, subprocess_specs)
+
+
+class _SpecCache:
+    """Parsed specs per version id. Versions are immutable, so entries never go stale."""
+
+    def __init__(self, size: int = 32):
+        self._items: OrderedDict[int, ParsedProcess] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, version: ProcessVersion) -> ParsedProcess:
+        with self._lock:
+            if version.id in self._items:
+                self._items.move_to_end(version.id)
+                return self._items[version.id]
+        parsed = parse_bundle(version.bundle)
+        with self._lock:
+            self._items[version.id] = parsed
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return parsed
+
+
+SPEC_CACHE = _SpecCache()
+
+
+def parsed(version: ProcessVersion) -> ParsedProcess:
+    return SPEC_CACHE.get(version)
+
+
+def deploy(session: Session, bundle: dict[str, Any], actor: str, note: str | None = None,
+           activate: bool = True) -> ProcessVersion:
+    """Store the bundle as a new version (or return the identical existing one) and make it active."""
+    parse_bundle(bundle)
+    process_id = bundle["process_id"]
+    digest = content_hash(bundle)
+    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                          ProcessVersion.content_hash == digest))
+    if version is None:
+        last = session.scalar(select(ProcessVersion.number).where(ProcessVersion.process_id == process_id)
+                              .order_by(ProcessVersion.number.desc()).limit(1))
+        version = ProcessVersion(process_id=process_id, number=(last or 0) + 1, content_hash=digest,
+                                 bundle=bundle, deployed_by=actor, note=note, active=False)
+        session.add(version)
+        session.flush()
+        audit(session, actor, "version_deployed", {"process_id": process_id, "number": version.number,
+                                                   "hash": digest})
+    if activate and not version.active:
+        session.execute(update(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                        .values(active=False))
+        version.active = True
+        session.flush()
+    return version
+
+
+def active_version(session: Session, process_id: str = DEFAULT_PROCESS_ID) -> ProcessVersion:
+    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                          ProcessVersion.active.is_(True)))
+    if version is None:
+        raise NotFound(f"no active version of process {process_id!r}; run `rapid-response init-db`")
+    return version
+
+
+def version_form(version: ProcessVersion, form_file: str | None) -> dict[str, Any] | None:
+    """The JSON Schema a task of this version uses (forms are part of the version)."""
+    if not form_file:
+        return None
+    name = form_file[:-5] if form_file.endswith(".json") else form_file
+    form = version.bundle.get("forms", {}).get(name)
+    if form is None:
+        raise NotFound(f"form {form_file!r} is not part of process version {version.number}")
+    return form

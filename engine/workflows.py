@@ -1,0 +1,183 @@
+"""The only module that knows SpiffWorkflow's task tree: start, load, save and read a case's workflow."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .functions import Effects, build_functions, parse_timestamp
+from .scripting import SafeScriptEngine
+from .versions import ParsedProcess
+
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+SERIALIZER_VERSION = SERIALIZER.VERSION
+
+# timerRole values a boundary timer may carry (diagram extension property)
+DUE_ROLES = frozenset({"deadline", "case_deadline"})
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What the rest of the system needs to know about a READY manual task."""
+
+    id: str
+    name: str
+    title: str
+    role: str | None
+    unit: str | None
+    form: str | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    task_id: str
+    name: str
+    role: str | None
+
+
+def script_engine_for(effects: Effects) -> SafeScriptEngine:
+    return SafeScriptEngine(build_functions(effects))
+
+
+def start(parsed: ParsedProcess, data: dict[str, Any], effects: Effects) -> BpmnWorkflow:
+    wf = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine_for(effects))
+    first = wf.get_next_task(state=TaskState.READY)
+    first.set_data(**data)
+    wf.do_engine_steps()
+    return wf
+
+
+def dumps(wf: BpmnWorkflow) -> str:
+    return SERIALIZER.serialize_json(wf)
+
+
+def loads(text: str, effects: Effects) -> BpmnWorkflow:
+    """Deserialize and always put the restricted script engine back (it is not serialized)."""
+    wf = SERIALIZER.deserialize_json(text)
+    wf.script_engine = script_engine_for(effects)
+    return wf
+
+
+def find_task(wf: BpmnWorkflow, task_id: str) -> Task | None:
+    try:
+        uuid = UUID(str(task_id))
+    except ValueError:
+        return None
+    try:
+        return wf.get_task_from_id(uuid)
+    except TaskNotFoundException:
+        return None
+
+
+def properties(task: Task) -> dict[str, str]:
+    return dict((getattr(task.task_spec, "extensions", None) or {}).get("properties", {}))
+
+
+def ready_tasks(wf: BpmnWorkflow) -> list[TaskInfo]:
+    return [describe(t) for t in wf.get_tasks(state=TaskState.READY, manual=True)]
+
+
+def describe(task: Task) -> TaskInfo:
+    props = properties(task)
+    unit_var = props.get("unitVariable")
+    unit = task.data.get(unit_var) if unit_var else None
+    return TaskInfo(
+        id=str(task.id),
+        name=task.task_spec.bpmn_id or task.task_spec.name,
+        title=task.task_spec.bpmn_name or task.task_spec.bpmn_id or task.task_spec.name,
+        role=task.task_spec.lane,
+        unit=unit if isinstance(unit, str) else None,
+        form=props.get("formJsonSchemaFilename"),
+        due_at=task_due(task),
+    )
+
+
+def _timer_value(task: Task) -> datetime | None:
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if value is None:
+        return None
+    return parse_timestamp(value)
+
+
+def _is_timer(task: Task) -> bool:
+    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+
+
+def _attached_timers(task: Task) -> list[Task]:
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return []
+    return [t for t in parent.children if t is not task and _is_timer(t)]
+
+
+def task_due(task: Task) -> datetime | None:
+    """The earliest due timer (timerRole deadline/case_deadline) on the task or on any enclosing subprocess."""
+    dues: list[datetime] = []
+    current: Task | None = task
+    while current is not None:
+        for timer in _attached_timers(current):
+            if properties(timer).get("timerRole") in DUE_ROLES and timer.state in (
+                    TaskState.WAITING, TaskState.READY, TaskState.COMPLETED):
+                value = _timer_value(timer)
+                if value is not None:
+                    dues.append(value)
+        parent_id = current.workflow.parent_task_id
+        current = current.workflow.top_workflow.get_task_from_id(parent_id) if parent_id else None
+    return min(dues) if dues else None
+
+
+def waiting_timers(wf: BpmnWorkflow) -> list[Task]:
+    return [t for t in wf.get_tasks(state=TaskState.WAITING) if _is_timer(t)]
+
+
+def next_timer_due(wf: BpmnWorkflow) -> datetime | None:
+    values = [v for v in (_timer_value(t) for t in waiting_timers(wf)) if v is not None]
+    return min(values) if values else None
+
+
+def case_deadline(wf: BpmnWorkflow) -> datetime | None:
+    """The due time of the newest case-deadline timer (waiting first, else the last that fired)."""
+    timers = [t for t in wf.get_tasks(state=TaskState.WAITING | TaskState.COMPLETED)
+              if _is_timer(t) and properties(t).get("timerRole") == "case_deadline"]
+    waiting = [t for t in timers if t.state == TaskState.WAITING]
+    values = [v for v in map(_timer_value, waiting or timers) if v is not None]
+    return max(values) if values else None
+
+
+def fire_due_timers(wf: BpmnWorkflow) -> list[FiredTimer]:
+    """Fire every timer that is due by the engine clock; returns the timers that fired."""
+    before = {t.id: t for t in waiting_timers(wf)}
+    wf.refresh_timers()
+    wf.do_engine_steps()
+    fired = []
+    for task_id, task in before.items():
+        if task.state != TaskState.WAITING:
+            fired.append(FiredTimer(str(task_id), task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                                    properties(task).get("timerRole")))
+    return fired
+
+
+def complete(wf: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
+    task.set_data(**data)
+    task.run()
+    wf.do_engine_steps()
+
+
+def set_variable_on_open_tasks(wf: BpmnWorkflow, name: str, value: Any) -> None:
+    """Change a variable on every task not yet finished that carries it (used by reassignment)."""
+    for task in wf.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+        if name in task.data:
+            task.data[name] = value

@@ -1,0 +1,105 @@
+"""Shared fixtures: real databases (SQLite file and PostgreSQL), a frozen clock, the deployed procedure."""
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from engine import schema, versions
+from engine.clock import FrozenClock, use_clock
+from engine.db import Base, make_engine, make_session_factory, transaction
+
+PG_URL = os.environ.get("DATABASE_URL_TEST", "postgresql+psycopg://postgres@127.0.0.1:5432/rr_test")
+START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # a Monday, 08:00 in Ho Chi Minh City
+
+_pg_problem: list[str] = []
+
+
+def _postgres_engine():
+    url = make_url(PG_URL)
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+            else:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": url.database})
+    finally:
+        admin.dispose()
+    engine = make_engine(url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    return engine
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}")
+    schema.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():
+    try:
+        engine = _postgres_engine()
+    except Exception as exc:  # noqa: BLE001 - any connection problem means "no PostgreSQL here"
+        if os.environ.get("RR_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required (RR_REQUIRE_POSTGRES is set) but not reachable: {exc}")
+        _pg_problem.append(str(exc).splitlines()[0])
+        pytest.skip(f"PostgreSQL NOT AVAILABLE — PostgreSQL tests skipped: {exc}")
+    schema.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_engine(request):
+    engine = request.getfixturevalue(f"{request.param}_engine")
+    _truncate(engine)
+    yield engine
+
+
+@pytest.fixture
+def factory(db_engine):
+    """A session factory on a clean database that has the procedure deployed and demo units/users."""
+    from engine import demo
+
+    sessions = make_session_factory(db_engine)
+    with transaction(sessions) as session:
+        demo.seed_units(session)
+        demo.seed_users(session)
+        versions.deploy(session, versions.read_bundle(), actor="tests")
+    return sessions
+
+
+@pytest.fixture
+def clock():
+    frozen = FrozenClock(START)
+    with use_clock(frozen):
+        yield frozen
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _pg_problem:
+        terminalreporter.section("PostgreSQL NOT AVAILABLE", sep="!", red=True, bold=True)
+        terminalreporter.write_line(f"PostgreSQL tests were SKIPPED: {_pg_problem[0]}", red=True, bold=True)
+        terminalreporter.write_line("CI sets RR_REQUIRE_POSTGRES=1, which turns this into a failure.")
