@@ -17,7 +17,7 @@ from .clock import now
 from .errors import Conflict, NotFound, PermissionDenied, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects
 from .inbox import Actor
-from .models import Case, CaseStatus, InboxItem, Notification
+from .models import Case, CaseStatus, InboxItem, Notification, Role
 
 # Tracking codes: unguessable, and easy to read aloud (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
 CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -137,6 +137,8 @@ def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str) 
         raise PermissionDenied(f"this task is for the {item.role} role")
     if item.unit is not None and item.unit != actor.unit:
         raise PermissionDenied("this task belongs to another unit")
+    if item.role == Role.CITIZEN and actor != Actor.citizen(get_case(session, case_id).code):
+        raise PermissionDenied("only the reporter of this case can answer it")
     return item
 
 

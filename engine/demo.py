@@ -56,3 +56,57 @@ def seed_users(session: Session, password_hasher=None, password: str = "demo") -
         added += 1
     session.flush()
     return added
+
+
+DEMO_REPORTS = [
+    {"category": "cosmetic_surgery", "facility_name": "Thẩm mỹ viện Ngọc Trai", "address": "45 Lê Thánh Tôn",
+     "ward": "ward-ben-thanh", "description": "Tiêm filler, botox tại nhà riêng, không có biển hiệu, người tiêm "
+                                              "không có chứng chỉ hành nghề."},
+    {"category": "unlicensed_pharmacy", "facility_name": "Nhà thuốc Minh Tâm", "address": "120 Hai Bà Trưng",
+     "ward": "ward-tan-dinh", "description": "Bán thuốc kê đơn không cần đơn, nghi không có giấy phép."},
+    {"category": "cosmetic_advertising", "facility_name": "Nha khoa Nụ Cười", "address": "8 Nguyễn Huệ",
+     "ward": "ward-sai-gon", "description": "Quảng cáo trên mạng xã hội 'niềng răng không đau, bảo hành trọn đời'."},
+    {"category": "unlicensed_clinic", "facility_name": "Phòng khám Đa khoa Hồng Phúc", "address": "300 Pasteur",
+     "ward": "ward-sai-gon", "description": "Phòng khám đang bị đình chỉ nhưng vẫn nhận bệnh nhân vào ban đêm."},
+]
+
+
+def seed_cases(session: Session) -> list[str]:
+    """A few cases at different steps, driven through the real services. Returns one line per case."""
+    from .cases import complete_task, submit_report
+    from .inbox import Actor, case_tasks
+
+    def actor(username: str) -> Actor:
+        roles, unit = next((r, u) for name, _, r, u in DEMO_USERS if name == username)
+        return Actor(username, frozenset(role.value for role in roles), unit)
+
+    def do(username: str, case, task_name: str, data: dict) -> None:
+        task = next(t for t in case_tasks(session, case.id) if t.task_name == task_name and
+                    (t.unit is None or t.unit == actor(username).unit))
+        complete_task(session, actor(username), case.id, task.task_id, data)
+
+    lines = []
+    waiting = submit_report(session, DEMO_REPORTS[0], {"name": "Nguyễn Thị Lan", "phone": "0903000111"})
+    lines.append(f"{waiting.code}: new report, waiting for screening (intake)")
+
+    level1 = submit_report(session, DEMO_REPORTS[1])
+    do("intake", level1, "screen", {"screening_outcome": "in_scope"})
+    do("intake", level1, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
+    lines.append(f"{level1.code}: level 1 at UBND phường Bến Thành, deadline {level1.deadline_at.isoformat()}")
+
+    level2 = submit_report(session, DEMO_REPORTS[2], {"email": "citizen@example.org"})
+    do("intake", level2, "screen", {"screening_outcome": "in_scope"})
+    do("intake", level2, "classify", {"level": 2, "handling_unit": "inspectorate"})
+    do("inspectorate", level2, "start_handling", {"handling_plan": "Làm việc với cơ sở, yêu cầu gỡ quảng cáo"})
+    do("inspectorate", level2, "enter_result", {
+        "findings": "Quảng cáo dịch vụ nha khoa chưa được xác nhận nội dung.", "measures": ["fine"],
+        "fine_amount": 15000000, "citizen_summary": "Cơ sở bị phạt 15 triệu đồng và đã gỡ quảng cáo."})
+    lines.append(f"{level2.code}: level 2, result entered, waiting for the inspector's verification")
+
+    level3 = submit_report(session, DEMO_REPORTS[3])
+    do("intake", level3, "screen", {"screening_outcome": "in_scope"})
+    do("intake", level3, "classify", {"level": 3, "handling_unit": "inspectorate",
+                                      "agencies": ["police", "market-mgmt"]})
+    do("inspectorate", level3, "start_handling", {"handling_plan": "Kiểm tra liên ngành ban đêm"})
+    lines.append(f"{level3.code}: level 3 with police and market management, waiting for their acknowledgement")
+    return lines

@@ -26,6 +26,11 @@ class Actor:
     def system(cls, name: str = "system") -> Actor:
         return cls(name, frozenset())
 
+    @classmethod
+    def citizen(cls, tracking_code: str) -> Actor:
+        """The reporter of one case, identified only by that case's tracking code."""
+        return cls(f"citizen:{tracking_code}", frozenset({"citizen"}))
+
 
 def refresh(session: Session, case: Case, tasks: Iterable[TaskInfo]) -> None:
     """Make the case's inbox rows equal to its READY tasks, keeping claims of tasks still open."""

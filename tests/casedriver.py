@@ -11,6 +11,7 @@ from engine.accounts import actor_of
 from engine.clock import FrozenClock
 from engine.db import transaction
 from engine.events import case_events
+from engine.inbox import Actor
 from engine.models import Case, InboxItem, Notification, User
 
 REPORT = {
@@ -51,6 +52,13 @@ class CaseDriver:
         item = self.task(case_id, name, unit)
         with transaction(self.factory) as session:
             return cases.complete_task(session, self.actor(username), case_id, item.task_id, data)
+
+    def do_as_citizen(self, case_id: int, data: dict[str, Any]) -> Case:
+        """The reporter answers through the portal, identified by the tracking code."""
+        item = self.task(case_id, "citizen_feedback")
+        with transaction(self.factory) as session:
+            case = cases.get_case(session, case_id)
+            return cases.complete_task(session, Actor.citizen(case.code), case_id, item.task_id, data)
 
     def case(self, case_id: int) -> Case:
         with transaction(self.factory) as session:
