@@ -1,0 +1,62 @@
+"""The operator's command line: set-up, demo data, and firing timers at a chosen instant."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from engine.db import make_engine, make_session_factory, transaction
+from engine.models import Case, InboxItem
+from webui.cli import main
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("RR_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    runner = CliRunner()
+
+    def run(*args: str):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        return result
+
+    run.url = f"sqlite:///{tmp_path / 'rapid_response.sqlite3'}"
+    return run
+
+
+def test_init_db_seed_demo_and_run_once_escalates_the_unhandled_level_1_demo_case(cli):
+    result = cli("init-db")
+    assert result.exit_code == 0, result.output
+    assert "deployed rapid_response version 1" in result.output
+    assert "is active" in cli("init-db").output  # a second run changes nothing
+
+    result = cli("seed-demo")
+    assert result.exit_code == 0, result.output
+    assert "4 cases added" in result.output
+    assert "0 cases added" in cli("seed-demo").output
+
+    sessions = make_session_factory(make_engine(cli.url))
+    with transaction(sessions) as session:
+        case = session.scalar(select(Case).where(Case.level == 1))
+        received, code = case.received_at, case.code
+        assert not case.overdue
+
+    later = (received + timedelta(hours=25)).isoformat()
+    result = cli("timers", "run-once", "--now", later)
+    assert result.exit_code == 0, result.output
+    assert "0 failed" in result.output
+    with transaction(sessions) as session:
+        case = session.scalar(select(Case).where(Case.code == code))
+        assert case.overdue
+        leadership = session.scalars(select(InboxItem.task_name).where(InboxItem.case_id == case.id,
+                                                                       InboxItem.role == "leadership")).all()
+        assert leadership == ["review_overdue"]
+
+
+def test_run_once_refuses_a_malformed_instant(cli):
+    cli("init-db")
+    result = CliRunner().invoke(main, ["timers", "run-once", "--now", "tomorrow"])
+    assert result.exit_code == 2
+    assert "not an ISO-8601 date-time" in result.output
