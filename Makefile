@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint setup clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint setup clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,19 +22,28 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# browser tests drive Debian's chromium through Playwright (never a downloaded browser)
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
 setup: $(STAMP) $(NODE_STAMP)
 
 run: setup
 	$(BIN)/rapid-response init-db
 	$(BIN)/rapid-response seed-demo
-	$(BIN)/rapid-response serve --with-worker --host 127.0.0.1 --port 5000
+	RR_DEMO=1 $(BIN)/rapid-response serve --with-worker --host 127.0.0.1 --port 5000
 
-test: setup
+test: setup $(CHROMIUM)
 	$(BIN)/ruff check engine webui forms processes tests
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check engine webui forms processes tests
+
+# after changing user-facing text: refresh the Vietnamese catalog, then translate the new entries
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o webui/translations/messages.pot .
+	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations -l vi
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache

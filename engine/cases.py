@@ -12,18 +12,22 @@ from sqlalchemy.orm import Session
 
 from forms import validate_form_data
 
-from . import events, inbox, versions, workflows
+from . import events, inbox, notifications, versions, workflows
 from .clock import now
 from .errors import Conflict, NotFound, PermissionDenied, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects
 from .inbox import Actor
-from .models import Case, CaseStatus, InboxItem, Notification, Role
+from .models import Case, CaseNote, CaseStatus, InboxItem, Role, User
 
 # Tracking codes: unguessable, and easy to read aloud (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
 CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 CODE_LENGTH = 10
 # Submitted task data that also summarizes the case (copied to the case row for lists and filters).
-CASE_SUMMARY_FIELDS = ("level", "handling_unit")
+CASE_SUMMARY_FIELDS = ("level", "handling_unit", "agencies")
+# Roles that see every case; the others see the cases of their unit (handling unit or invited agency).
+SEE_ALL_CASES = frozenset({Role.INTAKE, Role.INSPECTOR, Role.LEADERSHIP, Role.ADMIN, Role.PROCESS_OWNER})
+# Roles that may see the reporter's name, phone and e-mail.
+SEE_REPORTER = frozenset({Role.INTAKE, Role.INSPECTOR})
 
 
 def new_tracking_code() -> str:
@@ -65,6 +69,74 @@ def get_case_by_code(session: Session, code: str) -> Case:
     if case is None:
         raise NotFound("no case has this tracking code")
     return case
+
+
+def can_view(actor: Actor, case: Case) -> bool:
+    """Whether a staff member may open this case file."""
+    if actor.roles & SEE_ALL_CASES:
+        return True
+    if actor.unit is None:
+        return False
+    if Role.HANDLING_UNIT in actor.roles and case.handling_unit == actor.unit:
+        return True
+    return Role.COORDINATOR in actor.roles and actor.unit in (case.agencies or [])
+
+
+def viewable_case(session: Session, actor: Actor, case_id: int) -> Case:
+    case = get_case(session, case_id)
+    if not can_view(actor, case):
+        raise PermissionDenied("this case belongs to another unit")
+    return case
+
+
+def may_see_reporter(actor: Actor) -> bool:
+    return bool(actor.roles & SEE_REPORTER)
+
+
+def open_task(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
+    """The open task `task_id` of the case, if the actor may work on it (typed errors otherwise)."""
+    return _permitted_item(session, actor, case_id, task_id)
+
+
+def add_note(session: Session, actor: Actor, case_id: int, body: str) -> CaseNote:
+    case = viewable_case(session, actor, case_id)
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError("the note is empty", {"body": "Bắt buộc nhập (required)"})
+    if len(text) > 5000:
+        raise ValidationError("the note is too long", {"body": "Quá dài, tối đa 5000 ký tự (at most 5000 characters)"})
+    note = CaseNote(case_id=case.id, author=actor.username, body=text, created_at=now())
+    session.add(note)
+    events.record(session, case, actor.username, "note_added")
+    session.flush()
+    return note
+
+
+def assign_task(session: Session, supervisor: Actor, case_id: int, task_id: str, username: str | None) -> InboxItem:
+    """A supervisor gives an open task to a colleague who may do it (or releases it when `username` is None)."""
+    if Role.SUPERVISOR not in supervisor.roles:
+        raise PermissionDenied("only a supervisor can reassign tasks")
+    item = session.scalar(select(InboxItem).where(InboxItem.task_id == str(task_id), InboxItem.case_id == case_id))
+    if item is None:
+        raise NotFound("this task does not exist or is no longer open")
+    if supervisor.unit is not None and item.unit not in (None, supervisor.unit):
+        raise PermissionDenied("this task belongs to another unit")
+    case = get_case(session, case_id)
+    if username:
+        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None:
+            raise ValidationError("no such user", {"username": "Không có người dùng này (no such user)"})
+        if item.role not in user.role_names or (item.unit is not None and user.unit_code != item.unit):
+            raise ValidationError("this user cannot do this task",
+                                  {"username": "Người này không làm được việc này (not this user's role or unit)"})
+    before, item.claimed_by = item.claimed_by, username or None
+    events.record(session, case, supervisor.username, "task_assigned", task_name=item.task_name,
+                  detail={"from": before, "to": item.claimed_by})
+    if username:
+        notifications.add(session, case, "assignment", item.role, unit=item.unit, username=username,
+                          task_name=item.title)
+    session.flush()
+    return item
 
 
 def claim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
@@ -113,7 +185,7 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
         if field in data:
             setattr(case, field, data[field])
     events.record(session, case, actor.username, "task_completed", task_name=item.task_name,
-                  from_status=from_status, detail={"title": item.title, "data": data})
+                  from_status=from_status, detail={"title": item.title, "form": item.form, "data": data})
     _save(session, case, wf, effects, actor.username)
     return case
 
@@ -156,7 +228,9 @@ def _save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, acto
     case.next_timer_at = workflows.next_timer_due(wf)
     case.deadline_at = workflows.case_deadline(wf) or case.deadline_at
     session.flush()
-    inbox.refresh(session, case, workflows.ready_tasks(wf))
+    for item in inbox.refresh(session, case, workflows.ready_tasks(wf)):
+        if item.role in notifications.ANNOUNCED_ROLES:
+            notifications.add(session, case, "assignment", item.role, unit=item.unit, task_name=item.title)
     session.flush()
 
 
@@ -171,9 +245,10 @@ def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effe
             case "mark_overdue", ():
                 case.overdue = True
                 events.record(session, case, actor, "escalated", from_status=before)
+                notifications.add(session, case, "escalation", Role.LEADERSHIP.value)
             case "notify", (kind, role):
                 unit = case.handling_unit if role == "handling_unit" else None
-                session.add(Notification(case_id=case.id, kind=kind, role=role, unit=unit, created_at=now()))
+                notifications.add(session, case, kind, role, unit=unit)
                 events.record(session, case, actor, "notified", detail={"kind": kind, "role": role})
             case "reassign_unit", (unit,):
                 workflows.set_variable_on_open_tasks(wf, "handling_unit", unit)
@@ -199,3 +274,8 @@ def _unused_code(session: Session) -> str:
         code = new_tracking_code()
         if session.scalar(select(Case.id).where(Case.code == code)) is None:
             return code
+
+
+def diagram_state(case: Case) -> dict[str, list[str]]:
+    """Element ids of the case's open tasks and of the path already done, for the diagram view."""
+    return workflows.diagram_state(load_workflow(case))

@@ -22,6 +22,7 @@ DEMO_USERS = [
     ("intake", "Nguyễn Văn Tiếp Nhận", [Role.INTAKE], "rrt"),
     ("ward", "Trần Thị Phường", [Role.HANDLING_UNIT], "ward-ben-thanh"),
     ("inspectorate", "Lê Văn Thanh Tra", [Role.HANDLING_UNIT], "inspectorate"),
+    ("chief", "Đặng Văn Trưởng Phòng", [Role.HANDLING_UNIT, Role.SUPERVISOR], "inspectorate"),
     ("inspector", "Phạm Thị Kiểm Tra", [Role.INSPECTOR], None),
     ("police", "Võ Văn Công An", [Role.COORDINATOR], "police"),
     ("market", "Đỗ Thị Thị Trường", [Role.COORDINATOR], "market-mgmt"),

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from .clock import now
 from .models import Case, InboxItem
 from .workflows import TaskInfo
 
@@ -32,20 +33,26 @@ class Actor:
         return cls(f"citizen:{tracking_code}", frozenset({"citizen"}))
 
 
-def refresh(session: Session, case: Case, tasks: Iterable[TaskInfo]) -> None:
-    """Make the case's inbox rows equal to its READY tasks, keeping claims of tasks still open."""
+def refresh(session: Session, case: Case, tasks: Iterable[TaskInfo]) -> list[InboxItem]:
+    """Make the case's inbox rows equal to its READY tasks, keeping claims of tasks still open.
+
+    Returns the rows that are new (tasks that just became ready)."""
     wanted = {t.id: t for t in tasks}
     existing = {i.task_id: i for i in session.scalars(select(InboxItem).where(InboxItem.case_id == case.id))}
     gone = [task_id for task_id in existing if task_id not in wanted]
     if gone:
         session.execute(delete(InboxItem).where(InboxItem.task_id.in_(gone)))
+    added = []
     for task_id, info in wanted.items():
         item = existing.get(task_id)
         if item is None:
-            session.add(InboxItem(case_id=case.id, task_id=info.id, task_name=info.name, title=info.title,
-                                  role=info.role or "", unit=info.unit, form=info.form, due_at=info.due_at))
+            item = InboxItem(case_id=case.id, task_id=info.id, task_name=info.name, title=info.title,
+                             role=info.role or "", unit=info.unit, form=info.form, due_at=info.due_at)
+            session.add(item)
+            added.append(item)
         else:
             item.unit, item.due_at, item.title = info.unit, info.due_at, info.title
+    return added
 
 
 def visible_to(actor: Actor) -> Select[tuple[InboxItem]]:
@@ -62,6 +69,71 @@ def inbox(session: Session, actor: Actor, limit: int = 200) -> list[InboxItem]:
              .order_by(InboxItem.due_at.is_(None), InboxItem.due_at, InboxItem.id)
              .limit(limit))
     return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What an inbox page asks for; every field optional."""
+
+    role: str | None = None
+    level: int | None = None
+    category: str | None = None
+    ward: str | None = None
+    overdue: bool = False
+    claim: str | None = None  # "mine" | "unclaimed"
+    code: str | None = None
+    sort: str = "due"  # "due" | "received"
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    item: InboxItem
+    code: str
+    category: str | None
+    ward: str | None
+    level: int | None
+    received_at: object
+
+
+def search(session: Session, actor: Actor, wanted: InboxFilter, limit: int = 200) -> list[InboxRow]:
+    """The actor's inbox rows with their case summary, filtered and sorted (a join, no workflow loaded)."""
+    query = (visible_to(actor).add_columns(Case.code, Case.category, Case.ward, Case.level, Case.received_at)
+             .join(Case, Case.id == InboxItem.case_id))
+    if wanted.role:
+        query = query.where(InboxItem.role == wanted.role)
+    if wanted.level:
+        query = query.where(Case.level == wanted.level)
+    if wanted.category:
+        query = query.where(Case.category == wanted.category)
+    if wanted.ward:
+        query = query.where(Case.ward == wanted.ward)
+    if wanted.overdue:
+        query = query.where(InboxItem.due_at < now())
+    if wanted.claim == "mine":
+        query = query.where(InboxItem.claimed_by == actor.username)
+    elif wanted.claim == "unclaimed":
+        query = query.where(InboxItem.claimed_by.is_(None))
+    if wanted.code:
+        query = query.where(Case.code.contains(wanted.code.strip().upper().replace(" ", ""), autoescape=True))
+    if wanted.sort == "received":
+        query = query.order_by(Case.received_at, InboxItem.id)
+    else:
+        query = query.order_by(InboxItem.due_at.is_(None), InboxItem.due_at, InboxItem.id)
+    return [InboxRow(*row) for row in session.execute(query.limit(limit))]
+
+
+def queue_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """How many tasks the actor sees: in all, per role, claimed by the actor, unclaimed, overdue."""
+    sub = visible_to(actor).subquery()
+    total, mine, unclaimed, overdue = session.execute(select(
+        func.count(),
+        func.coalesce(func.sum(case((sub.c.claimed_by == actor.username, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((sub.c.claimed_by.is_(None), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((sub.c.due_at < now(), 1), else_=0)), 0),
+    )).one()
+    counts = {"all": total, "mine": mine, "unclaimed": unclaimed, "overdue": overdue}
+    counts.update({f"role:{role}": n for role, n in counts_by_role(session, actor).items()})
+    return counts
 
 
 def counts_by_role(session: Session, actor: Actor) -> dict[str, int]:

@@ -31,6 +31,7 @@ class Role(enum.StrEnum):
     CITIZEN = "citizen"
     PROCESS_OWNER = "process_owner"
     ADMIN = "admin"
+    SUPERVISOR = "supervisor"
 
 
 LANE_ROLES = frozenset({Role.INTAKE, Role.HANDLING_UNIT, Role.COORDINATOR, Role.INSPECTOR,
@@ -76,6 +77,7 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notifications_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
@@ -129,6 +131,7 @@ class Case(Base):
     category: Mapped[str | None] = mapped_column(String(60))
     ward: Mapped[str | None] = mapped_column(String(40))
     handling_unit: Mapped[str | None] = mapped_column(String(40))
+    agencies: Mapped[list[str] | None] = mapped_column(JSON)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str | None] = mapped_column(String(30))
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -192,7 +195,7 @@ class CaseEvent(Base):
 
 
 class Notification(Base):
-    """An in-app notification for a role (optionally limited to a unit), produced by the diagram."""
+    """An in-app notification for a role (optionally limited to a unit) or for one user (`username`)."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_role_unit", "role", "unit"),)
@@ -202,7 +205,60 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(20))
     unit: Mapped[str | None] = mapped_column(String(40))
+    username: Mapped[str | None] = mapped_column(String(80))
+    task_name: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseNote(Base):
+    """An internal note on a case by a staff member (never shown to the citizen)."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (Index("ix_case_notes_case_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class Attachment(Base):
+    """A photo or video sent with a report; the file lives in the attachment store under `storage_key`."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_case_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+    @property
+    def kind(self) -> str:
+        return self.content_type.split("/", 1)[0]
+
+
+class OutboxEmail(Base):
+    """An e-mail waiting to be sent by the worker; kept until sent, retried with backoff."""
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_emails_pending", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_addr: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):

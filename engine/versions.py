@@ -150,3 +150,10 @@ def version_form(version: ProcessVersion, form_file: str | None) -> dict[str, An
     if form is None:
         raise NotFound(f"form {form_file!r} is not part of process version {version.number}")
     return form
+
+
+def main_diagram(version: ProcessVersion) -> str:
+    """The diagram file (XML) that holds the version's main process, for viewing."""
+    diagrams = version.bundle.get("bpmn", {})
+    marker = f'id="{version.process_id}"'
+    return next((text for text in diagrams.values() if marker in text), next(iter(diagrams.values()), ""))

@@ -181,3 +181,18 @@ def set_variable_on_open_tasks(wf: BpmnWorkflow, name: str, value: Any) -> None:
     for task in wf.get_tasks(state=TaskState.NOT_FINISHED_MASK):
         if name in task.data:
             task.data[name] = value
+
+
+def diagram_state(wf: BpmnWorkflow) -> dict[str, list[str]]:
+    """Diagram element ids of the case's open tasks and of everything already done (for the diagram view)."""
+    active: set[str] = set()
+    done: set[str] = set()
+    for task in wf.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state == TaskState.READY and task.task_spec.manual:
+            active.add(bpmn_id)
+        elif task.state == TaskState.COMPLETED:
+            done.add(bpmn_id)
+    return {"active": sorted(active), "completed": sorted(done - active)}

@@ -72,11 +72,12 @@ class CaseDriver:
         with transaction(self.factory) as session:
             return [e.kind for e in case_events(session, case_id)]
 
-    def notifications(self, case_id: int) -> list[tuple[str, str]]:
+    def notifications(self, case_id: int, *, assignments: bool = False) -> list[tuple[str, str]]:
+        """(kind, role) of the case's notifications in order; new-task announcements only when asked for."""
         with transaction(self.factory) as session:
             rows = session.scalars(select(Notification).where(Notification.case_id == case_id)
                                    .order_by(Notification.id))
-            return [(n.kind, n.role) for n in rows]
+            return [(n.kind, n.role) for n in rows if assignments or n.kind != "assignment"]
 
     def advance(self, **delta: float) -> timers.SweepResult:
         """Move the clock and let the timer worker do one sweep."""

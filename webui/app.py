@@ -1,29 +1,30 @@
-"""Flask application factory. The staff workspace and citizen portal hang off this as blueprints."""
+"""Flask application factory: the staff workspace (and later the citizen portal) as blueprints."""
 from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template_string
-from sqlalchemy import func, select
+from flask import Flask, abort, g, redirect, send_from_directory, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import select
 
-from engine.db import make_engine, make_session_factory, transaction
-from engine.models import Case, InboxItem
+from engine.db import make_engine, make_session_factory
+from engine.models import Unit
 
-from . import config
+from . import admin, auth, cases, config, errors, i18n, inbox, notifications
+from .db import db
+from .db import init_app as init_db
+from .labels import CATEGORIES, EVENTS, NOTIFICATIONS, ROLES, STATUSES, label
 
-_HOME = """<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>Phản ứng nhanh</title></head>
-<body>
-<h1>Hệ thống phản ứng nhanh — Sở Y tế</h1>
-<p>Rapid-response case system.</p>
-<ul>
-  <li>Hồ sơ đang mở / Open cases: {{ open_cases }}</li>
-  <li>Việc đang chờ / Tasks waiting: {{ tasks }}</li>
-  <li>Quá hạn / Overdue cases: {{ overdue }}</li>
-</ul>
-</body></html>"""
+csrf = CSRFProtect()
+# Front-end packages served from node_modules (installed from the npm registry by `make`); nothing else is exposed.
+VENDOR_PREFIXES = ("bootstrap/dist/", "htmx.org/dist/", "bpmn-js/dist/", "chart.js/dist/")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -31,6 +32,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
         DATABASE_URL=config.database_url(),
+        ATTACHMENTS_DIR=str(config.attachments_dir()),
+        NODE_MODULES=str(config.node_modules_dir()),
+        DEMO=config.demo_mode(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=config.max_upload_bytes(),
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if test_config:
         app.config.update(test_config)
@@ -38,18 +46,61 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["rr_engine"] = engine
     app.extensions["rr_sessions"] = make_session_factory(engine)
 
+    init_db(app)
+    csrf.init_app(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    notifications.init_app(app)
+    for blueprint in (inbox.bp, cases.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    _template_helpers(app)
+
     @app.get("/")
-    def home() -> str:
-        with transaction(app.extensions["rr_sessions"]) as session:
-            open_cases = session.scalar(select(func.count()).select_from(Case)
-                                        .where(Case.closed_at.is_(None)))
-            tasks = session.scalar(select(func.count()).select_from(InboxItem))
-            overdue = session.scalar(select(func.count()).select_from(Case)
-                                     .where(Case.overdue.is_(True), Case.closed_at.is_(None)))
-        return render_template_string(_HOME, open_cases=open_cases, tasks=tasks, overdue=overdue)
+    def home():
+        if current_user.is_authenticated:
+            return redirect(url_for("inbox.index"))
+        return redirect(url_for("auth.login"))
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/vendor/<path:filename>")
+    def vendor(filename: str):
+        if not filename.startswith(VENDOR_PREFIXES):
+            abort(404)
+        return send_from_directory(Path(app.config["NODE_MODULES"]), filename, max_age=86400)
+
     return app
+
+
+def _template_helpers(app: Flask) -> None:
+    def unit_names() -> dict[str, str]:
+        if "unit_names" not in g:
+            g.unit_names = {u.code: u.name for u in db().scalars(select(Unit))}
+        return g.unit_names
+
+    def actor_label(actor: str) -> str:
+        if actor.startswith("citizen"):
+            return _("Citizen")
+        if actor in ("timer", "system"):
+            return _("System (deadline timer)")
+        return actor
+
+    headings = {403: _l("Not allowed"), 404: _l("Not found"), 409: _l("Changed in the meantime"),
+                422: _l("Please check your input"), 413: _l("File too large")}
+
+    app.jinja_env.globals.update(
+        category_label=lambda code: label(CATEGORIES, code),
+        status_label=lambda code: label(STATUSES, code),
+        role_label=lambda code: label(ROLES, code),
+        event_label=lambda code: label(EVENTS, code),
+        notification_label=lambda code: label(NOTIFICATIONS, code),
+        unit_name=lambda code: unit_names().get(code, code or "") if code else "",
+        actor_label=actor_label,
+        error_heading=lambda code: str(headings.get(code, _l("Something went wrong"))),
+        current_lang=lambda: str(get_locale() or "vi"),
+        demo_mode=app.config["DEMO"],
+    )
+

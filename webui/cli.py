@@ -8,8 +8,8 @@ from datetime import datetime
 import click
 from sqlalchemy import func, select
 
-from engine import demo, schema, timers, versions
-from engine.accounts import hash_password
+from engine import demo, outbox, schema, timers, versions
+from engine.accounts import hash_password, save_user
 from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
@@ -82,6 +82,23 @@ def seed_demo() -> None:
         click.echo(f"  {line}")
 
 
+def _start_workers(factory, stop: threading.Event) -> None:
+    """The timer worker, and the e-mail sender when SMTP is configured (RR_SMTP_HOST), as daemon threads."""
+    poll = config.timer_poll_seconds()
+    threading.Thread(target=timers.run_forever, args=(factory, stop, poll), name="timer-worker", daemon=True).start()
+    click.echo(f"timer worker running (poll every {poll:g} s)")
+    try:
+        smtp = outbox.SmtpSettings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if smtp is None:
+        click.echo("e-mail sending is off (set RR_SMTP_HOST); e-mails wait in the outbox")
+        return
+    threading.Thread(target=outbox.run_forever, args=(factory, smtp, stop, poll), name="mail-sender",
+                     daemon=True).start()
+    click.echo(f"e-mail sender running via {smtp.host}:{smtp.port}")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -94,10 +111,7 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     app = create_app()
     stop = threading.Event()
     if with_worker:
-        factory = app.extensions["rr_sessions"]
-        threading.Thread(target=timers.run_forever, args=(factory, stop, config.timer_poll_seconds()),
-                         name="timer-worker", daemon=True).start()
-        click.echo(f"timer worker running (poll every {config.timer_poll_seconds():g} s)")
+        _start_workers(app.extensions["rr_sessions"], stop)
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
@@ -107,13 +121,47 @@ def serve(host: str, port: int, with_worker: bool) -> None:
 @main.command("worker")
 @click.option("--poll", type=float, default=None, help="Seconds between sweeps (RR_TIMER_POLL_SECONDS).")
 def worker(poll: float | None) -> None:
-    """Run the timer worker: fire due deadlines, reminders and escalations until stopped."""
+    """Run the timer worker (deadlines, reminders, escalations) and the e-mail sender until stopped."""
     stop = threading.Event()
+    factory = _factory()
+    try:
+        smtp = outbox.SmtpSettings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if smtp is not None:
+        threading.Thread(target=outbox.run_forever, args=(factory, smtp, stop, poll or config.timer_poll_seconds()),
+                         name="mail-sender", daemon=True).start()
+        click.echo(f"e-mail sender running via {smtp.host}:{smtp.port}")
+    else:
+        click.echo("e-mail sending is off (set RR_SMTP_HOST); e-mails wait in the outbox")
     click.echo("timer worker started; Ctrl+C to stop")
     try:
-        timers.run_forever(_factory(), stop, poll or config.timer_poll_seconds())
+        timers.run_forever(factory, stop, poll or config.timer_poll_seconds())
     except KeyboardInterrupt:
         stop.set()
+
+
+@main.group("users")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Full name shown in the app.")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="A role (repeatable): intake, handling_unit, coordinator, inspector, leadership, supervisor, "
+                   "process_owner, admin.")
+@click.option("--unit", default=None, help="Unit code (ward, inspectorate, agency); none = department-wide.")
+@click.option("--email", default=None)
+@click.password_option(help="Asked for when not given (at least 8 characters).")
+def users_create(username: str, display_name: str, roles: tuple[str, ...], unit: str | None, email: str | None,
+                 password: str) -> None:
+    """Create a staff user, or update the one with this USERNAME (roles, unit, e-mail, password)."""
+    with transaction(_factory()) as session:
+        user = save_user(session, "cli", username=username, display_name=display_name, roles=list(roles),
+                         unit=unit, email=email, password=password)
+        click.echo(f"user {user.username}: roles {', '.join(sorted(user.role_names))}, unit {user.unit_code or '-'}")
 
 
 @main.group("timers")

@@ -17,3 +17,24 @@ def database_url() -> str:
 
 def timer_poll_seconds() -> float:
     return float(os.environ.get("RR_TIMER_POLL_SECONDS", "5"))
+
+
+def attachments_dir() -> Path:
+    """Where uploaded photos and videos are stored (RR_ATTACHMENTS_DIR, default instance/attachments)."""
+    return Path(os.environ.get("RR_ATTACHMENTS_DIR") or instance_path() / "attachments").resolve()
+
+
+def node_modules_dir() -> Path:
+    """Front-end packages installed by `npm ci` (RR_NODE_MODULES, default the project's node_modules)."""
+    default = Path(__file__).resolve().parent.parent / "node_modules"
+    return Path(os.environ.get("RR_NODE_MODULES") or default).resolve()
+
+
+def demo_mode() -> bool:
+    """RR_DEMO=1 shows the demo users on the sign-in page (set by `make run`)."""
+    return os.environ.get("RR_DEMO", "") in ("1", "true", "yes")
+
+
+def max_upload_bytes() -> int:
+    """Largest request body accepted (RR_MAX_UPLOAD_MB, default 100 MB in all)."""
+    return int(float(os.environ.get("RR_MAX_UPLOAD_MB", "100")) * 1024 * 1024)

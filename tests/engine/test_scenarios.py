@@ -88,6 +88,8 @@ def test_level_1_case_not_handled_gets_a_reminder_then_is_escalated_to_leadershi
     case_id = screen_and_classify(drive, 1, "ward-ben-thanh")
     assert drive.case(case_id).next_timer_at == received + timedelta(hours=20)
 
+    # the ward is told of its new task
+    assert drive.notifications(case_id, assignments=True) == [("assignment", "handling_unit")]
     drive.advance(hours=19, minutes=59)
     assert drive.notifications(case_id) == []
     drive.advance(minutes=2)  # 20 h after receipt: the reminder
@@ -102,6 +104,7 @@ def test_level_1_case_not_handled_gets_a_reminder_then_is_escalated_to_leadershi
     assert [t.task_name for t in drive.inbox_of("leader")] == ["review_overdue"]
     assert [t.task_name for t in drive.inbox_of("ward")] == ["start_handling"]
     assert drive.events(case_id).count("escalated") == 1
+    assert ("escalation", "leadership") in drive.notifications(case_id)
     assert_round_trip(drive, case_id)
 
     # leadership hands the case to the inspectorate

@@ -18,3 +18,18 @@ def test_migrations_go_down_to_nothing_and_up_again(tmp_path):
     schema.upgrade(engine)
     assert schema.differences(engine) == []
     engine.dispose()
+
+
+def test_the_supervisor_role_can_be_stored_and_unknown_roles_cannot(factory):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from engine.db import transaction
+    from engine.models import User, UserRole
+
+    with transaction(factory) as session:
+        session.add(User(username="chief2", display_name="Chief", roles=[UserRole(role="supervisor")]))
+    with transaction(factory) as session:
+        assert session.query(UserRole).filter_by(role="supervisor").count() >= 1
+    with pytest.raises(IntegrityError), transaction(factory) as session:
+        session.add(User(username="who", display_name="Who", roles=[UserRole(role="superuser")]))

@@ -60,3 +60,31 @@ def test_run_once_refuses_a_malformed_instant(cli):
     result = CliRunner().invoke(main, ["timers", "run-once", "--now", "tomorrow"])
     assert result.exit_code == 2
     assert "not an ISO-8601 date-time" in result.output
+
+
+def test_users_create_makes_a_user_who_can_sign_in_and_refuses_bad_input(cli):
+    from engine.accounts import verify_password
+    from engine.models import User
+
+    assert cli("init-db").exit_code == 0
+    cli("seed-demo")
+    result = cli("users", "create", "ward7", "--name", "Cán bộ phường 7", "--role", "handling_unit",
+                 "--unit", "ward-tan-dinh", "--password", "long-enough-1")
+    assert result.exit_code == 0, result.output
+    assert "handling_unit" in result.output
+    with transaction(make_session_factory(make_engine(cli.url))) as session:
+        user = session.scalar(select(User).where(User.username == "ward7"))
+        assert user.unit_code == "ward-tan-dinh" and verify_password(user.password_hash, "long-enough-1")
+    bad = cli("users", "create", "ward8", "--name", "X", "--role", "wizard", "--unit", "nowhere",
+              "--password", "short")
+    assert bad.exit_code == 1
+    assert "roles" in bad.output and "unit" in bad.output and "password" in bad.output
+
+
+def test_a_bad_smtp_setting_is_a_clear_error_for_the_worker(cli, monkeypatch):
+    cli("init-db")
+    monkeypatch.setenv("RR_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("RR_SMTP_PORT", "twenty-five")
+    result = cli("worker")
+    assert result.exit_code == 1
+    assert "RR_SMTP_PORT" in result.output

@@ -1,0 +1,319 @@
+"""Where e-mails are queued and sent: the outbox table and its worker.
+
+Services only queue mails (`enqueue`, in the caller's transaction), so nothing is sent for work that is
+rolled back. The worker claims due rows under a lease like the timer sweep (engine/timers.py), sends them
+over one SMTP connection per batch and marks each one sent. Mails are never deleted: a failure is recorded
+and retried with backoff, so while the SMTP server is away everything simply stays pending. Delivery is
+at least once; the Message-ID is stable per row so a mail sent twice can be recognised as one.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import smtplib
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .clock import now
+from .db import transaction
+from .errors import ValidationError
+from .models import Case, Notification, OutboxEmail, User, UserRole
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+FIRST_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=1)
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+_ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+")
+# A problem with one message; anything else means the connection is unusable for the rest of the batch.
+_MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, ValueError)
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "": False, "0": False, "false": False, "no": False,
+          "off": False}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    use_starttls: bool = False
+    use_ssl: bool = False
+    sender: str = "rapid-response@localhost"
+    timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmtpSettings | None:
+        """Settings from RR_SMTP_* / RR_MAIL_FROM; None when RR_SMTP_HOST is unset (e-mail disabled)."""
+        host = environ.get("RR_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        use_ssl = _flag(environ, "RR_SMTP_SSL")
+        use_starttls = _flag(environ, "RR_SMTP_STARTTLS")
+        if use_ssl and use_starttls:
+            raise ValueError("RR_SMTP_SSL and RR_SMTP_STARTTLS cannot both be set")
+        port = _number(environ, "RR_SMTP_PORT", int, 465 if use_ssl else 25, 65535)
+        timeout = _number(environ, "RR_SMTP_TIMEOUT", float, 10.0, 3600)
+        sender = environ.get("RR_MAIL_FROM", "").strip() or "rapid-response@localhost"
+        if not _valid_address(parseaddr(sender)[1]):  # "Name <address>" is fine
+            raise ValueError(f"RR_MAIL_FROM is not a valid e-mail address: {sender!r}")
+        return cls(host=host, port=port, username=environ.get("RR_SMTP_USER") or None,
+                   password=environ.get("RR_SMTP_PASSWORD") or None, use_starttls=use_starttls,
+                   use_ssl=use_ssl, sender=sender, timeout=timeout)
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value not in _FLAGS:
+        raise ValueError(f"{name} must be 1/true or 0/false, not {value!r}")
+    return _FLAGS[value]
+
+
+def _number(environ: Mapping[str, str], name: str, kind: type[int] | type[float], default: float, most: float):
+    value = environ.get(name, "").strip()
+    try:
+        number = kind(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+    if not 0 < number <= most:
+        raise ValueError(f"{name} must be more than 0 and at most {most}, not {value}")
+    return number
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _valid_address(addr: str) -> bool:
+    return len(addr) <= 254 and addr.isprintable() and _ADDRESS.fullmatch(addr) is not None
+
+
+def enqueue(session: Session, to_addr: str, subject: str, body: str) -> OutboxEmail:
+    """Queue one e-mail; it is sent by the worker once the caller's transaction commits."""
+    to_addr = to_addr.strip()
+    if not _valid_address(to_addr):
+        raise ValidationError("invalid e-mail address",
+                              {"to_addr": "Địa chỉ e-mail không hợp lệ (invalid e-mail address)"})
+    subject = " ".join(subject.split())[:300]  # no line breaks in a header
+    mail = OutboxEmail(to_addr=to_addr, subject=subject, body=body, next_attempt_at=now())
+    session.add(mail)
+    session.flush()
+    return mail
+
+
+def recipients_for(session: Session, notification: Notification) -> list[str]:
+    """Addresses of the active users a notification is for: one user, or a role (within a unit)."""
+    query = select(User).where(User.active.is_(True), User.email.is_not(None)).order_by(User.username)
+    if notification.username:
+        query = query.where(User.username == notification.username)
+    else:
+        query = query.where(User.roles.any(UserRole.role == notification.role))
+        if notification.unit is not None:
+            query = query.where(User.unit_code == notification.unit)
+    addresses: dict[str, str] = {}
+    for user in session.scalars(query):
+        addr = (user.email or "").strip()
+        if addr and not _valid_address(addr):
+            log.warning("user %s has an invalid e-mail address; no e-mail sent", user.username)
+        elif addr:
+            addresses.setdefault(addr.lower(), addr)
+    return list(addresses.values())
+
+
+# kind: (subject vi, subject en, text vi, text en); {task} is the task's name.
+TEXTS = {
+    "assignment": ("Việc mới", "New task",
+                   "Đơn vị/vai trò của bạn có việc mới: {task}.", "Your unit/role has a new task: {task}."),
+    "reminder": ("Sắp đến hạn xử lý", "Deadline approaching",
+                 "Vụ việc sắp đến hạn xử lý.", "The deadline of this case is approaching."),
+    "escalation": ("Quá hạn, chuyển lãnh đạo", "Deadline passed, escalated",
+                   "Vụ việc đã quá hạn, chuyển lãnh đạo chỉ đạo.", "The deadline has passed; escalated to leadership."),
+    "ack_overdue": ("Cơ quan phối hợp chưa xác nhận", "Acknowledgement overdue",
+                    "Một cơ quan phối hợp chưa xác nhận đúng hạn.", "A partner agency has not acknowledged in time."),
+    "contribution_overdue": ("Cơ quan phối hợp chậm gửi kết quả", "Contribution overdue",
+                             "Một cơ quan phối hợp chậm gửi kết quả.", "A partner agency's findings are late."),
+    "dispute_overdue": ("Chậm xem xét phản hồi", "Dispute review overdue",
+                        "Phản hồi của người dân chưa được xem xét đúng hạn.", "The dispute review is late."),
+    "reassigned": ("Vụ việc được chuyển đơn vị", "Case reassigned",
+                   "Vụ việc đã được chuyển cho đơn vị khác.", "The case has been moved to another unit."),
+}
+GENERIC = ("Thông báo vụ việc", "Case notification", "Có cập nhật về vụ việc.", "There is an update on the case.")
+FOOTER = ("-- ", "Thư tự động, vui lòng không trả lời. / Automatic message, please do not reply.")
+
+
+def enqueue_for_notification(session: Session, notification: Notification, case: Case) -> int:
+    """Queue the e-mails of a notification. Only the case code, deadline and a link: never reporter data."""
+    recipients = recipients_for(session, notification)
+    if not recipients:
+        return 0
+    subject_vi, subject_en, text_vi, text_en = TEXTS.get(notification.kind, GENERIC)
+    task = notification.task_name or "-"
+    deadline = case.deadline_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if case.deadline_at else None
+    base_url = os.environ.get("RR_BASE_URL", "").strip().rstrip("/") or DEFAULT_BASE_URL
+    link = f"{base_url}/cases/{case.id}"
+    vi = [text_vi.format(task=task), f"Mã vụ việc: {case.code}",
+          f"Hạn xử lý: {deadline} (giờ Việt Nam)" if deadline else "", f"Xem vụ việc: {link}"]
+    en = [text_en.format(task=task), f"Case: {case.code}",
+          f"Deadline: {deadline} (Vietnam time)" if deadline else "", f"Open the case: {link}"]
+    body = "\n\n".join("\n".join(line for line in part if line) for part in (vi, en, FOOTER)) + "\n"
+    subject = f"[{case.code}] {subject_vi} / {subject_en}"
+    for addr in recipients:
+        enqueue(session, addr, subject, body)
+    return len(recipients)
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    failed: int = 0
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        return self.sent, self.failed
+
+
+def connect(settings: SmtpSettings) -> smtplib.SMTP:
+    """An open SMTP connection: SSL or STARTTLS and login as configured."""
+    context = ssl.create_default_context()
+    if settings.use_ssl:
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                              context=context)
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        if settings.use_starttls:
+            smtp.starttls(context=context)
+        if settings.username:
+            smtp.login(settings.username, settings.password or "")
+    except BaseException:
+        _close(smtp)
+        raise
+    return smtp
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except Exception:  # already gone: nothing to say goodbye to
+        smtp.close()
+
+
+def build_message(settings: SmtpSettings, mail: OutboxEmail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = mail.to_addr
+    message["Subject"] = mail.subject
+    message["Date"] = format_datetime(now())
+    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = f"<outbox-{mail.id}.{int(mail.created_at.timestamp())}@{domain}>"
+    message.set_content(mail.body, charset="utf-8")
+    return message
+
+
+def claim_due(session: Session, owner: str, at: datetime, limit: int) -> list[OutboxEmail]:
+    """Lease up to `limit` unsent mails that are due and that no live lease holds; returns the ones we hold."""
+    free = or_(OutboxEmail.lease_expires_at.is_(None), OutboxEmail.lease_expires_at < at)
+    query = (select(OutboxEmail.id).where(OutboxEmail.sent_at.is_(None), OutboxEmail.next_attempt_at <= at, free)
+             .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxEmail)
+    held = []
+    for mail_id in session.scalars(query).all():
+        taken = session.execute(update(OutboxEmail)
+                                .where(OutboxEmail.id == mail_id, OutboxEmail.sent_at.is_(None), free)
+                                .values(lease_owner=owner, lease_expires_at=at + LEASE)
+                                .execution_options(synchronize_session=False))
+        if taken.rowcount == 1:
+            held.append(mail_id)
+    return list(session.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(held)).order_by(OutboxEmail.id)))
+
+
+def _finish(factory: sessionmaker[Session], mail_id: int, owner: str, error: BaseException | None) -> None:
+    """Mark a mail sent, or record the failure and push its next attempt out; releases the lease."""
+    with transaction(factory) as session:
+        mail = session.get(OutboxEmail, mail_id)
+        if mail is None or mail.lease_owner != owner:
+            return
+        mail.attempts += 1
+        mail.lease_owner = mail.lease_expires_at = None
+        if error is None:
+            mail.sent_at = now()
+        else:
+            mail.last_error = f"{type(error).__name__}: {error}"[:4000]
+            mail.next_attempt_at = now() + min(FIRST_BACKOFF * 2 ** min(mail.attempts - 1, 12), MAX_BACKOFF)
+
+
+def send_pending(factory: sessionmaker[Session], settings: SmtpSettings, *, owner: str | None = None,
+                 batch: int = 50, smtp_factory: Callable[[SmtpSettings], smtplib.SMTP] | None = None
+                 ) -> SendResult:
+    """Send every due mail, one SMTP connection per batch. Failures stay pending with backoff."""
+    owner = owner or worker_id()
+    result = SendResult()
+    while True:
+        at = now()
+        with transaction(factory) as session:
+            mails = claim_due(session, owner, at, batch)
+        if not mails:
+            return result
+        connection_ok = _send_batch(factory, settings, mails, owner, smtp_factory or connect, result)
+        if not connection_ok or len(mails) < batch:
+            return result
+
+
+def _send_batch(factory: sessionmaker[Session], settings: SmtpSettings, mails: list[OutboxEmail], owner: str,
+                smtp_factory: Callable[[SmtpSettings], smtplib.SMTP], result: SendResult) -> bool:
+    """Send leased mails over one connection; False when the SMTP server could not be used."""
+    smtp, broken = None, None
+    try:
+        smtp = smtp_factory(settings)
+    except Exception as exc:
+        broken = exc
+    try:
+        for mail in mails:
+            error = broken
+            if smtp is not None and broken is None:
+                try:
+                    smtp.send_message(build_message(settings, mail))
+                except _MESSAGE_ERRORS as exc:
+                    error = exc
+                    log.warning("e-mail %s to %s refused: %s", mail.id, mail.to_addr, exc)
+                except Exception as exc:  # the connection is lost: the rest of the batch waits too
+                    error = broken = exc
+            _finish(factory, mail.id, owner, error)
+            if error is None:
+                result.sent += 1
+            else:
+                result.failed += 1
+    finally:
+        if smtp is not None:
+            _close(smtp)
+    if broken is not None:
+        log.warning("SMTP server %s:%s unavailable, e-mails wait: %s", settings.host, settings.port, broken)
+    return broken is None
+
+
+def run_forever(factory: sessionmaker[Session], settings: SmtpSettings, stop: threading.Event,
+                poll_seconds: float = 10.0) -> None:
+    """The mail worker loop: send what is due, then sleep until the next poll (or until asked to stop)."""
+    owner = worker_id()
+    while not stop.is_set():
+        try:
+            result = send_pending(factory, settings, owner=owner)
+            if result.sent or result.failed:
+                log.info("outbox: %s e-mails sent, %s failed", result.sent, result.failed)
+        except Exception:  # the database may be away for a moment; keep the worker alive
+            log.exception("outbox run failed; retrying after the poll interval")
+        stop.wait(poll_seconds)

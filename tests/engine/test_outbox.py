@@ -1,0 +1,308 @@
+"""E-mails go through the outbox: queued with the work, sent by the worker, kept and retried while SMTP is down."""
+from __future__ import annotations
+
+import email
+import socket
+from datetime import timedelta
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from sqlalchemy import select, update
+
+from engine import cases, outbox
+from engine.accounts import actor_of
+from engine.db import transaction
+from engine.errors import ValidationError
+from engine.inbox import case_tasks
+from engine.models import Notification, OutboxEmail, User, UserRole
+from tests.casedriver import REPORT
+
+REPORTER = {"name": "Nguyễn Thị Mai", "phone": "0909123456", "email": "mai.reporter@example.org"}
+
+
+class Collector:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpServer:
+    """A real SMTP server on 127.0.0.1 that can be stopped and started again on the same port."""
+
+    def __init__(self, **options):
+        self.port = free_port()
+        self.collector = Collector()
+        self.controller: Controller | None = None
+        self.options = options
+
+    @property
+    def messages(self):
+        return self.collector.messages
+
+    def start(self) -> None:
+        self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port, **self.options)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(smtp_server) -> outbox.SmtpSettings:
+    return outbox.SmtpSettings(host="127.0.0.1", port=smtp_server.port, sender="Sở Y tế <rr@health.example.vn>",
+                                timeout=5)
+
+
+def add_user(session, username: str, role: str, unit: str | None, email_addr: str | None, active=True) -> None:
+    session.add(User(username=username, display_name=username.title(), email=email_addr, unit_code=unit,
+                     active=active, roles=[UserRole(role=role)]))
+    session.flush()
+
+
+def pending(factory) -> list[OutboxEmail]:
+    with transaction(factory) as session:
+        return list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
+
+
+def test_a_queued_email_is_delivered_in_utf8_with_proper_headers(factory, clock, smtp_server, settings):
+    with transaction(factory) as session:
+        outbox.enqueue(session, "ward.staff@example.vn", "Việc mới / New task", "Xin chào, có việc mới: Kiểm tra cơ sở")
+    result = outbox.send_pending(factory, settings)
+    assert result.counts == (1, 0)
+    [message] = smtp_server.messages
+    assert message["To"] == "ward.staff@example.vn"
+    [sender] = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Sở Y tế", "rr@health.example.vn")
+    assert message["Subject"] == "Việc mới / New task"
+    assert message["Message-ID"].endswith("@health.example.vn>") and message["Date"]
+    assert smtp_server.collector.envelopes == [("rr@health.example.vn", ["ward.staff@example.vn"])]
+    assert message.get_content_charset() == "utf-8"
+    assert "có việc mới: Kiểm tra cơ sở" in message.get_content()
+    [mail] = pending(factory)
+    assert mail.sent_at == clock.now() and mail.attempts == 1 and mail.lease_owner is None
+
+
+def test_addresses_that_could_inject_headers_are_refused(factory):
+    with transaction(factory) as session:
+        for bad in ["no-at-sign", "a@b.vn\r\nBcc: all@city.vn", "a@b.vn\nX: y", "a@b.vn, other@c.vn", "@b.vn", ""]:
+            with pytest.raises(ValidationError):
+                outbox.enqueue(session, bad, "s", "b")
+        mail = outbox.enqueue(session, "ok@b.vn", "line one\r\nBcc: x@y.vn", "b")
+        assert mail.subject == "line one Bcc: x@y.vn"  # a subject can never break into a new header
+    assert len(pending(factory)) == 1
+
+
+def test_recipients_are_the_active_users_of_the_role_in_the_unit_with_an_email(factory):
+    with transaction(factory) as session:
+        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
+        add_user(session, "ward3", "handling_unit", "ward-ben-thanh", "WARD2@example.vn")  # same mailbox
+        add_user(session, "ward4", "handling_unit", "ward-ben-thanh", None)
+        add_user(session, "ward5", "handling_unit", "ward-ben-thanh", "gone@example.vn", active=False)
+        add_user(session, "other_ward", "handling_unit", "ward-sai-gon", "saigon@example.vn")
+        add_user(session, "intake2", "intake", "ward-ben-thanh", "intake2@example.vn")
+        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+        for_ward = Notification(kind="reminder", role="handling_unit", unit="ward-ben-thanh")
+        assert outbox.recipients_for(session, for_ward) == ["ward2@example.vn"]
+        any_unit = Notification(kind="reminder", role="handling_unit", unit=None)
+        assert sorted(outbox.recipients_for(session, any_unit)) == ["saigon@example.vn", "ward2@example.vn"]
+        leadership = Notification(kind="escalation", role="leadership")
+        assert outbox.recipients_for(session, leadership) == ["leader2@example.vn"]
+        personal = Notification(kind="assignment", role="handling_unit", unit="ward-sai-gon", username="leader2")
+        assert outbox.recipients_for(session, personal) == ["leader2@example.vn"]
+        assert outbox.recipients_for(session, Notification(kind="assignment", role="x", username="ward4")) == []
+
+
+def test_classifying_a_case_emails_the_wards_staff_without_the_reporters_contact(
+        factory, clock, smtp_server, settings, monkeypatch):
+    monkeypatch.setenv("RR_BASE_URL", "https://rr.health.example.vn/")
+    with transaction(factory) as session:
+        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
+        add_user(session, "other_ward", "handling_unit", "ward-sai-gon", "saigon@example.vn")
+        actor = actor_of(session.scalar(select(User).where(User.username == "intake")))
+        case = cases.submit_report(session, REPORT, REPORTER)
+        for name, data in [("screen", {"screening_outcome": "in_scope"}),
+                           ("classify", {"level": 1, "handling_unit": "ward-ben-thanh"})]:
+            task = next(t for t in case_tasks(session, case.id) if t.task_name == name)
+            case = cases.complete_task(session, actor, case.id, task.task_id, data)
+        case_id, code, deadline = case.id, case.code, case.deadline_at
+    assert outbox.send_pending(factory, settings).sent == 1
+    [message] = smtp_server.messages
+    assert message["To"] == "ward2@example.vn" and code in message["Subject"]
+    body = message.get_content()
+    assert body.index("có việc mới") < body.index("has a new task")  # Vietnamese first
+    assert f"https://rr.health.example.vn/cases/{case_id}" in body
+    local = deadline + timedelta(hours=7)
+    assert local.strftime("%d/%m/%Y %H:%M") in body
+    for secret in REPORTER.values():
+        assert secret not in body and secret not in message["Subject"]
+
+
+def test_every_kind_has_a_bilingual_text_and_unknown_kinds_a_generic_one(factory, clock):
+    with transaction(factory) as session:
+        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+        case = cases.submit_report(session, REPORT, REPORTER)
+        case.deadline_at = None
+        for kind in [*outbox.TEXTS, "something_new"]:
+            notification = Notification(kind=kind, role="leadership", task_name="Xác minh")
+            assert outbox.enqueue_for_notification(session, notification, case) == 1
+        mails = list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
+    assert len({m.subject for m in mails}) == len(outbox.TEXTS) + 1
+    for mail in mails:
+        assert mail.body.index("Mã vụ việc") < mail.body.index("Case:")
+        assert "http://127.0.0.1:5000/cases/" in mail.body and "Hạn xử lý" not in mail.body
+        assert all(secret not in mail.body for secret in REPORTER.values())
+
+
+def test_while_smtp_is_down_mails_stay_pending_and_are_sent_once_it_is_back(factory, clock, smtp_server, settings):
+    smtp_server.stop()
+    with transaction(factory) as session:
+        outbox.enqueue(session, "a@example.vn", "Một", "Nội dung một")
+        outbox.enqueue(session, "b@example.vn", "Hai", "Nội dung hai")
+    assert outbox.send_pending(factory, settings).counts == (0, 2)
+    for mail in pending(factory):
+        assert mail.sent_at is None and mail.attempts == 1 and mail.last_error
+        assert mail.next_attempt_at == clock.now() + timedelta(minutes=1) and mail.lease_owner is None
+    assert outbox.send_pending(factory, settings).counts == (0, 0)  # backing off: not even tried
+
+    clock.advance(minutes=1)
+    assert outbox.send_pending(factory, settings).counts == (0, 2)  # still down: the backoff doubles
+    assert {m.next_attempt_at for m in pending(factory)} == {clock.now() + timedelta(minutes=2)}
+
+    smtp_server.start()
+    clock.advance(minutes=2)
+    assert outbox.send_pending(factory, settings).counts == (2, 0)
+    assert outbox.send_pending(factory, settings).counts == (0, 0)
+    assert sorted(m["To"] for m in smtp_server.messages) == ["a@example.vn", "b@example.vn"]
+    assert all(m.sent_at == clock.now() and m.attempts == 3 for m in pending(factory))
+
+
+def test_the_backoff_never_exceeds_an_hour(factory, clock):
+    settings = outbox.SmtpSettings(host="127.0.0.1", port=free_port(), timeout=2)  # nothing listens there
+    with transaction(factory) as session:
+        outbox.enqueue(session, "a@example.vn", "s", "b")
+    for _ in range(9):
+        clock.advance(hours=1)
+        outbox.send_pending(factory, settings)
+    [mail] = pending(factory)
+    assert mail.attempts == 9 and mail.next_attempt_at == clock.now() + timedelta(hours=1)
+
+
+def test_a_refused_recipient_does_not_hold_back_the_rest_of_the_batch(factory, clock, smtp_server, settings):
+    real_connect = outbox.connect
+
+    class Refusing:
+        def __init__(self, smtp):
+            self.smtp = smtp
+
+        def send_message(self, message):
+            if message["To"] == "bounce@example.vn":
+                raise outbox.smtplib.SMTPRecipientsRefused({"bounce@example.vn": (550, b"no such user")})
+            return self.smtp.send_message(message)
+
+        def quit(self):
+            return self.smtp.quit()
+
+    with transaction(factory) as session:
+        for addr in ["a@example.vn", "bounce@example.vn", "c@example.vn"]:
+            outbox.enqueue(session, addr, "s", "b")
+    result = outbox.send_pending(factory, settings, smtp_factory=lambda s: Refusing(real_connect(s)))
+    assert result.counts == (2, 1)
+    bounced = [m for m in pending(factory) if m.sent_at is None]
+    assert [m.to_addr for m in bounced] == ["bounce@example.vn"] and "no such user" in bounced[0].last_error
+
+
+def test_a_mail_leased_by_a_live_worker_is_left_alone_until_the_lease_expires(factory, clock, smtp_server, settings):
+    with transaction(factory) as session:
+        mail_id = outbox.enqueue(session, "a@example.vn", "s", "b").id
+    with transaction(factory) as session:
+        assert [m.id for m in outbox.claim_due(session, "other-worker", clock.now(), 10)] == [mail_id]
+    assert outbox.send_pending(factory, settings).counts == (0, 0)
+    clock.advance(minutes=6)  # the other worker died; its 5-minute lease has expired
+    assert outbox.send_pending(factory, settings).counts == (1, 0)
+    assert len(smtp_server.messages) == 1
+
+
+def test_sent_mails_are_kept(factory, clock, smtp_server, settings):
+    with transaction(factory) as session:
+        outbox.enqueue(session, "a@example.vn", "s", "b")
+    outbox.send_pending(factory, settings)
+    with transaction(factory) as session:
+        session.execute(update(OutboxEmail).values(next_attempt_at=clock.now() - timedelta(days=1)))
+    assert outbox.send_pending(factory, settings).counts == (0, 0)
+    assert len(pending(factory)) == 1 and len(smtp_server.messages) == 1
+
+
+def test_the_worker_logs_in_when_a_user_is_configured_and_waits_when_refused(factory, clock):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=auth_data.login == b"rr" and auth_data.password == b"s3cret", handled=False)
+
+    server = SmtpServer(authenticator=authenticator, auth_require_tls=False)
+    server.start()
+    try:
+        with transaction(factory) as session:
+            outbox.enqueue(session, "a@example.vn", "s", "b")
+        wrong = outbox.SmtpSettings(host="127.0.0.1", port=server.port, username="rr", password="guess")
+        assert outbox.send_pending(factory, wrong).counts == (0, 1)
+        assert "SMTPAuthenticationError" in pending(factory)[0].last_error
+        clock.advance(minutes=1)
+        right = outbox.SmtpSettings(host="127.0.0.1", port=server.port, username="rr", password="s3cret")
+        assert outbox.send_pending(factory, right).counts == (1, 0)
+        assert len(server.messages) == 1
+    finally:
+        server.stop()
+
+
+def test_settings_from_the_environment():
+    assert outbox.SmtpSettings.from_env({}) is None
+    assert outbox.SmtpSettings.from_env({"RR_SMTP_HOST": " "}) is None
+    basic = outbox.SmtpSettings.from_env({"RR_SMTP_HOST": "mail.example.vn"})
+    assert basic == outbox.SmtpSettings(host="mail.example.vn", port=25, sender="rapid-response@localhost",
+                                        timeout=10.0)
+    full = outbox.SmtpSettings.from_env({
+        "RR_SMTP_HOST": "smtp.example.vn", "RR_SMTP_PORT": "587", "RR_SMTP_USER": "rr",
+        "RR_SMTP_PASSWORD": "s3cret", "RR_SMTP_STARTTLS": "true", "RR_MAIL_FROM": "rr@soyte.example.vn",
+        "RR_SMTP_TIMEOUT": "2.5"})
+    assert (full.port, full.username, full.password, full.use_starttls, full.use_ssl, full.sender, full.timeout) == (
+        587, "rr", "s3cret", True, False, "rr@soyte.example.vn", 2.5)
+    assert "s3cret" not in repr(full)
+    named = outbox.SmtpSettings.from_env({"RR_SMTP_HOST": "h", "RR_MAIL_FROM": "Sở Y tế <rr@soyte.example.vn>"})
+    assert named.sender == "Sở Y tế <rr@soyte.example.vn>"
+    ssl_only = outbox.SmtpSettings.from_env({"RR_SMTP_HOST": "h", "RR_SMTP_SSL": "1"})
+    assert ssl_only.use_ssl and ssl_only.port == 465
+
+
+@pytest.mark.parametrize(("env", "variable"), [
+    ({"RR_SMTP_PORT": "twenty-five"}, "RR_SMTP_PORT"),
+    ({"RR_SMTP_PORT": "70000"}, "RR_SMTP_PORT"),
+    ({"RR_SMTP_TIMEOUT": "soon"}, "RR_SMTP_TIMEOUT"),
+    ({"RR_SMTP_TIMEOUT": "0"}, "RR_SMTP_TIMEOUT"),
+    ({"RR_SMTP_STARTTLS": "maybe"}, "RR_SMTP_STARTTLS"),
+    ({"RR_MAIL_FROM": "not an address"}, "RR_MAIL_FROM"),
+])
+def test_bad_settings_name_the_variable(env, variable):
+    with pytest.raises(ValueError, match=variable):
+        outbox.SmtpSettings.from_env({"RR_SMTP_HOST": "mail.example.vn", **env})
+

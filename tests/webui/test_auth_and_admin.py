@@ -1,0 +1,82 @@
+"""Signing in and out, and the administrator's user management."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.db import transaction
+from engine.models import AuditEntry, User
+
+
+def test_sign_in_lands_on_the_inbox(browser):
+    response = browser.sign_in("ward")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/inbox/")
+    assert browser.get("/inbox/").status_code == 200
+
+
+def test_a_wrong_password_is_refused_with_a_message_and_the_name_kept(browser):
+    response = browser.sign_in("ward", "wrong")
+    assert response.status_code == 401
+    html = response.get_data(as_text=True)
+    assert 'id="login-error"' in html and 'value="ward"' in html
+    assert browser.get("/inbox/").status_code == 302
+
+
+def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(browser):
+    response = browser.client.post("/login?next=/cases/", data={"username": "intake", "password": "demo"})
+    assert response.headers["Location"].endswith("/cases/")
+    browser.client.post("/logout")
+    response = browser.client.post("/login?next=//evil.example/x", data={"username": "intake", "password": "demo"})
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_sign_out(as_user):
+    ward = as_user("ward")
+    assert ward.post("/logout").status_code == 302
+    assert ward.get("/inbox/").status_code == 302
+
+
+def test_an_inactive_user_cannot_sign_in(browser, factory):
+    with transaction(factory) as session:
+        session.scalar(select(User).where(User.username == "ward")).active = False
+    assert browser.sign_in("ward").status_code == 401
+
+
+def test_forms_without_the_csrf_token_are_refused(factory, clock, tmp_path):
+    from webui.app import create_app
+
+    app = create_app({"DB_ENGINE": factory.kw["bind"], "TESTING": True, "SECRET_KEY": "t"})
+    app.extensions["rr_sessions"] = factory
+    response = app.test_client().post("/login", data={"username": "ward", "password": "demo"})
+    assert response.status_code == 400
+
+
+def test_an_admin_creates_a_user_who_can_then_sign_in(as_user, browser, factory):
+    admin = as_user("admin")
+    response = admin.post("/admin/users/new", data={
+        "username": "ward2", "display_name": "Cán bộ phường 2", "roles": ["handling_unit"],
+        "unit": "ward-tan-dinh", "email": "ward2@example.org", "password": "a-long-password", "active": "1"})
+    assert response.status_code == 302
+    assert "ward2" in admin.get("/admin/users").get_data(as_text=True)
+    assert browser.sign_in("ward2", "a-long-password").status_code == 302
+    with transaction(factory) as session:
+        user = session.scalar(select(User).where(User.username == "ward2"))
+        assert user.role_names == {"handling_unit"} and user.unit_code == "ward-tan-dinh"
+        assert session.scalar(select(AuditEntry).where(AuditEntry.kind == "user_created")).actor == "admin"
+
+
+def test_user_form_errors_are_shown_per_field_with_input_kept(as_user):
+    response = as_user("admin").post("/admin/users/new", data={
+        "username": "X Y", "display_name": "Người mới", "roles": [], "unit": "nowhere", "password": "short"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for field in ("username", "roles", "unit", "password"):
+        assert f'id="err-{field}"' in html
+    assert 'value="Người mới"' in html
+
+
+def test_an_admin_changes_roles_and_deactivates(as_user, browser):
+    admin = as_user("admin")
+    response = admin.post("/admin/users/ward", data={"display_name": "Trần Thị Phường", "roles": ["handling_unit",
+                          "supervisor"], "unit": "ward-ben-thanh"})
+    assert response.status_code == 302
+    assert browser.sign_in("ward").status_code == 401  # "active" unchecked

@@ -1,0 +1,151 @@
+"""The inbox: each user sees the tasks of their role and unit, with filters, counts, deadlines and claims."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine import workflows
+
+
+def codes(response) -> list[str]:
+    return re.findall(r'data-case-code="([^"]+)"', response.get_data(as_text=True))
+
+
+@pytest.fixture
+def two_wards(drive):
+    """Level-1 cases at two different wards and one level-3 case with the police."""
+    ids = {}
+    for ward in ("ward-ben-thanh", "ward-tan-dinh"):
+        case_id = drive.report(ward=ward)
+        drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+        drive.do("intake", case_id, "classify", {"level": 1, "handling_unit": ward})
+        ids[ward] = case_id
+    l3 = drive.report()
+    drive.do("intake", l3, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", l3, "classify", {"level": 3, "handling_unit": "inspectorate", "agencies": ["police"]})
+    drive.do("inspectorate", l3, "start_handling", {"handling_plan": "Kiểm tra liên ngành"})
+    ids["level3"] = l3
+    l2 = drive.report()
+    drive.do("intake", l2, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", l2, "classify", {"level": 2, "handling_unit": "inspectorate"})
+    drive.do("inspectorate", l2, "start_handling", {"handling_plan": "Làm việc với cơ sở"})
+    ids["level2"] = l2
+    return ids
+
+
+def test_a_ward_sees_only_its_own_wards_cases(as_user, drive, two_wards):
+    page = as_user("ward").get("/inbox/")
+    assert codes(page) == [drive.case(two_wards["ward-ben-thanh"]).code]
+
+
+def test_a_coordinator_sees_only_cases_their_agency_was_invited_to(as_user, drive, two_wards):
+    assert codes(as_user("police").get("/inbox/")) == [drive.case(two_wards["level3"]).code]
+    assert codes(as_user("labour").get("/inbox/")) == []
+
+
+def test_rows_show_category_ward_level_task_and_time_left(as_user, drive, two_wards):
+    html = as_user("ward").get("/inbox/").get_data(as_text=True)
+    assert "Level 1" in html or "Cấp" in html
+    assert "UBND phường Bến Thành" in html
+    assert "due-ok" in html  # 24 h left: neither amber nor red
+
+
+def test_deadline_colours_turn_amber_then_red(as_user, drive, two_wards):
+    drive.clock.advance(hours=21)
+    assert "due-soon" in as_user("ward").get("/inbox/").get_data(as_text=True)
+    drive.clock.advance(hours=4)
+    html = as_user("ward").get("/inbox/").get_data(as_text=True)
+    assert "due-overdue" in html
+
+
+def test_rows_are_sorted_by_time_to_deadline(as_user, drive):
+    first = drive.report()
+    drive.clock.advance(hours=1)
+    second = drive.report()
+    page = as_user("intake").get("/inbox/?sort=due")
+    assert codes(page) == [drive.case(first).code, drive.case(second).code]
+
+
+def test_filters_by_level_overdue_claim_and_code(as_user, drive, two_wards):
+    intake = as_user("intake")
+    new = drive.report()
+    code = drive.case(new).code
+    assert codes(intake.get(f"/inbox/?q={code[:5]}")) == [code]
+    inspectorate = as_user("inspectorate")
+    level2_code = drive.case(two_wards["level2"]).code
+    assert codes(inspectorate.get("/inbox/?level=2")) == [level2_code]
+    assert codes(inspectorate.get("/inbox/?level=1")) == []
+    assert codes(inspectorate.get("/inbox/?overdue=1")) == []
+    assert codes(inspectorate.get("/inbox/?claim=mine")) == []
+    task = drive.task(two_wards["level2"], "enter_result")
+    inspectorate.post("/inbox/claim", data={"case_id": task.case_id, "task_id": task.task_id})
+    assert codes(inspectorate.get("/inbox/?claim=mine")) == [level2_code]
+    assert level2_code not in codes(inspectorate.get("/inbox/?claim=unclaimed"))
+    drive.clock.advance(hours=49)
+    assert codes(inspectorate.get("/inbox/?overdue=1")) == [level2_code]
+
+
+def test_queue_counts(as_user, drive, two_wards):
+    html = as_user("ward").get("/inbox/").get_data(as_text=True)
+    assert re.search(r'data-count="all">1<', html)
+    assert re.search(r'data-count="overdue">0<', html)
+
+
+def test_claim_then_release(as_user, drive, two_wards):
+    ward = as_user("ward")
+    task = drive.task(two_wards["ward-ben-thanh"], "start_handling")
+    response = ward.post("/inbox/claim", data={"case_id": task.case_id, "task_id": task.task_id})
+    assert response.status_code == 302
+    assert drive.task(task.case_id, "start_handling").claimed_by == "ward"
+    ward.post("/inbox/unclaim", data={"case_id": task.case_id, "task_id": task.task_id})
+    assert drive.task(task.case_id, "start_handling").claimed_by is None
+
+
+def test_claiming_a_task_someone_else_holds_is_a_conflict(as_user, drive, two_wards):
+    task = drive.task(two_wards["level2"], "enter_result")
+    as_user("inspectorate").post("/inbox/claim", data={"case_id": task.case_id, "task_id": task.task_id})
+    response = as_user("chief").post("/inbox/claim", data={"case_id": task.case_id, "task_id": task.task_id})
+    assert response.status_code == 409
+    assert "inspectorate" in response.get_data(as_text=True)
+
+
+def test_a_supervisor_reassigns_within_the_unit(as_user, drive, two_wards):
+    task = drive.task(two_wards["level2"], "enter_result")
+    chief = as_user("chief")
+    assert 'action="/inbox/assign"' in chief.get("/inbox/").get_data(as_text=True)
+    response = chief.post("/inbox/assign", data={"case_id": task.case_id, "task_id": task.task_id,
+                                                 "username": "inspectorate"})
+    assert response.status_code == 302
+    assert drive.task(task.case_id, "enter_result").claimed_by == "inspectorate"
+    assert "task_assigned" in drive.events(task.case_id)
+    # a ward user cannot be given an inspectorate task
+    refused = chief.post("/inbox/assign", data={"case_id": task.case_id, "task_id": task.task_id, "username": "ward"})
+    assert refused.status_code == 422
+
+
+def test_only_supervisors_reassign(as_user, drive, two_wards):
+    task = drive.task(two_wards["level2"], "enter_result")
+    response = as_user("inspectorate").post("/inbox/assign", data={"case_id": task.case_id, "task_id": task.task_id,
+                                                                   "username": "chief"})
+    assert response.status_code == 403
+
+
+def test_bad_claim_requests_get_clear_errors(as_user, two_wards):
+    intake = as_user("intake")
+    assert intake.post("/inbox/claim", data={"case_id": "x", "task_id": "y"}).status_code == 422
+    assert intake.post("/inbox/claim", data={"case_id": "1", "task_id": "nope"}).status_code == 404
+
+
+def test_rendering_an_inbox_never_loads_a_workflow(as_user, drive, two_wards, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the inbox deserialized a workflow")
+    monkeypatch.setattr(workflows, "loads", forbidden)
+    for user in ("intake", "ward", "inspectorate", "police"):
+        assert as_user(user).get("/inbox/").status_code == 200
+
+
+def test_htmx_filter_requests_get_only_the_rows(as_user, two_wards):
+    response = as_user("ward").get("/inbox/?level=1", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert "<table" in html and "<nav" not in html

@@ -1,0 +1,102 @@
+"""Sign-in with Flask-Login (Argon2 password hashes) and the role rule every view declares."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from engine.accounts import actor_of, verify_password
+from engine.errors import PermissionDenied
+from engine.inbox import Actor
+from engine.models import User
+
+from .db import db
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+
+
+class SignedInUser(UserMixin):
+    """What the session remembers about a staff member (detached from the database session)."""
+
+    def __init__(self, user: User):
+        self.id = str(user.id)
+        self.username = user.username
+        self.display_name = user.display_name
+        self.unit = user.unit_code
+        self.roles = user.role_names
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, self.roles, self.unit)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> SignedInUser | None:
+    if not user_id.isdigit():
+        return None
+    user = db().get(User, int(user_id))
+    return SignedInUser(user) if user is not None and user.active else None
+
+
+def roles_required(*roles: str) -> Callable:
+    """Only signed-in users with one of `roles` (403 otherwise; sign-in page when not signed in)."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                raise PermissionDenied(_("This page is not for your role."))
+            return view(*args, **kwargs)
+        wrapper.required_roles = frozenset(roles)
+        return wrapper
+    return decorator
+
+
+def current_actor() -> Actor:
+    return current_user.actor
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("inbox.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    username = request.form.get("username", "").strip()
+    if request.method == "POST":
+        user = db().scalar(select(User).where(User.username == username))
+        if user is not None and user.active and verify_password(user.password_hash, request.form.get("password", "")):
+            login_user(SignedInUser(user), remember=False)
+            return redirect(_safe_next(request.args.get("next")))
+        error = _("Wrong user name or password.")
+    return render_template("auth/login.html", error=error, username=username), (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have signed out."))
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_message = None
+    app.register_blueprint(bp)
+
+
+__all__ = ["actor_of", "bp", "current_actor", "init_app", "roles_required"]

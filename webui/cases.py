@@ -1,0 +1,192 @@
+"""The case file: report, attachments, timeline, deadline, diagram and notes; and the task form pages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from engine import cases, events, inbox, versions
+from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from engine.models import Attachment, Case, CaseNote, Role, Unit
+
+from . import formrender
+from .auth import current_actor, roles_required
+from .db import commit, db
+from .labels import STATUSES
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+LIST_ROLES = (Role.INTAKE, Role.INSPECTOR, Role.LEADERSHIP, Role.ADMIN, Role.PROCESS_OWNER)
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@roles_required(*LIST_ROLES)
+def index():
+    query = select(Case).order_by(Case.received_at.desc())
+    status = request.args.get("status")
+    if status in STATUSES:
+        query = query.where(Case.status == status)
+    code = (request.args.get("q") or "").strip().upper()[:20]
+    if code:
+        query = query.where(Case.code.contains(code, autoescape=True))
+    if request.args.get("overdue") == "1":
+        query = query.where(Case.overdue.is_(True))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total = db().scalar(select(func.count()).select_from(query.subquery()))
+    rows = db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("cases/index.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
+                           status=status, code=code, statuses=STATUSES)
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def show(case_id: int):
+    session = db()
+    actor = current_actor()
+    case = cases.viewable_case(session, actor, case_id)
+    notes = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)).all()
+    attachments = session.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                                  .order_by(Attachment.id)).all()
+    tasks = inbox.case_tasks(session, case.id)
+    timeline = [_timeline_entry(case, event) for event in events.case_events(session, case.id)]
+    return render_template("cases/show.html", case=case, notes=notes, attachments=attachments, tasks=tasks,
+                           timeline=timeline, show_reporter=cases.may_see_reporter(actor),
+                           mine={t.task_id for t in tasks if _may_work_on(t)})
+
+
+def _may_work_on(item) -> bool:
+    try:
+        cases.open_task(db(), current_actor(), item.case_id, item.task_id)
+    except (NotFound, PermissionDenied):
+        return False
+    return item.claimed_by in (None, current_user.username)
+
+
+def _timeline_entry(case: Case, event) -> dict:
+    """An event as the timeline shows it; submitted task data summarized with the form's labels."""
+    summary = []
+    data = (event.detail or {}).get("data")
+    if event.kind == "task_completed" and isinstance(data, dict):
+        schema = None
+        item_form = (event.detail or {}).get("form") or event.task_name
+        try:
+            schema = versions.version_form(case.process_version, item_form)
+        except NotFound:
+            schema = None
+        summary = formrender.summarize(schema or {}, data, lang=str(get_locale() or "vi"), options=_unit_options())
+    return {"event": event, "summary": summary}
+
+
+@bp.route("/<int:case_id>/tasks/<task_id>", methods=["GET", "POST"])
+@login_required
+def task(case_id: int, task_id: str):
+    session = db()
+    actor = current_actor()
+    case = cases.get_case(session, case_id)
+    try:
+        item = cases.open_task(session, actor, case_id, task_id)
+    except NotFound:
+        flash(_("This task is no longer open: someone completed it or the case moved on. "
+                "Here is the case as it is now."), "warning")
+        return redirect(url_for(".show", case_id=case_id)) if cases.can_view(actor, case) else \
+            redirect(url_for("inbox.index"))
+    schema = versions.version_form(case.process_version, item.form) or {"type": "object", "properties": {}}
+    options = _unit_options()
+    values, errors, status, message = {}, {}, 200, None
+    if request.method == "POST":
+        values, errors = formrender.parse_submission(schema, request.form)
+        if not errors:
+            try:
+                cases.complete_task(session, actor, case_id, task_id, values,
+                                    expected_version=request.form.get("row_version", type=int))
+                commit()
+            except ValidationError as exc:
+                errors, status = dict(exc.errors), 422
+            except Conflict as exc:
+                session.rollback()
+                flash(_("Not saved: %(reason)s. Your input is shown below; check the case and submit again.",
+                        reason=str(exc)), "warning")
+                status, message = 409, str(exc)
+                case = cases.get_case(session, case_id)
+            else:
+                flash(_("Done: “%(task)s” for case %(code)s is complete.", task=item.title, code=case.code), "success")
+                return redirect(url_for("inbox.index"))
+        else:
+            status = 422
+    fields = formrender.render_fields(schema, values, errors, lang=str(get_locale() or "vi"), options=options)
+    return render_template("cases/task.html", case=case, item=item, fields=fields, errors=errors,
+                           conflict=message, show_reporter=cases.may_see_reporter(actor),
+                           form_title=_form_title(schema)), status
+
+
+def _form_title(schema: dict) -> str:
+    if str(get_locale() or "vi") == "en":
+        return schema.get("x-title-en") or schema.get("title", "")
+    return schema.get("title", "")
+
+
+def _unit_options() -> dict[str, list[tuple[str, str]]]:
+    units = db().scalars(select(Unit).order_by(Unit.kind, Unit.name)).all()
+    handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
+    agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
+    return {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies}
+
+
+@bp.post("/<int:case_id>/notes")
+@login_required
+def add_note(case_id: int):
+    try:
+        cases.add_note(db(), current_actor(), case_id, request.form.get("body", ""))
+    except ValidationError as exc:
+        flash(_("The note was not saved: %(reason)s", reason=next(iter(exc.errors.values()), str(exc))), "danger")
+        return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
+    commit()
+    flash(_("Note added."), "success")
+    return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
+
+
+@bp.get("/<int:case_id>/diagram.bpmn")
+@login_required
+def diagram(case_id: int):
+    case = cases.viewable_case(db(), current_actor(), case_id)
+    return Response(versions.main_diagram(case.process_version), mimetype="application/xml")
+
+
+@bp.get("/<int:case_id>/diagram-state.json")
+@login_required
+def diagram_state(case_id: int):
+    case = cases.viewable_case(db(), current_actor(), case_id)
+    return jsonify(cases.diagram_state(case))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    item = db().get(Attachment, attachment_id)
+    if item is None:
+        abort(404)
+    cases.viewable_case(db(), current_actor(), item.case_id)
+    folder = Path(current_app.config["ATTACHMENTS_DIR"])
+    response = send_from_directory(folder, item.storage_key, mimetype=item.content_type, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'"
+    return response
+
+
+__all__ = ["bp"]

@@ -1,0 +1,278 @@
+"""Task forms as server-side HTML (Bootstrap 5, works without JavaScript) and submitted forms back to typed data.
+
+The form's JSON Schema drives everything; only its top-level properties are rendered and read. Widgets:
+choices (enum or oneOf consts) → radios (up to 4) or a select; booleans → Có/Không radios; date-time →
+datetime-local in Asia/Ho_Chi_Minh; numbers → number inputs; arrays of choices → checkboxes; arrays of plain
+strings → checkboxes of `options[name]` when given, else a textarea with one item per line. `parse_submission`
+needs no `options`: it splits every posted value of an array-of-plain-strings field on line breaks, which reads
+both widgets the same way (option codes hold no line breaks). Validation proper is `forms.validate_form_data`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+
+from .i18n import LOCAL_TZ
+
+Options = dict[str, list[tuple[str, str]]]
+MAX_RADIOS = 4
+LONG_TEXT_NAMES = ("note", "description", "findings", "summary", "plan", "comment")
+NOT_INTEGER = "Phải là số nguyên (must be a whole number)"
+NOT_NUMBER = "Phải là số (must be a number)"
+NOT_BOOLEAN = "Chọn Có hoặc Không (choose yes or no)"
+NOT_DATE_TIME = "Sai định dạng ngày giờ (not a valid date and time)"
+_WORDS = {"vi": {"yes": "Có", "no": "Không", "choose": "— Chọn —", "lines": "Mỗi dòng một mục."},
+          "en": {"yes": "Yes", "no": "No", "choose": "— Choose —", "lines": "One item per line."}}
+_INTEGER = re.compile(r"^[+-]?\d{1,20}$")
+_NUMBER = re.compile(r"^[+-]?(\d{1,20}(\.\d{0,10})?|\.\d{1,10})$")
+_SEPARATORS = re.compile(r"[\s,]")  # thousands separators people type: spaces (any kind) and commas
+
+
+# ---- reading a submitted form -------------------------------------------------------------------------------
+
+def parse_submission(schema: dict, form: MultiDict) -> tuple[dict, dict[str, str]]:
+    """(data, parse_errors): typed values of the schema's top-level fields; empty fields are left out.
+
+    A value that cannot be converted keeps its raw text in `data` (so a re-render shows what was typed) and gets
+    a message in `parse_errors`, keyed by field name.
+    """
+    data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, prop in schema.get("properties", {}).items():
+        if _kind(prop) == "array":
+            item = prop.get("items", {})
+            raw = form.getlist(name)
+            if not _choices(item, "vi"):  # one item per line (textarea), or option codes (checkboxes)
+                raw = [line for value in raw for line in value.splitlines()]
+            items = [text for text in (value.strip() for value in raw) if text]
+            if items:
+                converted = [_convert(item, text) for text in items]
+                data[name] = [value for value, _ in converted]
+                problems = [error for _, error in converted if error]
+                if problems:
+                    errors[name] = problems[0]
+            continue
+        text = _text(form.get(name))
+        if text:
+            data[name], error = _convert(prop, text)
+            if error:
+                errors[name] = error
+    return data, errors
+
+
+def _text(value: str | None) -> str:
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _convert(prop: dict, text: str) -> tuple[Any, str | None]:
+    """(typed value, error message or None) for one non-empty posted text."""
+    kind = _kind(prop)
+    if kind in ("integer", "number"):
+        digits = _SEPARATORS.sub("", text)
+        if kind == "integer":
+            return (int(digits), None) if _INTEGER.match(digits) else (text, NOT_INTEGER)
+        if not _NUMBER.match(digits):
+            return text, NOT_NUMBER
+        return (float(digits), None) if "." in digits else (int(digits), None)
+    if kind == "boolean":
+        choice = {"true": True, "on": True, "false": False}.get(text.lower())
+        return (choice, None) if choice is not None else (text, NOT_BOOLEAN)
+    if prop.get("format") == "date-time":
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text, NOT_DATE_TIME
+        if moment.tzinfo is not None:
+            return text, None  # already RFC 3339 with an offset: the validator checks the rest
+        return moment.replace(tzinfo=LOCAL_TZ).isoformat(timespec="seconds"), None
+    return text, None
+
+
+# ---- rendering ----------------------------------------------------------------------------------------------
+
+def render_fields(schema: dict, values: dict | None = None, errors: dict[str, str] | None = None, *,
+                  lang: str = "vi", options: Options | None = None, prefix: str = "f") -> Markup:
+    """Bootstrap 5 markup for every top-level property, in schema order, showing `values` and field `errors`.
+
+    Errors keyed by a path ("measures/0") are shown at their top-level field; the whole-form error ("") is left
+    to the caller. Checkbox groups get the red star but no `required` attribute (it would demand every box).
+    """
+    values, errors, options = values or {}, errors or {}, options or {}
+    messages: dict[str, list[str]] = {}
+    for path, message in errors.items():
+        if path and message not in messages.setdefault(path.split("/")[0], []):
+            messages[path.split("/")[0]].append(message)
+    required = set(schema.get("required", []))
+    return Markup("\n").join(
+        _field(name, prop, values.get(name), "; ".join(messages.get(name, [])), name in required, lang,
+               options.get(name), f"{prefix}-{name}")
+        for name, prop in schema.get("properties", {}).items())
+
+
+def _field(name: str, prop: dict, value: Any, error: str, required: bool, lang: str,
+           options: list[tuple[str, str]] | None, field_id: str) -> Markup:
+    words = _WORDS.get(lang, _WORDS["vi"])
+    kind, help_text = _kind(prop), _label(prop, lang, "description")
+    choices = [(_as_text(const), label) for const, label in _choices(prop, lang)]
+    use_options = options is not None and kind in ("string", "array")
+    if use_options:
+        choices = list(options or [])
+    elif kind == "boolean":
+        choices = [("true", words["yes"]), ("false", words["no"])]
+    elif kind == "array":
+        choices = [(_as_text(const), label) for const, label in _choices(prop.get("items", {}), lang)]
+        if not choices:
+            help_text = " ".join(filter(None, [help_text, words["lines"]]))
+    chosen = [_as_text(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
+    if use_options:  # keep a value that is no longer among the options rather than silently dropping it
+        choices += [(v, v) for v in chosen if v not in {code for code, _ in choices}]
+    described = " ".join(filter(None, [help_text and f"{field_id}-help", error and f"{field_id}-error"]))
+    common = {"name": name, "aria_describedby": described or None, "aria_invalid": "true" if error else None}
+    star = Markup(' <span class="text-danger" aria-hidden="true">*</span>') if required else Markup("")
+    label = _label(prop, lang, "title") or name
+    notes = Markup("").join([
+        _el("div", help_text, class_="form-text", id=f"{field_id}-help") if help_text else Markup(""),
+        _el("div", error, class_="invalid-feedback d-block", id=f"{field_id}-error") if error else Markup("")])
+    invalid = " is-invalid" if error else ""
+
+    if choices and (kind == "array" or (not use_options and len(choices) <= MAX_RADIOS)):  # in a fieldset
+        box = "checkbox" if kind == "array" else "radio"
+        rows = [_el("div", Markup("").join([
+            _el("input", class_="form-check-input" + invalid, type=box, id=box_id, **common, value=code,
+                checked=code in chosen, required=required and box == "radio"),
+            _el("label", text, class_="form-check-label", for_=box_id)]), class_="form-check")
+            for i, (code, text) in enumerate(choices) for box_id in [field_id if i == 0 else f"{field_id}-{i}"]]
+        legend = _el("legend", Markup("{}{}").format(label, star), class_="form-label fs-6")
+        return _el("fieldset", Markup("").join([legend, *rows, notes]), class_="mb-3", id=f"{field_id}-group")
+
+    attrs = {"id": field_id, **common, "required": required}
+    if choices:
+        empty = [_el("option", words["choose"], value="")]
+        opts = [_el("option", text, value=code, selected=code in chosen) for code, text in choices]
+        control = _el("select", Markup("").join(empty + opts), class_="form-select" + invalid, **attrs)
+    elif kind == "array" or (kind == "string" and prop.get("format") != "date-time" and _is_long(name, prop)):
+        text = "\n".join(chosen) if kind == "array" else _as_text(value)
+        control = _el("textarea", text, class_="form-control" + invalid, rows="4",
+                      maxlength=prop.get("maxLength"), **attrs)
+    elif kind in ("integer", "number"):
+        control = _el("input", class_="form-control" + invalid, type="number", value=_as_text(value),
+                      step="1" if kind == "integer" else "any", min=prop.get("minimum"), max=prop.get("maximum"),
+                      **attrs)
+    elif prop.get("format") == "date-time":
+        control = _el("input", class_="form-control" + invalid, type="datetime-local", value=_local_input(value),
+                      **attrs)
+    else:
+        control = _el("input", class_="form-control" + invalid, type="text", value=_as_text(value),
+                      maxlength=prop.get("maxLength"), **attrs)
+    head = _el("label", Markup("{}{}").format(label, star), class_="form-label", for_=field_id)
+    return _el("div", Markup("").join([head, control, notes]), class_="mb-3")
+
+
+def _is_long(name: str, prop: dict) -> bool:
+    if "maxLength" in prop:
+        return prop["maxLength"] > 200
+    return any(word in name for word in LONG_TEXT_NAMES)
+
+
+def _el(tag: str, content: Any = None, **attrs: Any) -> Markup:
+    """One HTML element; attribute values and text content are escaped. `class_` → class, `aria_x` → aria-x."""
+    parts = []
+    for key, value in attrs.items():
+        if value is None or value is False:
+            continue
+        key = key.rstrip("_").replace("_", "-")
+        parts.append(Markup(" {}").format(key) if value is True else Markup(' {}="{}"').format(key, value))
+    opening = Markup("<{}{}>").format(tag, Markup("").join(parts))
+    return opening if tag == "input" else Markup("{}{}</{}>").format(opening, content or "", tag)
+
+
+def _local_input(value: Any) -> str:
+    """An RFC 3339 value as a datetime-local input value in Ho Chi Minh City time (other text unchanged)."""
+    moment = _moment(value)
+    return moment.strftime("%Y-%m-%dT%H:%M") if moment else _as_text(value)
+
+
+# ---- summaries for the case timeline ------------------------------------------------------------------------
+
+def summarize(schema: dict, data: dict, *, lang: str = "vi", options: Options | None = None) -> list[tuple[str, str]]:
+    """(label, readable value) pairs for submitted task data: schema fields in form order, then unknown keys."""
+    properties, options = schema.get("properties", {}), options or {}
+    names = [name for name in properties if name in data] + [name for name in data if name not in properties]
+    return [(_label(properties.get(name, {}), lang, "title") or name,
+             _readable(properties.get(name, {}), data[name], lang, dict(options.get(name, []))))
+            for name in names]
+
+
+def _readable(prop: dict, value: Any, lang: str, option_labels: dict[str, str]) -> str:
+    if isinstance(value, list):
+        item = prop.get("items", {})
+        return ", ".join(_readable(item, v, lang, option_labels) for v in value)
+    if isinstance(value, bool):
+        return _WORDS.get(lang, _WORDS["vi"])["yes" if value else "no"]
+    for const, label in _choices(prop, lang):
+        if const == value and isinstance(const, bool) == isinstance(value, bool):
+            return label
+    if isinstance(value, str) and value in option_labels:
+        return option_labels[value]
+    if isinstance(value, int | float):
+        grouped = f"{value:,}"
+        return grouped.translate(str.maketrans(",.", ".,")) if lang == "vi" else grouped
+    if value is None or isinstance(value, dict):
+        return "" if value is None else json.dumps(value, ensure_ascii=False)
+    moment = _moment(value) if prop.get("format") == "date-time" else None
+    return moment.strftime("%d/%m/%Y %H:%M") if moment else str(value)
+
+
+# ---- schema helpers -----------------------------------------------------------------------------------------
+
+def _kind(prop: dict) -> str:
+    """The JSON type of a property: its "type" (ignoring "null"), else guessed from its choices, else string."""
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if isinstance(kind, str):
+        return kind
+    consts = [const for const, _ in _choices(prop, "vi")]
+    if consts and all(isinstance(c, bool) for c in consts):
+        return "boolean"
+    if consts and all(isinstance(c, int | float) and not isinstance(c, bool) for c in consts):
+        return "integer" if all(isinstance(c, int) for c in consts) else "number"
+    return "string"
+
+
+def _choices(prop: dict, lang: str) -> list[tuple[Any, str]]:
+    """(value, label) of a property's allowed values: oneOf/anyOf consts with their titles, or enum values."""
+    titled = [option for option in prop.get("oneOf", prop.get("anyOf", [])) if "const" in option]
+    if titled:
+        return [(option["const"], _label(option, lang, "title") or _as_text(option["const"])) for option in titled]
+    return [(value, _as_text(value)) for value in prop.get("enum", [])]
+
+
+def _label(node: dict, lang: str, key: str) -> str:
+    """A title or description in `lang`: the English one is "x-title-en" / "x-description-en"."""
+    return (lang == "en" and node.get(f"x-{key}-en")) or node.get(key) or ""
+
+
+def _as_text(value: Any) -> str:
+    """A typed value as a form would post it ("true", "15", "1.5"); None → ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _moment(value: Any) -> datetime | None:
+    """An RFC 3339 text as an aware time in Ho Chi Minh City (a time without offset is taken as local)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment

@@ -1,0 +1,98 @@
+"""Vietnamese first, English second; times shown in Asia/Ho_Chi_Minh (stored in UTC)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, redirect, request, session
+from flask_babel import Babel, format_datetime
+
+from engine.clock import now
+from engine.functions import parse_timestamp
+
+log = logging.getLogger(__name__)
+CATALOGS = Path(__file__).resolve().parent / "translations"
+
+LANGUAGES = ("vi", "en")
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+babel = Babel()
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    return chosen if chosen in LANGUAGES else "vi"
+
+
+def local_time(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def iso_local(value: str | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
+    """An ISO-8601 text (as stored in form data) shown in local time; unparsable text shown as it is."""
+    if not value:
+        return ""
+    try:
+        return local_time(parse_timestamp(value), fmt)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def compile_catalogs(target: Path) -> Path:
+    """Compile the .po catalogs into `target` (only those changed since the last compile); returns target."""
+    for po in CATALOGS.glob("*/LC_MESSAGES/messages.po"):
+        mo = target / po.relative_to(CATALOGS).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        tmp = mo.with_suffix(".tmp")
+        with tmp.open("wb") as out:
+            write_mo(out, catalog)
+        tmp.replace(mo)
+    return target
+
+
+def time_left(due: datetime | None) -> dict | None:
+    """Hours left to a deadline and its urgency: overdue (red), soon (< 4 h, amber) or ok."""
+    if due is None:
+        return None
+    seconds = (due - now()).total_seconds()
+    hours = seconds / 3600
+    state = "overdue" if seconds < 0 else "soon" if hours < 4 else "ok"
+    return {"hours": hours, "state": state, "text": _duration_text(abs(seconds))}
+
+
+def _duration_text(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {mins:02d}m"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "vi")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    try:
+        compiled = compile_catalogs(Path(app.instance_path) / "translations")
+    except OSError as exc:  # a read-only instance folder: fall back to catalogs compiled at install time
+        log.warning("could not compile translations into the instance folder: %s", exc)
+        compiled = CATALOGS
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compiled))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["iso_local"] = iso_local
+    app.jinja_env.globals["time_left"] = time_left
+
+    @app.get("/lang/<code>")
+    def set_language(code: str):
+        if code in LANGUAGES:
+            session["lang"] = code
+        target = request.referrer or "/"
+        return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")

@@ -1,0 +1,101 @@
+"""The task inbox: the signed-in user's tasks by role and unit, filtered, sorted by time to deadline."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from engine import cases, inbox
+from engine.errors import ValidationError
+from engine.models import Role, Unit, User, UserRole
+
+from .auth import current_actor, roles_required
+from .db import commit, db
+from .labels import CATEGORIES
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+CLAIM_FILTERS = ("mine", "unclaimed")
+
+
+def _filter_from_request() -> inbox.InboxFilter:
+    args = request.args
+    level = args.get("level", "")
+    role = args.get("role") or None
+    return inbox.InboxFilter(
+        role=role if role in current_user.roles else None,
+        level=int(level) if level in ("1", "2", "3") else None,
+        category=args.get("category") or None,
+        ward=args.get("ward") or None,
+        overdue=args.get("overdue") == "1",
+        claim=args.get("claim") if args.get("claim") in CLAIM_FILTERS else None,
+        code=(args.get("q") or "").strip()[:20] or None,
+        sort="received" if args.get("sort") == "received" else "due",
+    )
+
+
+@bp.get("/")
+@login_required
+def index():
+    actor = current_actor()
+    wanted = _filter_from_request()
+    session = db()
+    rows = inbox.search(session, actor, wanted)
+    wards = session.scalars(select(Unit).where(Unit.kind == "ward").order_by(Unit.name)).all()
+    colleagues = _colleagues(actor) if Role.SUPERVISOR in actor.roles else {}
+    template = "inbox/_rows.html" if request.headers.get("HX-Request") else "inbox/index.html"
+    return render_template(template, rows=rows, wanted=wanted, counts=inbox.queue_counts(session, actor),
+                           wards=wards, categories=CATEGORIES, colleagues=colleagues,
+                           query=request.args.to_dict())
+
+
+def _colleagues(actor) -> dict[tuple[str, str | None], list[User]]:
+    """Who a supervisor may give a task to, per (role, unit)."""
+    query = select(User).join(UserRole).where(User.active.is_(True))
+    if actor.unit is not None:
+        query = query.where(User.unit_code == actor.unit)
+    people: dict[tuple[str, str | None], list[User]] = {}
+    for user in db().scalars(query.order_by(User.display_name)).unique():
+        for role in user.role_names:
+            people.setdefault((role, user.unit_code), []).append(user)
+    return people
+
+
+def _back():
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".index"))
+
+
+@bp.post("/claim")
+@login_required
+def claim():
+    cases.claim_task(db(), current_actor(), _case_id(), request.form.get("task_id", ""))
+    commit()
+    flash(_("Task claimed: it is yours now."), "success")
+    return _back()
+
+
+@bp.post("/unclaim")
+@login_required
+def unclaim():
+    cases.unclaim_task(db(), current_actor(), _case_id(), request.form.get("task_id", ""))
+    commit()
+    flash(_("Task released: colleagues can take it."), "info")
+    return _back()
+
+
+@bp.post("/assign")
+@roles_required(Role.SUPERVISOR)
+def assign():
+    username = request.form.get("username") or None
+    cases.assign_task(db(), current_actor(), _case_id(), request.form.get("task_id", ""), username)
+    commit()
+    flash(_("Task given to %(name)s.", name=username) if username else _("Task released."), "success")
+    return _back()
+
+
+def _case_id() -> int:
+    value = request.form.get("case_id", "")
+    if not value.isdigit():
+        raise ValidationError("no case given", {"case_id": "Thiếu mã hồ sơ (missing case)"})
+    return int(value)

@@ -1,0 +1,68 @@
+"""Human-readable names for codes shown on staff pages (the catalogs translate them)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+CATEGORIES = {
+    "cosmetic_surgery": _l("Cosmetic surgery and injections"),
+    "cosmetic_advertising": _l("Advertising of cosmetic or dental services"),
+    "unlicensed_clinic": _l("Clinic without licence or while suspended"),
+    "unlicensed_pharmacy": _l("Pharmacy or functional-food shop without licence"),
+    "service_prices": _l("Service prices"),
+    "practising_certificate": _l("Practising certificate"),
+    "staff_conduct": _l("Staff conduct"),
+    "other": _l("Other"),
+}
+
+STATUSES = {
+    "received": _l("Received"),
+    "in_handling": _l("Being handled"),
+    "result_published": _l("Result published"),
+    "disputed": _l("Disputed by the citizen"),
+    "closed": _l("Closed"),
+    "not_accepted": _l("Not accepted"),
+}
+
+ROLES = {
+    "intake": _l("Rapid-response team (intake)"),
+    "handling_unit": _l("Handling unit"),
+    "coordinator": _l("Agency coordinator"),
+    "inspector": _l("Inspector"),
+    "leadership": _l("Leadership"),
+    "citizen": _l("Citizen"),
+    "process_owner": _l("Process owner"),
+    "admin": _l("Administrator"),
+    "supervisor": _l("Supervisor"),
+}
+
+EVENTS = {
+    "received": _l("Report received"),
+    "task_claimed": _l("claimed the task"),
+    "task_released": _l("released the task"),
+    "task_assigned": _l("assigned the task"),
+    "task_completed": _l("completed"),
+    "status_changed": _l("Status changed"),
+    "escalated": _l("Deadline passed: escalated to leadership"),
+    "notified": _l("Notification sent"),
+    "reassigned": _l("Handling unit changed"),
+    "result_published": _l("Result published to the citizen"),
+    "closed": _l("Case closed"),
+    "timer_fired": _l("Deadline timer fired"),
+    "incident": _l("Timer processing keeps failing (incident)"),
+    "note_added": _l("added an internal note"),
+}
+
+NOTIFICATIONS = {
+    "assignment": _l("New task"),
+    "reminder": _l("Deadline approaching"),
+    "escalation": _l("Deadline passed — escalated"),
+    "ack_overdue": _l("An agency has not acknowledged in time"),
+    "contribution_overdue": _l("An agency's findings are late"),
+    "dispute_overdue": _l("A dispute review is late"),
+}
+
+
+def label(table: dict, code: str | None) -> str:
+    if code is None:
+        return ""
+    return str(table.get(code, code))

@@ -1,0 +1,36 @@
+"""In-app notifications: the list, and the unread badge every page shows."""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, render_template
+from flask_login import current_user, login_required
+
+from engine import notifications
+
+from .auth import current_actor
+from .db import commit, db
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.get("/")
+@login_required
+def index():
+    session = db()
+    actor = current_actor()
+    unread = notifications.unread_count(session, actor)
+    items = notifications.latest(session, actor)
+    notifications.mark_read(session, actor)
+    commit()
+    return render_template("notifications/index.html", items=items, unread=unread)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _badge():
+        def unread_notifications() -> int:
+            if not current_user.is_authenticated:
+                return 0
+            return notifications.unread_count(db(), current_actor())
+        return {"unread_notifications": unread_notifications}
