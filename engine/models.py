@@ -132,6 +132,8 @@ class Case(Base):
     ward: Mapped[str | None] = mapped_column(String(40))
     handling_unit: Mapped[str | None] = mapped_column(String(40))
     agencies: Mapped[list[str] | None] = mapped_column(JSON)
+    duplicate_of: Mapped[str | None] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(40), default="web", server_default="web")
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str | None] = mapped_column(String(30))
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -271,3 +273,26 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Submission(Base):
+    """A key that makes a report submission idempotent (a double-submitted form or a retried API call creates
+    one case), also used as the Open311 token of an API submission."""
+
+    __tablename__ = "submissions"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class ApiClient(Base):
+    """An application registered to submit reports through the Open311 API (its key is stored hashed)."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

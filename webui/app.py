@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, g, redirect, send_from_directory, url_for
+from flask import Flask, abort, g, redirect, render_template, send_from_directory, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,10 +17,10 @@ from sqlalchemy import select
 from engine.db import make_engine, make_session_factory
 from engine.models import Unit
 
-from . import admin, auth, cases, config, errors, i18n, inbox, notifications
+from . import admin, auth, cases, config, errors, i18n, inbox, limits, notifications, open311, portal
 from .db import db
 from .db import init_app as init_db
-from .labels import CATEGORIES, EVENTS, NOTIFICATIONS, ROLES, STATUSES, label
+from .labels import CATEGORIES, EVENTS, NOTIFICATIONS, PUBLIC_STEPS, ROLES, STATUSES, label
 
 csrf = CSRFProtect()
 # Front-end packages served from node_modules (installed from the npm registry by `make`); nothing else is exposed.
@@ -52,7 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     auth.init_app(app)
     notifications.init_app(app)
-    for blueprint in (inbox.bp, cases.bp, admin.bp):
+    limits.init_app(app)
+    open311.init_app(app)
+    csrf.exempt(open311.bp)
+    for blueprint in (inbox.bp, cases.bp, admin.bp, portal.bp):
         app.register_blueprint(blueprint)
     _template_helpers(app)
 
@@ -60,7 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def home():
         if current_user.is_authenticated:
             return redirect(url_for("inbox.index"))
-        return redirect(url_for("auth.login"))
+        return render_template("portal/home.html")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -89,7 +92,8 @@ def _template_helpers(app: Flask) -> None:
         return actor
 
     headings = {403: _l("Not allowed"), 404: _l("Not found"), 409: _l("Changed in the meantime"),
-                422: _l("Please check your input"), 413: _l("File too large")}
+                422: _l("Please check your input"), 413: _l("File too large"),
+                429: _l("Too many requests: please wait a moment and try again")}
 
     app.jinja_env.globals.update(
         category_label=lambda code: label(CATEGORIES, code),
@@ -97,6 +101,7 @@ def _template_helpers(app: Flask) -> None:
         role_label=lambda code: label(ROLES, code),
         event_label=lambda code: label(EVENTS, code),
         notification_label=lambda code: label(NOTIFICATIONS, code),
+        public_step_label=lambda code: label(PUBLIC_STEPS, code),
         unit_name=lambda code: unit_names().get(code, code or "") if code else "",
         actor_label=actor_label,
         error_heading=lambda code: str(headings.get(code, _l("Something went wrong"))),

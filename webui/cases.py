@@ -161,6 +161,14 @@ def add_note(case_id: int):
     return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
 
 
+@bp.get("/code/<code>")
+@login_required
+def by_code(code: str):
+    """Open a case by its tracking code (used for duplicate hints and by people reading a code aloud)."""
+    case = cases.get_case_by_code(db(), code[:20])
+    return redirect(url_for(".show", case_id=case.id))
+
+
 @bp.get("/<int:case_id>/diagram.bpmn")
 @login_required
 def diagram(case_id: int):

@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 from sqlalchemy import func, select
 
-from engine import demo, outbox, schema, timers, versions
+from engine import demo, outbox, reports, schema, timers, versions
 from engine.accounts import hash_password, save_user
 from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
@@ -188,3 +188,18 @@ def run_once(at: str | None) -> None:
     if result.failed:
         click.echo(f"failed cases (recorded, will be retried): {', '.join(map(str, result.failed))}")
         raise SystemExit(1)
+
+
+@main.group("api-clients")
+def api_clients_group() -> None:
+    """Applications allowed to submit reports through the Open311 API."""
+
+
+@api_clients_group.command("add")
+@click.argument("name")
+def api_clients_add(name: str) -> None:
+    """Register application NAME and print its API key (shown once; only a hash is stored)."""
+    with transaction(_factory()) as session:
+        key = reports.register_client(session, name, "cli")
+    click.echo(f"API key for {name}: {key}")
+    click.echo("Give it to the application's operators; it cannot be shown again.")

@@ -61,6 +61,15 @@ NOTIFICATIONS = {
     "dispute_overdue": _l("A dispute review is late"),
 }
 
+PUBLIC_STEPS = {
+    "received": _l("Report received"),
+    "classified": _l("Verified and classified"),
+    "in_handling": _l("Being handled"),
+    "result_published": _l("Result published"),
+    "disputed": _l("You said the problem was not resolved: under review"),
+    "closed": _l("Closed"),
+}
+
 
 def label(table: dict, code: str | None) -> str:
     if code is None:

@@ -93,3 +93,20 @@ def test_the_case_list_filters_by_status_and_code(as_user, drive, level1):
     assert drive.case(level1).code in html and drive.case(other).code not in html
     html = intake.get(f"/cases/?q={drive.case(other).code}").get_data(as_text=True)
     assert drive.case(other).code in html and drive.case(level1).code not in html
+
+
+def test_staff_see_the_duplicate_link_at_screening(as_user, drive):
+    first = drive.report()
+    second = drive.report(facility_name="Spa Hoa Hong")  # same ward and category, similar name
+    with transaction(drive.factory) as session:
+        from engine import reports
+        from engine.models import Case
+        case = session.get(Case, second)
+        case.duplicate_of = reports.similar_open_case(session, case).code
+    code = drive.case(first).code
+    intake = as_user("intake")
+    screen = drive.task(second, "screen")
+    html = intake.get(f"/cases/{second}/tasks/{screen.task_id}").get_data(as_text=True)
+    assert 'id="duplicate-of"' in html and code in html
+    assert intake.get(f"/cases/code/{code}").headers["Location"].endswith(f"/cases/{first}")
+    assert intake.get("/cases/code/NOPE").status_code == 404

@@ -88,3 +88,17 @@ def test_a_bad_smtp_setting_is_a_clear_error_for_the_worker(cli, monkeypatch):
     result = cli("worker")
     assert result.exit_code == 1
     assert "RR_SMTP_PORT" in result.output
+
+
+def test_api_clients_add_prints_a_key_that_the_api_accepts_and_refuses_a_second_client_of_that_name(cli):
+    from engine.reports import client_for_key
+
+    cli("init-db")
+    result = cli("api-clients", "add", "city-portal")
+    assert result.exit_code == 0, result.output
+    key = result.output.split("API key for city-portal: ")[1].split()[0]
+    with transaction(make_session_factory(make_engine(cli.url))) as session:
+        assert client_for_key(session, key).name == "city-portal"
+        assert client_for_key(session, key + "x") is None
+    again = cli("api-clients", "add", "city-portal")
+    assert again.exit_code == 1 and "exists" in again.output

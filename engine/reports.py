@@ -1,0 +1,218 @@
+"""The citizen channel's services: submit a report (idempotent, with files and a duplicate hint), the public
+view of a case by tracking code, and the citizen's rating or dispute. Nothing here returns reporter contact."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from difflib import SequenceMatcher
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from forms import validate_form_data
+
+from . import cases, events, outbox, versions
+from .attachments import AttachmentStore, Upload
+from .errors import Conflict, NotFound, ValidationError
+from .inbox import Actor
+from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submission, Unit
+
+SIMILARITY = 0.8
+OPEN_STATUSES = (CaseStatus.RECEIVED.value, CaseStatus.IN_HANDLING.value, CaseStatus.DISPUTED.value)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 .-]{8,15}$")
+
+
+@dataclass
+class Submitted:
+    case: Case
+    created: bool  # False when the same submission key came again (double submit, retried API call)
+    duplicate_hint: bool = False
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def clean_reporter(reporter: dict[str, Any] | None, anonymous: bool,
+                   errors: dict[str, str]) -> dict[str, str] | None:
+    """Contact data (name, phone, e-mail) with problems added to `errors`; None for an anonymous report."""
+    if anonymous or not reporter:
+        return None
+    out = {k: str(reporter.get(k) or "").strip() for k in ("name", "phone", "email")}
+    out = {k: v for k, v in out.items() if v}
+    if len(out.get("name", "")) > 200:
+        errors["name"] = "Quá dài (too long)"
+    if "phone" in out and not _PHONE.match(out["phone"]):
+        errors["phone"] = "Số điện thoại không hợp lệ (not a phone number)"
+    if "email" in out and (not _EMAIL.match(out["email"]) or len(out["email"]) > 254):
+        errors["email"] = "E-mail không hợp lệ (not an e-mail address)"
+    return out or None
+
+
+def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, reporter: dict | None = None,
+           anonymous: bool = False, uploads: list[Upload] | None = None, key: str | None = None,
+           source: str = "web") -> Submitted:
+    """Open a case for a citizen's report. The same `key` twice returns the first case instead of a second."""
+    if key:
+        earlier = session.get(Submission, key)
+        if earlier is not None:
+            return Submitted(cases.get_case(session, earlier.case_id), created=False)
+    schema = versions.version_form(versions.active_version(session), "report") or {}
+    errors = validate_form_data(schema, report)
+    contact = clean_reporter(reporter, anonymous, errors)
+    ward = report.get("ward") if isinstance(report, dict) else None
+    if isinstance(ward, str) and ward and session.scalar(select(Unit.code).where(Unit.code == ward,
+                                                                                 Unit.kind == "ward")) is None:
+        errors["ward"] = "Không có phường/xã này (unknown ward)"
+    if errors:
+        raise ValidationError("the report is not valid", errors)
+    case = cases.submit_report(session, report, contact, actor="citizen")  # validates against forms/report.json
+    case.source = source
+    similar = similar_open_case(session, case)
+    if similar is not None:
+        case.duplicate_of = similar.code
+    stored = store.save_all(uploads or [])
+    try:
+        attachments = [Attachment(case_id=case.id, filename=s.filename, content_type=s.content_type, size=s.size,
+                                  storage_key=s.storage_key) for s in stored]
+        session.add_all(attachments)
+        if key:
+            session.add(Submission(key=key, case_id=case.id))
+        session.flush()
+    except IntegrityError as exc:  # the same key submitted at the same moment by a second request
+        store.delete([s.storage_key for s in stored])
+        raise Conflict("this report was just submitted; use its tracking code") from exc
+    if contact and contact.get("email"):
+        outbox.enqueue(session, contact["email"], f"Đã tiếp nhận phản ánh {case.code} / Report received",
+                       confirmation_text(case))
+    return Submitted(case, created=True, duplicate_hint=similar is not None, attachments=attachments)
+
+
+def confirmation_text(case: Case) -> str:
+    return (f"Sở Y tế đã tiếp nhận phản ánh của bạn. Mã theo dõi: {case.code}\n"
+            f"Dùng mã này để xem tiến độ và kết quả xử lý.\n\n"
+            f"The Department of Health received your report. Tracking code: {case.code}\n"
+            f"Use it to follow the handling and see the result.\n")
+
+
+def _normal(text: Any) -> str:
+    folded = unicodedata.normalize("NFKD", str(text or "").lower())
+    plain = "".join(c for c in folded if not unicodedata.combining(c)).replace("đ", "d")
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+def similar(a: Any, b: Any) -> bool:
+    left, right = _normal(a), _normal(b)
+    return bool(left and right) and SequenceMatcher(None, left, right).ratio() >= SIMILARITY
+
+
+def similar_open_case(session: Session, case: Case) -> Case | None:
+    """An older open case at the same ward, same category, and a similar facility name or address."""
+    candidates = session.scalars(select(Case).where(Case.ward == case.ward, Case.category == case.category,
+                                                    Case.status.in_(OPEN_STATUSES), Case.id != case.id)
+                                 .order_by(Case.received_at.desc()).limit(200))
+    for other in candidates:
+        if similar(other.report.get("facility_name"), case.report.get("facility_name")) or \
+                similar(other.report.get("address"), case.report.get("address")):
+            return other
+    return None
+
+
+# What the public may know of a case's history: event kind → public step.
+PUBLIC_STEPS = {"received": "received", "result_published": "result_published", "closed": "closed"}
+
+
+def public_view(session: Session, code: str) -> dict[str, Any]:
+    """Public-safe facts of a case: no reporter, no staff names, no internal notes or task data."""
+    case = cases.get_case_by_code(session, code)
+    timeline: list[dict[str, Any]] = []
+    result = None
+    for event in events.case_events(session, case.id):
+        if event.kind in PUBLIC_STEPS:
+            timeline.append({"step": PUBLIC_STEPS[event.kind], "at": event.at})
+        elif event.kind == "task_completed" and event.task_name == "classify":
+            timeline.append({"step": "classified", "at": event.at, "level": (event.detail.get("data") or {})
+                            .get("level"), "deadline": case.deadline_at})
+        elif event.kind == "task_completed" and event.task_name == "start_handling":
+            timeline.append({"step": "in_handling", "at": event.at})
+        elif event.kind == "task_completed" and event.task_name == "enter_result":
+            result = (event.detail.get("data") or {}).get("citizen_summary")
+        elif event.kind == "status_changed" and event.to_status == CaseStatus.DISPUTED.value:
+            timeline.append({"step": "disputed", "at": event.at})
+    published = case.status in (CaseStatus.RESULT_PUBLISHED.value, CaseStatus.CLOSED.value) and \
+        case.published_at is not None
+    return {
+        "code": case.code, "status": case.status, "level": case.level, "category": case.category,
+        "ward": case.ward, "received_at": case.received_at, "deadline_at": case.deadline_at,
+        "published_at": case.published_at, "closed_at": case.closed_at, "outcome": case.outcome,
+        "result": result if published else None, "timeline": timeline,
+        "can_rate": feedback_task(session, case) is not None, "duplicate_hint": case.duplicate_of is not None,
+        "description": case.report.get("description"), "address": case.report.get("address"),
+    }
+
+
+def feedback_task(session: Session, case: Case) -> InboxItem | None:
+    return session.scalar(select(InboxItem).where(InboxItem.case_id == case.id,
+                                                  InboxItem.task_name == "citizen_feedback"))
+
+
+def give_feedback(session: Session, code: str, data: dict[str, Any]) -> Case:
+    """The reporter rates the published result, or says it did not resolve the problem (→ dispute)."""
+    case = cases.get_case_by_code(session, code)
+    task = feedback_task(session, case)
+    if task is None:
+        raise Conflict("this case is not waiting for your rating (it may already be rated or closed)")
+    return cases.complete_task(session, Actor.citizen(case.code), case.id, task.task_id, data)
+
+
+def public_attachments(session: Session, case: Case) -> list[Attachment]:
+    """Photos whose metadata-free copy may be shown on the public track page (videos are not shown)."""
+    rows = session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id))
+    return [a for a in rows if a.kind == "image"]
+
+
+# --- registered API clients (Open311) -------------------------------------------------------------------
+
+def _key_hash(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()
+
+
+def register_client(session: Session, name: str, by: str) -> str:
+    """Register an application; returns its API key (shown once, stored hashed)."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError("a client needs a name", {"name": "Bắt buộc nhập, tối đa 100 ký tự (required)"})
+    if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
+        raise Conflict(f"an API client named {name!r} exists already")
+    api_key = secrets.token_urlsafe(32)
+    session.add(ApiClient(name=name, key_hash=_key_hash(api_key)))
+    events.audit(session, by, "api_client_registered", {"name": name})
+    session.flush()
+    return api_key
+
+
+def client_for_key(session: Session, api_key: str | None) -> ApiClient | None:
+    if not api_key:
+        return None
+    return session.scalar(select(ApiClient).where(ApiClient.key_hash == _key_hash(api_key),
+                                                  ApiClient.active.is_(True)))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def case_for_token(session: Session, token: str) -> Case:
+    row = session.get(Submission, token)
+    if row is None:
+        raise NotFound("unknown token")
+    return cases.get_case(session, row.case_id)
+
+
+def latest_time(*values: datetime | None) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None

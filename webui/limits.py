@@ -1,0 +1,26 @@
+"""Rate limits per client IP (Flask-Limiter). In-memory by default, which needs no network; with several web
+processes set RR_RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379/0) so they share the counts."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def submit_limit() -> str:
+    """Report submissions per IP (RR_LIMIT_SUBMIT)."""
+    return os.environ.get("RR_LIMIT_SUBMIT", "10/hour;3/minute")
+
+
+def lookup_limit() -> str:
+    """Tracking-code lookups per IP (RR_LIMIT_LOOKUP)."""
+    return os.environ.get("RR_LIMIT_LOOKUP", "30/minute")
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RR_RATELIMIT_STORAGE_URI", "memory://"))
+    limiter.init_app(app)

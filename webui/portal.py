@@ -1,0 +1,166 @@
+"""The citizen portal: report a violation (no account), follow it by tracking code, rate the result."""
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from engine import cases, reports, versions
+from engine.attachments import Upload, public_key
+from engine.errors import Conflict, NotFound, ValidationError
+from engine.models import Attachment, Unit
+
+from . import formrender
+from .attachments import store
+from .db import commit, db
+from .limits import limiter, lookup_limit, submit_limit
+
+bp = Blueprint("portal", __name__)
+CONTACT_FIELDS = ("name", "phone", "email")
+HONEYPOT = "website"  # hidden from people; bots fill it in
+
+
+def _lang() -> str:
+    return str(get_locale() or "vi")
+
+
+def _report_schema() -> dict:
+    return versions.version_form(versions.active_version(db()), "report") or {}
+
+
+def _ward_options() -> dict[str, list[tuple[str, str]]]:
+    wards = db().scalars(select(Unit).where(Unit.kind == "ward").order_by(Unit.name)).all()
+    return {"ward": [(w.code, w.name) for w in wards]}
+
+
+@bp.get("/report")
+def report_form():
+    return _render_report({}, {}, {}, anonymous=False)
+
+
+def _render_report(values: dict, contact: dict, errors: dict, *, anonymous: bool, status: int = 200):
+    schema = _report_schema()
+    fields = formrender.render_fields(schema, values, errors, lang=_lang(), options=_ward_options(), prefix="r")
+    return render_template("portal/report.html", fields=fields, contact=contact, errors=errors, anonymous=anonymous,
+                           submission_key=request.form.get("submission_key") or secrets.token_urlsafe(18),
+                           honeypot=HONEYPOT), status
+
+
+@bp.post("/report")
+@limiter.limit(submit_limit, methods=["POST"])
+def submit_report():
+    form = request.form
+    anonymous = form.get("anonymous") == "1"
+    contact = {k: form.get(k, "").strip() for k in CONTACT_FIELDS}
+    schema = _report_schema()
+    values, errors = formrender.parse_submission(schema, form)
+    if form.get(HONEYPOT):
+        errors[""] = _("We could not accept this report. Please try again.")
+    if errors:
+        return _render_report(values, contact, errors, anonymous=anonymous, status=422)
+    uploads = [Upload(f.filename or "", f.stream) for f in request.files.getlist("files") if f and f.filename]
+    key = form.get("submission_key", "")
+    try:
+        done = reports.submit(db(), store(), values, reporter=contact, anonymous=anonymous, uploads=uploads,
+                              key=f"web:{key[:60]}" if key else None, source="web")
+        commit()
+    except ValidationError as exc:
+        db().rollback()
+        return _render_report(values, contact, dict(exc.errors), anonymous=anonymous, status=422)
+    except Conflict:
+        db().rollback()
+        done = reports.submit(db(), store(), values, key=f"web:{key[:60]}")  # the twin request's case
+    session["submitted"] = {"code": done.case.code, "duplicate": done.duplicate_hint,
+                            "email": bool(contact.get("email")) and not anonymous}
+    return redirect(url_for(".report_done"))
+
+
+@bp.get("/report/done")
+def report_done():
+    info = session.get("submitted")
+    if not info:
+        return redirect(url_for(".report_form"))
+    return render_template("portal/done.html", info=info)
+
+
+@bp.get("/track")
+@limiter.limit(lookup_limit)
+def track():
+    code = (request.args.get("code") or "").strip().upper()
+    if not code:
+        return render_template("portal/track_lookup.html", code="", error=None)
+    try:
+        view = reports.public_view(db(), code)
+    except NotFound:
+        return render_template("portal/track_lookup.html", code=code,
+                               error=_("No report has this tracking code. Check the code and try again.")), 404
+    return _render_track(view)
+
+
+def _render_track(view: dict, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    case = cases.get_case_by_code(db(), view["code"])
+    photos = reports.public_attachments(db(), case)
+    feedback = None
+    if view["can_rate"]:
+        schema = versions.version_form(case.process_version, "citizen_feedback") or {}
+        feedback = formrender.render_fields(schema, values or {}, errors or {}, lang=_lang(), prefix="fb")
+    return render_template("portal/track.html", view=view, photos=photos, feedback=feedback,
+                           errors=errors or {}), status
+
+
+@bp.post("/track/feedback")
+@limiter.limit(lookup_limit)
+def feedback():
+    code = (request.form.get("code") or "").strip().upper()
+    try:
+        case = cases.get_case_by_code(db(), code)
+    except NotFound:
+        abort(404)
+    schema = versions.version_form(case.process_version, "citizen_feedback") or {}
+    values, errors = formrender.parse_submission(schema, request.form)
+    if not errors:
+        try:
+            reports.give_feedback(db(), code, values)
+            commit()
+        except ValidationError as exc:
+            db().rollback()
+            errors = dict(exc.errors)
+        except Conflict:
+            db().rollback()
+            flash(_("This report is not waiting for a rating any more."), "warning")
+            return redirect(url_for(".track", code=code))
+        else:
+            flash(_("Thank you. Your answer has been recorded.") if values.get("resolved") else
+                  _("Thank you. An inspector will review the case again."), "success")
+            return redirect(url_for(".track", code=code))
+    return _render_track(reports.public_view(db(), code), values, errors, status=422)
+
+
+@bp.get("/track/photo/<int:attachment_id>")
+@limiter.limit(lookup_limit)
+def photo(attachment_id: int):
+    """A reporter's photo without metadata, for whoever holds the tracking code."""
+    item = db().get(Attachment, attachment_id)
+    code = (request.args.get("code") or "").strip().upper()
+    if item is None or item.kind != "image":
+        abort(404)
+    case = cases.get_case(db(), item.case_id)
+    if not secrets.compare_digest(case.code, code):
+        abort(404)
+    response = send_from_directory(store().root, public_key(item.storage_key), mimetype="image/jpeg")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
