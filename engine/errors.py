@@ -29,6 +29,8 @@ class ValidationError(EngineError):
 class ProcessError(EngineError):
     """A diagram is invalid or the workflow failed while running it. `problems` lists what was found."""
 
-    def __init__(self, message: str, problems: list[str] | None = None):
+    def __init__(self, message: str, problems: list[str] | None = None,
+                 details: list[dict] | None = None):
         super().__init__(message)
         self.problems = list(problems or [])
+        self.details = list(details or [])  # structured problems: file, element_id, element_name, line, message

@@ -296,3 +296,17 @@ class ApiClient(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class ProcessDraft(Base):
+    """A diagram (and forms) being edited in the studio; becomes a version when deployed."""
+
+    __tablename__ = "process_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    bundle: Mapped[dict[str, Any]] = mapped_column(JSON)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

@@ -27,7 +27,8 @@ from .models import Case
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
+# How long a claimed case stays with a worker; a worker that dies holds it this long (RR_TIMER_LEASE_SECONDS).
+LEASE = timedelta(seconds=float(os.environ.get("RR_TIMER_LEASE_SECONDS", "300")))
 INCIDENT_AFTER_FAILURES = 5
 MAX_BACKOFF = timedelta(hours=1)
 

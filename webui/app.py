@@ -1,8 +1,6 @@
 """Flask application factory: the staff workspace (and later the citizen portal) as blueprints."""
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ from sqlalchemy import select
 from engine.db import make_engine, make_session_factory
 from engine.models import Unit
 
-from . import admin, auth, cases, config, errors, i18n, inbox, limits, notifications, open311, portal
+from . import admin, auth, cases, config, errors, i18n, inbox, limits, notifications, open311, portal, studio
 from .db import db
 from .db import init_app as init_db
 from .labels import CATEGORIES, EVENTS, NOTIFICATIONS, PUBLIC_STEPS, ROLES, STATUSES, label
@@ -30,7 +28,7 @@ VENDOR_PREFIXES = ("bootstrap/dist/", "htmx.org/dist/", "bpmn-js/dist/", "chart.
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.instance_path()))
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        SECRET_KEY=config.secret_key(),
         DATABASE_URL=config.database_url(),
         ATTACHMENTS_DIR=str(config.attachments_dir()),
         NODE_MODULES=str(config.node_modules_dir()),
@@ -55,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     open311.init_app(app)
     csrf.exempt(open311.bp)
-    for blueprint in (inbox.bp, cases.bp, admin.bp, portal.bp):
+    for blueprint in (inbox.bp, cases.bp, admin.bp, portal.bp, studio.bp):
         app.register_blueprint(blueprint)
     _template_helpers(app)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from engine.db import default_database_url
@@ -38,3 +39,23 @@ def demo_mode() -> bool:
 def max_upload_bytes() -> int:
     """Largest request body accepted (RR_MAX_UPLOAD_MB, default 100 MB in all)."""
     return int(float(os.environ.get("RR_MAX_UPLOAD_MB", "100")) * 1024 * 1024)
+
+
+def secret_key() -> str:
+    """SECRET_KEY, else a random key kept in the instance folder so every web process of this machine (and a
+    restart) shares it."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance_path() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first process to get here wins, complete file or nothing
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

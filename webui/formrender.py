@@ -174,6 +174,9 @@ def _field(name: str, prop: dict, value: Any, error: str, required: bool, lang: 
 
 
 def _is_long(name: str, prop: dict) -> bool:
+    """A textarea for long text; a schema may decide with "x-widget": "textarea" or "input"."""
+    if prop.get("x-widget") in ("textarea", "input"):
+        return prop["x-widget"] == "textarea"
     if "maxLength" in prop:
         return prop["maxLength"] > 200
     return any(word in name for word in LONG_TEXT_NAMES)

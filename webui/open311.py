@@ -1,9 +1,367 @@
-"""Open311 GeoReport v2 (being written)."""
+"""Open311 GeoReport v2 at /open311/v2/: the report categories as services, reports posted by registered
+applications, and the public facts of every case as service requests (docs/open311.md).
+
+Every answer, errors included, is Open311-shaped in the format the URL asks for (.json or .xml). Reporter
+contact (name, phone, e-mail) is stored with the case and never appears in any answer.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Flask, Response, request
+from lxml import etree
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from engine import cases, reports, versions
+from engine.attachments import Upload
+from engine.clock import now
+from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
+from engine.models import Case, CaseStatus, Unit
+
+from .attachments import store
+from .db import commit, db
+from .i18n import LOCAL_TZ
+from .limits import limiter, lookup_limit, submit_limit
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+
+CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+ITEM_TAGS = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
+             "errors": "error"}
+ENGINE_STATUS = {NotFound: 404, ValidationError: 400, PermissionDenied: 403, Conflict: 409}
+# Report fields as an Open311 client calls them, for error descriptions.
+PARAMETERS = {"category": "service_code", "address": "address_string", "ward": "attribute[ward]",
+              "facility_name": "attribute[facility_name]", "observed_at": "attribute[observed_at]",
+              "name": "first_name/last_name", "files": "media"}
+CLOSED = (CaseStatus.CLOSED.value, CaseStatus.NOT_ACCEPTED.value)
+DEPARTMENT = "Sở Y tế TP. Hồ Chí Minh"
+MAX_DESCRIPTION = 4000  # GeoReport v2
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,60}$")
+LAT_LONG = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+NOTICES = {
+    None: "Sở Y tế đã tiếp nhận; thời hạn xử lý 24–72 giờ tùy mức độ "
+          "(received; handled within 24–72 hours depending on the level)",
+    1: "UBND phường/xã xử lý trong 24 giờ (the ward handles it within 24 hours)",
+    2: "Thanh tra Sở Y tế xử lý trong 48 giờ (the Department Inspectorate handles it within 48 hours)",
+    3: "Thanh tra Sở Y tế phối hợp liên ngành xử lý trong 72 giờ "
+       "(the Inspectorate handles it with other agencies within 72 hours)",
+}
+NOT_ACCEPTED_NOTE = "Phản ánh không được tiếp nhận xử lý (the report was not accepted for handling)"
+
+
+class ApiError(Exception):
+    """An Open311 error answer: an HTTP status and one description per problem."""
+
+    def __init__(self, status: int, *descriptions: str):
+        super().__init__(status, descriptions)
+        self.status = status
+        self.descriptions = descriptions
+
+
+# --- formats ---------------------------------------------------------------------------------------------
+
+def _format(fmt: str) -> str:
+    if fmt not in CONTENT_TYPES:
+        raise ApiError(404, f"unknown format {fmt[:20]!r}: use .json or .xml")
+    return fmt
+
+
+def _reply(root: str, value: list | dict, fmt: str, status: int = 200) -> Response:
+    if fmt == "xml":
+        element = etree.Element(root)
+        _fill(element, value)
+        body = etree.tostring(element, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    else:
+        body = json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
+    return Response(body, status=status, content_type=CONTENT_TYPES[fmt])
+
+
+def _fill(element: etree._Element, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _fill(etree.SubElement(element, key), item)
+    elif isinstance(value, list):
+        for item in value:
+            _fill(etree.SubElement(element, ITEM_TAGS[element.tag]), item)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = XML_ILLEGAL.sub("", str(value))
+
+
+def _error_reply(status: int, descriptions: list[str] | tuple[str, ...]) -> Response:
+    fmt = "xml" if request.path.endswith(".xml") else "json"
+    return _reply("errors", [{"code": status, "description": d} for d in descriptions], fmt, status)
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    return _error_reply(error.status, error.descriptions)
+
+
+@bp.errorhandler(EngineError)
+def _engine_error(error: EngineError):
+    status = next((code for kind, code in ENGINE_STATUS.items() if isinstance(error, kind)), 422)
+    fields = getattr(error, "errors", {}) or {}
+    problems = [f"{PARAMETERS.get(field, field)}: {message}" for field, message in fields.items()]
+    return _error_reply(status, problems or [str(error)])
+
+
+@bp.errorhandler(429)
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    description = error.description or error.name
+    if error.code == 429:
+        description = f"too many requests ({description}); please wait and try again"
+    return _error_reply(error.code or 500, [description])  # Flask-Limiter adds Retry-After afterwards
+
+
+@bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown_endpoint(rest: str):
+    raise ApiError(404, f"no such endpoint: {request.method} /open311/v2/{rest[:100]}")
+
+
+# --- services --------------------------------------------------------------------------------------------
+
+def _report_schema() -> dict[str, Any]:
+    return versions.version_form(versions.active_version(db()), "report") or {}
+
+
+def _categories(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {o["const"]: o for o in schema.get("properties", {}).get("category", {}).get("oneOf", [])}
+
+
+def _label(schema: dict[str, Any], field: str) -> str:
+    prop = schema.get("properties", {}).get(field, {})
+    return f"{prop.get('title', field)} ({prop.get('x-title-en', field)})"
+
+
+@bp.get("/services.<fmt>")
+def services(fmt: str):
+    fmt = _format(fmt)
+    rows = [{"service_code": code, "service_name": option.get("title"), "description": option.get("x-title-en"),
+             "metadata": True, "type": "realtime",
+             "keywords": ", ".join(dict.fromkeys([code.replace("_", " "), str(option.get("x-title-en", ""))])),
+             "group": "health"} for code, option in _categories(_report_schema()).items()]
+    return _reply("services", rows, fmt)
+
+
+@bp.get("/services/<service_code>.<fmt>")
+def service_definition(service_code: str, fmt: str):
+    fmt = _format(fmt)
+    schema = _report_schema()
+    if service_code not in _categories(schema):
+        raise ApiError(404, f"unknown service_code {service_code[:60]!r}")
+    wards = db().execute(select(Unit.code, Unit.name).where(Unit.kind == "ward").order_by(Unit.name))
+    attributes = [
+        {"variable": True, "code": "ward", "datatype": "singlevaluelist", "required": True,
+         "datatype_description": "Mã phường/xã trong danh sách (a key from the list)", "order": 1,
+         "description": _label(schema, "ward"), "values": [{"key": code, "name": name} for code, name in wards]},
+        {"variable": True, "code": "facility_name", "datatype": "string", "required": False,
+         "datatype_description": "Tối đa 300 ký tự (at most 300 characters)", "order": 2,
+         "description": _label(schema, "facility_name")},
+        {"variable": True, "code": "observed_at", "datatype": "datetime", "required": False,
+         "datatype_description": "ISO 8601, ví dụ (e.g.) 2026-11-23T08:00:00+07:00", "order": 3,
+         "description": _label(schema, "observed_at")},
+    ]
+    return _reply("service_definition", {"service_code": service_code, "attributes": attributes}, fmt)
+
+
+# --- posting a request -----------------------------------------------------------------------------------
+
+def _parse_time(name: str, raw: str) -> datetime:
+    """An ISO 8601 date-time; without an offset it is local time (Asia/Ho_Chi_Minh)."""
+    text = raw.strip()
+    if "T" in text:
+        text = text.replace(" ", "+")  # an unencoded "+07:00" arrives as " 07:00" in a query string
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, f"{name}: not an ISO 8601 date-time (e.g. 2026-11-23T08:00:00+07:00)") from None
+    return when.replace(tzinfo=LOCAL_TZ) if when.tzinfo is None else when
+
+
+def _coordinate(name: str, raw: str, limit: float) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not -limit <= value <= limit:  # also NaN and infinity
+        raise ApiError(400, f"{name}: not a WGS84 coordinate")
+    return value
+
+
+def _report_from(form: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    """The report (forms/report.json) from Open311 parameters; location and format problems are 400s."""
+    problems: list[str] = []
+    code = form.get("service_code", "").strip()
+    if not code:
+        problems.append("service_code: required")
+    elif code not in _categories(schema):
+        problems.append(f"service_code: unknown service {code[:60]!r}")
+    description = form.get("description", "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        problems.append(f"description: at most {MAX_DESCRIPTION} characters")
+    raw_lat, raw_long = form.get("lat", "").strip(), form.get("long", "").strip()
+    address = form.get("address_string", "").strip()
+    if bool(raw_lat) != bool(raw_long):
+        problems.append("lat, long: give both or neither")
+    elif not raw_lat and not address:
+        problems.append("location required: lat and long, or address_string")
+    if problems:
+        raise ApiError(400, *problems)
+    report: dict[str, Any] = {"category": code, "description": description, "ward": form.get("attribute[ward]", "")}
+    if raw_lat:
+        lat, long = _coordinate("lat", raw_lat, 90), _coordinate("long", raw_long, 180)
+        address = address or f"{lat},{long}"
+        if {"lat", "long"} <= set(schema.get("properties", {})):  # kept when the report form has them
+            report.update(lat=lat, long=long)
+    report["address"] = address
+    if facility := form.get("attribute[facility_name]", "").strip():
+        report["facility_name"] = facility
+    if observed := form.get("attribute[observed_at]", "").strip():
+        report["observed_at"] = _parse_time("attribute[observed_at]", observed).isoformat(timespec="seconds")
+    return report
+
+
+def _contact(form: Any) -> dict[str, str]:
+    name = " ".join(p for p in (form.get("first_name", "").strip(), form.get("last_name", "").strip()) if p)
+    contact = {"name": name, "phone": form.get("phone", "").strip(), "email": form.get("email", "").strip()}
+    return {k: v for k, v in contact.items() if v}
+
+
+@bp.post("/requests.<fmt>")
+@limiter.limit(submit_limit)
+def post_request(fmt: str):
+    fmt = _format(fmt)
+    form = request.form
+    client = reports.client_for_key(db(), form.get("api_key", "").strip())
+    if client is None:
+        raise ApiError(403, "api_key missing or not valid: register your application with the Department")
+    report = _report_from(form, _report_schema())
+    files = [f for f in request.files.getlist("media") if f]
+    if len(files) > 1:
+        raise ApiError(400, "media: one photo or video per request")
+    header = request.headers.get("Idempotency-Key", "").strip()
+    if header and not IDEMPOTENCY_KEY.match(header):
+        raise ApiError(400, "Idempotency-Key: 1 to 60 letters, digits, '.', '_', ':' or '-'")
+    token = f"idem:{client.id}:{header}" if header else reports.new_token()
+    contact = _contact(form)
+    done = reports.submit(db(), store(), report, reporter=contact or None, anonymous=not contact,
+                          uploads=[Upload(f.filename or "media", f.stream) for f in files], key=token,
+                          source=f"open311:{client.name}"[:40])
+    commit()
+    return _reply("service_requests", [{"service_request_id": done.case.code, "token": token,
+                                        "service_notice": NOTICES.get(done.case.level, NOTICES[None]),
+                                        "account_id": None}], fmt, 201)
+
+
+# --- reading requests ------------------------------------------------------------------------------------
+
+def _iso(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+
+
+def _status_notes(case: Case) -> str | None:
+    if case.status == CaseStatus.NOT_ACCEPTED.value:
+        return NOT_ACCEPTED_NOTE
+    if case.published_at is None:
+        return None
+    return reports.public_view(db(), case.code)["result"]
+
+
+def _position(case: Case) -> tuple[float | None, float | None]:
+    if case.report.get("lat") is not None:
+        return case.report.get("lat"), case.report.get("long")
+    match = LAT_LONG.match(str(case.report.get("address") or ""))
+    return (float(match.group(1)), float(match.group(2))) if match else (None, None)
+
+
+def _request_rows(found: list[Case]) -> list[dict[str, Any]]:
+    """Public facts only: no reporter, no staff, no internal notes, no photos."""
+    units = dict(db().execute(select(Unit.code, Unit.name)).all())
+    names: dict[int, dict[str, dict[str, Any]]] = {}
+    rows = []
+    for case in found:
+        if case.process_version_id not in names:
+            names[case.process_version_id] = _categories(versions.version_form(case.process_version, "report") or {})
+        lat, long = _position(case)
+        rows.append({
+            "service_request_id": case.code, "status": "closed" if case.status in CLOSED else "open",
+            "status_notes": _status_notes(case),
+            "service_name": names[case.process_version_id].get(case.category or "", {}).get("title"),
+            "service_code": case.category, "description": case.report.get("description"),
+            "agency_responsible": units.get(case.handling_unit or "") or DEPARTMENT,
+            "service_notice": NOTICES.get(case.level, NOTICES[None]),
+            "requested_datetime": _iso(case.received_at),
+            "updated_datetime": _iso(reports.latest_time(case.published_at, case.closed_at, case.received_at)),
+            "expected_datetime": _iso(case.deadline_at),
+            "address": case.report.get("address"), "address_id": None, "zipcode": None,
+            "lat": lat, "long": long, "media_url": None,  # photos are evidence: not published by the API
+        })
+    return rows
+
+
+def _search(args: Any) -> list[Case]:
+    query = select(Case).order_by(Case.received_at.desc(), Case.id.desc()).limit(MAX_RESULTS)
+    codes = [c.strip().upper() for c in args.get("service_request_id", "").split(",") if c.strip()]
+    if codes:  # GeoReport v2: with service_request_id the other filters are ignored
+        return list(db().scalars(query.where(Case.code.in_(codes[:MAX_RESULTS]))))
+    start = _parse_time("start_date", args["start_date"]) if args.get("start_date", "").strip() else None
+    end = _parse_time("end_date", args["end_date"]) if args.get("end_date", "").strip() else None
+    if start is None:
+        start = (end or now()) - DEFAULT_WINDOW
+    if end is not None and end < start:
+        raise ApiError(400, "end_date: before start_date")
+    query = query.where(Case.received_at >= start.astimezone(UTC))
+    if end is not None:
+        query = query.where(Case.received_at <= end.astimezone(UTC))
+    if service_codes := [c.strip() for c in args.get("service_code", "").split(",") if c.strip()]:
+        query = query.where(Case.category.in_(service_codes))
+    statuses = {s.strip().lower() for s in args.get("status", "").split(",") if s.strip()}
+    if statuses - {"open", "closed"}:
+        raise ApiError(400, "status: open or closed")
+    if statuses == {"open"}:
+        query = query.where(Case.status.not_in(CLOSED))
+    elif statuses == {"closed"}:
+        query = query.where(Case.status.in_(CLOSED))
+    return list(db().scalars(query))
+
+
+@bp.get("/requests.<fmt>")
+@limiter.limit(lookup_limit)
+def list_requests(fmt: str):
+    """Searching across reports needs a registered application's key (one report by id needs only its id,
+    which is its unguessable tracking code — the same rule as the portal)."""
+    fmt = _format(fmt)
+    if reports.client_for_key(db(), request.args.get("api_key", "").strip()) is None:
+        raise ApiError(403, "api_key missing or not valid: searching requests is for registered applications")
+    return _reply("service_requests", _request_rows(_search(request.args)), fmt)
+
+
+@bp.get("/requests/<service_request_id>.<fmt>")
+@limiter.limit(lookup_limit)
+def show_request(service_request_id: str, fmt: str):
+    fmt = _format(fmt)
+    return _reply("service_requests", _request_rows([cases.get_case_by_code(db(), service_request_id)]), fmt)
+
+
+@bp.get("/tokens/<token>.<fmt>")
+@limiter.limit(lookup_limit)
+def token_request(token: str, fmt: str):
+    fmt = _format(fmt)
+    case = reports.case_for_token(db(), token)
+    return _reply("service_requests", [{"service_request_id": case.code, "token": token}], fmt)
 
 
 def init_app(app: Flask) -> None:

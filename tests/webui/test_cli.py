@@ -102,3 +102,26 @@ def test_api_clients_add_prints_a_key_that_the_api_accepts_and_refuses_a_second_
         assert client_for_key(session, key + "x") is None
     again = cli("api-clients", "add", "city-portal")
     assert again.exit_code == 1 and "exists" in again.output
+
+
+def test_processes_validate_and_deploy_share_the_studios_checks(cli, tmp_path):
+    from engine import versions
+
+    cli("init-db")
+    good = tmp_path / "good.bpmn"
+    good.write_text(versions.read_bundle()["bpmn"]["rapid_response.bpmn"].replace(
+        "{1: 24, 2: 48, 3: 72}", "{1: 12, 2: 48, 3: 72}"), encoding="utf-8")
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text(good.read_text(encoding="utf-8").replace('name="citizen">', 'name="janitor">'), encoding="utf-8")
+    hostile = tmp_path / "xxe.bpmn"
+    hostile.write_text('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', encoding="utf-8")
+
+    ok = cli("processes", "validate", str(good))
+    assert ok.exit_code == 0 and "no problems" in ok.output
+    refused = cli("processes", "validate", str(bad))
+    assert refused.exit_code == 1 and "lane_citizen" in refused.output and "janitor" in refused.output
+    assert cli("processes", "deploy", str(bad)).exit_code == 1
+    xxe = cli("processes", "deploy", str(hostile))
+    assert xxe.exit_code == 1 and "root:" not in xxe.output
+    deployed = cli("processes", "deploy", str(good), "--note", "level 1 in 12 h")
+    assert deployed.exit_code == 0 and "version 2 active" in deployed.output

@@ -96,7 +96,7 @@ def test_file_types_are_checked_by_content_not_by_name(browser, factory):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="files-error"' in html and "photo.jpg" in html
-    assert ">Spa Hoa Hồng</textarea>" in html  # nothing typed is lost
+    assert 'value="Spa Hoa Hồng"' in html  # nothing typed is lost
     assert count_cases(factory) == 0
 
 

@@ -1,0 +1,218 @@
+"""The process studio's services: drafts, validation, deployment, activation (and roll back), version diffs and
+the live view of where cases wait. Every change is audited."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from . import versions
+from .clock import now
+from .errors import NotFound, ProcessError, ValidationError
+from .events import audit
+from .models import Case, InboxItem, ProcessDraft, ProcessVersion
+from .validation import BPMN, NS, Problem, validate_bundle
+
+NEAR_DEADLINE = timedelta(hours=4)
+MAX_FORM_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: ProcessVersion
+    running: int
+
+
+def processes(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(select(ProcessVersion.process_id, func.count(), func.max(ProcessVersion.number))
+                           .group_by(ProcessVersion.process_id).order_by(ProcessVersion.process_id))
+    out = []
+    for process_id, count, latest in rows:
+        active = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                             ProcessVersion.active.is_(True)))
+        out.append({"process_id": process_id, "versions": count, "latest": latest, "active": active})
+    return out
+
+
+def version_rows(session: Session, process_id: str) -> list[VersionRow]:
+    running = dict(session.execute(select(Case.process_version_id, func.count()).where(Case.closed_at.is_(None))
+                                   .group_by(Case.process_version_id)).all())
+    found = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                            .order_by(ProcessVersion.number.desc())).all()
+    if not found:
+        raise NotFound(f"no process {process_id!r}")
+    return [VersionRow(v, running.get(v.id, 0)) for v in found]
+
+
+def get_version(session: Session, version_id: int) -> ProcessVersion:
+    version = session.get(ProcessVersion, version_id)
+    if version is None:
+        raise NotFound(f"process version {version_id} does not exist")
+    return version
+
+
+def get_draft(session: Session, draft_id: int) -> ProcessDraft:
+    draft = session.get(ProcessDraft, draft_id)
+    if draft is None:
+        raise NotFound(f"draft {draft_id} does not exist")
+    return draft
+
+
+def new_draft(session: Session, actor: str, version: ProcessVersion) -> ProcessDraft:
+    """A draft that starts as a copy of a deployed version."""
+    draft = ProcessDraft(process_id=version.process_id, bundle=copy.deepcopy(version.bundle), based_on_id=version.id,
+                         updated_by=actor, updated_at=now(), note=f"based on version {version.number}")
+    session.add(draft)
+    session.flush()
+    audit(session, actor, "draft_created", {"draft": draft.id, "based_on": version.number})
+    return draft
+
+
+def save_diagram(session: Session, actor: str, draft: ProcessDraft, filename: str, xml: str | bytes) -> list[Problem]:
+    """Store a diagram file in the draft (only well-formed, safe XML is kept); returns the draft's problems."""
+    text = xml.decode("utf-8", errors="strict") if isinstance(xml, bytes) else xml
+    versions.parse_xml(text, filename)  # refuses DOCTYPE/entities, huge and malformed files before storing
+    name = filename if filename.endswith(".bpmn") else f"{filename}.bpmn"
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise ValidationError("bad file name", {"file": "Tên tệp không hợp lệ (not a plain file name)"})
+    bundle = copy.deepcopy(draft.bundle)
+    bundle["bpmn"] = {**bundle.get("bpmn", {}), name: text}
+    draft.bundle = bundle
+    draft.updated_by, draft.updated_at = actor, now()
+    audit(session, actor, "draft_diagram_saved", {"draft": draft.id, "file": name, "bytes": len(text)})
+    session.flush()
+    return validate_bundle(bundle)
+
+
+def save_form(session: Session, actor: str, draft: ProcessDraft, name: str, schema: Any) -> None:
+    """Store a task form (JSON Schema) in the draft; the schema itself must be valid JSON Schema."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    if not isinstance(name, str) or not name.replace("_", "").isalnum() or len(name) > 80:
+        raise ValidationError("bad form name", {"name": "Chỉ chữ thường, số và _ (letters, digits, _)"})
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise ValidationError("a form is a JSON object schema", {"schema": "Phải là một JSON Schema kiểu object"})
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ValidationError("not a valid JSON Schema", {"schema": exc.message}) from exc
+    bundle = copy.deepcopy(draft.bundle)
+    bundle["forms"] = {**bundle.get("forms", {}), name.removesuffix(".json"): schema}
+    draft.bundle = bundle
+    draft.updated_by, draft.updated_at = actor, now()
+    audit(session, actor, "draft_form_saved", {"draft": draft.id, "form": name})
+    session.flush()
+
+
+def deploy_draft(session: Session, actor: str, draft: ProcessDraft, note: str | None = None) -> ProcessVersion:
+    """Validate and deploy the draft as a new active version (new cases use it; running cases keep theirs)."""
+    return deploy_bundle(session, actor, draft.bundle, note or draft.note)
+
+
+def deploy_bundle(session: Session, actor: str, bundle: dict[str, Any], note: str | None = None) -> ProcessVersion:
+    problems = validate_bundle(bundle)
+    if problems:
+        raise ProcessError("the process has problems; nothing was deployed", [str(p) for p in problems],
+                           [p.as_dict() for p in problems])
+    return versions.deploy(session, bundle, actor, note=note)
+
+
+def activate(session: Session, actor: str, version: ProcessVersion) -> ProcessVersion:
+    """Make an earlier (or later) version the one new cases start on — a roll back is activating an older one."""
+    previous = session.scalar(select(ProcessVersion.number).where(ProcessVersion.process_id == version.process_id,
+                                                                  ProcessVersion.active.is_(True)))
+    session.execute(update(ProcessVersion).where(ProcessVersion.process_id == version.process_id)
+                    .values(active=False))
+    version.active = True
+    audit(session, actor, "version_activated", {"process_id": version.process_id, "number": version.number,
+                                                "previous": previous})
+    session.flush()
+    return version
+
+
+# --- differences between versions ------------------------------------------------------------------------
+
+def _elements(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Element id → what a process owner cares about (kind, name, lane role, form, timer, script, condition)."""
+    out: dict[str, dict[str, Any]] = {}
+    for text in bundle.get("bpmn", {}).values():
+        root = versions.parse_xml(text)
+        lanes = {ref.text: lane.get("name") for lane in root.iter(f"{{{BPMN}}}lane")
+                 for ref in lane.iter(f"{{{BPMN}}}flowNodeRef")}
+        for element in root.iter():
+            if not isinstance(element.tag, str) or etree.QName(element).namespace != BPMN or not element.get("id"):
+                continue
+            kind = etree.QName(element).localname
+            if kind in ("definitions", "laneSet", "lane", "collaboration", "participant", "process"):
+                continue
+            info: dict[str, Any] = {"kind": kind, "name": element.get("name")}
+            if element.get("id") in lanes:
+                info["lane"] = lanes[element.get("id")]
+            form = element.xpath("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property"
+                                 "[@name='formJsonSchemaFilename']/@value", namespaces=NS)
+            if form:
+                info["form"] = form[0]
+            for tag in ("timeDuration", "timeDate", "timeCycle"):
+                timer = element.find(f"{{{BPMN}}}timerEventDefinition/{{{BPMN}}}{tag}")
+                if timer is not None:
+                    info["timer"] = f"{tag}: {(timer.text or '').strip()}"
+            script = element.find(f"{{{BPMN}}}script")
+            if script is not None:
+                info["script"] = (script.text or "").strip()
+            condition = element.find(f"{{{BPMN}}}conditionExpression")
+            if condition is not None:
+                info["condition"] = (condition.text or "").strip()
+            out[element.get("id")] = info
+    return out
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """What changed from `old` to `new`: elements added/removed/changed (with before/after per field), timers
+    changed, forms added/removed/changed."""
+    before, after = _elements(old), _elements(new)
+    changed = []
+    for element_id in sorted(before.keys() & after.keys()):
+        fields = {k: (before[element_id].get(k), after[element_id].get(k))
+                  for k in sorted(before[element_id].keys() | after[element_id].keys())
+                  if before[element_id].get(k) != after[element_id].get(k)}
+        if fields:
+            changed.append({"id": element_id, "name": after[element_id].get("name"), "kind": after[element_id]["kind"],
+                            "fields": fields})
+    old_forms, new_forms = old.get("forms", {}), new.get("forms", {})
+
+    def shown(info: dict[str, Any]) -> bool:  # plain sequence flows are layout; conditional ones are rules
+        return info["kind"] != "sequenceFlow" or bool(info.get("condition"))
+
+    return {
+        "added": [{"id": i, **after[i]} for i in sorted(after.keys() - before.keys()) if shown(after[i])],
+        "removed": [{"id": i, **before[i]} for i in sorted(before.keys() - after.keys()) if shown(before[i])],
+        "changed": changed,
+        "timers_changed": [c for c in changed if "timer" in c["fields"]],
+        "forms": {"added": sorted(new_forms.keys() - old_forms.keys()),
+                  "removed": sorted(old_forms.keys() - new_forms.keys()),
+                  "changed": sorted(k for k in old_forms.keys() & new_forms.keys() if old_forms[k] != new_forms[k])},
+    }
+
+
+def live_counts(session: Session, version: ProcessVersion) -> dict[str, dict[str, int]]:
+    """Per task (diagram element id): how many open tasks wait there, how many near (< 4 h) or past deadline."""
+    at = now()
+    rows = session.execute(select(InboxItem.task_name, InboxItem.due_at).join(Case, Case.id == InboxItem.case_id)
+                           .where(Case.process_version_id == version.id))
+    counts: dict[str, dict[str, int]] = {}
+    for task_name, due in rows:
+        entry = counts.setdefault(task_name, {"waiting": 0, "near": 0, "overdue": 0})
+        entry["waiting"] += 1
+        if due is not None and due < at:
+            entry["overdue"] += 1
+        elif due is not None and due - at < NEAR_DEADLINE:
+            entry["near"] += 1
+    return counts
+
+

@@ -1,0 +1,213 @@
+"""Checks a process bundle (diagrams + forms) before it may be deployed, and names every problem by file,
+element id and element name so the studio can show it on the diagram.
+
+Uploads may be hostile: parsing never resolves entities or external resources and refuses DOCTYPEs, huge files
+and deep trees (see `versions.parse_xml`); expressions are only parsed by the restricted evaluator, never run.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from .errors import ProcessError
+from .expressions import check_expression, check_script
+from .functions import Effects, build_functions
+from .models import LANE_ROLES
+from .versions import VALIDATOR, parse_bundle, parse_xml
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "spiffworkflow": SPIFF}
+MAX_DEPTH = 60
+FUNCTION_NAMES = frozenset(build_functions(Effects()))
+# Flow elements the engine runs; anything else inside a process is reported by name.
+SUPPORTED = {
+    "startEvent", "endEvent", "userTask", "manualTask", "scriptTask", "task", "exclusiveGateway",
+    "parallelGateway", "inclusiveGateway", "eventBasedGateway", "subProcess", "callActivity", "boundaryEvent",
+    "intermediateCatchEvent", "intermediateThrowEvent", "sequenceFlow", "laneSet", "lane", "flowNodeRef",
+    "childLaneSet", "documentation", "extensionElements", "incoming", "outgoing", "conditionExpression",
+    "timerEventDefinition", "timeDuration", "timeDate", "timeCycle", "script", "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics", "loopCardinality", "loopDataInputRef", "loopDataOutputRef", "inputDataItem",
+    "outputDataItem", "completionCondition", "property", "dataObject", "dataObjectReference", "dataStoreReference",
+    "textAnnotation", "association", "text", "terminateEventDefinition", "messageEventDefinition",
+    "signalEventDefinition", "errorEventDefinition", "escalationEventDefinition", "ioSpecification",
+    "dataInput", "dataOutput", "inputSet", "outputSet", "dataInputRefs", "dataOutputRefs", "group",
+}
+FLOW_NODES = ("startEvent", "endEvent", "userTask", "manualTask", "scriptTask", "task", "exclusiveGateway",
+              "parallelGateway", "inclusiveGateway", "eventBasedGateway", "subProcess", "callActivity",
+              "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent")
+_ISO_LITERAL = re.compile(r"^(R\d*/)?P|^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    file: str | None = None
+    element_id: str | None = None
+    element_name: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = " ".join(p for p in (self.file, f"line {self.line}" if self.line else None,
+                                     self.element_id and f"[{self.element_id}]",
+                                     self.element_name and f"“{self.element_name}”") if p)
+        return f"{where}: {self.message}" if where else self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
+    """Every problem found in the bundle (an empty list means it can be deployed)."""
+    problems: list[Problem] = []
+    diagrams = bundle.get("bpmn") if isinstance(bundle, dict) else None
+    if not isinstance(diagrams, dict) or not diagrams:
+        return [Problem("no diagram in the bundle")]
+    forms = bundle.get("forms") or {}
+    process_id = bundle.get("process_id")
+    found_process = False
+    for filename, text in diagrams.items():
+        try:
+            root = parse_xml(text, filename)
+        except ProcessError as exc:
+            problems.append(Problem("; ".join([str(exc), *exc.problems]), filename))
+            continue
+        if _depth(root) > MAX_DEPTH:
+            problems.append(Problem(f"the XML is nested deeper than {MAX_DEPTH} levels", filename))
+            continue
+        problems += _xsd(root, filename)
+        problems += _check_diagram(root, filename, forms)
+        found_process |= bool(root.xpath("//bpmn:process[@id=$id]", namespaces=NS, id=process_id))
+    if not problems and not found_process:
+        problems.append(Problem(f"no process with id {process_id!r} in the diagrams"))
+    if not problems:
+        try:
+            parse_bundle(bundle)
+        except ProcessError as exc:
+            problems += [Problem(p) for p in exc.problems] or [Problem(str(exc))]
+    return problems
+
+
+def _depth(root: etree._Element) -> int:
+    deepest = 0
+    for element in root.iter():
+        depth = 0
+        node = element
+        while node is not None and depth <= MAX_DEPTH:
+            node = node.getparent()
+            depth += 1
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+    return deepest
+
+
+def _xsd(root: etree._Element, filename: str) -> list[Problem]:
+    schema = VALIDATOR.validator
+    if schema.validate(root):
+        return []
+    return [Problem(f"not valid BPMN: {e.message}", filename, line=e.line) for e in list(schema.error_log)[:20]]
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _problem(element: etree._Element, filename: str, message: str) -> Problem:
+    owner = element
+    while owner is not None and owner.get("id") is None:
+        owner = owner.getparent()
+    return Problem(message, filename, owner.get("id") if owner is not None else None,
+                   owner.get("name") if owner is not None else None, element.sourceline)
+
+
+def _check_diagram(root: etree._Element, filename: str, forms: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    processes = root.findall(f"{{{BPMN}}}process")
+    for process in processes:
+        if not process.findall(f"{{{BPMN}}}startEvent"):
+            problems.append(_problem(process, filename, "the process has no start event"))
+        for element in process.iterdescendants():
+            name = _local(element)
+            if name and etree.QName(element).namespace == BPMN and name not in SUPPORTED:
+                problems.append(_problem(element, filename, f"the engine does not support <{name}>"))
+        problems += _lanes(process, filename)
+        problems += _user_tasks(process, filename, forms)
+        problems += _expressions(process, filename)
+    shapes = {s.get("bpmnElement") for s in root.iter(f"{{{BPMNDI}}}BPMNShape")}
+    if processes and not root.findall(f".//{{{BPMNDI}}}BPMNDiagram"):
+        problems.append(Problem("the file has no diagram interchange (layout); save it from a BPMN modeler", filename))
+    else:
+        for process in processes:
+            for node in process.iter(*[f"{{{BPMN}}}{n}" for n in FLOW_NODES]):
+                if node.get("id") not in shapes:
+                    problems.append(_problem(node, filename, "the element has no shape in the diagram layout"))
+    return problems
+
+
+def _lanes(process: etree._Element, filename: str) -> list[Problem]:
+    known = ", ".join(sorted(LANE_ROLES))
+    return [_problem(lane, filename, f"lane “{lane.get('name')}” is not a role (use one of: {known})")
+            for lane in process.iter(f"{{{BPMN}}}lane") if lane.get("name") not in LANE_ROLES]
+
+
+def _properties(element: etree._Element) -> dict[str, str]:
+    return {p.get("name"): p.get("value") for p in element.iterfind(
+        f"{{{BPMN}}}extensionElements/{{{SPIFF}}}properties/{{{SPIFF}}}property")}
+
+
+def _user_tasks(process: etree._Element, filename: str, forms: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for task in process.iter(f"{{{BPMN}}}userTask"):
+        form = _properties(task).get("formJsonSchemaFilename")
+        if not form:
+            problems.append(_problem(task, filename, "the user task has no form (property formJsonSchemaFilename)"))
+        elif form.removesuffix(".json") not in forms:
+            problems.append(_problem(task, filename, f"the form {form} does not exist"))
+    return problems
+
+
+def _expressions(process: etree._Element, filename: str) -> list[Problem]:
+    problems = []
+    for condition in process.iter(f"{{{BPMN}}}conditionExpression"):
+        problems += [_problem(condition, filename, f"condition: {m}")
+                     for m in check_expression((condition.text or "").strip(), FUNCTION_NAMES)]
+    for script in process.iter(f"{{{BPMN}}}script"):
+        problems += [_problem(script, filename, f"script: {m}")
+                     for m in check_script(script.text or "", FUNCTION_NAMES)]
+    for kind in ("timeDuration", "timeDate", "timeCycle"):
+        for timer in process.iter(f"{{{BPMN}}}{kind}"):
+            problems += [_problem(timer, filename, m) for m in _timer_problems(kind, (timer.text or "").strip())]
+    return problems
+
+
+def _timer_problems(kind: str, text: str) -> list[str]:
+    if not text:
+        return [f"the timer has no {kind} expression"]
+    if _ISO_LITERAL.match(text):
+        return [f"timer {text} must be quoted for the engine: \"{text}\""]
+    messages = check_expression(text, FUNCTION_NAMES)
+    if messages:
+        return [f"timer: {m}" for m in messages]
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        literal = text[1:-1]
+        try:
+            if kind == "timeDuration":
+                TimerEventDefinition.parse_iso_duration(literal)
+            elif kind == "timeCycle":
+                TimerEventDefinition.parse_iso_recurring_interval(literal)
+            else:
+                datetime.fromisoformat(literal)
+        except Exception:  # noqa: BLE001 - any parse failure means "not ISO 8601"
+            return [f"timer “{literal}” is not a valid ISO-8601 {_WORD[kind]}"]
+    return []
+
+
+_WORD = {"timeDuration": "duration (e.g. PT24H)", "timeDate": "date-time (e.g. 2026-12-01T08:00:00+07:00)",
+         "timeCycle": "cycle (e.g. R3/PT1H)"}
