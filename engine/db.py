@@ -13,6 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from .errors import Conflict
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,6 +79,9 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except StaleDataError as exc:  # another transaction changed the same case first (row version)
+        session.rollback()
+        raise Conflict("someone else changed this case at the same moment; reload and try again") from exc
     except BaseException:
         session.rollback()
         raise

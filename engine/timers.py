@@ -150,3 +150,22 @@ def run_forever(factory: sessionmaker[Session], stop: threading.Event, poll_seco
         except Exception:  # the database may be away for a moment; keep the worker alive
             log.exception("timer sweep failed; retrying after the poll interval")
         stop.wait(poll_seconds)
+
+
+def troubled_cases(session: Session, limit: int = 200) -> list[Case]:
+    """Cases whose timers keep failing (incidents first), for the administrators' incident list."""
+    return list(session.scalars(select(Case).where(or_(Case.incident.is_(True), Case.timer_failures > 0))
+                                .order_by(Case.incident.desc(), Case.timer_failures.desc(), Case.id).limit(limit)))
+
+
+def retry_incident(session: Session, actor: str, case_id: int) -> Case:
+    """An administrator asks for another try now: the failure count and lease are reset."""
+    case = cases.get_case(session, case_id)
+    events.record(session, case, actor, "incident_retried", detail={"failures": case.timer_failures,
+                                                                     "error": case.last_error})
+    case.incident = False
+    case.timer_failures = 0
+    case.lease_owner = None
+    case.lease_expires_at = None
+    session.flush()
+    return case

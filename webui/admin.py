@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from engine import timers
 from engine.accounts import save_user
 from engine.errors import ValidationError
 from engine.models import Role, Unit, User
@@ -50,3 +51,18 @@ def edit_user(username: str | None = None):
     units = session.scalars(select(Unit).order_by(Unit.kind, Unit.name)).all()
     return render_template("admin/user_form.html", user=user, values=values, errors=errors, units=units,
                            roles=STAFF_ROLES), (422 if errors else 200)
+
+
+@bp.get("/incidents")
+@roles_required(Role.ADMIN)
+def incidents():
+    return render_template("admin/incidents.html", rows=timers.troubled_cases(db()))
+
+
+@bp.post("/incidents/<int:case_id>/retry")
+@roles_required(Role.ADMIN)
+def retry(case_id: int):
+    case = timers.retry_incident(db(), current_actor().username, case_id)
+    commit()
+    flash(_("Case %(code)s will be retried at the next sweep.", code=case.code), "success")
+    return redirect(url_for(".incidents"))

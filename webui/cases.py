@@ -20,10 +20,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from engine import cases, events, inbox, versions
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from engine.models import Attachment, Case, CaseNote, Role, Unit
+from engine.models import Attachment, Case, CaseNote, InboxItem, Role, Unit
 
 from . import formrender
 from .auth import current_actor, roles_required
@@ -102,6 +103,9 @@ def task(case_id: int, task_id: str):
     try:
         item = cases.open_task(session, actor, case_id, task_id)
     except NotFound:
+        if request.method == "POST":  # submitted too late: someone else completed it in the meantime
+            raise Conflict("this task was completed by someone else or the case moved on; nothing was saved. "
+                           "Open the case to see its current state.") from None
         flash(_("This task is no longer open: someone completed it or the case moved on. "
                 "Here is the case as it is now."), "warning")
         return redirect(url_for(".show", case_id=case_id)) if cases.can_view(actor, case) else \
@@ -118,11 +122,18 @@ def task(case_id: int, task_id: str):
                 commit()
             except ValidationError as exc:
                 errors, status = dict(exc.errors), 422
-            except Conflict as exc:
+            except (Conflict, StaleDataError) as exc:
                 session.rollback()
+                session.expunge_all()
+                if session.scalar(select(InboxItem.id).where(InboxItem.task_id == task_id)) is None:
+                    raise Conflict("this task was completed by someone else at the same moment; nothing was saved. "
+                                   "Open the case to see its current state.") from exc
+                item = cases.open_task(session, actor, case_id, task_id)
+                reason = str(exc) if isinstance(exc, Conflict) else _("someone else changed this case at the same "
+                                                                       "moment")
                 flash(_("Not saved: %(reason)s. Your input is shown below; check the case and submit again.",
-                        reason=str(exc)), "warning")
-                status, message = 409, str(exc)
+                        reason=reason), "warning")
+                status, message = 409, reason
                 case = cases.get_case(session, case_id)
             else:
                 flash(_("Done: “%(task)s” for case %(code)s is complete.", task=item.title, code=case.code), "success")

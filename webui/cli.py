@@ -259,3 +259,7 @@ def processes_deploy(files: tuple[str, ...], process_id: str, forms_dir: str | N
     with transaction(_factory()) as session:
         version = studio.deploy_bundle(session, "cli", bundle, note)
         click.echo(f"{version.process_id} version {version.number} active ({version.content_hash[:12]})")
+
+
+if __name__ == "__main__":
+    main()

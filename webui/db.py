@@ -31,6 +31,13 @@ def commit() -> None:
         raise
 
 
+def discard() -> None:
+    """Roll back the request's unfinished work (before an error page is rendered from a clean session)."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
 def init_app(app: Flask) -> None:
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ProcessError, ValidationError
+
+from .db import discard
 
 STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationError: 422, ProcessError: 422}
 
@@ -21,6 +24,7 @@ def wants_json() -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(error: EngineError):
+        discard()
         code = status_of(error)
         details = getattr(error, "errors", {}) or {}
         problems = getattr(error, "problems", []) or []
@@ -29,8 +33,13 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", code=code, message=str(error), details=details,
                                problems=problems), code
 
+    @app.errorhandler(StaleDataError)
+    def _stale(_error: StaleDataError):  # a concurrent change of the same case, seen while saving
+        return _engine_error(Conflict("someone else changed this case at the same moment; reload and try again"))
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        discard()
         if wants_json():
             return jsonify(error=error.description), error.code
         return render_template("error.html", code=error.code, message=error.description, details={},

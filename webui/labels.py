@@ -50,6 +50,7 @@ EVENTS = {
     "timer_fired": _l("Deadline timer fired"),
     "incident": _l("Timer processing keeps failing (incident)"),
     "note_added": _l("added an internal note"),
+    "incident_retried": _l("Retry of the failing timers requested"),
 }
 
 NOTIFICATIONS = {

@@ -39,6 +39,7 @@ def pages(c) -> list[tuple[str, set[str]]]:
         ("/admin/users", {"admin"}),
         ("/admin/users/new", {"admin"}),
         ("/admin/users/ward", {"admin"}),
+        ("/admin/incidents", {"admin"}),
     ]
 
 

@@ -80,3 +80,33 @@ def test_an_admin_changes_roles_and_deactivates(as_user, browser):
                           "supervisor"], "unit": "ward-ben-thanh"})
     assert response.status_code == 302
     assert browser.sign_in("ward").status_code == 401  # "active" unchecked
+
+
+def test_failing_cases_are_incidents_an_admin_sees_and_retries(as_user, drive, factory):
+    from sqlalchemy import update
+
+    from engine import timers
+    from engine.models import Case
+
+    broken = drive.report()
+    drive.do("intake", broken, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", broken, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
+    good_json = drive.case(broken).workflow_json
+    with transaction(factory) as session:
+        session.execute(update(Case).where(Case.id == broken).values(workflow_json='{"broken": true}'))
+    drive.advance(hours=21)
+    for _ in range(timers.INCIDENT_AFTER_FAILURES - 1):
+        drive.advance(hours=2)
+    admin = as_user("admin")
+    html = admin.get("/admin/incidents").get_data(as_text=True)
+    code = drive.case(broken).code
+    assert f'data-case-code="{code}"' in html and "table-danger" in html
+    assert as_user("leader").get("/admin/incidents").status_code == 403
+    with transaction(factory) as session:  # the cause is repaired
+        session.execute(update(Case).where(Case.id == broken).values(workflow_json=good_json))
+    assert admin.post(f"/admin/incidents/{broken}/retry").status_code == 302
+    case = drive.case(broken)
+    assert not case.incident and case.timer_failures == 0
+    assert timers.run_once(factory).fired >= 1
+    assert "incident_retried" in drive.events(broken)
+    assert f'data-case-code="{code}"' not in admin.get("/admin/incidents").get_data(as_text=True)
