@@ -71,7 +71,8 @@ def test_conditions_must_parse_in_the_restricted_evaluator():
 @pytest.mark.parametrize("script", ["import os", "open('/etc/passwd').read()",
                                     "().__class__.__base__.__subclasses__()", "while True:\n    pass"])
 def test_scripts_may_only_use_the_reviewed_functions(script):
-    problems = validate_bundle(changed("<bpmn:script>mark_overdue()</bpmn:script>", f"<bpmn:script>{script}</bpmn:script>"))
+    problems = validate_bundle(changed("<bpmn:script>mark_overdue()</bpmn:script>",
+                                       f"<bpmn:script>{script}</bpmn:script>"))
     assert problems and problems[0].message.startswith("script")
     assert problems[0].element_id
 
