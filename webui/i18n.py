@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, redirect, request, session
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel, format_datetime, gettext
 
 from engine.clock import now
 from engine.functions import parse_timestamp
@@ -72,8 +72,8 @@ def _duration_text(seconds: float) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h {mins:02d}m"
+        return gettext("%(days)dd %(hours)dh", days=days, hours=hours)
+    return gettext("%(hours)dh %(minutes)02dm", hours=hours, minutes=mins)
 
 
 def init_app(app: Flask) -> None:
@@ -95,4 +95,5 @@ def init_app(app: Flask) -> None:
         if code in LANGUAGES:
             session["lang"] = code
         target = request.referrer or "/"
-        return redirect(target if target.startswith(request.host_url) or target.startswith("/") else "/")
+        local = target.startswith("/") and not target.startswith(("//", "/\\"))
+        return redirect(target if target.startswith(request.host_url) or local else "/")
