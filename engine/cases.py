@@ -131,7 +131,7 @@ def assign_task(session: Session, supervisor: Actor, case_id: int, task_id: str,
                                   {"username": "Người này không làm được việc này (not this user's role or unit)"})
     before, item.claimed_by = item.claimed_by, username or None
     events.record(session, case, supervisor.username, "task_assigned", task_name=item.task_name,
-                  detail={"from": before, "to": item.claimed_by})
+                  detail={"title": item.title, "from": before, "to": item.claimed_by})
     if username:
         notifications.add(session, case, "assignment", item.role, unit=item.unit, username=username,
                           task_name=item.title)
@@ -144,7 +144,8 @@ def claim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> In
     if item.claimed_by not in (None, actor.username):
         raise Conflict(f"this task is already claimed by {item.claimed_by}")
     item.claimed_by = actor.username
-    events.record(session, get_case(session, case_id), actor.username, "task_claimed", task_name=item.task_name)
+    events.record(session, get_case(session, case_id), actor.username, "task_claimed", task_name=item.task_name,
+                  detail={"title": item.title})
     session.flush()
     return item
 
@@ -154,7 +155,8 @@ def unclaim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> 
     if item.claimed_by != actor.username:
         raise PermissionDenied("only the person who claimed this task can release it")
     item.claimed_by = None
-    events.record(session, get_case(session, case_id), actor.username, "task_released", task_name=item.task_name)
+    events.record(session, get_case(session, case_id), actor.username, "task_released", task_name=item.task_name,
+                  detail={"title": item.title})
     session.flush()
     return item
 

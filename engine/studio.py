@@ -75,7 +75,10 @@ def new_draft(session: Session, actor: str, version: ProcessVersion) -> ProcessD
 
 def save_diagram(session: Session, actor: str, draft: ProcessDraft, filename: str, xml: str | bytes) -> list[Problem]:
     """Store a diagram file in the draft (only well-formed, safe XML is kept); returns the draft's problems."""
-    text = xml.decode("utf-8", errors="strict") if isinstance(xml, bytes) else xml
+    try:
+        text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    except UnicodeDecodeError as exc:
+        raise ProcessError(f"{filename}: not UTF-8 text", [str(exc)]) from exc
     versions.parse_xml(text, filename)  # refuses DOCTYPE/entities, huge and malformed files before storing
     name = filename if filename.endswith(".bpmn") else f"{filename}.bpmn"
     if "/" in name or "\\" in name or name.startswith("."):

@@ -1,11 +1,386 @@
-"""Process studio: pages arrive in the next commit."""
+"""The process studio, for process owners: versions and drafts of each process, the diagram editor (bpmn-js
+Modeler) with validation shown on the diagram, task-form editing with a live preview, deployment, roll back,
+version differences, the live view of where cases wait, and the audit log.
+
+Uploaded and edited diagrams may be hostile: they only reach the engine as size-limited UTF-8 text, and the
+engine parses them safely (no DOCTYPE, no entities, no deep trees) before anything is stored.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from lxml import etree
+from sqlalchemy import select
+from werkzeug.utils import secure_filename
+
+from engine import studio, versions
+from engine.errors import NotFound, ProcessError, ValidationError
+from engine.models import AuditEntry, ProcessDraft, ProcessVersion, Role
+from engine.validation import BPMN, validate_bundle
+from engine.versions import MAX_DIAGRAM_BYTES
+
+from . import formrender
+from .auth import current_actor, roles_required
+from .db import commit, db
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
+UPLOAD_LIMIT = MAX_DIAGRAM_BYTES + 64 * 1024  # the largest diagram plus room for the multipart envelope
+AUDIT_ROWS = 200
+NEW_FORM = {"type": "object", "title": "", "properties": {}, "required": []}
+AUDIT_KINDS = {
+    "draft_created": _l("Draft created"),
+    "draft_diagram_saved": _l("Draft diagram saved"),
+    "draft_form_saved": _l("Draft form saved"),
+    "version_deployed": _l("Version deployed"),
+    "version_activated": _l("Version activated"),
+    "user_created": _l("User created"),
+    "user_updated": _l("User updated"),
+    "api_client_registered": _l("API client registered"),
+}
 
+
+# ---- processes and versions ---------------------------------------------------------------------------------
 
 @bp.get("/")
+@roles_required(Role.PROCESS_OWNER)
 def index():
-    return ""
+    return render_template("studio/index.html", processes=studio.processes(db()))
+
+
+@bp.get("/<process_id>")
+@roles_required(Role.PROCESS_OWNER)
+def process(process_id: str):
+    session = db()
+    rows = studio.version_rows(session, process_id)
+    active = next((row.version for row in rows if row.version.active), None)
+    drafts = session.scalars(select(ProcessDraft).where(ProcessDraft.process_id == process_id)
+                             .order_by(ProcessDraft.updated_at.desc(), ProcessDraft.id.desc())).all()
+    return render_template("studio/process.html", process_id=process_id, rows=rows, active=active, drafts=drafts)
+
+
+@bp.get("/versions/<int:version_id>")
+@roles_required(Role.PROCESS_OWNER)
+def version(version_id: int):
+    found = studio.get_version(db(), version_id)
+    return render_template("studio/version.html", version=found, counts=studio.live_counts(db(), found),
+                           names=_element_names(found.bundle))
+
+
+@bp.get("/versions/<int:version_id>/live.json")
+@roles_required(Role.PROCESS_OWNER)
+def live(version_id: int):
+    return jsonify(studio.live_counts(db(), studio.get_version(db(), version_id)))
+
+
+@bp.get("/versions/<int:version_id>/diagram.bpmn")
+@roles_required(Role.PROCESS_OWNER)
+def version_diagram(version_id: int):
+    found = studio.get_version(db(), version_id)
+    return Response(found.bundle["bpmn"][main_file(found.bundle, found.process_id)], mimetype="application/xml")
+
+
+@bp.get("/versions/<int:version_id>/download")
+@roles_required(Role.PROCESS_OWNER)
+def download_version(version_id: int):
+    found = studio.get_version(db(), version_id)
+    name = main_file(found.bundle, found.process_id)
+    return _attachment(found.bundle["bpmn"][name], f"{found.process_id}-v{found.number}-{name}")
+
+
+@bp.post("/versions/<int:version_id>/draft")
+@roles_required(Role.PROCESS_OWNER)
+def new_draft(version_id: int):
+    session = db()
+    draft = studio.new_draft(session, current_actor().username, studio.get_version(session, version_id))
+    commit()
+    flash(_("Draft %(id)s created; it changes nothing until it is deployed.", id=draft.id), "success")
+    return redirect(url_for(".draft", draft_id=draft.id))
+
+
+@bp.post("/versions/<int:version_id>/activate")
+@roles_required(Role.PROCESS_OWNER)
+def activate(version_id: int):
+    session = db()
+    found = studio.activate(session, current_actor().username, studio.get_version(session, version_id))
+    commit()
+    flash(_("Version %(number)s is now active: new cases start on it; running cases keep their version.",
+            number=found.number), "success")
+    return redirect(url_for(".process", process_id=found.process_id))
+
+
+@bp.get("/diff")
+@roles_required(Role.PROCESS_OWNER)
+def diff():
+    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    if a is None or b is None:
+        abort(400, _("Choose two versions to compare."))
+    old, new = studio.get_version(db(), a), studio.get_version(db(), b)
+    return render_template("studio/diff.html", old=old, new=new, changes=studio.diff(old.bundle, new.bundle))
+
+
+@bp.get("/audit")
+@roles_required(Role.PROCESS_OWNER)
+def audit():
+    entries = db().scalars(select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                           .limit(AUDIT_ROWS)).all()
+    return render_template("studio/audit.html", entries=entries, kinds=AUDIT_KINDS)
+
+
+# ---- drafts: the diagram editor -----------------------------------------------------------------------------
+
+@bp.get("/drafts/<int:draft_id>")
+@roles_required(Role.PROCESS_OWNER)
+def draft(draft_id: int):
+    found = studio.get_draft(db(), draft_id)
+    return _editor(found, _draft_file(found))
+
+
+@bp.get("/drafts/<int:draft_id>/diagram.bpmn")
+@roles_required(Role.PROCESS_OWNER)
+def draft_diagram(draft_id: int):
+    found = studio.get_draft(db(), draft_id)
+    return Response(found.bundle["bpmn"][_draft_file(found)], mimetype="application/xml")
+
+
+@bp.get("/drafts/<int:draft_id>/download")
+@roles_required(Role.PROCESS_OWNER)
+def download_draft(draft_id: int):
+    found = studio.get_draft(db(), draft_id)
+    name = _draft_file(found)
+    return _attachment(found.bundle["bpmn"][name], name)
+
+
+@bp.post("/drafts/<int:draft_id>/diagram")
+@roles_required(Role.PROCESS_OWNER)
+def save_diagram(draft_id: int):
+    """The editor saves its XML (the request body); answers with the draft's problems as JSON."""
+    session = db()
+    found = studio.get_draft(session, draft_id)
+    try:
+        filename = _draft_file(found)
+        problems = studio.save_diagram(session, current_actor().username, found, filename, _body_text(filename))
+    except (ProcessError, ValidationError) as exc:
+        session.rollback()
+        return jsonify(saved=False, error=str(exc), problems=_error_problems(exc)), 422
+    commit()
+    return jsonify(saved=True, problems=[p.as_dict() for p in problems])
+
+
+@bp.post("/drafts/<int:draft_id>/validate")
+@roles_required(Role.PROCESS_OWNER)
+def validate(draft_id: int):
+    """The problems the draft would have with the editor's XML (the request body), without saving it."""
+    found = studio.get_draft(db(), draft_id)
+    filename = _draft_file(found)
+    try:
+        text = _body_text(filename)
+    except ProcessError as exc:
+        return jsonify(problems=_error_problems(exc))
+    bundle = {**found.bundle, "bpmn": {**found.bundle.get("bpmn", {}), filename: text}}
+    return jsonify(problems=[p.as_dict() for p in validate_bundle(bundle)])
+
+
+@bp.post("/drafts/<int:draft_id>/upload")
+@roles_required(Role.PROCESS_OWNER)
+def upload(draft_id: int):
+    session = db()
+    found = studio.get_draft(session, draft_id)
+    request.max_content_length = min(current_app.config.get("MAX_CONTENT_LENGTH") or UPLOAD_LIMIT, UPLOAD_LIMIT)
+    uploaded = request.files.get("file")
+    if uploaded is None or not uploaded.filename:
+        raise ValidationError(_("Choose a .bpmn file to upload."), {"file": _("No file was chosen.")})
+    data = uploaded.stream.read(MAX_DIAGRAM_BYTES + 1)
+    if len(data) > MAX_DIAGRAM_BYTES:
+        raise ProcessError(_("The file is larger than %(kib)s KiB.", kib=MAX_DIAGRAM_BYTES // 1024))
+    target = request.form.get("target") or ""
+    name = target if target in found.bundle.get("bpmn", {}) else secure_filename(uploaded.filename) or "diagram"
+    name = name if name.endswith(".bpmn") else f"{name}.bpmn"
+    problems = studio.save_diagram(session, current_actor().username, found, name, _diagram_text(data, name))
+    commit()
+    if problems:
+        flash(_("Diagram uploaded; it has %(count)s problem(s) to fix before it can be deployed.",
+                count=len(problems)), "warning")
+    else:
+        flash(_("Diagram uploaded; no problems found."), "success")
+    main = main_file(found.bundle, found.process_id)
+    return redirect(url_for(".draft", draft_id=found.id, file=None if name == main else name))
+
+
+@bp.post("/drafts/<int:draft_id>/deploy")
+@roles_required(Role.PROCESS_OWNER)
+def deploy(draft_id: int):
+    session = db()
+    found = studio.get_draft(session, draft_id)
+    try:
+        deployed = studio.deploy_draft(session, current_actor().username, found,
+                                       (request.form.get("note") or "").strip()[:500] or None)
+    except ProcessError as exc:
+        session.rollback()
+        return _editor(studio.get_draft(session, draft_id), _draft_file(found), _error_problems(exc),
+                       message=_("Not deployed: the draft has problems."), status=422)
+    commit()
+    flash(_("Deployed as version %(number)s; new cases start on it, running cases keep their version.",
+            number=deployed.number), "success")
+    return redirect(url_for(".process", process_id=deployed.process_id))
+
+
+def _editor(found: ProcessDraft, filename: str, problems: list[dict] | None = None, message: str | None = None,
+            status: int = 200):
+    return render_template("studio/draft.html", draft=found, filename=filename, files=sorted(found.bundle["bpmn"]),
+                           forms=sorted(found.bundle.get("forms", {})), problems=problems or [], message=message,
+                           based_on=db().get(ProcessVersion, found.based_on_id) if found.based_on_id else None
+                           ), status
+
+
+# ---- drafts: task forms -------------------------------------------------------------------------------------
+
+@bp.get("/drafts/<int:draft_id>/forms")
+@roles_required(Role.PROCESS_OWNER)
+def forms(draft_id: int):
+    found = studio.get_draft(db(), draft_id)
+    wanted = (request.args.get("name") or "").strip()
+    if wanted:  # "new form" asks for its name first
+        return redirect(url_for(".form", draft_id=found.id, name=wanted))
+    return render_template("studio/forms.html", draft=found, forms=sorted(found.bundle.get("forms", {}).items()))
+
+
+@bp.route("/drafts/<int:draft_id>/forms/<name>", methods=["GET", "POST"])
+@roles_required(Role.PROCESS_OWNER)
+def form(draft_id: int, name: str):
+    session = db()
+    found = studio.get_draft(session, draft_id)
+    if not name.replace("_", "").isalnum() or len(name) > 80:
+        raise NotFound(_("There is no form %(name)s.", name=name))
+    existing = found.bundle.get("forms", {}).get(name)
+    text = json.dumps(existing if existing is not None else NEW_FORM, ensure_ascii=False, indent=2)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        text = request.form.get("schema", "")
+        schema, problem = _parse_schema(text)
+        if problem:
+            errors = {"schema": problem}
+        else:
+            try:
+                studio.save_form(session, current_actor().username, found, name, schema)
+            except ValidationError as exc:
+                session.rollback()
+                errors = dict(exc.errors) or {"schema": str(exc)}
+            else:
+                commit()
+                flash(_("Form %(name)s saved in draft %(id)s.", name=name, id=found.id), "success")
+                return redirect(url_for(".forms", draft_id=found.id))
+    return render_template("studio/form.html", draft=found, name=name, text=text, errors=errors,
+                           is_new=existing is None, preview=_preview(text)), (422 if errors else 200)
+
+
+@bp.post("/drafts/<int:draft_id>/forms-preview")
+@roles_required(Role.PROCESS_OWNER)
+def form_preview(draft_id: int):
+    studio.get_draft(db(), draft_id)
+    return render_template("studio/_preview.html", preview=_preview(request.form.get("schema", "")))
+
+
+def _parse_schema(text: str) -> tuple[Any, str | None]:
+    if len(text.encode("utf-8")) > studio.MAX_FORM_BYTES:
+        return None, _("The schema is larger than %(kib)s KiB.", kib=studio.MAX_FORM_BYTES // 1024)
+    try:
+        schema = json.loads(text)
+    except ValueError as exc:
+        return None, _("Not valid JSON: %(reason)s.", reason=str(exc))
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties", {}), dict):
+        return None, _("A form is a JSON object with “properties”.")
+    return schema, None
+
+
+def _preview(text: str) -> dict[str, Any]:
+    """The fields the schema renders to, or the reason it cannot be shown."""
+    schema, problem = _parse_schema(text)
+    if problem:
+        return {"error": problem}
+    bad = [key for key, prop in schema.get("properties", {}).items() if not isinstance(prop, dict)]
+    if bad:
+        return {"error": _("Field %(name)s is not a JSON object.", name=bad[0])}
+    try:
+        fields = formrender.render_fields(schema, lang=str(get_locale() or "vi"), prefix="preview")
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        return {"error": _("The preview cannot show this schema: %(reason)s", reason=str(exc))}
+    return {"fields": fields, "title": schema.get("title", "")}
+
+
+# ---- helpers ------------------------------------------------------------------------------------------------
+
+def main_file(bundle: dict[str, Any], process_id: str) -> str:
+    """The file name of the diagram that holds the main process (as `versions.main_diagram` picks it)."""
+    diagrams = bundle.get("bpmn", {})
+    marker = f'id="{process_id}"'
+    name = next((n for n, text in diagrams.items() if marker in text), next(iter(diagrams), None))
+    if name is None:
+        raise NotFound(_("There is no diagram in this bundle."))
+    return name
+
+
+def _element_names(bundle: dict[str, Any]) -> dict[str, str]:
+    """Element id → name over the bundle's diagrams (deployed versions only: their XML is known to be safe)."""
+    names: dict[str, str] = {}
+    for text in bundle.get("bpmn", {}).values():
+        for element in versions.parse_xml(text).iter():
+            if isinstance(element.tag, str) and element.get("id") and element.get("name"):
+                names[element.get("id")] = element.get("name")
+    return names
+
+
+def _draft_file(found: ProcessDraft) -> str:
+    """The draft file the request is about (`?file=`), by default the main diagram."""
+    name = request.args.get("file")
+    if name and name in found.bundle.get("bpmn", {}):
+        return name
+    return main_file(found.bundle, found.process_id)
+
+
+def _body_text(filename: str) -> str:
+    request.max_content_length = min(current_app.config.get("MAX_CONTENT_LENGTH") or UPLOAD_LIMIT, UPLOAD_LIMIT)
+    return _diagram_text(request.get_data(cache=False), filename)
+
+
+def _diagram_text(data: bytes, filename: str) -> str:
+    """The uploaded bytes as text, if they are UTF-8 and (parsed safely) a BPMN document; ProcessError if not."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProcessError(_("The file is not UTF-8 text, so it is not a BPMN diagram."),
+                           [_("byte %(position)s cannot be read", position=exc.start)]) from exc
+    root = versions.parse_xml(text, filename)
+    if root.tag != f"{{{BPMN}}}definitions":
+        raise ProcessError(_("The file is XML but not a BPMN diagram (it starts with <%(tag)s>).",
+                             tag=etree.QName(root).localname if isinstance(root.tag, str) else "?"))
+    return text
+
+
+def _error_problems(exc: ProcessError | ValidationError) -> list[dict]:
+    if isinstance(exc, ValidationError):
+        return [{"message": f"{field}: {text}" if field else text} for field, text in exc.errors.items()] \
+            or [{"message": str(exc)}]
+    return exc.details or [{"message": str(exc)}, *({"message": p} for p in exc.problems)]
+
+
+def _attachment(text: str, name: str):
+    return send_file(io.BytesIO(text.encode("utf-8")), mimetype="application/xml", as_attachment=True,
+                     download_name=name)

@@ -127,3 +127,11 @@ def test_forms_are_checked_before_they_are_saved(factory):
             studio.save_form(session, "owner", draft, "../x", {"type": "object"})
         studio.save_form(session, "owner", draft, "classify", {"type": "object", "properties": {}})
         assert draft.bundle["forms"]["classify"] == {"type": "object", "properties": {}}
+
+
+def test_bytes_that_are_not_utf8_are_a_clear_problem(factory):
+    with transaction(factory) as session:
+        draft = studio.new_draft(session, "owner", versions.active_version(session))
+        with pytest.raises(ProcessError) as error:
+            studio.save_diagram(session, "owner", draft, MAIN, b"\xff\xfe<definitions/>")
+        assert "UTF-8" in str(error.value)

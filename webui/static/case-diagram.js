@@ -13,6 +13,11 @@
     canvas.zoom("fit-viewport");
     for (const id of state.completed) { if (registry.get(id)) { canvas.addMarker(id, "bpmn-done"); } }
     for (const id of state.active) { if (registry.get(id)) { canvas.addMarker(id, "bpmn-active"); } }
+    const current = state.active.map((id) => registry.get(id)).find(Boolean);
+    if (current) {  // readable size around where the case is now; the whole procedure is one scroll away
+      canvas.zoom(0.8);
+      canvas.scrollToElement(current, { top: 120, bottom: 120, left: 200, right: 200 });
+    }
     box.dataset.ready = "1";
   }).catch((err) => {
     box.textContent = "Could not show the diagram: " + err;
