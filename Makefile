@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.installed
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint setup clean translations
+.PHONY: run test lint setup clean translations bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: setup $(CHROMIUM)
 
 lint: setup
 	$(BIN)/ruff check engine webui forms processes tests
+
+# the performance benchmark (needs PostgreSQL on 127.0.0.1:5432, like `make test`); about 6 minutes
+bench: setup
+	$(BIN)/rapid-response bench --json bench/out/bench-results.json --markdown bench/out/bench-results.md $(BENCH_ARGS)
 
 # after changing user-facing text: refresh the Vietnamese catalog, then translate the new entries
 translations: setup

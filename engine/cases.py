@@ -177,7 +177,7 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
     if errors:
         raise ValidationError("some fields are not valid", errors)
     effects = Effects()
-    wf = workflows.loads(case.workflow_json, effects)
+    wf = workflows.loads(case.workflow_json, effects, versions.parsed(case.process_version))
     task = workflows.find_task(wf, task_id)
     if task is None or task.state != TaskState.READY:
         raise Conflict("this task has already been completed or is no longer open")
@@ -194,7 +194,7 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
 
 def load_workflow(case: Case) -> BpmnWorkflow:
     """A case's workflow for reading (effects of a read are discarded)."""
-    return workflows.loads(case.workflow_json, Effects())
+    return workflows.loads(case.workflow_json, Effects(), versions.parsed(case.process_version))
 
 
 def save_after_step(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:

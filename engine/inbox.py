@@ -66,7 +66,7 @@ def visible_to(actor: Actor) -> Select[tuple[InboxItem]]:
 def inbox(session: Session, actor: Actor, limit: int = 200) -> list[InboxItem]:
     """The actor's tasks, the nearest deadline first (tasks without a deadline last)."""
     query = (visible_to(actor)
-             .order_by(InboxItem.due_at.is_(None), InboxItem.due_at, InboxItem.id)
+             .order_by(InboxItem.due_at.asc().nulls_last(), InboxItem.id)
              .limit(limit))
     return list(session.scalars(query))
 
@@ -118,7 +118,7 @@ def search(session: Session, actor: Actor, wanted: InboxFilter, limit: int = 200
     if wanted.sort == "received":
         query = query.order_by(Case.received_at, InboxItem.id)
     else:
-        query = query.order_by(InboxItem.due_at.is_(None), InboxItem.due_at, InboxItem.id)
+        query = query.order_by(InboxItem.due_at.asc().nulls_last(), InboxItem.id)  # index ix_inbox_items_role_due
     return [InboxRow(*row) for row in session.execute(query.limit(limit))]
 
 

@@ -106,7 +106,7 @@ class ProcessVersion(Base):
     process_id: Mapped[str] = mapped_column(String(100))
     number: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
-    bundle: Mapped[dict[str, Any]] = mapped_column(JSON)
+    bundle: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)  # large: loaded only when needed
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     deployed_by: Mapped[str] = mapped_column(String(80))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
@@ -163,6 +163,7 @@ class InboxItem(Base):
     __tablename__ = "inbox_items"
     __table_args__ = (
         Index("ix_inbox_items_role_unit_due", "role", "unit", "due_at"),
+        Index("ix_inbox_items_role_due", "role", "due_at", "id", "unit"),  # inbox pages in deadline order
         Index("ix_inbox_items_case_id", "case_id"),
     )
 

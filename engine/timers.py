@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import cases, events, workflows
+from . import cases, events, versions, workflows
 from .clock import now
 from .db import transaction
 from .errors import EngineError
@@ -82,7 +82,7 @@ def fire_case(session: Session, case_id: int, owner: str) -> int:
     if case is None or case.lease_owner != owner:
         return 0
     effects = Effects()
-    wf = workflows.loads(case.workflow_json, effects)
+    wf = workflows.loads(case.workflow_json, effects, versions.parsed(case.process_version))
     fired = workflows.fire_due_timers(wf)
     for timer in fired:
         events.record(session, case, "timer", "timer_fired", task_name=timer.name,
@@ -138,18 +138,34 @@ def run_once(factory: sessionmaker[Session], *, owner: str | None = None, batch:
     return result
 
 
+def next_due(session: Session) -> datetime | None:
+    """The earliest timer due on a case no worker holds (uses the timer index)."""
+    at = now()
+    return session.scalar(select(Case.next_timer_at)
+                          .where(Case.next_timer_at.is_not(None),
+                                 or_(Case.lease_expires_at.is_(None), Case.lease_expires_at < at))
+                          .order_by(Case.next_timer_at).limit(1))
+
+
 def run_forever(factory: sessionmaker[Session], stop: threading.Event, poll_seconds: float = 5.0) -> None:
-    """The worker loop: sweep, then sleep until the next poll (or until asked to stop)."""
+    """The worker loop: sweep, then sleep until the next timer is due — at most one poll interval, so timers
+    that other processes create are seen within a poll."""
     owner = worker_id()
     while not stop.is_set():
+        pause = poll_seconds
         try:
             result = run_once(factory, owner=owner)
             if result.woken:
                 log.info("timer sweep: %s cases woken, %s timers fired, %s failed",
                          result.woken, result.fired, len(result.failed))
+            with transaction(factory) as session:
+                upcoming = next_due(session)
+            if upcoming is not None:
+                # SpiffWorkflow fires a timer once its time has passed: wake just after it
+                pause = min(poll_seconds, max(0.01, (upcoming - now()).total_seconds() + 0.01))
         except Exception:  # the database may be away for a moment; keep the worker alive
             log.exception("timer sweep failed; retrying after the poll interval")
-        stop.wait(poll_seconds)
+        stop.wait(pause)
 
 
 def troubled_cases(session: Session, limit: int = 200) -> list[Case]:

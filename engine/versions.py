@@ -14,7 +14,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from .errors import NotFound, ProcessError
@@ -80,32 +80,43 @@ def parse_bundle(bundle: dict[str, Any]) -> ParsedProcess:
     return ParsedProcess(spec, subprocess_specs)
 
 
-class _SpecCache:
-    """Parsed specs per version id. Versions are immutable, so entries never go stale."""
+class _VersionCache:
+    """Parsed specs and forms per version, keyed by id and content hash (ids repeat across databases).
+    Versions are immutable, so entries never go stale."""
 
     def __init__(self, size: int = 32):
-        self._items: OrderedDict[int, ParsedProcess] = OrderedDict()
+        self._items: OrderedDict[tuple[int, str], tuple[ParsedProcess, dict[str, Any]]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, version: ProcessVersion) -> ParsedProcess:
+    def get(self, version: ProcessVersion) -> tuple[ParsedProcess, dict[str, Any]]:
+        key = (version.id, version.content_hash)
         with self._lock:
-            if version.id in self._items:
-                self._items.move_to_end(version.id)
-                return self._items[version.id]
-        parsed = parse_bundle(version.bundle)
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        state = inspect(version)
+        if state.detached and "bundle" in state.unloaded:
+            raise ProcessError(f"process version {version.id} was read without its bundle outside a session; "
+                               "load it with undefer(ProcessVersion.bundle) or inside the session")
+        bundle = version.bundle  # deferred column: read from the database only here
+        entry = (parse_bundle(bundle), dict(bundle.get("forms", {})))
         with self._lock:
-            self._items[version.id] = parsed
+            self._items[key] = entry
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return parsed
+        return entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
-SPEC_CACHE = _SpecCache()
+SPEC_CACHE = _VersionCache()
 
 
 def parsed(version: ProcessVersion) -> ParsedProcess:
-    return SPEC_CACHE.get(version)
+    return SPEC_CACHE.get(version)[0]
 
 
 def deploy(session: Session, bundle: dict[str, Any], actor: str, note: str | None = None,
@@ -146,7 +157,7 @@ def version_form(version: ProcessVersion, form_file: str | None) -> dict[str, An
     if not form_file:
         return None
     name = form_file[:-5] if form_file.endswith(".json") else form_file
-    form = version.bundle.get("forms", {}).get(name)
+    form = SPEC_CACHE.get(version)[1].get(name)
     if form is None:
         raise NotFound(f"form {form_file!r} is not part of process version {version.number}")
     return form

@@ -1,6 +1,7 @@
 """The only module that knows SpiffWorkflow's task tree: start, load, save and read a case's workflow."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -8,6 +9,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import TaskNotFoundException
@@ -15,12 +17,46 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from .errors import ProcessError
 from .functions import Effects, build_functions, parse_timestamp
 from .scripting import SafeScriptEngine
 from .versions import ParsedProcess
 
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-SERIALIZER_VERSION = SERIALIZER.VERSION
+
+class _SpecReferenceConverter(BpmnWorkflowConverter):
+    """Saves a case's workflow without its process spec: the deployed version holds the spec, and loading takes
+    the already-parsed one from the version cache (a level-1 case shrinks from ~65 KB to ~18 KB). Documents
+    written with the spec embedded (serializer version without "+ref") still load."""
+
+    loading: ParsedProcess | None = None
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["spec_ref"] = workflow.spec.name
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        if "spec" in dct:
+            return super().from_dict(dct)
+        parsed = _loading.parsed
+        if parsed is None or parsed.spec.name != dct.get("spec_ref"):
+            raise ProcessError("the workflow refers to a process spec that was not supplied")
+        workflow = self.target_class(parsed.spec, parsed.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_loading = threading.local()
+_loading.parsed = None
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**SPIFF_CONFIG,
+                                                                      BpmnWorkflow: _SpecReferenceConverter}))
+SERIALIZER_VERSION = f"{SERIALIZER.VERSION}+ref"
 
 # timerRole values a boundary timer may carry (diagram extension property)
 DUE_ROLES = frozenset({"deadline", "case_deadline"})
@@ -62,9 +98,14 @@ def dumps(wf: BpmnWorkflow) -> str:
     return SERIALIZER.serialize_json(wf)
 
 
-def loads(text: str, effects: Effects) -> BpmnWorkflow:
-    """Deserialize and always put the restricted script engine back (it is not serialized)."""
-    wf = SERIALIZER.deserialize_json(text)
+def loads(text: str, effects: Effects, parsed: ParsedProcess) -> BpmnWorkflow:
+    """Deserialize on the version's parsed spec and always put the restricted script engine back (it is not
+    serialized)."""
+    _loading.parsed = parsed
+    try:
+        wf = SERIALIZER.deserialize_json(text)
+    finally:
+        _loading.parsed = None
     wf.script_engine = script_engine_for(effects)
     return wf
 

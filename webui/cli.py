@@ -261,5 +261,14 @@ def processes_deploy(files: tuple[str, ...], process_id: str, forms_dir: str | N
         click.echo(f"{version.process_id} version {version.number} active ({version.content_hash[:12]})")
 
 
+def _bench_command() -> None:
+    """`rapid-response bench` lives in the bench package (measurements, not part of the app)."""
+    from bench.cli import bench
+
+    main.add_command(bench)
+
+
+_bench_command()
+
 if __name__ == "__main__":
     main()

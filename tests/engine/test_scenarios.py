@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine import workflows
+from engine import versions, workflows
 from engine.functions import Effects
 from tests.casedriver import CaseDriver
 
@@ -33,8 +33,9 @@ def drive(factory, clock) -> CaseDriver:
 def assert_round_trip(drive: CaseDriver, case_id: int) -> None:
     """Save → load at a wait state gives the same inbox and the same due times."""
     case = drive.case(case_id)
-    wf = workflows.loads(case.workflow_json, Effects())
-    again = workflows.loads(workflows.dumps(wf), Effects())
+    parsed = versions.parsed(case.process_version)
+    wf = workflows.loads(case.workflow_json, Effects(), parsed)
+    again = workflows.loads(workflows.dumps(wf), Effects(), parsed)
     assert workflows.ready_tasks(again) == workflows.ready_tasks(wf)
     assert workflows.next_timer_due(again) == workflows.next_timer_due(wf) == case.next_timer_at
     inbox_rows = {(t.task_id, t.task_name, t.role, t.unit, t.due_at) for t in drive.open_tasks(case_id)}
@@ -245,3 +246,19 @@ def test_a_report_screened_out_is_closed_as_not_accepted(drive, outcome):
     case = drive.case(case_id)
     assert (case.status, case.outcome) == ("not_accepted", outcome)
     assert drive.open_tasks(case_id) == [] and case.next_timer_at is None
+
+
+def test_a_case_saved_with_its_spec_embedded_still_loads_and_new_saves_reference_the_version(drive):
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    case_id = screen_and_classify(drive, 1, "ward-ben-thanh")
+    case = drive.case(case_id)
+    parsed = versions.parsed(case.process_version)
+    assert '"spec_ref"' in case.workflow_json and '"task_specs"' not in case.workflow_json
+    assert case.serializer_version.endswith("+ref")
+    wf = workflows.loads(case.workflow_json, Effects(), parsed)
+    embedded = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG)).serialize_json(wf)
+    assert len(embedded) > 2 * len(case.workflow_json)
+    old = workflows.loads(embedded, Effects(), parsed)
+    assert workflows.ready_tasks(old) == workflows.ready_tasks(wf)

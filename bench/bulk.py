@@ -1,0 +1,160 @@
+"""Fast bulk loading of case and inbox rows with SQLAlchemy Core inserts (no workflow is run).
+
+The inbox never deserializes a workflow and the timer sweep reads `workflow_json` only of due cases, so
+bulk-loaded rows carry a short placeholder instead of a real workflow document.
+"""
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+
+from engine.models import Case, InboxItem
+
+from .databases import BENCH_WARDS, Backend
+
+PLACEHOLDER_WORKFLOW = '{"bench": "placeholder: bulk-loaded row, never loaded by the engine"}'
+CHUNK = 5_000
+CATEGORIES = ["cosmetic_surgery", "cosmetic_advertising", "unlicensed_clinic", "unlicensed_pharmacy",
+              "service_prices", "practising_certificate", "staff_conduct", "other"]
+AGENCIES = ["police", "market-mgmt", "labour"]
+SLA_HOURS = {1: 24, 2: 48, 3: 72}
+
+# What an open case is waiting for: (weight, stage). Tasks per stage are in `_open_tasks`.
+OPEN_STAGES = [(12, "screen"), (5, "classify"), (40, "handling"), (6, "coordination"), (10, "verify"),
+               (20, "feedback"), (4, "overdue"), (3, "dispute")]
+
+
+def bench_code(number: int) -> str:
+    digits = f"{number:010d}"
+    return f"{digits[:5]}-{digits[5:]}"
+
+
+def next_case_id(backend: Backend) -> int:
+    with backend.engine.connect() as conn:
+        return (conn.scalar(select(func.max(Case.id))) or 0) + 1
+
+
+def insert_rows(backend: Backend, table, rows: Iterable[dict[str, Any]]) -> int:
+    """Insert in chunks of CHUNK rows, one transaction per chunk. Returns the number of rows."""
+    count = 0
+    with backend.engine.connect() as conn:
+        for chunk in _chunks(rows, CHUNK):
+            conn.execute(insert(table), chunk)
+            conn.commit()
+            count += len(chunk)
+    return count
+
+
+def fix_sequence(backend: Backend) -> None:
+    """Cases were inserted with explicit ids: move PostgreSQL's id sequence past them."""
+    if backend.is_postgres:
+        with backend.engine.begin() as conn:
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), "
+                              "(SELECT COALESCE(MAX(id), 1) FROM cases))"))
+
+
+def load_inbox_dataset(backend: Backend, total: int, open_count: int, now: datetime, seed: int = 7) -> dict[str, int]:
+    """`total` cases of which `open_count` are open, each open case with its inbox rows (READY tasks)."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible benchmark data, not a secret
+    first_id = next_case_id(backend)
+    open_ids = set(rng.sample(range(first_id, first_id + total), open_count))
+    cases: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    for case_id in range(first_id, first_id + total):
+        if case_id in open_ids:
+            case, tasks = _open_case(rng, backend.version_id, case_id, now)
+            cases.append(case)
+            items.extend(tasks)
+        else:
+            cases.append(_closed_case(rng, backend.version_id, case_id, now))
+    loaded = insert_rows(backend, Case.__table__, cases)
+    fix_sequence(backend)
+    loaded_items = insert_rows(backend, InboxItem.__table__, items)
+    return {"cases": loaded, "open_cases": open_count, "inbox_items": loaded_items}
+
+
+def _base_case(rng: random.Random, version_id: int, case_id: int, received: datetime) -> dict[str, Any]:
+    ward = rng.choice(BENCH_WARDS)
+    return {"id": case_id, "code": bench_code(case_id), "process_version_id": version_id,
+            "category": rng.choice(CATEGORIES), "ward": ward,
+            "report": {"category": "other", "description": "Bulk-loaded report", "ward": ward},
+            "reporter": None, "received_at": received, "workflow_json": PLACEHOLDER_WORKFLOW,
+            "serializer_version": "bench", "row_version": 1, "status": "received", "level": None,
+            "handling_unit": None, "agencies": None, "overdue": False, "outcome": None, "deadline_at": None,
+            "published_at": None, "closed_at": None, "next_timer_at": None, "timer_failures": 0,
+            "incident": False, "source": "web"}
+
+
+def _closed_case(rng: random.Random, version_id: int, case_id: int, now: datetime) -> dict[str, Any]:
+    received = now - timedelta(days=rng.uniform(10, 720))
+    case = _base_case(rng, version_id, case_id, received)
+    if rng.random() < 0.1:
+        case.update(status="not_accepted", outcome=rng.choice(["out_of_scope", "duplicate"]),
+                    closed_at=received + timedelta(hours=2))
+        return case
+    level = rng.choice([1, 1, 1, 2, 2, 3])
+    case.update(status="closed", outcome=rng.choice(["resolved", "auto_closed", "dispute_upheld"]), level=level,
+                handling_unit=case["ward"] if level == 1 else "inspectorate",
+                deadline_at=received + timedelta(hours=SLA_HOURS[level]),
+                published_at=received + timedelta(hours=20), closed_at=received + timedelta(days=3))
+    return case
+
+
+def _open_case(rng: random.Random, version_id: int, case_id: int,
+               now: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    stage = rng.choices([s for _, s in OPEN_STAGES], weights=[w for w, _ in OPEN_STAGES])[0]
+    received = now - timedelta(hours=rng.uniform(0, 70))
+    case = _base_case(rng, version_id, case_id, received)
+    case["next_timer_at"] = now + timedelta(hours=rng.uniform(1, 72))  # never due while the benchmark runs
+    if stage in ("screen", "classify"):
+        return case, [_item(case_id, stage, "intake", None, None, received, rng)]
+    level = 3 if stage == "coordination" else rng.choice([1, 1, 1, 2, 2, 3])
+    unit = case["ward"] if level == 1 else "inspectorate"
+    deadline = received + timedelta(hours=SLA_HOURS[level])
+    case.update(status="in_handling", level=level, handling_unit=unit, deadline_at=deadline)
+    if level == 3:
+        case["agencies"] = rng.sample(AGENCIES, 2)
+    handling = rng.choice(["start_handling", "enter_result"])
+    match stage:
+        case "handling":
+            tasks = [_item(case_id, handling, "handling_unit", unit, deadline, received, rng)]
+        case "coordination":
+            tasks = [_item(case_id, rng.choice(["acknowledge_request", "contribute_findings"]), "coordinator",
+                           agency, received + timedelta(hours=4), received, rng) for agency in case["agencies"]]
+        case "verify":
+            tasks = [_item(case_id, "verify_result", "inspector", None, deadline, received, rng)]
+        case "overdue":
+            case["overdue"] = True
+            tasks = [_item(case_id, handling, "handling_unit", unit, deadline, received, rng),
+                     _item(case_id, "review_overdue", "leadership", None, None, received, rng)]
+        case "dispute":
+            case["status"] = "disputed"
+            tasks = [_item(case_id, "review_dispute", "inspector", None, now + timedelta(hours=30), received, rng)]
+        case _:  # feedback
+            case.update(status="result_published", published_at=received + timedelta(hours=20))
+            tasks = [_item(case_id, "citizen_feedback", "citizen", None, None, received, rng)]
+    return case, tasks
+
+
+def _item(case_id: int, name: str, role: str, unit: str | None, due: datetime | None, created: datetime,
+          rng: random.Random) -> dict[str, Any]:
+    return {"case_id": case_id, "task_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "task_name": name,
+            "title": name.replace("_", " ").capitalize(), "role": role, "unit": unit, "form": f"{name}.json",
+            "due_at": due, "claimed_by": f"user-{rng.randint(1, 40)}" if rng.random() < 0.1 else None,
+            "created_at": created}
+
+
+def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,230 @@
+"""One benchmark run: every measurement on every database, in an order that keeps the datasets apart.
+
+Per database: 1. lifecycles (empty database) → 3. timer sweeps → fresh database → 2. inbox (100,000 cases) →
+5. timer lateness → 4. HTTP (PostgreSQL only). The numbers go into a `Report` as table rows (value, target) and
+details (distributions, plans, profiles).
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine import versions
+
+from . import costs, databases, http_load, inbox_query, lateness, lifecycle, profiling, timer_sweep
+from .databases import Backend
+from .report import Report
+from .stats import percentile
+
+Echo = Callable[[str], None]
+LEVELS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class Options:
+    cases: int = 100_000
+    open_cases: int = 20_000
+    waiting: int = 100_000
+    due: int = 1_000
+    lifecycles: int = 60
+    queries: int = 200
+    http_seconds: float = 20.0
+    clients: int = 8
+    http_workers: int = 4
+    http_threads: int = 4
+    lateness_cases: int = 100
+    poll: float = 1.0
+    postgres_url: str = databases.DEFAULT_POSTGRES_URL
+    skip_http: bool = False
+    skip_postgres: bool = False
+
+    @property
+    def lifecycle_count(self) -> int:
+        """Rounded up to a multiple of 3, so that levels 1, 2 and 3 weigh the same on both sides."""
+        return max(3, -(-self.lifecycles // 3) * 3)
+
+
+def run(options: Options, workdir: Path, report: Report, echo: Echo) -> Report:
+    started = time.perf_counter()
+    phases: dict[str, float] = report.details.setdefault("phase_seconds", {})
+    last = [started, "setup"]
+
+    def phase(key: str, line: str = "") -> None:
+        now = time.perf_counter()
+        phases[last[1]] = phases.get(last[1], 0.0) + now - last[0]
+        last[:] = [now, key]
+        if line:
+            echo(line)
+    makers: list[Callable[[], Backend]] = [lambda: databases.sqlite_backend(workdir)]
+    if not options.skip_postgres:
+        makers.append(lambda: databases.postgres_backend(options.postgres_url))
+    elif not options.skip_http:
+        report.notes.append("4. HTTP throughput needs PostgreSQL: skipped with --skip-postgres.")
+    memory: dict[int, list[float]] | None = None
+    for index, make in enumerate(makers):
+        phase(f"setup {index + 1}")
+        backend = make()
+        name = backend.name
+        if memory is None:
+            phase("lifecycle memory", f"1. lifecycle in memory ({options.lifecycle_count * 3} lifecycles)")
+            memory = _memory_baseline(report, backend, options)
+        phase(f"lifecycle {name}", f"1. lifecycle with persistence on {name} "
+              f"({options.lifecycle_count} lifecycles + profile)")
+        _lifecycles(report, backend, memory, options)
+        phase(f"timers {name}", f"3. timer sweeps on {name} ({options.due} due real cases, "
+              f"up to {options.waiting} waiting)")
+        _timers(report, backend, options)
+        phase(f"setup {index + 1}")
+        backend = databases.reset(backend)
+        phase(f"inbox {name}", f"2. inbox query on {name} ({options.cases} cases, {options.open_cases} open)")
+        _inbox(report, backend, options)
+        phase(f"lateness {name}", f"5. timer lateness on {name} ({options.lateness_cases} timers, "
+              f"poll {options.poll:g} s)")
+        _lateness(report, backend, options)
+        if backend.is_postgres and not options.skip_http:
+            phase(f"http {name}", f"4. HTTP task completion on {name} ({options.clients} clients, "
+                  f"{options.http_seconds:g} s)")
+            _http(report, backend, workdir, options)
+        backend.engine.dispose()
+    phase("done")
+    report.duration_seconds = time.perf_counter() - started
+    report.generated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return report
+
+
+# 1. lifecycle -----------------------------------------------------------------------------------------------------
+
+def _mixed_mean(times: dict[int, list[float]]) -> float:
+    """Mean seconds per lifecycle with the three levels weighing the same."""
+    return statistics.fmean(statistics.fmean(times[level]) for level in LEVELS)
+
+
+def _memory_baseline(report: Report, backend: Backend, options: Options) -> dict[int, list[float]]:
+    parsed = versions.parsed(lifecycle.load_version(backend.factory, backend.version_id))
+    memory = lifecycle.timed_runs(lambda level: lifecycle.run_in_memory(parsed, level), options.lifecycle_count * 3)
+    report.add("lifecycle.memory.mean_ms", "1. lifecycle in memory (SpiffWorkflow only), mean",
+               _mixed_mean(memory) * 1000, "ms")
+    report.details["lifecycle"] = {"memory_ms_by_level": {level: statistics.fmean(memory[level]) * 1000
+                                                          for level in LEVELS},
+                                   "transactions_by_level": {level: lifecycle.step_count(level) for level in LEVELS},
+                                   "workflow_document": costs.workflow_document(parsed, backend.version_id)}
+    return memory
+
+
+def _lifecycles(report: Report, backend: Backend, memory: dict[int, list[float]], options: Options) -> None:
+    name, count = backend.name, options.lifecycle_count
+    persisted = lifecycle.timed_runs(lambda level: lifecycle.run_persisted(backend.factory, level), count)
+    mean, base = _mixed_mean(persisted), _mixed_mean(memory)
+    profiled = min(count, 15)
+    breakdown = _breakdown(backend, profiled)
+    top = profiling.profile_top(lambda: [lifecycle.run_persisted(backend.factory, lifecycle.level_of(i))
+                                         for i in range(min(count, 6))])
+    case_load = costs.case_load(backend, lifecycle.run_persisted(backend.factory, 1))
+
+    steps = statistics.fmean(lifecycle.step_count(level) for level in LEVELS)
+    report.add(f"lifecycle.{name}.mean_ms", f"1. lifecycle with persistence ({name}), mean", mean * 1000, "ms",
+               note=f"{mean * 1000 / steps:.1f} ms per transaction")
+    report.add(f"lifecycle.{name}.ratio", f"1. persisted ÷ in memory ({name})", mean / base, "x", 2.0)
+    report.details["lifecycle"][name] = {
+        "lifecycles": count, "persisted_ms_by_level": {lv: statistics.fmean(persisted[lv]) * 1000 for lv in LEVELS},
+        "persisted_p95_ms": _p95_ms(persisted), "breakdown_lifecycles": profiled, "breakdown": breakdown,
+        "case_load": case_load, "cprofile_top": top}
+
+
+def _breakdown(backend: Backend, lifecycles: int) -> list[dict[str, Any]]:
+    breakdown = profiling.Breakdown()
+    with breakdown.installed():
+        start = time.perf_counter()
+        for index in range(lifecycles):
+            lifecycle.run_persisted(backend.factory, lifecycle.level_of(index))
+        total = time.perf_counter() - start
+    return breakdown.report(total, lifecycles)
+
+
+def _p95_ms(times: dict[int, list[float]]) -> float:
+    return percentile([t for level in LEVELS for t in times[level]], 95) * 1000
+
+
+# 3. timer sweeps --------------------------------------------------------------------------------------------------
+
+def _timers(report: Report, backend: Backend, options: Options) -> None:
+    name = backend.name
+    result = timer_sweep.measure(backend, options.waiting, options.due, options.queries)
+    small, large = result["idle"][result["small"]], result["idle"][result["large"]]
+    report.add(f"timers.{name}.idle_small_p95_ms", f"3. sweep, 0 due, {int(result['small']):,} waiting ({name}) p95",
+               small["p95"], "ms", 5.0)
+    report.add(f"timers.{name}.idle_large_p95_ms", f"3. sweep, 0 due, {int(result['large']):,} waiting ({name}) p95",
+               large["p95"], "ms", 5.0)
+    report.add(f"timers.{name}.idle_growth", f"3. sweep p50 growth {int(result['small']):,} → "
+               f"{int(result['large']):,} waiting ({name})", large["p50"] / small["p50"], "x", 1.5,
+               note="independent of the number waiting = no growth beyond noise")
+    due = result["due_sweep"]["woken"]
+    report.add(f"timers.{name}.due_sweep_s", f"3. sweep with {due:,} due ({name}), total", result["due_sweep_seconds"],
+               "s")
+    report.add(f"timers.{name}.due_per_case_ms", f"3. sweep with {due:,} due ({name}), per case",
+               result["due_sweep_seconds"] * 1000 / max(due, 1), "ms")
+    report.details.setdefault("timers", {})[name] = result
+
+
+# 2. inbox ---------------------------------------------------------------------------------------------------------
+
+def _inbox(report: Report, backend: Backend, options: Options) -> None:
+    name = backend.name
+    result = inbox_query.measure(backend, options.cases, min(options.open_cases, options.cases), options.queries)
+    actors = result["actors"]
+    report.add(f"inbox.{name}.ward_p50_ms", f"2. inbox p50, one ward's handling unit ({name})",
+               actors["ward"]["search_ms"]["p50"], "ms")
+    report.add(f"inbox.{name}.ward_p95_ms", f"2. inbox p95, one ward's handling unit ({name})",
+               actors["ward"]["search_ms"]["p95"], "ms", 20.0)
+    for actor, label in (("intake", "intake (largest queue)"), ("inspectorate", "the inspectorate")):
+        report.add(f"inbox.{name}.{actor}_p95_ms", f"2. inbox p95, {label} ({name})",
+                   actors[actor]["search_ms"]["p95"], "ms", 20.0)
+    report.details.setdefault("inbox", {})[name] = result
+
+
+# 5. lateness ------------------------------------------------------------------------------------------------------
+
+def _lateness(report: Report, backend: Backend, options: Options) -> None:
+    name = backend.name
+    per_case = _seconds_per_case(report, name)
+    result = lateness.measure(backend, options.lateness_cases, options.poll, per_case)
+    report.add(f"lateness.{name}.p50_s", f"5. timer lateness p50 ({name})", result["lateness_s"]["p50"], "s")
+    report.add(f"lateness.{name}.p99_s", f"5. timer lateness p99, poll {options.poll:g} s ({name})",
+               result["lateness_s"]["p99"], "s", options.poll)
+    report.details.setdefault("lateness", {})[name] = {"engine": result}
+
+
+def _seconds_per_case(report: Report, name: str) -> float:
+    """Creation time of one level-1 case (report + 2 steps), from measurement 1, for the lateness lead time."""
+    try:
+        per_lifecycle = report.details["lifecycle"][name]["persisted_ms_by_level"][1] / 1000
+        return per_lifecycle * 3 / lifecycle.step_count(1)
+    except KeyError:
+        return 0.05
+
+
+# 4. HTTP ----------------------------------------------------------------------------------------------------------
+
+def _http(report: Report, backend: Backend, workdir: Path, options: Options) -> None:
+    name = backend.name
+    result: dict[str, Any] = http_load.measure(backend, workdir, options.http_seconds, options.clients,
+                                               options.http_workers, options.http_threads)
+    clients = f"{options.clients} clients, {name}"
+    report.add(f"http.{name}.completions_per_s", f"4. task completions over HTTP ({clients})",
+               result["completions_per_s"], "/s")
+    report.add(f"http.{name}.p50_ms", f"4. completion latency p50, GET form + POST ({clients})",
+               result["completion_ms"]["p50"], "ms")
+    report.add(f"http.{name}.p95_ms", f"4. completion latency p95, GET form + POST ({clients})",
+               result["completion_ms"]["p95"], "ms")
+    report.add(f"http.{name}.post_p95_ms", f"4. POST alone p95 ({clients})", result["post_ms"]["p95"], "ms")
+    report.add(f"http.{name}.conflicts_409", f"4. 409 conflicts ({clients})", result["conflicts_409"], "count")
+    report.add(f"http.{name}.errors", f"4. errors, other statuses ({clients})", result["errors"], "count")
+    if result["ran_out_of_cases"]:
+        report.notes.append(f"4. the clients used up the {result['prepared_cases']} prepared cases after "
+                            f"{result['seconds']:.1f} s; the rate is over that time")
+    report.details["http"] = result

@@ -1,0 +1,76 @@
+"""A tiny run of `rapid-response bench`: every measurement is made and lands in the JSON as a number."""
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
+
+from bench.cli import bench
+from tests.conftest import PG_URL
+
+# Its own database next to the test database: the benchmark empties the database it is given.
+BENCH_PG_URL = make_url(PG_URL).set(database="rr_bench_smoke").render_as_string(hide_password=False)
+TINY = ["--cases", "20", "--open", "10", "--waiting", "20", "--due", "2", "--lifecycles", "2", "--queries", "5",
+        "--lateness-cases", "3", "--poll", "0.1", "--http-seconds", "2", "--clients", "2", "--http-workers", "2",
+        "--http-threads", "2"]
+SECTIONS = {
+    "lifecycle": ["mean_ms", "ratio"],
+    "inbox": ["ward_p50_ms", "ward_p95_ms", "intake_p95_ms", "inspectorate_p95_ms"],
+    "timers": ["idle_small_p95_ms", "idle_large_p95_ms", "idle_growth", "due_sweep_s", "due_per_case_ms"],
+    "lateness": ["p50_s", "p99_s"],
+}
+HTTP = ["completions_per_s", "p50_ms", "p95_ms", "post_p95_ms", "conflicts_409", "errors"]
+
+
+def expected_keys(backends: list[str], http: bool) -> list[str]:
+    keys = ["lifecycle.memory.mean_ms"]
+    keys += [f"{section}.{backend}.{name}" for backend in backends for section, names in SECTIONS.items()
+             for name in names]
+    return keys + ([f"http.postgresql.{name}" for name in HTTP] if http else [])
+
+
+def run_bench(tmp_path, *args: str) -> dict:
+    out = tmp_path / "results.json"
+    result = CliRunner().invoke(bench, [*TINY, "--json", str(out), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "measurement" in result.output and "target" in result.output  # the table was printed
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def assert_numeric(data: dict, keys: list[str]) -> None:
+    measurements = data["measurements"]
+    assert sorted(measurements) == sorted(keys)
+    for key in keys:
+        value = measurements[key]["value"]
+        assert isinstance(value, int | float) and math.isfinite(value), (key, value)
+        assert measurements[key]["verdict"] in ("met", "MISSED", "info"), key
+        if measurements[key]["target"] is not None:
+            assert isinstance(measurements[key]["ratio"], float), key
+
+
+def test_a_tiny_run_on_sqlite_measures_everything_but_http(tmp_path):
+    data = run_bench(tmp_path, "--skip-postgres")
+    assert_numeric(data, expected_keys(["sqlite"], http=False))
+    assert data["machine"]["cores"] and data["machine"]["sqlite"]
+    assert data["details"]["timers"]["sqlite"]["due_sweep"]["fired"] == 2
+
+
+@pytest.mark.postgres
+def test_a_tiny_run_on_sqlite_and_postgresql_measures_everything(tmp_path):
+    try:
+        psycopg.connect(make_url(PG_URL).set(drivername="postgresql", database="postgres")
+                        .render_as_string(hide_password=False), connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any connection problem means "no PostgreSQL here"
+        if os.environ.get("RR_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required but not reachable: {exc}")
+        pytest.skip(f"PostgreSQL NOT AVAILABLE — benchmark smoke run on PostgreSQL skipped: {exc}")
+    data = run_bench(tmp_path, "--postgres-url", BENCH_PG_URL)
+    assert_numeric(data, expected_keys(["sqlite", "postgresql"], http=True))
+    http = data["details"]["http"]
+    assert http["completions"] > 0 and http["errors"] == 0
+    assert http["screens_recorded_in_db"] == http["completions"] + http["warmup_completions"]
