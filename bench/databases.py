@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import demo, schema, versions
-from engine.db import make_engine, make_session_factory, normalize_url, transaction
+from engine.db import empty_postgres_database, make_engine, make_session_factory, normalize_url, transaction
 from engine.models import Unit, UnitKind
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/rr_bench"
@@ -58,26 +58,9 @@ def check_postgres(url: str) -> str | None:
 
 
 def postgres_backend(url: str) -> Backend:
-    """Create the database if it is missing (like tests/conftest.py), then start from an empty schema."""
+    """Create the database if it is missing, then start from an empty schema."""
     url = normalize_url(url)
-    parsed = make_url(url)
-    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-            else:  # leftovers of an interrupted run (e.g. a web server) would block DROP SCHEMA
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": parsed.database})
-    finally:
-        admin.dispose()
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    empty_postgres_database(url).dispose()
     return _prepare("postgresql", url)
 
 

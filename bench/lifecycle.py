@@ -18,17 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker, undefer
 from engine import cases, inbox, versions, workflows
 from engine.clock import now
 from engine.db import transaction
+from engine.demo import DEMO_REPORTS
 from engine.functions import Effects
 from engine.inbox import Actor
 from engine.models import CaseStatus, ProcessVersion
 
-REPORT = {
-    "category": "cosmetic_surgery",
-    "description": "Cơ sở tiêm filler không phép tại tầng 2, có nhiều khách ra vào buổi tối.",
-    "facility_name": "Spa Hoa Hồng",
-    "address": "12 Lê Lợi",
-    "ward": "ward-ben-thanh",
-}
+REPORT = DEMO_REPORTS[0]  # a level-1-sized report at a demo ward
 REPORTER = {"name": "Nguyễn A", "phone": "0903000111"}
 AGENCIES = ("police", "market-mgmt")
 RESULT = {"findings": "Cơ sở tiêm filler không phép", "measures": ["fine", "suspension"], "fine_amount": 50000000,

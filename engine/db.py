@@ -107,3 +107,28 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def empty_postgres_database(url: str) -> Engine:
+    """An engine on the PostgreSQL database of `url`, created if missing and emptied (other sessions ended,
+    public schema dropped). For tests and the benchmark only: it destroys data."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(normalize_url(url))
+    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}):
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+            else:  # leftovers (an interrupted run, a web server) would block DROP SCHEMA
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": target.database})
+    finally:
+        admin.dispose()
+    engine = make_engine(target.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    return engine

@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from engine import schema, versions
 from engine.clock import FrozenClock, use_clock
-from engine.db import Base, make_engine, make_session_factory, transaction
+from engine.db import Base, empty_postgres_database, make_engine, make_session_factory, transaction
 
 PG_URL = os.environ.get("DATABASE_URL_TEST", "postgresql+psycopg://postgres@127.0.0.1:5432/rr_test")
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # a Monday, 08:00 in Ho Chi Minh City
@@ -19,24 +18,7 @@ _pg_problem: list[str] = []
 
 
 def _postgres_engine():
-    url = make_url(PG_URL)
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database})
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-            else:
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": url.database})
-    finally:
-        admin.dispose()
-    engine = make_engine(url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    return engine
+    return empty_postgres_database(PG_URL)
 
 
 @pytest.fixture(scope="session")
