@@ -122,7 +122,8 @@ def task(case_id: int, task_id: str):
                 commit()
             except ValidationError as exc:
                 errors, status = dict(exc.errors), 422
-            except (Conflict, StaleDataError) as exc:
+            except (Conflict, StaleDataError, NotFound) as exc:
+                # NotFound here: the task was open a moment ago, so someone completed it in between
                 session.rollback()
                 session.expunge_all()
                 if session.scalar(select(InboxItem.id).where(InboxItem.task_id == task_id)) is None:
