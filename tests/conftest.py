@@ -63,9 +63,14 @@ def db_engine(request):
 @pytest.fixture
 def factory(db_engine):
     """A session factory on a clean database that has the procedure deployed and demo units/users."""
+    return seeded_factory(db_engine)
+
+
+def seeded_factory(engine):
+    """Demo units and users and the procedure on `engine` (emptied by the caller); returns a session factory."""
     from engine import demo
 
-    sessions = make_session_factory(db_engine)
+    sessions = make_session_factory(engine)
     with transaction(sessions) as session:
         demo.seed_units(session)
         demo.seed_users(session)

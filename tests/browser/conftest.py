@@ -12,6 +12,7 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -158,11 +159,11 @@ class PageWatch:
         assert not problems, "the browser saw problems:\n  " + "\n  ".join(problems)
 
 
-@pytest.fixture
-def page(browser, live_server):
+@contextmanager
+def watched_tab(browser, live_server, **context_options):
     """A fresh browser context (no cookies) on the live server; fails the test on 5xx, missing assets, JS errors."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=live_server.url, locale="vi-VN",
-                                  timezone_id="Asia/Ho_Chi_Minh")
+    context = browser.new_context(**{"viewport": VIEWPORT, **context_options}, base_url=live_server.url,
+                                  locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     tab = context.new_page()
@@ -177,6 +178,12 @@ def page(browser, live_server):
     finally:
         context.close()
     watch.assert_clean()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with watched_tab(browser, live_server) as tab:
+        yield tab
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine.db import transaction
 from engine.models import Attachment, Case
-from tests.browser.conftest import TIMEOUT_MS, PageWatch
+from tests.browser.conftest import watched_tab
 from tests.browser.staff import do_task
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
@@ -27,22 +27,8 @@ SUMMARY = "Cơ sở đã bị xử phạt 20.000.000 đồng và buộc ngừng 
 @pytest.fixture
 def phone(browser, live_server):
     """A fresh phone-sized, touch browser context on the live server, watched like the `page` fixture."""
-    context = browser.new_context(**PHONE, base_url=live_server.url, locale="vi-VN",
-                                  timezone_id="Asia/Ho_Chi_Minh")
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    watch = PageWatch(live_server.url)
-    tab.on("response", watch.on_response)
-    tab.on("requestfailed", watch.on_request_failed)
-    tab.on("console", watch.on_console)
-    tab.on("pageerror", watch.on_page_error)
-    tab.watch = watch
-    try:
+    with watched_tab(browser, live_server, **PHONE) as tab:
         yield tab
-    finally:
-        context.close()
-    watch.assert_clean()
 
 
 def photo_with_gps(folder: Path) -> Path:

@@ -28,17 +28,10 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 @pytest.fixture
 def pg(postgres_engine):
-    from engine import demo, versions
-    from engine.db import make_session_factory
-    from tests.conftest import _truncate
+    from tests.conftest import _truncate, seeded_factory
 
     _truncate(postgres_engine)
-    factory = make_session_factory(postgres_engine)
-    with transaction(factory) as session:
-        demo.seed_units(session)
-        demo.seed_users(session)
-        versions.deploy(session, versions.read_bundle(), actor="tests")
-    return factory
+    return seeded_factory(postgres_engine)
 
 
 def level1_cases(factory, clock, n: int) -> list[int]:
