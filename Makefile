@@ -46,7 +46,7 @@ bench: setup
 
 # after changing user-facing text: refresh the Vietnamese catalog, then translate the new entries
 translations: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o webui/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o webui/translations/messages.pot .
 	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations -l vi
 
 clean:

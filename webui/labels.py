@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 CATEGORIES = {
     "cosmetic_surgery": _l("Cosmetic surgery and injections"),
@@ -15,7 +16,7 @@ CATEGORIES = {
 }
 
 STATUSES = {
-    "received": _l("Received"),
+    "received": lazy_pgettext("case status", "Received"),
     "in_handling": _l("Being handled"),
     "result_published": _l("Result published"),
     "disputed": _l("Disputed by the citizen"),

@@ -19,7 +19,8 @@ from tests.webui.conftest import text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 VI_CATALOG = ROOT / "webui" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
-KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_l", "lazy_gettext"])}  # as `pybabel extract -k _l -k lazy_gettext`
+# the same keywords as `make translations`
+KEYWORDS = {**DEFAULT_KEYWORDS, **parse_keywords(["_l", "lazy_gettext", "lazy_pgettext:1c,2"])}
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
 
@@ -54,6 +55,7 @@ def test_the_extraction_finds_the_sources():
     assert ("Sign in", None) in found  # a template string
     assert ("Rapid-response team (intake)", None) in found  # a lazy_gettext (_l) string in labels.py
     assert ("Wrong user name or password.", None) in found  # a gettext (_) string in auth.py
+    assert ("Received", "case status") in found  # a lazy_pgettext string (with its context) in labels.py
 
 
 def test_the_vietnamese_catalog_header():
