@@ -40,7 +40,7 @@ test: setup $(CHROMIUM)
 lint: setup
 	$(BIN)/ruff check engine webui forms processes tests
 
-# the performance benchmark (needs PostgreSQL on 127.0.0.1:5432, like `make test`); about 6 minutes
+# the performance benchmark (needs PostgreSQL on 127.0.0.1:5432, like `make test`); about 2–3 minutes
 bench: setup
 	$(BIN)/rapid-response bench --json bench/out/bench-results.json --markdown bench/out/bench-results.md $(BENCH_ARGS)
 
