@@ -163,8 +163,14 @@ def version_form(version: ProcessVersion, form_file: str | None) -> dict[str, An
     return form
 
 
+def main_file(bundle: dict[str, Any], process_id: str) -> str | None:
+    """The name of the bundle's diagram file that holds the main process (else its first file; None if empty)."""
+    diagrams = bundle.get("bpmn", {})
+    marker = f'id="{process_id}"'
+    return next((name for name, text in diagrams.items() if marker in text), next(iter(diagrams), None))
+
+
 def main_diagram(version: ProcessVersion) -> str:
-    """The diagram file (XML) that holds the version's main process, for viewing."""
-    diagrams = version.bundle.get("bpmn", {})
-    marker = f'id="{version.process_id}"'
-    return next((text for text in diagrams.values() if marker in text), next(iter(diagrams.values()), ""))
+    """The diagram (XML) that holds the version's main process, for viewing."""
+    name = main_file(version.bundle, version.process_id)
+    return version.bundle["bpmn"][name] if name else ""

@@ -328,10 +328,8 @@ def _preview(text: str) -> dict[str, Any]:
 # ---- helpers ------------------------------------------------------------------------------------------------
 
 def main_file(bundle: dict[str, Any], process_id: str) -> str:
-    """The file name of the diagram that holds the main process (as `versions.main_diagram` picks it)."""
-    diagrams = bundle.get("bpmn", {})
-    marker = f'id="{process_id}"'
-    name = next((n for n, text in diagrams.items() if marker in text), next(iter(diagrams), None))
+    """The file name of the diagram that holds the main process; a clear 404 for an empty bundle."""
+    name = versions.main_file(bundle, process_id)
     if name is None:
         raise NotFound(_("There is no diagram in this bundle."))
     return name
