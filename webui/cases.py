@@ -144,7 +144,20 @@ def task(case_id: int, task_id: str):
     fields = formrender.render_fields(schema, values, errors, lang=str(get_locale() or "vi"), options=options)
     return render_template("cases/task.html", case=case, item=item, fields=fields, errors=errors,
                            conflict=message, show_reporter=cases.may_see_reporter(actor),
-                           form_title=_form_title(schema)), status
+                           form_title=_form_title(schema), earlier=_earlier_work(case)), status
+
+
+# What the person doing a task needs from earlier steps: the classification and each agency's findings.
+EARLIER_STEPS = ("classify", "contribute_findings", "confirm_in_writing", "enter_result", "verify_result")
+
+
+def _earlier_work(case: Case) -> list[dict]:
+    """The latest submission of each earlier step worth seeing (per agency for the coordination steps)."""
+    latest: dict[tuple[str, str], dict] = {}
+    for event in events.case_events(db(), case.id):
+        if event.kind == "task_completed" and event.task_name in EARLIER_STEPS:
+            latest[(event.task_name, event.actor)] = _timeline_entry(case, event)
+    return list(latest.values())
 
 
 def _form_title(schema: dict) -> str:

@@ -106,3 +106,19 @@ def test_an_unknown_task_sends_the_user_back_with_an_explanation(as_user, screen
     page = intake.get(response.headers["Location"])
     assert page.status_code == 200
     assert "alert-warning" in page.get_data(as_text=True)
+
+
+def test_the_result_form_shows_each_agencys_findings_from_the_earlier_steps(as_user, drive):
+    case_id = drive.report(ward="ward-sai-gon")
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", case_id, "classify", {"level": 3, "handling_unit": "inspectorate",
+                                             "agencies": ["police", "market-mgmt"]})
+    drive.do("inspectorate", case_id, "start_handling", {"handling_plan": "Kiểm tra liên ngành"})
+    for user, unit, finding in (("police", "police", "Đã lập biên bản"), ("market", "market-mgmt", "Thu giữ hàng")):
+        drive.do(user, case_id, "acknowledge_request", {"acknowledged_by": user}, unit=unit)
+        drive.do(user, case_id, "contribute_findings", {"agency_findings": finding, "urgent_phone_contact": False},
+                 unit=unit)
+    html = as_user("inspectorate").get(url(drive.task(case_id, "enter_result"))).get_data(as_text=True)
+    assert 'id="earlier-work"' in html
+    assert html.count('data-task="contribute_findings"') == 2
+    assert "Đã lập biên bản" in html and "Thu giữ hàng" in html
