@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -167,10 +168,13 @@ def _form_title(schema: dict) -> str:
 
 
 def _unit_options() -> dict[str, list[tuple[str, str]]]:
-    units = db().scalars(select(Unit).order_by(Unit.kind, Unit.name)).all()
-    handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
-    agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
-    return {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies}
+    """Units offered (and named) in forms; read once per request, however many timeline entries use them."""
+    if "unit_options" not in g:
+        units = db().scalars(select(Unit).order_by(Unit.kind, Unit.name)).all()
+        handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
+        agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
+        g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies}
+    return g.unit_options
 
 
 @bp.post("/<int:case_id>/notes")
