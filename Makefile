@@ -6,8 +6,11 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 CHROMIUM := /usr/bin/chromium
+FAKETIME := /usr/bin/faketime
+# the tests that reason about deadlines, run a second time with the system clock shifted more than a year ahead
+SHIFTED_TESTS := tests/processes tests/engine tests/forms
 
-.PHONY: run test lint setup clean translations bench
+.PHONY: run test test-shifted lint setup clean translations bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +29,10 @@ $(NODE_STAMP): package.json package-lock.json
 $(CHROMIUM):
 	apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
+# Debian's libfaketime: the time-shifted pass of `make test`
+$(FAKETIME):
+	apt-get install -y --no-install-recommends faketime || (apt-get update && apt-get install -y --no-install-recommends faketime)
+
 setup: $(STAMP) $(NODE_STAMP)
 
 run: setup
@@ -33,9 +40,15 @@ run: setup
 	$(BIN)/rapid-response seed-demo
 	RR_DEMO=1 $(BIN)/rapid-response serve --with-worker --host 127.0.0.1 --port 5000
 
-test: setup $(CHROMIUM)
+test: setup $(CHROMIUM) $(FAKETIME)
 	$(BIN)/ruff check engine webui forms processes tests
 	$(BIN)/pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-shifted
+
+# no test may depend on the day it runs: the engine, diagram and form tests with the clock 400 days ahead
+test-shifted: setup $(FAKETIME)
+	@echo "Time-shifted pass: the system clock is 400 days ahead"
+	$(FAKETIME) -f '+400d' $(BIN)/pytest -q -p no:cacheprovider $(SHIFTED_TESTS)
 
 lint: setup
 	$(BIN)/ruff check engine webui forms processes tests

@@ -3,7 +3,7 @@ interchange, and its paths run on SpiffWorkflow (with a throwaway script engine,
 from __future__ import annotations
 
 import ast
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from engine.clock import FrozenClock, use_clock
+from engine.clock import now as clock_now
 from forms import load_form
 
 BPMN = Path(__file__).resolve().parents[2] / "processes" / "bpmn" / "rapid_response.bpmn"
@@ -51,6 +53,14 @@ TIMERS = {  # id: (role, interrupting, kind, expression)
     "dispute_timer": ("deadline", False, "timeDuration", '"PT48H"'),
 }
 RECEIVED = "2026-11-25T08:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """SpiffWorkflow's timers and the diagram's now() read the engine clock, frozen at the receipt time, so these
+    tests see the same deadlines whatever day they run."""
+    with use_clock(FrozenClock(datetime.fromisoformat(RECEIVED))) as clock:
+        yield clock
 
 
 # ---------------------------------------------------------------- parsing and static checks
@@ -196,7 +206,7 @@ class Calls(list):
             return (datetime.fromisoformat(timestamp) + timedelta(hours=hours)).isoformat()
 
         def now():
-            return datetime.now(UTC).isoformat()
+            return clock_now().isoformat()
 
         names = ("set_status", "mark_overdue", "notify", "reassign_unit", "publish_result", "close_case")
         return {"hours_after": hours_after, "now": now, **{n: record(n) for n in names}}
@@ -327,7 +337,7 @@ def test_a_dispute_reopened_goes_back_to_handling_with_a_fresh_deadline(parsed):
     assert run.ready() == [("start_handling", "handling_unit")]
     assert run.calls[-1] == ("set_status", "in_handling")
     reopened = datetime.fromisoformat(run.wf.last_task.data["deadline_at"])
-    assert abs(reopened - (datetime.now(UTC) + timedelta(hours=48))) < timedelta(minutes=1)
+    assert reopened == clock_now() + timedelta(hours=48)
     assert run.waiting_timers() == ["escalation_timer", "reminder_timer"]
 
 
