@@ -135,7 +135,7 @@ def test_recipients_are_the_active_users_of_the_role_in_the_unit_with_an_email(f
         assert outbox.recipients_for(session, Notification(kind="assignment", role="x", username="ward4")) == []
 
 
-def test_classifying_a_case_emails_the_wards_staff_without_the_reporters_contact(
+def test_classifying_a_case_emails_the_wards_staff_what_and_which_without_the_reporters_contact(
         factory, clock, smtp_server, settings, monkeypatch):
     monkeypatch.setenv("RR_BASE_URL", "https://rr.health.example.vn/")
     with transaction(factory) as session:
@@ -143,21 +143,35 @@ def test_classifying_a_case_emails_the_wards_staff_without_the_reporters_contact
         add_user(session, "other_ward", "handling_unit", "ward-sai-gon", "saigon@example.vn")
         actor = actor_of(session.scalar(select(User).where(User.username == "intake")))
         case = cases.submit_report(session, REPORT, REPORTER)
+        clock.advance(hours=1, minutes=30)  # the deadline counts from receipt
         for name, data in [("screen", {"screening_outcome": "in_scope"}),
                            ("classify", {"level": 1, "handling_unit": "ward-ben-thanh"})]:
             task = next(t for t in case_tasks(session, case.id) if t.task_name == name)
             case = cases.complete_task(session, actor, case.id, task.task_id, data)
-        case_id, code, deadline = case.id, case.code, case.deadline_at
-    assert outbox.send_pending(factory, settings).sent == 1
-    [message] = smtp_server.messages
+        case_id, code = case.id, case.code
+        [start] = [t for t in case_tasks(session, case.id) if t.task_name == "start_handling"]
+        task_id, due = start.task_id, start.due_at
+    outbox.send_pending(factory, settings)
+    staff = [m for m in smtp_server.messages if m["To"] != REPORTER["email"]]
+    [message] = staff
     assert message["To"] == "ward2@example.vn" and code in message["Subject"]
     body = message.get_content()
     assert body.index("có việc mới") < body.index("has a new task")  # Vietnamese first
-    assert f"https://rr.health.example.vn/cases/{case_id}" in body
-    local = deadline + timedelta(hours=7)
+    for line in [f"Mã vụ việc: {code}", "Cơ sở: Spa Hoa Hồng", "Cấp độ: 1", "Công việc: Tiếp nhận xử lý",
+                 f"Case: {code}", "Facility: Spa Hoa Hồng", "Level: 1", "Task: Tiếp nhận xử lý"]:
+        assert line in body
+    assert f"https://rr.health.example.vn/cases/{case_id}/tasks/{task_id}" in body  # the task, not just the case
+    hours_left, minutes_left = divmod(int((due - clock.now()).total_seconds() // 60), 60)
+    assert 0 < hours_left < 24 and minutes_left == 30
+    assert f"còn {hours_left} giờ 30 phút" in body and f"{hours_left} h 30 min left" in body
+    local = due + timedelta(hours=7)
     assert local.strftime("%d/%m/%Y %H:%M") in body
     for secret in REPORTER.values():
         assert secret not in body and secret not in message["Subject"]
+
+
+KINDS = ["assignment", "reminder", "escalation", "ack_overdue", "contribution_overdue", "dispute_overdue",
+         "reassigned"]
 
 
 def test_every_kind_has_a_bilingual_text_and_unknown_kinds_a_generic_one(factory, clock):
@@ -165,14 +179,16 @@ def test_every_kind_has_a_bilingual_text_and_unknown_kinds_a_generic_one(factory
         add_user(session, "leader2", "leadership", None, "leader2@example.vn")
         case = cases.submit_report(session, REPORT, REPORTER)
         case.deadline_at = None
-        for kind in [*outbox.TEXTS, "something_new"]:
+        for kind in [*KINDS, "something_new"]:
             notification = Notification(kind=kind, role="leadership", task_name="Xác minh")
             assert outbox.enqueue_for_notification(session, notification, case) == 1
-        mails = list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
-    assert len({m.subject for m in mails}) == len(outbox.TEXTS) + 1
+        mails = list(session.scalars(select(OutboxEmail).where(OutboxEmail.to_addr == "leader2@example.vn")
+                                     .order_by(OutboxEmail.id)))
+    assert len({m.subject for m in mails}) == len(KINDS) + 1
     for mail in mails:
         assert mail.body.index("Mã vụ việc") < mail.body.index("Case:")
-        assert "http://127.0.0.1:5000/cases/" in mail.body and "Hạn xử lý" not in mail.body
+        assert "Công việc: Xác minh" in mail.body and "Facility: Spa Hoa Hồng" in mail.body
+        assert f"http://127.0.0.1:5000/cases/{case.id}\n" in mail.body and "Hạn xử lý" not in mail.body
         assert all(secret not in mail.body for secret in REPORTER.values())
 
 
