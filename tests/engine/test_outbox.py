@@ -322,3 +322,57 @@ def test_bad_settings_name_the_variable(env, variable):
     with pytest.raises(ValueError, match=variable):
         outbox.SmtpSettings.from_env({"RR_SMTP_HOST": "mail.example.vn", **env})
 
+
+
+def _mails_to(factory, address: str) -> list[OutboxEmail]:
+    with transaction(factory) as session:
+        return list(session.scalars(select(OutboxEmail).where(OutboxEmail.to_addr == address)
+                                    .order_by(OutboxEmail.id)))
+
+
+def test_a_reminder_says_the_time_left_and_an_escalation_how_late_with_leaderships_task(factory, clock):
+    from tests.casedriver import CaseDriver
+
+    with transaction(factory) as session:
+        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
+        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+    drive = CaseDriver(factory, clock)
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", case_id, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
+    case = drive.case(case_id)
+    start = drive.task(case_id, "start_handling")
+
+    clock.set(case.next_timer_at)  # the reminder's time, as the diagram set it
+    drive.advance(minutes=1)
+    [reminder] = [m for m in _mails_to(factory, "ward2@example.vn") if "Sắp đến hạn" in m.subject]
+    hours, minutes = divmod(int((case.deadline_at - clock.now()).total_seconds() // 60), 60)
+    assert hours > 0 and minutes == 59
+    assert f"còn {hours} giờ 59 phút" in reminder.body and f"{hours} h 59 min left" in reminder.body
+    assert f"Công việc: {start.title}" in reminder.body and f"/cases/{case_id}/tasks/{start.task_id}" in reminder.body
+
+    clock.set(case.deadline_at)
+    drive.advance(minutes=45)
+    [escalation] = _mails_to(factory, "leader2@example.vn")
+    review = drive.task(case_id, "review_overdue")
+    assert f"[{case.code}]" in escalation.subject and "Quá hạn" in escalation.subject
+    assert "quá hạn 45 phút" in escalation.body and "overdue by 45 min" in escalation.body
+    assert "Cơ sở: Spa Hoa Hồng" in escalation.body and "Cấp độ: 1" in escalation.body
+    assert f"/cases/{case_id}/tasks/{review.task_id}" in escalation.body
+
+
+def test_a_late_acknowledgement_names_the_late_agency_in_intakes_mail(factory, clock):
+    from tests.casedriver import CaseDriver
+
+    with transaction(factory) as session:
+        add_user(session, "intake2", "intake", "rrt", "intake2@example.vn")
+    drive = CaseDriver(factory, clock)
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", case_id, "classify", {"level": 3, "handling_unit": "inspectorate", "agencies": ["police"]})
+    drive.do("inspectorate", case_id, "start_handling", {"handling_plan": "Kiểm tra liên ngành"})
+    drive.advance(hours=4, minutes=1)
+    late = [m for m in _mails_to(factory, "intake2@example.vn") if "chưa xác nhận" in m.subject]
+    assert len(late) == 1
+    assert "Xác nhận tiếp nhận yêu cầu / Acknowledge the request (Công an Thành phố)" in late[0].body
+    assert "Cấp độ: 3" in late[0].body
