@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from forms import validate_form_data
 
-from . import events, inbox, notifications, versions, workflows
+from . import events, inbox, notifications, reporter_messages, versions, workflows
 from .clock import now
 from .errors import Conflict, NotFound, PermissionDenied, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects
@@ -54,6 +54,7 @@ def submit_report(session: Session, report: dict[str, Any], reporter: dict[str, 
     session.flush()
     events.record(session, case, actor, "received", to_status=case.status, detail={"code": case.code})
     _save(session, case, wf, effects, actor)
+    reporter_messages.report_received(session, case)
     return case
 
 
@@ -136,6 +137,7 @@ def assign_task(session: Session, supervisor: Actor, case_id: int, task_id: str,
         notifications.add(session, case, "assignment", item.role, unit=item.unit, username=username,
                           task_name=item.title)
     session.flush()
+    notifications.deliver_pending(session)
     return item
 
 
@@ -224,6 +226,7 @@ def _guarded(step):
 
 
 def _save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:
+    status_before = case.status
     _apply_effects(session, case, wf, effects, actor)
     case.workflow_json = workflows.dumps(wf)
     case.serializer_version = workflows.SERIALIZER_VERSION
@@ -234,6 +237,8 @@ def _save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, acto
         if item.role in notifications.ANNOUNCED_ROLES:
             notifications.add(session, case, "assignment", item.role, unit=item.unit, task_name=item.title)
     session.flush()
+    reporter_messages.after_step(session, case, status_before)
+    notifications.deliver_pending(session)
 
 
 def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:

@@ -311,3 +311,24 @@ class ProcessDraft(Base):
     note: Mapped[str | None] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(80))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+
+
+class ReporterMessage(Base):
+    """A message to the reporter about one step of the case (received, classified, result published, ...).
+
+    Always shown on the public /track page; also e-mailed when the reporter gave an address (`email_id`).
+    `key` makes each step's message unique per case, so a re-saved case or a retried timer never sends twice.
+    `facts` are what the message says (level, deadline, kind of unit, ...), rendered from the mail templates.
+    """
+
+    __tablename__ = "reporter_messages"
+    __table_args__ = (UniqueConstraint("case_id", "key", name="reporter_message_case_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(60))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    lang: Mapped[str] = mapped_column(String(5), default="vi")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    email_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_emails.id", ondelete="SET NULL"))

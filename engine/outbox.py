@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import mail
 from .clock import now
 from .db import transaction
 from .errors import ValidationError
@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 _ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+")
 # A problem with one message; anything else means the connection is unusable for the rest of the batch.
 _MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, ValueError)
@@ -133,46 +131,28 @@ def recipients_for(session: Session, notification: Notification) -> list[str]:
     return list(addresses.values())
 
 
-# kind: (subject vi, subject en, text vi, text en); {task} is the task's name.
-TEXTS = {
-    "assignment": ("Việc mới", "New task",
-                   "Đơn vị/vai trò của bạn có việc mới: {task}.", "Your unit/role has a new task: {task}."),
-    "reminder": ("Sắp đến hạn xử lý", "Deadline approaching",
-                 "Vụ việc sắp đến hạn xử lý.", "The deadline of this case is approaching."),
-    "escalation": ("Quá hạn, chuyển lãnh đạo", "Deadline passed, escalated",
-                   "Vụ việc đã quá hạn, chuyển lãnh đạo chỉ đạo.", "The deadline has passed; escalated to leadership."),
-    "ack_overdue": ("Cơ quan phối hợp chưa xác nhận", "Acknowledgement overdue",
-                    "Một cơ quan phối hợp chưa xác nhận đúng hạn.", "A partner agency has not acknowledged in time."),
-    "contribution_overdue": ("Cơ quan phối hợp chậm gửi kết quả", "Contribution overdue",
-                             "Một cơ quan phối hợp chậm gửi kết quả.", "A partner agency's findings are late."),
-    "dispute_overdue": ("Chậm xem xét phản hồi", "Dispute review overdue",
-                        "Phản hồi của người dân chưa được xem xét đúng hạn.", "The dispute review is late."),
-    "reassigned": ("Vụ việc được chuyển đơn vị", "Case reassigned",
-                   "Vụ việc đã được chuyển cho đơn vị khác.", "The case has been moved to another unit."),
-}
-GENERIC = ("Thông báo vụ việc", "Case notification", "Có cập nhật về vụ việc.", "There is an update on the case.")
-FOOTER = ("-- ", "Thư tự động, vui lòng không trả lời. / Automatic message, please do not reply.")
-
-
-def enqueue_for_notification(session: Session, notification: Notification, case: Case) -> int:
-    """Queue the e-mails of a notification. Only the case code, deadline and a link: never reporter data."""
+def enqueue_for_notification(session: Session, notification: Notification, case: Case, about=None) -> int:
+    """Queue the e-mails of a notification (template staff/notification.txt): the case code, facility, level,
+    task, time left and a link to the task or case. Never reporter data. `about` is what
+    `notifications.describe` says the notification is about (worked out here when not given)."""
     recipients = recipients_for(session, notification)
     if not recipients:
         return 0
-    subject_vi, subject_en, text_vi, text_en = TEXTS.get(notification.kind, GENERIC)
-    task = notification.task_name or "-"
-    deadline = case.deadline_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if case.deadline_at else None
-    base_url = os.environ.get("RR_BASE_URL", "").strip().rstrip("/") or DEFAULT_BASE_URL
-    link = f"{base_url}/cases/{case.id}"
-    vi = [text_vi.format(task=task), f"Mã vụ việc: {case.code}",
-          f"Hạn xử lý: {deadline} (giờ Việt Nam)" if deadline else "", f"Xem vụ việc: {link}"]
-    en = [text_en.format(task=task), f"Case: {case.code}",
-          f"Deadline: {deadline} (Vietnam time)" if deadline else "", f"Open the case: {link}"]
-    body = "\n\n".join("\n".join(line for line in part if line) for part in (vi, en, FOOTER)) + "\n"
-    subject = f"[{case.code}] {subject_vi} / {subject_en}"
+    if about is None:
+        from .notifications import describe  # notifications queues its mails through this module
+
+        about = describe(session, notification, case)
+    subject, body = mail.render("staff/notification.txt", kind=notification.kind, code=case.code,
+                                facility=about.facility, level=case.level, task=about.task_text,
+                                due=about.due_at, seconds_left=_seconds_left(about.due_at),
+                                has_task=about.task is not None, link=f"{mail.base_url()}{about.path}")
     for addr in recipients:
         enqueue(session, addr, subject, body)
     return len(recipients)
+
+
+def _seconds_left(due: datetime | None) -> float:
+    return (due - now()).total_seconds() if due is not None else 0.0
 
 
 @dataclass

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from forms import validate_form_data
 
-from . import cases, events, outbox, versions
+from . import cases, events, mail, versions
 from .attachments import AttachmentStore, Upload
 from .errors import Conflict, NotFound, ValidationError
 from .inbox import Actor
@@ -55,8 +55,10 @@ def clean_reporter(reporter: dict[str, Any] | None, anonymous: bool,
 
 def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, reporter: dict | None = None,
            anonymous: bool = False, uploads: list[Upload] | None = None, key: str | None = None,
-           source: str = "web") -> Submitted:
-    """Open a case for a citizen's report. The same `key` twice returns the first case instead of a second."""
+           source: str = "web", lang: str | None = None) -> Submitted:
+    """Open a case for a citizen's report. The same `key` twice returns the first case instead of a second.
+
+    `lang` is the reporter's language (the portal's at submission): their e-mails are written in it."""
     if key:
         earlier = session.get(Submission, key)
         if earlier is not None:
@@ -70,6 +72,8 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
         errors["ward"] = "Không có phường/xã này (unknown ward)"
     if errors:
         raise ValidationError("the report is not valid", errors)
+    if contact and lang in mail.LANGUAGES:
+        contact["lang"] = lang
     case = cases.submit_report(session, report, contact, actor="citizen")  # validates against forms/report.json
     case.source = source
     similar = similar_open_case(session, case)
@@ -86,17 +90,7 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
     except IntegrityError as exc:  # the same key submitted at the same moment by a second request
         store.delete([s.storage_key for s in stored])
         raise Conflict("this report was just submitted; use its tracking code") from exc
-    if contact and contact.get("email"):
-        outbox.enqueue(session, contact["email"], f"Đã tiếp nhận phản ánh {case.code} / Report received",
-                       confirmation_text(case))
     return Submitted(case, created=True, duplicate_hint=similar is not None, attachments=attachments)
-
-
-def confirmation_text(case: Case) -> str:
-    return (f"Sở Y tế đã tiếp nhận phản ánh của bạn. Mã theo dõi: {case.code}\n"
-            f"Dùng mã này để xem tiến độ và kết quả xử lý.\n\n"
-            f"The Department of Health received your report. Tracking code: {case.code}\n"
-            f"Use it to follow the handling and see the result.\n")
 
 
 def _normal(text: Any) -> str:

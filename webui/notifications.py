@@ -18,10 +18,11 @@ def index():
     session = db()
     actor = current_actor()
     unread = notifications.unread_count(session, actor)
-    items = notifications.latest(session, actor)
+    groups = notifications.grouped(session, actor)
+    unread_ids = {n.id for n in notifications.latest(session, actor, limit=unread)} if unread else set()
     notifications.mark_read(session, actor)
     commit()
-    return render_template("notifications/index.html", items=items, unread=unread)
+    return render_template("notifications/index.html", groups=groups, unread_ids=unread_ids)
 
 
 def init_app(app: Flask) -> None:

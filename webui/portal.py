@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import cases, reports, versions
+from engine import cases, reporter_messages, reports, versions
 from engine.attachments import Upload, public_key
 from engine.errors import Conflict, NotFound, ValidationError
 from engine.models import Attachment, Unit
@@ -75,7 +75,7 @@ def submit_report():
     key = form.get("submission_key", "")
     try:
         done = reports.submit(db(), store(), values, reporter=contact, anonymous=anonymous, uploads=uploads,
-                              key=f"web:{key[:60]}" if key else None, source="web")
+                              key=f"web:{key[:60]}" if key else None, source="web", lang=_lang())
         commit()
     except ValidationError as exc:
         db().rollback()
@@ -117,7 +117,8 @@ def _render_track(view: dict, values: dict | None = None, errors: dict | None = 
     if view["can_rate"]:
         schema = versions.version_form(case.process_version, "citizen_feedback") or {}
         feedback = formrender.render_fields(schema, values or {}, errors or {}, lang=_lang(), prefix="fb")
-    return render_template("portal/track.html", view=view, photos=photos, feedback=feedback,
+    messages = reporter_messages.for_case(db(), case, _lang())
+    return render_template("portal/track.html", view=view, photos=photos, feedback=feedback, messages=messages,
                            errors=errors or {}), status
 
 

@@ -1,6 +1,7 @@
 """The citizen journey in a real browser on a phone-sized screen: report a violation with a photo (carrying GPS
-data), get a tracking code; later (after staff handled the case) follow it, see the result and the photo (stripped
-of its metadata), and rate it — which closes the case."""
+data), get a tracking code; later (after staff handled the case) follow it, read what the department told them at
+each step (also e-mailed), see the result and the photo (stripped of its metadata), and rate it — which closes the
+case."""
 from __future__ import annotations
 
 import io
@@ -12,7 +13,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from engine.db import transaction
-from engine.models import Attachment, Case
+from engine.models import Attachment, Case, OutboxEmail
 from tests.browser.conftest import watched_tab
 from tests.browser.staff import do_task
 
@@ -21,7 +22,8 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
                        "Chrome/120.0 Mobile Safari/537.36"}
 GPS_IFD = 0x8825
 FITS_WIDTH = "document.documentElement.scrollWidth <= window.innerWidth + 1"
-SUMMARY = "Cơ sở đã bị xử phạt 20.000.000 đồng và buộc ngừng tiêm filler. Cảm ơn anh/chị đã phản ánh."
+SUMMARY = "Cơ sở đã bị xử phạt 20.000.000 đồng và buộc ngừng tiêm filler. Cảm ơn Ông/Bà đã phản ánh."
+EMAIL = "hoa.citizen@example.org"
 
 
 @pytest.fixture
@@ -71,6 +73,17 @@ def translated(app, text: str) -> str:
         return str(gettext(text))
 
 
+def message_steps(page) -> list[str]:
+    """The steps of the reporter's messages on the track page, newest first."""
+    return page.locator("#track-messages li").evaluate_all("items => items.map(i => i.dataset.step)")
+
+
+def mail_subjects(factory, address: str) -> list[str]:
+    with transaction(factory) as session:
+        return list(session.scalars(select(OutboxEmail.subject).where(OutboxEmail.to_addr == address)
+                                    .order_by(OutboxEmail.id)))
+
+
 def fits_phone(tab) -> bool:
     return tab.evaluate(FITS_WIDTH)
 
@@ -96,6 +109,7 @@ def test_citizen_reports_with_a_photo_on_a_phone_then_sees_the_result_and_rates_
     page.select_option("#r-ward", "ward-ben-thanh")
     page.set_input_files("#files", str(photo))
     page.fill("#c-phone", "0901 234 567")
+    page.fill("#c-email", EMAIL)
     assert not page.locator("#anonymous").is_checked()
     assert fits_phone(page), "the report form scrolls sideways on a phone"
     shot(page, "report-form-filled")
@@ -133,6 +147,16 @@ def test_citizen_reports_with_a_photo_on_a_phone_then_sees_the_result_and_rates_
     steps = page.locator("#track-timeline li").evaluate_all("items => items.map(i => i.dataset.step)")
     assert steps == ["received", "classified", "in_handling", "result_published"], steps
     assert SUMMARY in page.locator("#track-result").inner_text()
+    # what the reporter was told at each step, newest first, with its time; each one also went out by e-mail
+    assert message_steps(page) == ["result_published", "classified", "received"], message_steps(page)
+    messages = page.locator("#track-messages li")
+    assert SUMMARY in messages.nth(0).inner_text() and "#feedback" in messages.nth(0).inner_text()
+    assert "Thanh tra Sở" in messages.nth(1).inner_text() and "2" in messages.nth(1).inner_text()
+    assert code in messages.nth(2).inner_text()
+    assert all(":" in t for t in messages.locator("small").all_inner_texts())  # a time on each message
+    assert len(mail_subjects(live_server.factory, EMAIL)) == 3
+    messages.nth(0).scroll_into_view_if_needed()
+    shot(page, "track-messages")
     thumb = page.locator("img.attachment-thumb")
     assert thumb.count() == 1, "the photo is not shown on the track page"
     thumb.scroll_into_view_if_needed()  # loading="lazy"
@@ -168,6 +192,8 @@ def test_citizen_reports_with_a_photo_on_a_phone_then_sees_the_result_and_rates_
     assert page.locator("#feedback").count() == 0, "the rating form is still offered after rating"
     assert case_status(factory, case_id) == "closed"
     assert page.locator("#track-status").inner_text().strip() == live_server.status_label("closed")
+    assert message_steps(page)[0] == "closed", message_steps(page)
+    assert len(mail_subjects(factory, EMAIL)) == 4
     assert fits_phone(page), "the track page scrolls sideways on a phone after rating"
     shot(page, "feedback-thanks")
 

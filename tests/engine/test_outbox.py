@@ -135,7 +135,7 @@ def test_recipients_are_the_active_users_of_the_role_in_the_unit_with_an_email(f
         assert outbox.recipients_for(session, Notification(kind="assignment", role="x", username="ward4")) == []
 
 
-def test_classifying_a_case_emails_the_wards_staff_without_the_reporters_contact(
+def test_classifying_a_case_emails_the_wards_staff_what_and_which_without_the_reporters_contact(
         factory, clock, smtp_server, settings, monkeypatch):
     monkeypatch.setenv("RR_BASE_URL", "https://rr.health.example.vn/")
     with transaction(factory) as session:
@@ -143,21 +143,35 @@ def test_classifying_a_case_emails_the_wards_staff_without_the_reporters_contact
         add_user(session, "other_ward", "handling_unit", "ward-sai-gon", "saigon@example.vn")
         actor = actor_of(session.scalar(select(User).where(User.username == "intake")))
         case = cases.submit_report(session, REPORT, REPORTER)
+        clock.advance(hours=1, minutes=30)  # the deadline counts from receipt
         for name, data in [("screen", {"screening_outcome": "in_scope"}),
                            ("classify", {"level": 1, "handling_unit": "ward-ben-thanh"})]:
             task = next(t for t in case_tasks(session, case.id) if t.task_name == name)
             case = cases.complete_task(session, actor, case.id, task.task_id, data)
-        case_id, code, deadline = case.id, case.code, case.deadline_at
-    assert outbox.send_pending(factory, settings).sent == 1
-    [message] = smtp_server.messages
+        case_id, code = case.id, case.code
+        [start] = [t for t in case_tasks(session, case.id) if t.task_name == "start_handling"]
+        task_id, due = start.task_id, start.due_at
+    outbox.send_pending(factory, settings)
+    staff = [m for m in smtp_server.messages if m["To"] != REPORTER["email"]]
+    [message] = staff
     assert message["To"] == "ward2@example.vn" and code in message["Subject"]
     body = message.get_content()
     assert body.index("có việc mới") < body.index("has a new task")  # Vietnamese first
-    assert f"https://rr.health.example.vn/cases/{case_id}" in body
-    local = deadline + timedelta(hours=7)
+    for line in [f"Mã vụ việc: {code}", "Cơ sở: Spa Hoa Hồng", "Cấp độ: 1", "Công việc: Tiếp nhận xử lý",
+                 f"Case: {code}", "Facility: Spa Hoa Hồng", "Level: 1", "Task: Tiếp nhận xử lý"]:
+        assert line in body
+    assert f"https://rr.health.example.vn/cases/{case_id}/tasks/{task_id}" in body  # the task, not just the case
+    hours_left, minutes_left = divmod(int((due - clock.now()).total_seconds() // 60), 60)
+    assert 0 < hours_left < 24 and minutes_left == 30
+    assert f"còn {hours_left} giờ 30 phút" in body and f"{hours_left} h 30 min left" in body
+    local = due + timedelta(hours=7)
     assert local.strftime("%d/%m/%Y %H:%M") in body
     for secret in REPORTER.values():
         assert secret not in body and secret not in message["Subject"]
+
+
+KINDS = ["assignment", "reminder", "escalation", "ack_overdue", "contribution_overdue", "dispute_overdue",
+         "reassigned"]
 
 
 def test_every_kind_has_a_bilingual_text_and_unknown_kinds_a_generic_one(factory, clock):
@@ -165,14 +179,16 @@ def test_every_kind_has_a_bilingual_text_and_unknown_kinds_a_generic_one(factory
         add_user(session, "leader2", "leadership", None, "leader2@example.vn")
         case = cases.submit_report(session, REPORT, REPORTER)
         case.deadline_at = None
-        for kind in [*outbox.TEXTS, "something_new"]:
+        for kind in [*KINDS, "something_new"]:
             notification = Notification(kind=kind, role="leadership", task_name="Xác minh")
             assert outbox.enqueue_for_notification(session, notification, case) == 1
-        mails = list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
-    assert len({m.subject for m in mails}) == len(outbox.TEXTS) + 1
+        mails = list(session.scalars(select(OutboxEmail).where(OutboxEmail.to_addr == "leader2@example.vn")
+                                     .order_by(OutboxEmail.id)))
+    assert len({m.subject for m in mails}) == len(KINDS) + 1
     for mail in mails:
         assert mail.body.index("Mã vụ việc") < mail.body.index("Case:")
-        assert "http://127.0.0.1:5000/cases/" in mail.body and "Hạn xử lý" not in mail.body
+        assert "Công việc: Xác minh" in mail.body and "Facility: Spa Hoa Hồng" in mail.body
+        assert f"http://127.0.0.1:5000/cases/{case.id}\n" in mail.body and "Hạn xử lý" not in mail.body
         assert all(secret not in mail.body for secret in REPORTER.values())
 
 
@@ -306,3 +322,59 @@ def test_bad_settings_name_the_variable(env, variable):
     with pytest.raises(ValueError, match=variable):
         outbox.SmtpSettings.from_env({"RR_SMTP_HOST": "mail.example.vn", **env})
 
+
+
+def _mails_to(factory, address: str) -> list[OutboxEmail]:
+    with transaction(factory) as session:
+        return list(session.scalars(select(OutboxEmail).where(OutboxEmail.to_addr == address)
+                                    .order_by(OutboxEmail.id)))
+
+
+def test_a_reminder_says_the_time_left_and_an_escalation_how_late_with_leaderships_task(factory, clock):
+    from tests.casedriver import CaseDriver
+
+    with transaction(factory) as session:
+        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
+        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+    drive = CaseDriver(factory, clock)
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", case_id, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
+    case = drive.case(case_id)
+    start = drive.task(case_id, "start_handling")
+
+    clock.set(case.next_timer_at)  # the reminder's time, as the diagram set it
+    fired_at = clock.now() + timedelta(minutes=1)
+    drive.advance(minutes=1)
+    drive.advance(seconds=1)  # another sweep: the reminder is not sent again
+    [reminder] = [m for m in _mails_to(factory, "ward2@example.vn") if "Sắp đến hạn" in m.subject]
+    hours, minutes = divmod(int((case.deadline_at - fired_at).total_seconds() // 60), 60)
+    assert hours > 0 and minutes == 59
+    assert f"còn {hours} giờ 59 phút" in reminder.body and f"{hours} h 59 min left" in reminder.body
+    assert f"Công việc: {start.title}" in reminder.body and f"/cases/{case_id}/tasks/{start.task_id}" in reminder.body
+
+    clock.set(case.deadline_at)
+    drive.advance(minutes=45)
+    [escalation] = _mails_to(factory, "leader2@example.vn")
+    review = drive.task(case_id, "review_overdue")
+    assert f"[{case.code}]" in escalation.subject and "Quá hạn" in escalation.subject
+    assert "quá hạn 45 phút" in escalation.body and "overdue by 45 min" in escalation.body
+    assert "Cơ sở: Spa Hoa Hồng" in escalation.body and "Cấp độ: 1" in escalation.body
+    assert f"/cases/{case_id}/tasks/{review.task_id}" in escalation.body
+
+
+def test_a_late_acknowledgement_names_the_late_agency_in_intakes_mail(factory, clock):
+    from tests.casedriver import CaseDriver
+
+    with transaction(factory) as session:
+        add_user(session, "intake2", "intake", "rrt", "intake2@example.vn")
+    drive = CaseDriver(factory, clock)
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", case_id, "classify", {"level": 3, "handling_unit": "inspectorate", "agencies": ["police"]})
+    drive.do("inspectorate", case_id, "start_handling", {"handling_plan": "Kiểm tra liên ngành"})
+    drive.advance(hours=4, minutes=1)
+    late = [m for m in _mails_to(factory, "intake2@example.vn") if "chưa xác nhận" in m.subject]
+    assert len(late) == 1
+    assert "Xác nhận tiếp nhận yêu cầu / Acknowledge the request (Công an Thành phố)" in late[0].body
+    assert "Cấp độ: 3" in late[0].body

@@ -63,7 +63,8 @@ def test_a_citizen_reports_with_a_photo_and_gets_a_tracking_code(browser, factor
     assert re.fullmatch(r"[34679ACDEFGHJKMNPQRTUVWXY]{5}-[34679ACDEFGHJKMNPQRTUVWXY]{5}", code)
     with transaction(factory) as session:
         case = session.scalar(select(Case).where(Case.code == code))
-        assert case.reporter == {"name": "Trần Văn B", "phone": "0903 111 222", "email": "b@example.org"}
+        assert case.reporter == {"name": "Trần Văn B", "phone": "0903 111 222", "email": "b@example.org",
+                                 "lang": "vi"}  # the portal language at submission: mails are written in it
         assert case.source == "web"
         photo = session.scalar(select(Attachment).where(Attachment.case_id == case.id))
         assert (photo.filename, photo.content_type) == ("IMG_0001.jpg", "image/jpeg")

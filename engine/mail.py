@@ -1,0 +1,77 @@
+"""Mail texts are templates (engine/templates/mail/*.txt, Jinja2 without Flask), rendered here.
+
+A template has two blocks, `subject` and `message`; the full mail is the template itself (usually a layout
+around the message with a greeting, the links and a footer). The public /track page shows the `message`
+block, so the reporter reads the same words on the page and in the mail.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+from .functions import parse_timestamp
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "mail"
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LANGUAGES = ("vi", "en")
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def base_url() -> str:
+    """Where links in mails point: RR_BASE_URL, without a trailing slash."""
+    return os.environ.get("RR_BASE_URL", "").strip().rstrip("/") or DEFAULT_BASE_URL
+
+
+def local_time(value: datetime | str | None) -> str:
+    """A date-time in Ho Chi Minh City time, as the pages show it: 25/11/2026 14:30."""
+    if value is None or value == "":
+        return ""
+    return parse_timestamp(value).astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def duration(seconds: float, lang: str = "vi") -> str:
+    """A span of time in days, hours and minutes: "1 ngày 3 giờ" / "1 day 3 h"."""
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if lang == "en":
+        parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins and not days else ""]
+    else:
+        parts = [f"{days} ngày" if days else "", f"{hours} giờ" if hours else "",
+                 f"{mins} phút" if mins and not days else ""]
+    return " ".join(p for p in parts if p) or ("0 min" if lang == "en" else "0 phút")
+
+
+@cache
+def environment() -> Environment:
+    # Plain-text mails: nothing is HTML here. Pages that show these texts escape them (Flask's autoescape).
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=False,  # noqa: S701
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["local_time"] = local_time
+    env.filters["duration"] = duration
+    return env
+
+
+def template(name: str) -> Template:
+    return environment().get_template(name)
+
+
+def language(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else "vi"
+
+
+def render(name: str, **context: Any) -> tuple[str, str]:
+    """(subject, body) of a mail template."""
+    tmpl = template(name)
+    subject = render_block(tmpl, "subject", context)
+    return " ".join(subject.split()), tmpl.render(**context).strip() + "\n"
+
+
+def render_block(tmpl: Template, block: str, context: dict[str, Any]) -> str:
+    return "".join(tmpl.blocks[block](tmpl.new_context(context))).strip()

@@ -1,0 +1,132 @@
+"""What the reporter is told at every step: received, classified, result published, dispute decided, closed.
+
+Each message is a row (`ReporterMessage`) shown on the public /track page, and an e-mail through the outbox
+when the reporter gave an address, in the reporter's language. The texts are the templates in
+engine/templates/mail/reporter/. A message is unique per case and step key, so a re-saved case or a retried
+timer never tells the reporter twice. Never a staff member's name: only the kind of unit.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import mail, outbox
+from .clock import now
+from .errors import ValidationError
+from .models import Case, CaseEvent, CaseStatus, InboxItem, ReporterMessage, Unit
+
+log = logging.getLogger(__name__)
+
+STEPS = ("received", "classified", "result_published", "reopened", "dispute_upheld", "closed")
+CLOSED_STATUSES = (CaseStatus.CLOSED.value, CaseStatus.NOT_ACCEPTED.value)
+
+
+def track_url(case: Case) -> str:
+    return f"{mail.base_url()}/track?code={case.code}"
+
+
+def report_received(session: Session, case: Case) -> ReporterMessage | None:
+    return _tell(session, case, "received", "received", {})
+
+
+def after_step(session: Session, case: Case, before: str) -> ReporterMessage | None:
+    """The message for the status change an engine step made (`before` → the case's status now).
+
+    Called once the step is saved, so the deadline, the inbox and the waiting timers are up to date."""
+    after = case.status
+    if after == before:
+        return None
+    if after == CaseStatus.IN_HANDLING.value and before == CaseStatus.RECEIVED.value:
+        return _tell(session, case, "classified", "classified", {
+            "level": case.level, "deadline": _iso(case.deadline_at), "unit_kind": _unit_kind(session, case)})
+    if after == CaseStatus.IN_HANDLING.value and before == CaseStatus.DISPUTED.value:
+        return _tell(session, case, "reopened", f"reopened:{_reopenings(session, case) + 1}",
+                     {"deadline": _iso(case.deadline_at)})
+    if after == CaseStatus.RESULT_PUBLISHED.value:
+        return _tell(session, case, "result_published", f"result_published:{_reopenings(session, case)}", {
+            "summary": _citizen_summary(session, case), "closes_at": _iso(_rating_closes_at(session, case))})
+    if after in CLOSED_STATUSES:
+        step = "dispute_upheld" if case.outcome == "dispute_upheld" else "closed"
+        return _tell(session, case, step, "closed", {"outcome": case.outcome})
+    return None
+
+
+def for_case(session: Session, case: Case, lang: str) -> list[dict[str, Any]]:
+    """The reporter's messages, oldest first, worded in `lang` (the language of the page showing them)."""
+    rows = session.scalars(select(ReporterMessage).where(ReporterMessage.case_id == case.id)
+                           .order_by(ReporterMessage.created_at, ReporterMessage.id))
+    out = []
+    for row in rows:
+        tmpl = mail.template(_template_name(row.step, lang))
+        context = _context(case, row)
+        out.append({"step": row.step, "at": row.created_at, "emailed": row.email_id is not None,
+                    "subject": mail.render_block(tmpl, "subject", context).removeprefix(f"[{case.code}] "),
+                    "text": mail.render_block(tmpl, "message", context)})
+    return out
+
+
+def _tell(session: Session, case: Case, step: str, key: str, facts: dict[str, Any]) -> ReporterMessage | None:
+    exists = session.scalar(select(ReporterMessage.id).where(ReporterMessage.case_id == case.id,
+                                                             ReporterMessage.key == key))
+    if exists is not None:
+        return None
+    reporter = case.reporter or {}
+    message = ReporterMessage(case_id=case.id, step=step, key=key, facts=facts,
+                              lang=mail.language(reporter.get("lang")), created_at=now())
+    session.add(message)
+    session.flush()
+    address = str(reporter.get("email") or "").strip()
+    if address:
+        subject, body = mail.render(_template_name(step, message.lang), **_context(case, message))
+        try:
+            message.email_id = outbox.enqueue(session, address, subject, body).id
+        except ValidationError:  # shown on /track all the same; the address is not logged (confidential)
+            log.warning("case %s: the reporter's e-mail address is not usable; message shown on /track only",
+                        case.code)
+    session.flush()
+    return message
+
+
+def _template_name(step: str, lang: str) -> str:
+    return f"reporter/{step}.{mail.language(lang)}.txt"
+
+
+def _context(case: Case, message: ReporterMessage) -> dict[str, Any]:
+    url = track_url(case)
+    return {"level": None, "deadline": None, "unit_kind": None, "summary": "", "closes_at": None,
+            "outcome": None, **(message.facts or {}), "code": case.code, "track_url": url,
+            "rate_url": f"{url}#feedback", "at": message.created_at}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _unit_kind(session: Session, case: Case) -> str | None:
+    if case.handling_unit is None:
+        return None
+    return session.scalar(select(Unit.kind).where(Unit.code == case.handling_unit))
+
+
+def _reopenings(session: Session, case: Case) -> int:
+    return session.scalar(select(func.count()).select_from(ReporterMessage).where(
+        ReporterMessage.case_id == case.id, ReporterMessage.step == "reopened")) or 0
+
+
+def _citizen_summary(session: Session, case: Case) -> str:
+    """The summary for the citizen from the latest *Enter result* (the one just verified)."""
+    event = session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "task_completed",
+                                                   CaseEvent.task_name == "enter_result")
+                           .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(1))
+    data = (event.detail or {}).get("data") if event is not None else None
+    return str((data or {}).get("citizen_summary") or "")
+
+
+def _rating_closes_at(session: Session, case: Case) -> datetime | None:
+    """When the rating window closes: the due time of the rating task's timer, as the diagram set it."""
+    return session.scalar(select(InboxItem.due_at).where(InboxItem.case_id == case.id,
+                                                         InboxItem.task_name == "citizen_feedback"))
