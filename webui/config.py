@@ -59,3 +59,12 @@ def secret_key() -> str:
         finally:
             tmp.unlink()
     return path.read_text().strip()
+
+
+def base_url() -> str:
+    """The address users reach the service at (RR_BASE_URL); https turns on Secure cookies and HSTS."""
+    return os.environ.get("RR_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000"
+
+
+def served_over_https() -> bool:
+    return base_url().lower().startswith("https://")
