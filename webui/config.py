@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
+from engine.accounts import SignInPolicy
 from engine.db import default_database_url
 
 
@@ -68,3 +70,22 @@ def base_url() -> str:
 
 def served_over_https() -> bool:
     return base_url().lower().startswith("https://")
+
+
+def signin_policy() -> SignInPolicy:
+    """Sign-in lock-out: RR_SIGNIN_MAX_FAILURES (default 5) failures for one user name, or
+    RR_SIGNIN_MAX_FAILURES_PER_IP (20) from one address, within RR_SIGNIN_LOCK_MINUTES (15) lock it for as long."""
+    minutes = timedelta(minutes=_positive("RR_SIGNIN_LOCK_MINUTES", 15))
+    return SignInPolicy(max_failures=_positive("RR_SIGNIN_MAX_FAILURES", 5),
+                        max_ip_failures=_positive("RR_SIGNIN_MAX_FAILURES_PER_IP", 20), window=minutes, lockout=minutes)
+
+
+def _positive(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise SystemExit(f"{name} must be at least 1")
+    return value
