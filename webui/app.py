@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=config.max_upload_bytes(),
         WTF_CSRF_TIME_LIMIT=None,
         HTTPS=config.served_over_https(),
+        TRUSTED_PROXIES=config.trusted_proxies(),
     )
     if test_config:
         app.config.update(test_config)
@@ -47,7 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_db(app)
     csrf.init_app(app)
-    security.init_app(app, https=app.config["HTTPS"])
+    security.init_app(app, https=app.config["HTTPS"], proxies=app.config["TRUSTED_PROXIES"])
     errors.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

@@ -89,3 +89,10 @@ def _positive(name: str, default: int) -> int:
     if value < 1:
         raise SystemExit(f"{name} must be at least 1")
     return value
+
+
+def trusted_proxies() -> int:
+    """How many reverse proxies in front of the app set X-Forwarded-For/-Proto (RR_TRUSTED_PROXIES, default 0):
+    rate limits and sign-in lock-outs then count the client's address, not the proxy's."""
+    raw = os.environ.get("RR_TRUSTED_PROXIES", "").strip()
+    return _positive("RR_TRUSTED_PROXIES", 1) if raw and raw != "0" else 0

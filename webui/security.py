@@ -8,6 +8,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script anywhere (scripts are files under /static or /vendor); inline styles are allowed because
 # bpmn-js positions its overlays, palette and properties panel with style attributes.
@@ -68,8 +69,11 @@ def protect_access_logs() -> None:
             logger.addFilter(_FILTER)
 
 
-def init_app(app: Flask, *, https: bool) -> None:
-    """Headers on every response; with an https base URL, cookies only over TLS and HSTS."""
+def init_app(app: Flask, *, https: bool, proxies: int = 0) -> None:
+    """Headers on every response; with an https base URL, cookies only over TLS and HSTS; behind `proxies`
+    trusted reverse proxies, the client's address and scheme from their X-Forwarded-* headers."""
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     if https:
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     protect_access_logs()

@@ -137,3 +137,29 @@ def test_lock_out_numbers_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("RR_SIGNIN_MAX_FAILURES_PER_IP", "50")
     monkeypatch.setenv("RR_SIGNIN_LOCK_MINUTES", "30")
     assert config.signin_policy() == accounts.SignInPolicy(3, 50, timedelta(minutes=30), timedelta(minutes=30))
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_address_is_counted(factory, clock):
+    from webui.app import create_app
+
+    app = create_app({"DB_ENGINE": factory.kw["bind"], "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "SECRET_KEY": "test", "TRUSTED_PROXIES": 1})
+    app.extensions["rr_sessions"] = factory
+    client = app.test_client()
+    client.post("/login", data={"username": "ward", "password": "wrong"},
+                headers={"X-Forwarded-For": "198.51.100.77"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    with transaction(factory) as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.kind == "signin_failed"))
+        assert entry.detail["ip"] == "198.51.100.77"
+
+
+def test_trusted_proxies_come_from_the_environment(monkeypatch):
+    from webui import config
+
+    monkeypatch.delenv("RR_TRUSTED_PROXIES", raising=False)
+    assert config.trusted_proxies() == 0
+    monkeypatch.setenv("RR_TRUSTED_PROXIES", "2")
+    assert config.trusted_proxies() == 2
+    monkeypatch.setenv("RR_TRUSTED_PROXIES", "many")
+    with pytest.raises(SystemExit, match="RR_TRUSTED_PROXIES"):
+        config.trusted_proxies()
