@@ -168,3 +168,10 @@ def test_trusted_proxies_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("RR_TRUSTED_PROXIES", "many")
     with pytest.raises(SystemExit, match="RR_TRUSTED_PROXIES"):
         config.trusted_proxies()
+
+
+def test_sign_ins_stay_out_of_the_process_owners_audit_log(browser, as_user):
+    """Failed sign-in names are sometimes mistyped passwords: they are for administrators, not the studio."""
+    fail(browser, "my-secret-password")
+    html = as_user("owner").get("/studio/audit").get_data(as_text=True)
+    assert "my-secret-password" not in html and "signin" not in html
