@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from . import events
-from .errors import ValidationError
+from .clock import now
+from .errors import TooManyAttempts, ValidationError
 from .inbox import Actor
-from .models import Role, Unit, User, UserRole
+from .models import Role, SignInFailure, Unit, User, UserRole
 
 _HASHER = PasswordHasher()
 
@@ -27,6 +32,70 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash no password matches, verified for unknown and inactive users so that every refused sign-in costs
+    the same Argon2 work and the time taken does not tell which user names exist."""
+    return _HASHER.hash(secrets.token_urlsafe(32))
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """`max_failures` failed sign-ins for one user name, or `max_ip_failures` from one address, within `window`
+    lock that name (or address) for `lockout`."""
+
+    max_failures: int = 5
+    max_ip_failures: int = 20
+    window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+
+
+def sign_in(session: Session, username: str, password: str, ip: str | None,
+            policy: SignInPolicy | None = None) -> User | None:
+    """The user these credentials belong to, or None; every outcome is in the audit log. Raises TooManyAttempts
+    while the user name or the address is locked out (no password is checked then), and when this failure
+    starts a lock-out. The caller commits in every case, so that failures are counted."""
+    policy = policy or SignInPolicy()
+    name, address, at = (username or "").strip().lower()[:80], (ip or "unknown")[:45], now()
+    locked = _locked_until(session, name, address, policy, at)
+    if locked is not None:
+        raise TooManyAttempts("too many failed sign-ins", retry_after=locked - at)
+    user = session.scalar(select(User).where(User.username == name)) if name else None
+    usable = user is not None and user.active and bool(user.password_hash)
+    if verify_password(user.password_hash if usable else dummy_hash(), password or "") and usable:
+        session.execute(delete(SignInFailure).where(SignInFailure.username == name))
+        events.audit(session, name, "signin", {"ip": address})
+        return user
+    session.execute(delete(SignInFailure).where(SignInFailure.at < at - policy.window - policy.lockout))
+    session.add(SignInFailure(at=at, username=name, ip=address))
+    events.audit(session, name or "-", "signin_failed",
+                 {"ip": address, "reason": "wrong_password" if usable else "unknown_or_inactive_user"})
+    session.flush()
+    locked = _locked_until(session, name, address, policy, at)
+    if locked is not None:
+        events.audit(session, name or "-", "signin_locked", {"ip": address, "until": locked.isoformat()})
+        raise TooManyAttempts("too many failed sign-ins", retry_after=locked - at)
+    return None
+
+
+def _locked_until(session: Session, name: str, address: str, policy: SignInPolicy, at: datetime) -> datetime | None:
+    ends = [_lock_end(session, SignInFailure.username, name, policy.max_failures, policy, at),
+            _lock_end(session, SignInFailure.ip, address, policy.max_ip_failures, policy, at)]
+    return max((end for end in ends if end is not None), default=None)
+
+
+def _lock_end(session: Session, column: InstrumentedAttribute, value: str, limit: int, policy: SignInPolicy,
+              at: datetime) -> datetime | None:
+    """When the latest lock-out of `value` ends, if it has not ended yet: a lock starts at the failure that
+    makes `limit` failures within one window (failures are not recorded while locked)."""
+    times = list(session.scalars(select(SignInFailure.at).where(column == value,
+                                                                SignInFailure.at > at - policy.window - policy.lockout)
+                                 .order_by(SignInFailure.at)))
+    ends = [times[i] + policy.lockout for i in range(limit - 1, len(times))
+            if times[i] - times[i - limit + 1] <= policy.window]
+    return ends[-1] if ends and ends[-1] > at else None
 
 
 def actor_of(user: User) -> Actor:

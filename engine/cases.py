@@ -120,9 +120,8 @@ def assign_task(session: Session, supervisor: Actor, case_id: int, task_id: str,
     item = session.scalar(select(InboxItem).where(InboxItem.task_id == str(task_id), InboxItem.case_id == case_id))
     if item is None:
         raise NotFound("this task does not exist or is no longer open")
-    if supervisor.unit is not None and item.unit not in (None, supervisor.unit):
-        raise PermissionDenied("this task belongs to another unit")
     case = get_case(session, case_id)
+    _check_supervisor_scope(supervisor, item, case)
     if username:
         user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
         if user is None:
@@ -139,6 +138,16 @@ def assign_task(session: Session, supervisor: Actor, case_id: int, task_id: str,
     session.flush()
     notifications.deliver_pending(session)
     return item
+
+
+def _check_supervisor_scope(supervisor: Actor, item: InboxItem, case: Case) -> None:
+    """A supervisor acts on the tasks of its own unit; a task of no unit (intake, inspector) only when the
+    supervisor holds that task's role and may open the case."""
+    if item.unit is not None:
+        if item.unit != supervisor.unit:
+            raise PermissionDenied("this task belongs to another unit")
+    elif item.role not in supervisor.roles or not can_view(supervisor, case):
+        raise PermissionDenied("this task is not in your unit or your roles")
 
 
 def claim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:

@@ -1,6 +1,8 @@
 """Errors the engine raises. Each is a type a caller can act on; webui maps them to HTTP codes once."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 
 class EngineError(Exception):
     """Base class for every error the engine raises on purpose."""
@@ -34,3 +36,11 @@ class ProcessError(EngineError):
         super().__init__(message)
         self.problems = list(problems or [])
         self.details = list(details or [])  # structured problems: file, element_id, element_name, line, message
+
+
+class TooManyAttempts(EngineError):
+    """Refused for a while after repeated failures (sign-in lock-out); `retry_after` says how long."""
+
+    def __init__(self, message: str, retry_after: timedelta):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -278,13 +278,15 @@ class AuditEntry(Base):
 
 class Submission(Base):
     """A key that makes a report submission idempotent (a double-submitted form or a retried API call creates
-    one case), also used as the Open311 token of an API submission."""
+    one case). An API submission also gets a random Open311 `token`, which only its `client` may look up."""
 
     __tablename__ = "submissions"
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)
+    token: Mapped[str | None] = mapped_column(String(40), unique=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id", ondelete="CASCADE"))
 
 
 class ApiClient(Base):
@@ -332,3 +334,18 @@ class ReporterMessage(Base):
     lang: Mapped[str] = mapped_column(String(5), default="vi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     email_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_emails.id", ondelete="SET NULL"))
+
+
+class SignInFailure(Base):
+    """A failed sign-in (wrong password, unknown or inactive user), kept for the lock-out windows."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (
+        Index("ix_signin_failures_username_at", "username", "at"),
+        Index("ix_signin_failures_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    username: Mapped[str] = mapped_column(String(80))
+    ip: Mapped[str] = mapped_column(String(45))

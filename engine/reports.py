@@ -35,6 +35,7 @@ class Submitted:
     created: bool  # False when the same submission key came again (double submit, retried API call)
     duplicate_hint: bool = False
     attachments: list[Attachment] = field(default_factory=list)
+    token: str | None = None  # the Open311 token of an API submission (the first one's, for a repeat)
 
 
 def clean_reporter(reporter: dict[str, Any] | None, anonymous: bool,
@@ -55,14 +56,15 @@ def clean_reporter(reporter: dict[str, Any] | None, anonymous: bool,
 
 def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, reporter: dict | None = None,
            anonymous: bool = False, uploads: list[Upload] | None = None, key: str | None = None,
-           source: str = "web", lang: str | None = None) -> Submitted:
+           source: str = "web", lang: str | None = None, client: ApiClient | None = None) -> Submitted:
     """Open a case for a citizen's report. The same `key` twice returns the first case instead of a second.
 
-    `lang` is the reporter's language (the portal's at submission): their e-mails are written in it."""
+    `lang` is the reporter's language (the portal's at submission): their e-mails are written in it. A submission
+    by a registered application (`client`) gets a random token only that client can look up."""
     if key:
         earlier = session.get(Submission, key)
         if earlier is not None:
-            return Submitted(cases.get_case(session, earlier.case_id), created=False)
+            return Submitted(cases.get_case(session, earlier.case_id), created=False, token=earlier.token)
     schema = versions.version_form(versions.active_version(session), "report") or {}
     errors = validate_form_data(schema, report)
     contact = clean_reporter(reporter, anonymous, errors)
@@ -84,13 +86,15 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
         attachments = [Attachment(case_id=case.id, filename=s.filename, content_type=s.content_type, size=s.size,
                                   storage_key=s.storage_key) for s in stored]
         session.add_all(attachments)
-        if key:
-            session.add(Submission(key=key, case_id=case.id))
+        token = new_token() if client is not None else None
+        if key or client is not None:
+            session.add(Submission(key=key or f"api:{token}", case_id=case.id, token=token,
+                                   client_id=client.id if client is not None else None))
         session.flush()
     except IntegrityError as exc:  # the same key submitted at the same moment by a second request
         store.delete([s.storage_key for s in stored])
         raise Conflict("this report was just submitted; use its tracking code") from exc
-    return Submitted(case, created=True, duplicate_hint=similar is not None, attachments=attachments)
+    return Submitted(case, created=True, duplicate_hint=similar is not None, attachments=attachments, token=token)
 
 
 def _normal(text: Any) -> str:
@@ -200,8 +204,9 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-def case_for_token(session: Session, token: str) -> Case:
-    row = session.get(Submission, token)
+def case_for_token(session: Session, token: str, client: ApiClient) -> Case:
+    """The case an application's token stands for; another application's token is as unknown as a wrong one."""
+    row = session.scalar(select(Submission).where(Submission.token == token, Submission.client_id == client.id))
     if row is None:
         raise NotFound("unknown token")
     return cases.get_case(session, row.case_id)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from engine.db import make_engine, make_session_factory
 from engine.models import Unit
 
-from . import admin, auth, cases, config, errors, i18n, inbox, limits, notifications, open311, portal, studio
+from . import admin, auth, cases, config, errors, i18n, inbox, limits, notifications, open311, portal, security, studio
 from .db import db
 from .db import init_app as init_db
 from .labels import CATEGORIES, EVENTS, NOTIFICATIONS, PUBLIC_STEPS, ROLES, STATUSES, label
@@ -37,6 +37,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=config.max_upload_bytes(),
         WTF_CSRF_TIME_LIMIT=None,
+        HTTPS=config.served_over_https(),
+        TRUSTED_PROXIES=config.trusted_proxies(),
     )
     if test_config:
         app.config.update(test_config)
@@ -46,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_db(app)
     csrf.init_app(app)
+    security.init_app(app, https=app.config["HTTPS"], proxies=app.config["TRUSTED_PROXIES"])
     errors.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

@@ -1,21 +1,24 @@
 """Sign-in with Flask-Login (Argon2 password hashes) and the role rule every view declares."""
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from engine.accounts import actor_of, verify_password
-from engine.errors import PermissionDenied
+from engine import accounts
+from engine.accounts import actor_of
+from engine.errors import PermissionDenied, TooManyAttempts
 from engine.inbox import Actor
 from engine.models import User
 
-from .db import db
+from . import config
+from .db import commit, db
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -74,15 +77,25 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
-    username = request.form.get("username", "").strip()
-    if request.method == "POST":
-        user = db().scalar(select(User).where(User.username == username))
-        if user is not None and user.active and verify_password(user.password_hash, request.form.get("password", "")):
-            login_user(SignedInUser(user), remember=False)
-            return redirect(_safe_next(request.args.get("next")))
-        error = _("Wrong user name or password.")
-    return render_template("auth/login.html", error=error, username=username), (401 if error else 200)
+    """Unknown names cost the same work as wrong passwords; repeated failures lock the name or the address
+    for a while (the form stays filled in, with a message saying how long)."""
+    username = request.form.get("username", "").strip()[:200]
+    if request.method == "GET":
+        return render_template("auth/login.html", error=None, username=username)
+    try:
+        user = accounts.sign_in(db(), username, request.form.get("password", ""), request.remote_addr,
+                                current_app.config["SIGNIN_POLICY"])
+    except TooManyAttempts as exc:
+        commit()  # the failure that started the lock-out is kept
+        seconds = max(60, math.ceil(exc.retry_after.total_seconds()))
+        error = ngettext("Too many failed sign-ins. Please try again in %(num)d minute.",
+                         "Too many failed sign-ins. Please try again in %(num)d minutes.", math.ceil(seconds / 60))
+        return render_template("auth/login.html", error=error, username=username), 429, {"Retry-After": str(seconds)}
+    commit()
+    if user is None:
+        return render_template("auth/login.html", error=_("Wrong user name or password."), username=username), 401
+    login_user(SignedInUser(user), remember=False)
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
@@ -94,6 +107,8 @@ def logout():
 
 
 def init_app(app: Flask) -> None:
+    app.config.setdefault("SIGNIN_POLICY", config.signin_policy())
+    accounts.dummy_hash()  # computed once now, so the first unknown name takes no longer than the others
     login_manager.init_app(app)
     login_manager.login_message = None
     app.register_blueprint(bp)

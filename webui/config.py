@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
+from engine.accounts import SignInPolicy
 from engine.db import default_database_url
 
 
@@ -59,3 +61,38 @@ def secret_key() -> str:
         finally:
             tmp.unlink()
     return path.read_text().strip()
+
+
+def base_url() -> str:
+    """The address users reach the service at (RR_BASE_URL); https turns on Secure cookies and HSTS."""
+    return os.environ.get("RR_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000"
+
+
+def served_over_https() -> bool:
+    return base_url().lower().startswith("https://")
+
+
+def signin_policy() -> SignInPolicy:
+    """Sign-in lock-out: RR_SIGNIN_MAX_FAILURES (default 5) failures for one user name, or
+    RR_SIGNIN_MAX_FAILURES_PER_IP (20) from one address, within RR_SIGNIN_LOCK_MINUTES (15) lock it for as long."""
+    minutes = timedelta(minutes=_positive("RR_SIGNIN_LOCK_MINUTES", 15))
+    return SignInPolicy(max_failures=_positive("RR_SIGNIN_MAX_FAILURES", 5),
+                        max_ip_failures=_positive("RR_SIGNIN_MAX_FAILURES_PER_IP", 20), window=minutes, lockout=minutes)
+
+
+def _positive(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise SystemExit(f"{name} must be at least 1")
+    return value
+
+
+def trusted_proxies() -> int:
+    """How many reverse proxies in front of the app set X-Forwarded-For/-Proto (RR_TRUSTED_PROXIES, default 0):
+    rate limits and sign-in lock-outs then count the client's address, not the proxy's."""
+    raw = os.environ.get("RR_TRUSTED_PROXIES", "").strip()
+    return _positive("RR_TRUSTED_PROXIES", 1) if raw and raw != "0" else 0

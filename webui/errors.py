@@ -5,11 +5,20 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ProcessError, ValidationError
+from engine.errors import (
+    Conflict,
+    EngineError,
+    NotFound,
+    PermissionDenied,
+    ProcessError,
+    TooManyAttempts,
+    ValidationError,
+)
 
 from .db import discard
 
-STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationError: 422, ProcessError: 422}
+STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationError: 422, ProcessError: 422,
+          TooManyAttempts: 429}
 
 
 def status_of(error: EngineError) -> int:

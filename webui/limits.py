@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -19,6 +19,17 @@ def submit_limit() -> str:
 def lookup_limit() -> str:
     """Tracking-code lookups per IP (RR_LIMIT_LOOKUP)."""
     return os.environ.get("RR_LIMIT_LOOKUP", "30/minute")
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code in (403, 404)
+
+
+# ONE budget per IP for everything that answers "does this tracking code / token exist": the portal's /track,
+# Open311 requests/{id} and tokens/{token} all count against it. Pages that show the photos of a report or take
+# its rating count only when they are refused, so a citizen's own page does not use up the budget.
+lookup = limiter.shared_limit(lookup_limit, scope="lookup")
+lookup_when_refused = limiter.shared_limit(lookup_limit, scope="lookup", deduct_when=_failed)
 
 
 def init_app(app: Flask) -> None:

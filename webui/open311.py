@@ -20,12 +20,12 @@ from engine import cases, reports, versions
 from engine.attachments import Upload
 from engine.clock import now
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
-from engine.models import Case, CaseStatus, Unit
+from engine.models import ApiClient, Case, CaseStatus, Unit
 
 from .attachments import store
 from .db import commit, db
 from .i18n import LOCAL_TZ
-from .limits import limiter, lookup_limit, submit_limit
+from .limits import limiter, lookup, lookup_limit, submit_limit
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -42,6 +42,7 @@ DEPARTMENT = "Sở Y tế TP. Hồ Chí Minh"
 MAX_DESCRIPTION = 4000  # GeoReport v2
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+API_KEY_HEADER = "X-API-Key"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,60}$")
 LAT_LONG = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -238,14 +239,22 @@ def _contact(form: Any) -> dict[str, str]:
     return {k: v for k, v in contact.items() if v}
 
 
+def _client(purpose: str) -> ApiClient:
+    """The registered application whose key came in the X-API-Key header or the api_key parameter (the
+    header is preferred: URLs end up in logs and proxies), else a 403."""
+    key = request.headers.get(API_KEY_HEADER, "").strip() or request.values.get("api_key", "").strip()
+    client = reports.client_for_key(db(), key)
+    if client is None:
+        raise ApiError(403, f"api_key missing or not valid (send it as the {API_KEY_HEADER} header): {purpose}")
+    return client
+
+
 @bp.post("/requests.<fmt>")
 @limiter.limit(submit_limit)
 def post_request(fmt: str):
     fmt = _format(fmt)
     form = request.form
-    client = reports.client_for_key(db(), form.get("api_key", "").strip())
-    if client is None:
-        raise ApiError(403, "api_key missing or not valid: register your application with the Department")
+    client = _client("register your application with the Department")
     report = _report_from(form, _report_schema())
     files = [f for f in request.files.getlist("media") if f]
     if len(files) > 1:
@@ -253,13 +262,13 @@ def post_request(fmt: str):
     header = request.headers.get("Idempotency-Key", "").strip()
     if header and not IDEMPOTENCY_KEY.match(header):
         raise ApiError(400, "Idempotency-Key: 1 to 60 letters, digits, '.', '_', ':' or '-'")
-    token = f"idem:{client.id}:{header}" if header else reports.new_token()
     contact = _contact(form)
     done = reports.submit(db(), store(), report, reporter=contact or None, anonymous=not contact,
-                          uploads=[Upload(f.filename or "media", f.stream) for f in files], key=token,
+                          uploads=[Upload(f.filename or "media", f.stream) for f in files],
+                          key=f"idem:{client.id}:{header}" if header else None, client=client,
                           source=f"open311:{client.name}"[:40])
     commit()
-    return _reply("service_requests", [{"service_request_id": done.case.code, "token": token,
+    return _reply("service_requests", [{"service_request_id": done.case.code, "token": done.token,
                                         "service_notice": NOTICES.get(done.case.level, NOTICES[None]),
                                         "account_id": None}], fmt, 201)
 
@@ -344,23 +353,24 @@ def list_requests(fmt: str):
     """Searching across reports needs a registered application's key (one report by id needs only its id,
     which is its unguessable tracking code — the same rule as the portal)."""
     fmt = _format(fmt)
-    if reports.client_for_key(db(), request.args.get("api_key", "").strip()) is None:
-        raise ApiError(403, "api_key missing or not valid: searching requests is for registered applications")
+    _client("searching requests is for registered applications")
     return _reply("service_requests", _request_rows(_search(request.args)), fmt)
 
 
 @bp.get("/requests/<service_request_id>.<fmt>")
-@limiter.limit(lookup_limit)
+@lookup
 def show_request(service_request_id: str, fmt: str):
     fmt = _format(fmt)
     return _reply("service_requests", _request_rows([cases.get_case_by_code(db(), service_request_id)]), fmt)
 
 
 @bp.get("/tokens/<token>.<fmt>")
-@limiter.limit(lookup_limit)
+@lookup
 def token_request(token: str, fmt: str):
+    """Only the application that submitted the request may turn its token into the request id (the tracking
+    code); any other token, another application's included, is unknown."""
     fmt = _format(fmt)
-    case = reports.case_for_token(db(), token)
+    case = reports.case_for_token(db(), token, _client("tokens belong to the application that submitted"))
     return _reply("service_requests", [{"service_request_id": case.code, "token": token}], fmt)
 
 

@@ -26,7 +26,7 @@ from engine.models import Attachment, Unit
 from . import formrender
 from .attachments import store
 from .db import commit, db
-from .limits import limiter, lookup_limit, submit_limit
+from .limits import limiter, lookup, lookup_when_refused, submit_limit
 
 bp = Blueprint("portal", __name__)
 CONTACT_FIELDS = ("name", "phone", "email")
@@ -97,7 +97,7 @@ def report_done():
 
 
 @bp.get("/track")
-@limiter.limit(lookup_limit)
+@lookup
 def track():
     code = (request.args.get("code") or "").strip().upper()
     if not code:
@@ -123,7 +123,7 @@ def _render_track(view: dict, values: dict | None = None, errors: dict | None = 
 
 
 @bp.post("/track/feedback")
-@limiter.limit(lookup_limit)
+@lookup_when_refused
 def feedback():
     code = (request.form.get("code") or "").strip().upper()
     try:
@@ -151,7 +151,7 @@ def feedback():
 
 
 @bp.get("/track/photo/<int:attachment_id>")
-@limiter.limit(lookup_limit)
+@lookup_when_refused
 def photo(attachment_id: int):
     """A reporter's photo without metadata, for whoever holds the tracking code."""
     item = db().get(Attachment, attachment_id)

@@ -135,3 +135,44 @@ def test_tracking_codes_are_long_and_unambiguous():
     for code in codes:
         assert len(code.replace("-", "")) == 10
         assert not set(code) & set("0O1IL5S2Z8B")
+
+
+def reassign(drive, supervisor, case_id, task, username):
+    with transaction(drive.factory) as session:
+        return cases.assign_task(session, supervisor, case_id, task.task_id, username).claimed_by
+
+
+def test_a_supervisor_reassigns_and_releases_only_its_own_units_tasks(drive):
+    chief = drive.actor("chief")  # supervisor of the inspectorate
+    own, other = drive.report(), drive.report()
+    for case_id, unit in ((own, "inspectorate"), (other, "ward-ben-thanh")):
+        drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+        drive.do("intake", case_id, "classify", {"level": 2 if unit == "inspectorate" else 1, "handling_unit": unit})
+    mine = drive.task(own, "start_handling")
+    assert reassign(drive, chief, own, mine, "inspectorate") == "inspectorate"
+    assert reassign(drive, chief, own, mine, None) is None
+    theirs = drive.task(other, "start_handling")
+    for username in ("ward", None):
+        with pytest.raises(PermissionDenied):
+            reassign(drive, chief, other, theirs, username)
+    assert drive.task(other, "start_handling").claimed_by is None
+
+
+def test_a_supervisor_cannot_touch_intake_or_inspector_tasks_outside_its_roles(drive, screened):
+    """Tasks of no unit (intake, inspector) belong to their role: a unit's supervisor may not release or give
+    them away, even though they carry no unit."""
+    task = drive.task(screened, "classify")
+    with transaction(drive.factory) as session:
+        cases.claim_task(session, drive.actor("intake"), screened, task.task_id)
+    chief = drive.actor("chief")
+    for username in (None, "intake"):
+        with pytest.raises(PermissionDenied):
+            reassign(drive, chief, screened, task, username)
+    assert drive.task(screened, "classify").claimed_by == "intake"
+
+
+def test_a_supervisor_holding_the_tasks_role_acts_on_cases_it_may_see(drive, screened):
+    task = drive.task(screened, "classify")
+    lead = Actor("intake-lead", frozenset({"intake", "supervisor"}), "rrt")
+    assert reassign(drive, lead, screened, task, "intake") == "intake"
+    assert reassign(drive, lead, screened, task, None) is None

@@ -124,7 +124,7 @@ def test_unknown_services_formats_and_endpoints_are_open311_404s(api):
     assert nowhere.status_code == 404 and errors_of(nowhere)[0][0] == 404
     missing = api.get(f"{API}/requests/AAAAA-AAAAA.json")
     assert missing.status_code == 404 and errors_of(missing) == [(404, "no case has this tracking code")]
-    assert api.get(f"{API}/tokens/nope.xml").status_code == 404
+    assert api.get(f"{API}/tokens/nope.xml").status_code == 403  # tokens need the submitting application's key
 
 
 def test_posting_needs_a_registered_api_key(api, api_key, factory):
@@ -223,8 +223,11 @@ def test_a_report_posted_by_an_application_is_followed_to_its_published_result(a
     assert root.findtext("request/status_notes") == SUMMARY
     assert root.findtext("request/expected_datetime") == published["expected_datetime"]
 
-    assert api.get(f"{API}/tokens/{token}.json").get_json() == [{"service_request_id": code, "token": token}]
-    assert etree.fromstring(api.get(f"{API}/tokens/{token}.xml").data).findtext("request/service_request_id") == code
+    by_key = {"X-API-Key": api_key}
+    assert api.get(f"{API}/tokens/{token}.json", headers=by_key).get_json() == [
+        {"service_request_id": code, "token": token}]
+    assert etree.fromstring(api.get(f"{API}/tokens/{token}.xml?api_key={api_key}").data).findtext(
+        "request/service_request_id") == code
 
     def found(query: str) -> list[str]:
         response = api.get(f"{API}/requests.json?api_key={api_key}&{query}")
@@ -252,9 +255,9 @@ def test_a_retry_with_the_same_idempotency_key_creates_one_case(api, api_key, fa
     assert first.status_code == again.status_code == 201
     assert first.get_json() == again.get_json()
     [answer] = first.get_json()
-    assert answer["token"].endswith(":portal-42")
+    assert "portal-42" not in answer["token"] and ":" not in answer["token"]  # random, not idem:<client>:<key>
     assert count_cases(factory) == 1
-    looked_up = api.get(f"{API}/tokens/{answer['token']}.json").get_json()
+    looked_up = api.get(f"{API}/tokens/{answer['token']}.json", headers={"X-API-Key": api_key}).get_json()
     assert looked_up == [{"service_request_id": answer["service_request_id"], "token": answer["token"]}]
 
     with transaction(factory) as session:
@@ -308,3 +311,60 @@ def test_searching_requests_needs_a_registered_application(api, api_key):
     assert api.get(f"{API}/requests.json").status_code == 403
     assert api.get(f"{API}/requests.json?api_key=wrong").status_code == 403
     assert api.get(f"{API}/requests.json?api_key={api_key}").status_code == 200
+
+
+def test_a_token_is_random_and_only_the_submitting_application_can_look_it_up(api, api_key, factory):
+    """Finding: tokens answered without a key, and an idempotent request's token was idem:<client>:<key>."""
+    first = post(api, api_key).get_json()[0]
+    second = post(api, api_key, headers={"Idempotency-Key": "portal-7"}).get_json()[0]
+    tokens = {first["token"], second["token"]}
+    assert len(tokens) == 2 and all(len(t) >= 20 and "portal-7" not in t for t in tokens)
+    with transaction(factory) as session:
+        other_key = reports.register_client(session, "district-app", "tests")
+    other_token = post(api, other_key).get_json()[0]["token"]
+
+    mine = api.get(f"{API}/tokens/{second['token']}.json", headers={"X-API-Key": api_key})
+    assert mine.get_json() == [{"service_request_id": second["service_request_id"], "token": second["token"]}]
+    for token in tokens:
+        for headers in ({}, {"X-API-Key": "not-a-key"}):
+            refused = api.get(f"{API}/tokens/{token}.json", headers=headers)
+            assert refused.status_code == 403 and "service_request_id" not in refused.get_data(as_text=True)
+        # another application: exactly the answer for a token that does not exist
+        theirs = api.get(f"{API}/tokens/{token}.json", headers={"X-API-Key": other_key})
+        unknown = api.get(f"{API}/tokens/{token[::-1]}x.json", headers={"X-API-Key": other_key})
+        assert (theirs.status_code, errors_of(theirs)) == (unknown.status_code, errors_of(unknown)) == (
+            404, [(404, "unknown token")])
+    assert api.get(f"{API}/tokens/{other_token}.json", headers={"X-API-Key": other_key}).status_code == 200
+    assert api.get(f"{API}/tokens/{other_token}.json", headers={"X-API-Key": api_key}).status_code == 404
+
+
+def test_the_api_key_is_accepted_in_the_x_api_key_header(api, api_key, factory):
+    response = api.post(f"{API}/requests.json", data=REPORT, headers={"X-API-Key": api_key})
+    assert response.status_code == 201
+    code = response.get_json()[0]["service_request_id"]
+    with transaction(factory) as session:
+        assert session.scalar(select(Case.source).where(Case.code == code)) == "open311:city-portal"
+    assert api.get(f"{API}/requests.json", headers={"X-API-Key": api_key}).status_code == 200
+    refused = api.post(f"{API}/requests.json", data=REPORT, headers={"X-API-Key": "wrong"})
+    assert refused.status_code == 403 and "X-API-Key" in errors_of(refused)[0][1]
+    assert count_cases(factory) == 1
+
+
+def test_one_lookup_budget_per_ip_is_shared_by_track_requests_and_tokens(api, api_key, monkeypatch):
+    """Finding: each lookup endpoint had its own budget, so an attacker guessing codes got three."""
+    monkeypatch.setenv("RR_LIMIT_LOOKUP", "3/minute")
+    headers = {"X-API-Key": api_key}
+    assert api.get("/track?code=AAAAA-AAAAA").status_code == 404
+    assert api.get(f"{API}/requests/AAAAA-AAAAA.json").status_code == 404
+    assert api.get(f"{API}/tokens/guess.json", headers=headers).status_code == 404
+    for url in ("/track?code=BBBBB-BBBBB", f"{API}/requests/BBBBB-BBBBB.xml", f"{API}/tokens/guess2.json"):
+        assert api.get(url, headers=headers).status_code == 429, url
+    other_ip = {"REMOTE_ADDR": "203.0.113.7"}  # the budget is per IP
+    assert api.get("/track?code=AAAAA-AAAAA", environ_base=other_ip).status_code == 404
+
+
+def test_a_refused_photo_or_rating_counts_against_the_lookup_budget(api, monkeypatch):
+    monkeypatch.setenv("RR_LIMIT_LOOKUP", "2/minute")
+    assert api.get("/track/photo/1?code=AAAAA-AAAAA").status_code == 404
+    assert api.post("/track/feedback", data={"code": "AAAAA-AAAAA"}).status_code == 404
+    assert api.get("/track?code=AAAAA-AAAAA").status_code == 429
