@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from forms import validate_form_data
 
 from . import events, inbox, notifications, versions, workflows
+from .budget import ExpressionError, LimitError
 from .clock import now
-from .errors import Conflict, NotFound, PermissionDenied, ProcessError, ValidationError
+from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, PermissionDenied, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects
 from .inbox import Actor
 from .models import Case, CaseNote, CaseStatus, InboxItem, Role, User
@@ -26,6 +27,9 @@ CODE_LENGTH = 10
 CASE_SUMMARY_FIELDS = ("level", "handling_unit", "agencies")
 # Roles that see every case; the others see the cases of their unit (handling unit or invited agency).
 SEE_ALL_CASES = frozenset({Role.INTAKE, Role.INSPECTOR, Role.LEADERSHIP, Role.ADMIN, Role.PROCESS_OWNER})
+# Largest saved case document (the serialized workflow with all task data), in bytes (UTF-8). The web app and
+# the worker pass their setting (RR_MAX_CASE_BYTES) through the session factory's `info["max_case_bytes"]`.
+MAX_CASE_BYTES = 1_000_000
 # Roles that may see the reporter's name, phone and e-mail.
 SEE_REPORTER = frozenset({Role.INTAKE, Role.INSPECTOR})
 
@@ -49,7 +53,7 @@ def submit_report(session: Session, report: dict[str, Any], reporter: dict[str, 
                 reporter=reporter or None, received_at=received, workflow_json="", serializer_version="")
     effects = Effects()
     data = {"report": report, "received_at": received.isoformat(), "case_code": case.code}
-    wf = _guarded(lambda: workflows.start(versions.parsed(version), data, effects))
+    wf = run_step(lambda: workflows.start(versions.parsed(version), data, effects))
     session.add(case)
     session.flush()
     events.record(session, case, actor, "received", to_status=case.status, detail={"code": case.code})
@@ -182,7 +186,7 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
     if task is None or task.state != TaskState.READY:
         raise Conflict("this task has already been completed or is no longer open")
     from_status = case.status
-    _guarded(lambda: workflows.complete(wf, task, data))
+    run_step(lambda: workflows.complete(wf, task, data), case.id)
     for field in CASE_SUMMARY_FIELDS:
         if field in data:
             setattr(case, field, data[field])
@@ -216,16 +220,44 @@ def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str) 
     return item
 
 
-def _guarded(step):
+def run_step(step, case_id: int | None = None):
+    """Run engine steps; a failure of the diagram becomes ProcessError, a limit overrun LimitExceeded."""
     try:
         return step()
     except SpiffWorkflowException as exc:
+        cause = _expression_error(exc)
+        if isinstance(cause, LimitError):
+            raise LimitExceeded("the procedure went over a limit on diagrams", [str(exc)], case_id) from exc
         raise ProcessError("the procedure could not continue", [str(exc)]) from exc
 
 
+def _expression_error(exc: BaseException) -> ExpressionError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ExpressionError):
+            return current
+        seen.add(id(current))
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return None
+
+
+def max_case_bytes(session: Session) -> int:
+    return int(session.info.get("max_case_bytes") or MAX_CASE_BYTES)
+
+
 def _save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:
+    """Apply the step's effects and store the document; a document over the size limit refuses the whole step
+    (the caller's transaction rolls back, nothing is saved). A suspended case takes no step at all."""
+    if case.suspended:
+        raise CaseSuspended(f"case {case.code} is suspended by an administrator: {case.suspend_reason}")
     _apply_effects(session, case, wf, effects, actor)
-    case.workflow_json = workflows.dumps(wf)
+    document = workflows.dumps(wf)
+    size, limit = len(document.encode()), max_case_bytes(session)
+    if size > limit:
+        raise LimitExceeded(f"the case document would be too large ({size} bytes, at most {limit})",
+                            [f"case data of {size} bytes is over the limit of {limit} bytes"], case.id)
+    case.workflow_json = document
     case.serializer_version = workflows.SERIALIZER_VERSION
     case.next_timer_at = workflows.next_timer_due(wf)
     case.deadline_at = workflows.case_deadline(wf) or case.deadline_at

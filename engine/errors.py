@@ -34,3 +34,16 @@ class ProcessError(EngineError):
         super().__init__(message)
         self.problems = list(problems or [])
         self.details = list(details or [])  # structured problems: file, element_id, element_name, line, message
+
+
+class LimitExceeded(ProcessError):
+    """Diagram code went over a documented limit while running (evaluation size, steps or time, a timer value
+    out of bounds, a case document too large). Nothing of the step is saved."""
+
+    def __init__(self, message: str, problems: list[str] | None = None, case_id: int | None = None):
+        super().__init__(message, problems)
+        self.case_id = case_id
+
+
+class CaseSuspended(Conflict):
+    """An administrator suspended this case (or cancelled it): it accepts no work until resumed."""
