@@ -77,8 +77,8 @@ def check_timer_value(kind: str, value: Any, at: datetime | None = None) -> str:
 def _duration(text: str, at: datetime) -> timedelta:
     match = _DURATION.fullmatch(text.upper())
     if not match or not any(match.groups()) or text.upper().endswith("T"):
-        raise TimerValueError(f"timer “{text}” is not an ISO-8601 duration such as PT24H or P7D "
-                              "(whole numbers, not negative)")
+        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 duration (e.g. PT24H "
+                              "or P7D; whole numbers, not negative)")
     years, months, weeks, days, hours, minutes = (int(g or 0) for g in match.groups()[:6])
     seconds = float((match.group(7) or "0").replace(",", "."))
     if years * 12 + months > 13 or weeks * 7 + days > 400 or hours > 24 * 400 or minutes > 60 * 24 * 400 \
@@ -107,7 +107,7 @@ def _add_months(start: datetime, months: int) -> datetime:
 def _cycle(text: str, at: datetime) -> None:
     match = _CYCLE.fullmatch(text.upper())
     if not match:
-        raise TimerValueError(f"timer “{text}” is not an ISO-8601 cycle such as R3/PT1H")
+        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 cycle (e.g. R3/PT1H)")
     if not match.group(1):
         raise TimerValueError(f"timer “{text}” repeats without end: give a repeat count (at most {MAX_CYCLES}), "
                               "e.g. R3/PT1H")
@@ -121,21 +121,23 @@ def _cycle(text: str, at: datetime) -> None:
     elif len(parts) == 1:
         interval = _duration(parts[0], at)
     else:
-        raise TimerValueError(f"timer “{text}” is not an ISO-8601 cycle such as R3/PT1H or R3/<start>/PT1H")
+        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 cycle (e.g. R3/PT1H or "
+                              "R3/<start>/PT1H)")
     if interval < MIN_CYCLE_INTERVAL:
         raise TimerValueError(f"timer “{text}” repeats more often than every 5 minutes")
 
 
 def _date(text: str, at: datetime) -> datetime:
     if not _DATE.fullmatch(text.upper()):
-        raise TimerValueError(f"timer “{text}” is not an ISO-8601 date-time such as 2026-12-01T08:00:00+07:00")
+        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 date-time "
+                              "(e.g. 2026-12-01T08:00:00+07:00)")
     try:
         value = datetime.fromisoformat(text)
         if value.tzinfo is None:  # SpiffWorkflow reads it in the server's zone; within the bounds either way
             value = value.replace(tzinfo=UTC)
         distance = abs(value - at)
     except (ValueError, OverflowError):
-        raise TimerValueError(f"timer “{text}” is not a valid date-time") from None
+        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 date-time") from None
     if distance > MAX_DATE_DISTANCE:
         raise TimerValueError(f"timer “{text}” is more than 5 years from now")
     return value

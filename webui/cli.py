@@ -19,7 +19,7 @@ from . import config
 
 
 def _factory():
-    return make_session_factory(make_engine(config.database_url()))
+    return make_session_factory(make_engine(config.database_url()), max_case_bytes=config.max_case_bytes())
 
 
 class _Commands(click.Group):
