@@ -106,7 +106,8 @@ def record_failure(session: Session, case_id: int, owner: str, error: BaseExcept
     if case is None:
         return
     case.timer_failures += 1
-    case.last_error = "".join(traceback.format_exception_only(type(error), error)).strip()[:4000]
+    problems = "".join(f"\n{p}" for p in getattr(error, "problems", []))
+    case.last_error = ("".join(traceback.format_exception_only(type(error), error)).strip() + problems)[:4000]
     backoff = min(timedelta(minutes=2 ** min(case.timer_failures, 10)), MAX_BACKOFF)
     case.lease_owner = None
     case.lease_expires_at = at + backoff
