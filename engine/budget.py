@@ -74,13 +74,14 @@ def check_int(value: Any) -> Any:
 class Budget:
     """The running costs of one evaluation."""
 
-    def __init__(self, max_steps: int = MAX_STEPS, max_seconds: float = MAX_SECONDS, max_built: int = MAX_BUILT):
+    def __init__(self, max_steps: int | None = None, max_seconds: float | None = None,
+                 max_built: int | None = None):
         self.steps = 0
         self.built = 0
-        self.max_steps = max_steps
-        self.max_built = max_built
-        self.deadline = time.monotonic() + max_seconds
-        self.max_seconds = max_seconds
+        self.max_steps = max_steps or MAX_STEPS
+        self.max_built = max_built or MAX_BUILT
+        self.max_seconds = max_seconds or MAX_SECONDS
+        self.deadline = time.monotonic() + self.max_seconds
 
     def step(self) -> None:
         self.steps += 1
