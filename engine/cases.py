@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from forms import validate_form_data
 
@@ -61,8 +61,9 @@ def submit_report(session: Session, report: dict[str, Any], reporter: dict[str, 
     return case
 
 
-def get_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
+def get_case(session: Session, case_id: int, *, with_document: bool = False) -> Case:
+    """The case row; its workflow document is deferred (loaded on first use) unless `with_document`."""
+    case = session.get(Case, case_id, options=[undefer(Case.workflow_json)] if with_document else None)
     if case is None:
         raise NotFound(f"case {case_id} does not exist")
     return case
@@ -168,7 +169,7 @@ def unclaim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> 
 def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, data: dict[str, Any],
                   expected_version: int | None = None) -> Case:
     """Validate the form data, complete the task, run the engine and save; the case is unchanged on error."""
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, with_document=True)
     if expected_version is not None and expected_version != case.row_version:
         raise Conflict("the case has changed since you opened it; reload to see its current state")
     item = _permitted_item(session, actor, case_id, task_id)

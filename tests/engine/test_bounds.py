@@ -2,6 +2,7 @@
 is named at deploy time, and never hangs a thread, bloats a document or takes the service down."""
 from __future__ import annotations
 
+import re
 import time
 import tracemalloc
 
@@ -12,6 +13,7 @@ from engine import cases, events, timers, versions
 from engine.db import make_session_factory, transaction
 from engine.errors import CaseSuspended, LimitExceeded
 from engine.models import AuditEntry, Case, CaseEvent
+from engine.timer_bounds import TimerValueError, check_timer_value
 from engine.validation import validate_bundle
 from tests.casedriver import REPORT, CaseDriver
 
@@ -149,6 +151,40 @@ def test_a_bad_timer_value_in_a_variable_refuses_the_step_and_marks_an_incident(
     with transaction(drive.factory) as session:
         timers.record_incident(session, case_id, refused.value)
     assert drive.case(case_id).incident
+
+
+@pytest.mark.parametrize(("kind", "value", "expected"), [
+    ("duration", "P99999999999Y", "longer than 1 year"),
+    ("duration", "P13M", "longer than 1 year"),
+    ("duration", "PT59S", "shorter than 1 minute"),
+    ("duration", "-PT1H", "not a valid ISO-8601 duration"),
+    ("duration", "P1.5D", "not a valid ISO-8601 duration"),
+    ("duration", 24, "must be ISO-8601 text, not int"),
+    ("cycle", "R/PT0S", "repeats without end"),
+    ("cycle", "R0/PT1H", "repeats 0 times"),
+    ("cycle", "R999999999/PT1S", "repeats 999999999 times"),
+    ("cycle", "R3/PT4M59S", "more often than every 5 minutes"),
+    ("cycle", "R3/9999-12-31T23:59:59-14:00/PT1H", "more than 5 years from now"),
+    ("date", "9999-12-31T23:59:59-14:00", "more than 5 years from now"),
+    ("date", "0001-01-01T00:00:00+14:00", "more than 5 years from now"),
+    ("date", "2026-13-45T00:00:00", "not a valid ISO-8601 date-time"),
+    ("date", "2026W011", "not a valid ISO-8601 date-time"),
+    ("date", "x" * 500, "too long"),
+])
+def test_timer_values_outside_the_documented_bounds_are_refused_at_once(clock, kind, value, expected):
+    started = time.monotonic()
+    with pytest.raises(TimerValueError, match=re.escape(expected)):
+        check_timer_value(kind, value)
+    assert time.monotonic() - started < 0.1
+
+
+@pytest.mark.parametrize(("kind", "value"), [
+    ("duration", "PT1M"), ("duration", "PT24H"), ("duration", "P7D"), ("duration", "P1Y"), ("duration", "P52W"),
+    ("cycle", "R1000/PT5M"), ("cycle", "R3/2026-12-01T08:00:00+07:00/PT1H"),
+    ("date", "2026-12-01T08:00:00+07:00"), ("date", "2030-01-01T00:00:00Z"), ("date", "2024-01-01"),
+])
+def test_timer_values_within_the_bounds_are_accepted(clock, kind, value):
+    assert check_timer_value(kind, value) == value
 
 
 @pytest.mark.parametrize(("kind", "literal", "expected"), [
