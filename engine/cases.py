@@ -8,13 +8,14 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from forms import validate_form_data
 
 from . import events, inbox, notifications, reporter_messages, versions, workflows
+from .budget import ExpressionError, LimitError
 from .clock import now
-from .errors import Conflict, NotFound, PermissionDenied, ProcessError, ValidationError
+from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, PermissionDenied, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects
 from .inbox import Actor
 from .models import Case, CaseNote, CaseStatus, InboxItem, Role, User
@@ -26,6 +27,9 @@ CODE_LENGTH = 10
 CASE_SUMMARY_FIELDS = ("level", "handling_unit", "agencies")
 # Roles that see every case; the others see the cases of their unit (handling unit or invited agency).
 SEE_ALL_CASES = frozenset({Role.INTAKE, Role.INSPECTOR, Role.LEADERSHIP, Role.ADMIN, Role.PROCESS_OWNER})
+# Largest saved case document (the serialized workflow with all task data), in bytes (UTF-8). The web app and
+# the worker pass their setting (RR_MAX_CASE_BYTES) through the session factory's `info["max_case_bytes"]`.
+MAX_CASE_BYTES = 1_000_000
 # Roles that may see the reporter's name, phone and e-mail.
 SEE_REPORTER = frozenset({Role.INTAKE, Role.INSPECTOR})
 
@@ -49,7 +53,7 @@ def submit_report(session: Session, report: dict[str, Any], reporter: dict[str, 
                 reporter=reporter or None, received_at=received, workflow_json="", serializer_version="")
     effects = Effects()
     data = {"report": report, "received_at": received.isoformat(), "case_code": case.code}
-    wf = _guarded(lambda: workflows.start(versions.parsed(version), data, effects))
+    wf = run_step(lambda: workflows.start(versions.parsed(version), data, effects))
     session.add(case)
     session.flush()
     events.record(session, case, actor, "received", to_status=case.status, detail={"code": case.code})
@@ -58,8 +62,9 @@ def submit_report(session: Session, report: dict[str, Any], reporter: dict[str, 
     return case
 
 
-def get_case(session: Session, case_id: int) -> Case:
-    case = session.get(Case, case_id)
+def get_case(session: Session, case_id: int, *, with_document: bool = False) -> Case:
+    """The case row; its workflow document is deferred (loaded on first use) unless `with_document`."""
+    case = session.get(Case, case_id, options=[undefer(Case.workflow_json)] if with_document else None)
     if case is None:
         raise NotFound(f"case {case_id} does not exist")
     return case
@@ -175,7 +180,7 @@ def unclaim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> 
 def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, data: dict[str, Any],
                   expected_version: int | None = None) -> Case:
     """Validate the form data, complete the task, run the engine and save; the case is unchanged on error."""
-    case = get_case(session, case_id)
+    case = get_case(session, case_id, with_document=True)
     if expected_version is not None and expected_version != case.row_version:
         raise Conflict("the case has changed since you opened it; reload to see its current state")
     item = _permitted_item(session, actor, case_id, task_id)
@@ -193,7 +198,7 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
     if task is None or task.state != TaskState.READY:
         raise Conflict("this task has already been completed or is no longer open")
     from_status = case.status
-    _guarded(lambda: workflows.complete(wf, task, data))
+    run_step(lambda: workflows.complete(wf, task, data), case.id)
     for field in CASE_SUMMARY_FIELDS:
         if field in data:
             setattr(case, field, data[field])
@@ -227,17 +232,45 @@ def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str) 
     return item
 
 
-def _guarded(step):
+def run_step(step, case_id: int | None = None):
+    """Run engine steps; a failure of the diagram becomes ProcessError, a limit overrun LimitExceeded."""
     try:
         return step()
     except SpiffWorkflowException as exc:
+        cause = _expression_error(exc)
+        if isinstance(cause, LimitError):
+            raise LimitExceeded("the procedure went over a limit on diagrams", [str(exc)], case_id) from exc
         raise ProcessError("the procedure could not continue", [str(exc)]) from exc
 
 
+def _expression_error(exc: BaseException) -> ExpressionError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ExpressionError):
+            return current
+        seen.add(id(current))
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return None
+
+
+def max_case_bytes(session: Session) -> int:
+    return int(session.info.get("max_case_bytes") or MAX_CASE_BYTES)
+
+
 def _save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:
+    """Apply the step's effects and store the document; a document over the size limit refuses the whole step
+    (the caller's transaction rolls back, nothing is saved). A suspended case takes no step at all."""
+    if case.suspended:
+        raise CaseSuspended(f"case {case.code} is suspended by an administrator: {case.suspend_reason}")
     status_before = case.status
     _apply_effects(session, case, wf, effects, actor)
-    case.workflow_json = workflows.dumps(wf)
+    document = workflows.dumps(wf)
+    size, limit = len(document.encode()), max_case_bytes(session)
+    if size > limit:
+        raise LimitExceeded(f"the case document would be too large ({size} bytes, at most {limit})",
+                            [f"case data of {size} bytes is over the limit of {limit} bytes"], case.id)
+    case.workflow_json = document
     case.serializer_version = workflows.SERIALIZER_VERSION
     case.next_timer_at = workflows.next_timer_due(wf)
     case.deadline_at = workflows.case_deadline(wf) or case.deadline_at

@@ -68,8 +68,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, max_case_bytes: int | None = None) -> sessionmaker[Session]:
+    """Sessions for one database. `max_case_bytes` (largest saved case document; default
+    `engine.cases.MAX_CASE_BYTES`) travels with each session in `session.info`."""
+    info = {"max_case_bytes": max_case_bytes} if max_case_bytes else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
 
 @contextmanager

@@ -44,3 +44,16 @@ class TooManyAttempts(EngineError):
     def __init__(self, message: str, retry_after: timedelta):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class LimitExceeded(ProcessError):
+    """Diagram code went over a documented limit while running (evaluation size, steps or time, a timer value
+    out of bounds, a case document too large). Nothing of the step is saved."""
+
+    def __init__(self, message: str, problems: list[str] | None = None, case_id: int | None = None):
+        super().__init__(message, problems)
+        self.case_id = case_id
+
+
+class CaseSuspended(Conflict):
+    """An administrator suspended this case (or cancelled it): it accepts no work until resumed."""

@@ -7,31 +7,23 @@ checker first and then interpret only the node types the checker lets through (`
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import operator
 import tokenize
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
+from .budget import Budget, ExpressionError, LimitError, check_int, measure
+
+__all__ = ["ExpressionError", "ExpressionSyntaxError", "LimitError", "check_expression", "check_script",
+           "dry_run_expression", "dry_run_script", "evaluate", "execute", "validate_expression"]
+
 MAX_EXPRESSION_CHARS = 2_000
 MAX_SCRIPT_CHARS = 5_000
 MAX_NODES = 400
 MAX_DEPTH = 50
 MAX_STATEMENTS = 100
-MAX_LENGTH = 100_000
-MAX_INT = 10**18
-
-
-class ExpressionError(ValueError):
-    """A problem a process owner can read and fix: refused construct, limit exceeded or run-time error."""
-
-    def __init__(self, message: str, lineno: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.lineno = lineno
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class ExpressionSyntaxError(ExpressionError, SyntaxError):
@@ -52,8 +44,7 @@ _OP_SYMBOLS = {ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", 
                ast.RShift: ">>", ast.MatMult: "@", ast.Invert: "~"}
 _CONSTANT_TYPES = (str, int, float, bool, type(None))
 _SUBSCRIPTABLE = (dict, list, tuple, str)
-_SEQUENCES = (str, list, tuple)
-_CONTAINERS = frozenset({list, tuple, dict, set})
+_REPEATABLE = (str, bytes, list, tuple)
 _REFUSED_EXPRESSIONS = {
     "Attribute": "attribute access is not allowed", "Lambda": "lambda is not allowed",
     "ListComp": "comprehensions are not allowed", "SetComp": "comprehensions are not allowed",
@@ -200,44 +191,28 @@ class _Checker:
             self.problem(node, f"{label} are not allowed")
 
 
-def _check_result(value: Any, deep: bool = False) -> Any:
-    """Refuse huge numbers and long sequences; `deep` also counts the elements of nested containers, so that
-    repetition and scripts cannot build structures whose comparison would take minutes."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-        raise ExpressionError(f"number too large (more than {MAX_INT:.0e})")
-    if isinstance(value, _SEQUENCES) and len(value) > MAX_LENGTH:
-        raise ExpressionError(f"result too long (more than {MAX_LENGTH} elements)")
-    total, stack = 0, [value] if deep and type(value) in _CONTAINERS else []
-    while stack:
-        current = stack.pop()
-        total += len(current)
-        if total > MAX_LENGTH:
-            raise ExpressionError(f"result too large (more than {MAX_LENGTH} elements in all)")
-        items = current.values() if isinstance(current, dict) else current
-        if not _CONTAINERS.isdisjoint(map(type, items)):  # fast path (C speed) for flat containers
-            stack.extend(item for item in items if type(item) in _CONTAINERS)
-    return value
-
-
-def _binop(op: type, left: Any, right: Any) -> Any:
+def _binop(budget: Budget, op: type, left: Any, right: Any) -> Any:
+    """Sizes are checked before the operator runs: a refused result is never allocated."""
     if op is ast.Mult:
-        seq, times = (left, right) if isinstance(left, _SEQUENCES) else (right, left)
-        if isinstance(seq, _SEQUENCES) and isinstance(times, int) and len(seq) * times > MAX_LENGTH:
-            raise ExpressionError(f"result too long (more than {MAX_LENGTH} elements)")
-    elif op is ast.Add and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
-        if len(left) + len(right) > MAX_LENGTH:
-            raise ExpressionError(f"result too long (more than {MAX_LENGTH} elements)")
+        seq, times = (left, right) if isinstance(left, _REPEATABLE) else (right, left)
+        if isinstance(seq, _REPEATABLE) and isinstance(times, int):
+            one = measure(seq)
+            budget.allow(one * max(times, 0) if isinstance(seq, str | bytes) else 1 + (one - 1) * max(times, 0))
+    elif op is ast.Add and isinstance(left, _REPEATABLE) and isinstance(right, _REPEATABLE):
+        budget.allow(measure(left) + measure(right))
     elif op is ast.Mod and isinstance(left, str | bytes):
         raise ExpressionError("string formatting with '%' is not allowed")
-    return _check_result(_BINOPS[op](left, right), deep=op is ast.Mult)
+    return check_int(_BINOPS[op](left, right))
 
 
 class _Interpreter:
-    def __init__(self, names: Mapping[str, Any], functions: Mapping[str, Callable]):
+    def __init__(self, names: Mapping[str, Any], functions: Mapping[str, Callable], budget: Budget | None = None):
         self.names = names
         self.functions = functions
+        self.budget = budget or Budget()
 
     def run(self, node: ast.expr) -> Any:
+        self.budget.step()
         return _EVAL[type(node)](self, node)
 
     def name(self, node: ast.Name) -> Any:
@@ -281,20 +256,21 @@ class _Interpreter:
         function = self.functions[node.func.id]
         args = [self.run(arg) for arg in node.args]
         kwargs = {keyword.arg: self.run(keyword.value) for keyword in node.keywords}
-        return function(*args, **kwargs)
+        return self.budget.built_value(function(*args, **kwargs))
 
 
 _EVAL: dict[type, Callable[[_Interpreter, Any], Any]] = {
-    ast.Constant: lambda self, node: _check_result(node.value),
+    ast.Constant: lambda self, node: check_int(node.value),
     ast.Name: _Interpreter.name,
-    ast.List: lambda self, node: [self.run(element) for element in node.elts],
-    ast.Tuple: lambda self, node: tuple(self.run(element) for element in node.elts),
-    ast.Set: lambda self, node: {self.run(element) for element in node.elts},
-    ast.Dict: lambda self, node: {self.run(k): self.run(v) for k, v in zip(node.keys, node.values, strict=True)},
+    ast.List: lambda self, node: self.budget.built_value([self.run(element) for element in node.elts]),
+    ast.Tuple: lambda self, node: self.budget.built_value(tuple(self.run(element) for element in node.elts)),
+    ast.Set: lambda self, node: self.budget.built_value({self.run(element) for element in node.elts}),
+    ast.Dict: lambda self, node: self.budget.built_value(
+        {self.run(k): self.run(v) for k, v in zip(node.keys, node.values, strict=True)}),
     ast.Subscript: _Interpreter.subscript,
     ast.BoolOp: _Interpreter.boolop,
-    ast.BinOp: lambda self, node: _binop(type(node.op), self.run(node.left), self.run(node.right)),
-    ast.UnaryOp: lambda self, node: _check_result(_UNARYOPS[type(node.op)](self.run(node.operand))),
+    ast.BinOp: lambda self, node: _binop(self.budget, type(node.op), self.run(node.left), self.run(node.right)),
+    ast.UnaryOp: lambda self, node: check_int(_UNARYOPS[type(node.op)](self.run(node.operand))),
     ast.Compare: _Interpreter.compare,
     ast.IfExp: lambda self, node: self.run(node.body) if self.run(node.test) else self.run(node.orelse),
     ast.Call: _Interpreter.call,
@@ -308,8 +284,10 @@ def _run(action: Callable[[], Any], lineno: int | None = None) -> Any:
         return action()
     except ExpressionError as exc:
         if lineno and exc.lineno is None:
-            raise ExpressionError(prefix + exc.message, lineno) from None
+            raise type(exc)(prefix + exc.message, lineno) from None
         raise
+    except (MemoryError, RecursionError):
+        raise LimitError(prefix + "the evaluation ran out of memory or stack", lineno) from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         message = f"key {exc.args[0]!r} not found" if isinstance(exc, KeyError) and exc.args else str(exc)
         raise ExpressionError(prefix + (message or type(exc).__name__), lineno) from None
@@ -364,7 +342,7 @@ def execute(script: str, names: MutableMapping[str, Any], functions: Mapping[str
     def run(statements: list[ast.stmt]) -> None:
         for node in statements:
             if isinstance(node, ast.Assign):
-                value = _run(lambda n=node: _check_result(interpreter.run(n.value), deep=True), node.lineno)
+                value = _run(lambda n=node: interpreter.run(n.value), node.lineno)
                 names[node.targets[0].id] = value
             elif isinstance(node, ast.Expr):
                 _run(lambda n=node: interpreter.run(n.value), node.lineno)
@@ -372,3 +350,56 @@ def execute(script: str, names: MutableMapping[str, Any], functions: Mapping[str
                 run(node.body if _run(lambda n=node: bool(interpreter.run(n.test)), node.lineno) else node.orelse)
 
     run(tree.body)
+
+
+def dry_run_expression(expression: str, names: Mapping[str, Any], functions: Mapping[str, Callable]) -> list[str]:
+    """Evaluate on representative data and report only budget overruns (size, steps, time): other run-time
+    errors depend on the real data and are not problems of the diagram by themselves."""
+    try:
+        evaluate(expression, names, functions)
+    except LimitError as exc:
+        return [exc.message]
+    except ExpressionError:
+        pass
+    return []
+
+
+def dry_run_script(script: str, names: MutableMapping[str, Any], functions: Mapping[str, Callable]) -> list[str]:
+    """Run a script on representative data, statement by statement, and report budget overruns. A statement that
+    fails for another reason (an unknown name, say) is skipped; both branches of an `if` whose test fails run."""
+    try:
+        tree, checker = _checked(script, "exec", functions)
+    except ExpressionError:
+        return []
+    if checker.found:
+        return []
+    interpreter = _Interpreter(names, functions)
+    found: list[str] = []
+
+    def attempt(node: ast.stmt, action: Callable[[], Any]) -> tuple[bool, Any]:
+        try:
+            return True, _run(action, node.lineno)
+        except LimitError as exc:
+            found.append(exc.message)
+            raise
+        except ExpressionError:
+            return False, None
+
+    def run(statements: list[ast.stmt]) -> None:
+        for node in statements:
+            if isinstance(node, ast.Assign):
+                done, value = attempt(node, lambda n=node: interpreter.run(n.value))
+                if done:
+                    names[node.targets[0].id] = value
+            elif isinstance(node, ast.Expr):
+                attempt(node, lambda n=node: interpreter.run(n.value))
+            elif isinstance(node, ast.If):
+                done, test = attempt(node, lambda n=node: bool(interpreter.run(n.test)))
+                if not done or test:
+                    run(node.body)
+                if not done or not test:
+                    run(node.orelse)
+
+    with contextlib.suppress(LimitError):
+        run(tree.body)
+    return found

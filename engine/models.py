@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -142,7 +143,7 @@ class Case(Base):
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    workflow_json: Mapped[str] = mapped_column(Text)
+    workflow_json: Mapped[str] = mapped_column(Text, deferred=True)  # large: loaded only by the engine steps
     serializer_version: Mapped[str] = mapped_column(String(20))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -151,6 +152,8 @@ class Case(Base):
     timer_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     incident: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    suspend_reason: Mapped[str | None] = mapped_column(Text)
 
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
 

@@ -4,6 +4,10 @@ SpiffWorkflow evaluates gateway conditions, timer expressions, message payloads,
 tasks through `workflow.script_engine`, and a few places call `script_engine.environment.evaluate` directly
 (process completion conditions, message correlation), so both the engine and its environment are restricted.
 The engine is not serialized: set it again after every deserialize.
+
+Timer expressions also go through `evaluate`: their value is checked against the bounds in
+`engine.timer_bounds` before it is handed back to SpiffWorkflow, so an unbounded duration, cycle or date never
+reaches the library (which would loop for ever or overflow on some of them).
 """
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .expressions import ExpressionError, evaluate, execute, validate_expression
+from .timer_bounds import TimerValueError, check_timer_value, kind_of
 
 
 def _explain(wte: WorkflowTaskException, err: ExpressionError | None, task: Any) -> None:
@@ -68,12 +74,19 @@ class SafeScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
         try:
-            return super().evaluate(task, expression, external_context)
+            value = super().evaluate(task, expression, external_context)
         except WorkflowTaskException as exc:
             # the base message is only "Error evaluating expression '...'": add the reason for the process owner
             if isinstance(exc.__context__, ExpressionError):
                 _explain(exc, exc.__context__, task)
             raise
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, TimerEventDefinition) and expression == definition.expression:
+            try:
+                return check_timer_value(kind_of(definition), value)
+            except TimerValueError as err:
+                raise WorkflowTaskException(str(err), task=task, exception=err) from err
+        return value
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:
         # the base class refers to an undefined name `script` when wrapping errors here (NameError)

@@ -4,6 +4,9 @@ A case is claimed by setting a lease (owner + expiry) in one conditional UPDATE,
 process the same case at once; on PostgreSQL the candidates are picked with FOR UPDATE SKIP LOCKED so
 workers do not queue behind each other. A worker that dies leaves its lease to expire. A case that fails is
 recorded, retried with backoff and, after repeated failures, marked as an incident; it never stops a sweep.
+A case that goes over a limit on diagrams (evaluation budget, timer value, document size) is an incident at
+once: retrying would fail the same way. Administrators can suspend (no timers fire, no task can be completed),
+resume or cancel a case, always with a reason that goes to the case timeline and the audit log.
 """
 from __future__ import annotations
 
@@ -15,15 +18,15 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from . import cases, events, versions, workflows
 from .clock import now
 from .db import transaction
-from .errors import EngineError
+from .errors import Conflict, EngineError, LimitExceeded, ValidationError
 from .functions import Effects
-from .models import Case
+from .models import Case, CaseStatus, InboxItem
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=float(os.environ.get("RR_TIMER_LEASE_SECONDS", "300")))
 INCIDENT_AFTER_FAILURES = 5
 MAX_BACKOFF = timedelta(hours=1)
+MAX_REASON_CHARS = 1000
+CANCELLED = "cancelled"  # the outcome of a case an administrator cancelled
 
 
 @dataclass
@@ -50,7 +55,7 @@ def due_case_ids(session: Session, at: datetime, limit: int, exclude: frozenset[
     "Due" is strictly before `at`, as SpiffWorkflow fires a timer only once its time has passed.
     """
     query = (select(Case.id)
-             .where(Case.next_timer_at < at,
+             .where(Case.next_timer_at < at, Case.suspended.is_(False),
                     or_(Case.lease_expires_at.is_(None), Case.lease_expires_at < at))
              .order_by(Case.next_timer_at)
              .limit(limit))
@@ -67,7 +72,7 @@ def claim(session: Session, case_ids: list[int], owner: str, at: datetime) -> li
     for case_id in case_ids:
         result = session.execute(
             update(Case)
-            .where(Case.id == case_id, Case.next_timer_at < at,
+            .where(Case.id == case_id, Case.next_timer_at < at, Case.suspended.is_(False),
                    or_(Case.lease_expires_at.is_(None), Case.lease_expires_at < at))
             .values(lease_owner=owner, lease_expires_at=at + LEASE)
             .execution_options(synchronize_session=False))
@@ -78,12 +83,12 @@ def claim(session: Session, case_ids: list[int], owner: str, at: datetime) -> li
 
 def fire_case(session: Session, case_id: int, owner: str) -> int:
     """Fire the due timers of one leased case and release the lease. Returns how many timers fired."""
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id, options=[undefer(Case.workflow_json)])
     if case is None or case.lease_owner != owner:
         return 0
     effects = Effects()
     wf = workflows.loads(case.workflow_json, effects, versions.parsed(case.process_version))
-    fired = workflows.fire_due_timers(wf)
+    fired = cases.run_step(lambda: workflows.fire_due_timers(wf), case.id)
     for timer in fired:
         events.record(session, case, "timer", "timer_fired", task_name=timer.name,
                       detail={"timer_role": timer.role})
@@ -101,11 +106,12 @@ def record_failure(session: Session, case_id: int, owner: str, error: BaseExcept
     if case is None:
         return
     case.timer_failures += 1
-    case.last_error = "".join(traceback.format_exception_only(type(error), error)).strip()[:4000]
+    problems = "".join(f"\n{p}" for p in getattr(error, "problems", []))
+    case.last_error = ("".join(traceback.format_exception_only(type(error), error)).strip() + problems)[:4000]
     backoff = min(timedelta(minutes=2 ** min(case.timer_failures, 10)), MAX_BACKOFF)
     case.lease_owner = None
     case.lease_expires_at = at + backoff
-    if case.timer_failures >= INCIDENT_AFTER_FAILURES and not case.incident:
+    if (case.timer_failures >= INCIDENT_AFTER_FAILURES or isinstance(error, LimitExceeded)) and not case.incident:
         case.incident = True
         events.record(session, case, "timer", "incident", detail={"error": case.last_error})
 
@@ -142,7 +148,7 @@ def next_due(session: Session) -> datetime | None:
     """The earliest timer due on a case no worker holds (uses the timer index)."""
     at = now()
     return session.scalar(select(Case.next_timer_at)
-                          .where(Case.next_timer_at.is_not(None),
+                          .where(Case.next_timer_at.is_not(None), Case.suspended.is_(False),
                                  or_(Case.lease_expires_at.is_(None), Case.lease_expires_at < at))
                           .order_by(Case.next_timer_at).limit(1))
 
@@ -170,7 +176,8 @@ def run_forever(factory: sessionmaker[Session], stop: threading.Event, poll_seco
 
 def troubled_cases(session: Session, limit: int = 200) -> list[Case]:
     """Cases whose timers keep failing (incidents first), for the administrators' incident list."""
-    return list(session.scalars(select(Case).where(or_(Case.incident.is_(True), Case.timer_failures > 0))
+    return list(session.scalars(select(Case).where(or_(Case.incident.is_(True), Case.timer_failures > 0,
+                                                       Case.suspended.is_(True)))
                                 .order_by(Case.incident.desc(), Case.timer_failures.desc(), Case.id).limit(limit)))
 
 
@@ -183,5 +190,78 @@ def retry_incident(session: Session, actor: str, case_id: int) -> Case:
     case.timer_failures = 0
     case.lease_owner = None
     case.lease_expires_at = None
+    session.flush()
+    return case
+
+
+def record_incident(session: Session, case_id: int, error: BaseException) -> None:
+    """A request hit a limit on diagrams for this case (a bad timer value, say): the request was refused and
+    rolled back; this marks the case as an incident for the administrators, in the caller's new transaction."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return
+    case.last_error = str(error)[:4000] + "".join(f"\n{p}" for p in getattr(error, "problems", []))[:4000]
+    if not case.incident:
+        case.incident = True
+        events.record(session, case, "system", "incident", detail={"error": case.last_error})
+    session.flush()
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError("a reason is required", {"reason": "Bắt buộc nhập lý do (a reason is required)"})
+    if len(text) > MAX_REASON_CHARS:
+        raise ValidationError("the reason is too long",
+                              {"reason": f"Quá dài, tối đa {MAX_REASON_CHARS} ký tự (at most {MAX_REASON_CHARS})"})
+    return text
+
+
+def _open_case(session: Session, case_id: int) -> Case:
+    case = cases.get_case(session, case_id)
+    if case.status in (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED):
+        raise Conflict(f"case {case.code} is already closed")
+    return case
+
+
+def suspend_case(session: Session, actor: str, case_id: int, reason: str | None) -> Case:
+    """Stop a runaway case: its timers do not fire and its tasks cannot be completed until it is resumed."""
+    text = _reason(reason)
+    case = _open_case(session, case_id)
+    if case.suspended:
+        raise Conflict(f"case {case.code} is already suspended")
+    case.suspended, case.suspend_reason = True, text
+    events.record(session, case, actor, "case_suspended", detail={"reason": text})
+    events.audit(session, actor, "case_suspended", {"case": case.code, "reason": text})
+    session.flush()
+    return case
+
+
+def resume_case(session: Session, actor: str, case_id: int, reason: str | None) -> Case:
+    """Let a suspended case go on: timers that fell due meanwhile fire at the next sweep."""
+    text = _reason(reason)
+    case = _open_case(session, case_id)
+    if not case.suspended:
+        raise Conflict(f"case {case.code} is not suspended")
+    case.suspended, case.suspend_reason = False, None
+    case.incident, case.timer_failures, case.lease_owner, case.lease_expires_at = False, 0, None, None
+    events.record(session, case, actor, "case_resumed", detail={"reason": text})
+    events.audit(session, actor, "case_resumed", {"case": case.code, "reason": text})
+    session.flush()
+    return case
+
+
+def cancel_case(session: Session, actor: str, case_id: int, reason: str | None) -> Case:
+    """End a case for good: closed with the outcome "cancelled", no open tasks, no timers."""
+    text = _reason(reason)
+    case = _open_case(session, case_id)
+    before = case.status
+    case.status, case.outcome, case.closed_at = CaseStatus.CLOSED.value, CANCELLED, now()
+    case.suspended, case.suspend_reason, case.incident, case.timer_failures = False, None, False, 0
+    case.next_timer_at, case.lease_owner, case.lease_expires_at = None, None, None
+    session.execute(delete(InboxItem).where(InboxItem.case_id == case.id).execution_options(
+        synchronize_session=False))
+    events.record(session, case, actor, "case_cancelled", from_status=before, detail={"reason": text})
+    events.audit(session, actor, "case_cancelled", {"case": case.code, "reason": text})
     session.flush()
     return case

@@ -2,22 +2,25 @@
 element id and element name so the studio can show it on the diagram.
 
 Uploads may be hostile: parsing never resolves entities or external resources and refuses DOCTYPEs, huge files
-and deep trees (see `versions.parse_xml`); expressions are only parsed by the restricted evaluator, never run.
+and deep trees (see `versions.parse_xml`). Expressions and scripts are first checked statically by the restricted
+evaluator; those that pass are then run once, by the same evaluator under its budgets (`engine.budget`), on
+representative data built from the bundle's forms, so that an element going over a limit (size, steps, time) is
+named before deployment. Literal timer values are checked against the bounds of `engine.timer_bounds`.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from .clock import now
 from .errors import ProcessError
-from .expressions import check_expression, check_script
+from .expressions import check_expression, check_script, dry_run_expression, dry_run_script
 from .functions import Effects, build_functions
 from .models import LANE_ROLES
+from .timer_bounds import KINDS, TimerValueError, check_timer_value
 from .versions import VALIDATOR, parse_bundle, parse_xml
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -139,7 +142,7 @@ def _check_diagram(root: etree._Element, filename: str, forms: dict[str, Any]) -
                 problems.append(_problem(element, filename, f"the engine does not support <{name}>"))
         problems += _lanes(process, filename)
         problems += _user_tasks(process, filename, forms)
-        problems += _expressions(process, filename)
+        problems += _expressions(process, filename, representative_data(forms))
     shapes = {s.get("bpmnElement") for s in root.iter(f"{{{BPMNDI}}}BPMNShape")}
     if processes and not root.findall(f".//{{{BPMNDI}}}BPMNDiagram"):
         problems.append(Problem("the file has no diagram interchange (layout); save it from a BPMN modeler", filename))
@@ -173,41 +176,67 @@ def _user_tasks(process: etree._Element, filename: str, forms: dict[str, Any]) -
     return problems
 
 
-def _expressions(process: etree._Element, filename: str) -> list[Problem]:
+def representative_data(forms: dict[str, Any]) -> dict[str, Any]:
+    """Task data like a running case's: every field of every form with a plausible value, the report under
+    `report`, and the start variables."""
+    data: dict[str, Any] = {}
+    for name, schema in (forms or {}).items():
+        sample = _sample(schema, 0)
+        if name == "report":
+            data["report"] = sample
+        elif isinstance(sample, dict):
+            data.update(sample)
+    stamp = now().isoformat()
+    data.update(received_at=stamp, case_code="ABCDE-FGHJK", deadline_at=stamp, reminder_at=stamp)
+    return data
+
+
+def _sample(schema: Any, depth: int) -> Any:
+    if not isinstance(schema, dict) or depth > 5:
+        return None
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+    if kind == "object" or "properties" in schema:
+        return {key: _sample(value, depth + 1) for key, value in (schema.get("properties") or {}).items()}
+    if kind == "array":
+        item = _sample(schema.get("items"), depth + 1)
+        return [] if item is None else [item]
+    return {"string": "x", "integer": 1, "number": 1, "boolean": True}.get(kind)
+
+
+def _expressions(process: etree._Element, filename: str, data: dict[str, Any]) -> list[Problem]:
     problems = []
+    functions = build_functions(Effects())  # effects of a dry run are collected and thrown away
     for condition in process.iter(f"{{{BPMN}}}conditionExpression"):
-        problems += [_problem(condition, filename, f"condition: {m}")
-                     for m in check_expression((condition.text or "").strip(), FUNCTION_NAMES)]
+        text = (condition.text or "").strip()
+        messages = check_expression(text, FUNCTION_NAMES) or dry_run_expression(text, dict(data), functions)
+        problems += [_problem(condition, filename, f"condition: {m}") for m in messages]
     for script in process.iter(f"{{{BPMN}}}script"):
-        problems += [_problem(script, filename, f"script: {m}")
-                     for m in check_script(script.text or "", FUNCTION_NAMES)]
-    for kind in ("timeDuration", "timeDate", "timeCycle"):
+        messages = check_script(script.text or "", FUNCTION_NAMES) or \
+            dry_run_script(script.text or "", dict(data), functions)
+        problems += [_problem(script, filename, f"script: {m}") for m in messages]
+    for kind in KINDS:
         for timer in process.iter(f"{{{BPMN}}}{kind}"):
-            problems += [_problem(timer, filename, m) for m in _timer_problems(kind, (timer.text or "").strip())]
+            text = (timer.text or "").strip()
+            problems += [_problem(timer, filename, m) for m in _timer_problems(kind, text, data, functions)]
     return problems
 
 
-def _timer_problems(kind: str, text: str) -> list[str]:
+def _timer_problems(kind: str, text: str, data: dict[str, Any], functions: dict[str, Any]) -> list[str]:
     if not text:
         return [f"the timer has no {kind} expression"]
     if _ISO_LITERAL.match(text):
         return [f"timer {text} must be quoted for the engine: \"{text}\""]
-    messages = check_expression(text, FUNCTION_NAMES)
+    messages = check_expression(text, FUNCTION_NAMES) or dry_run_expression(text, dict(data), functions)
     if messages:
         return [f"timer: {m}" for m in messages]
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        literal = text[1:-1]
         try:
-            if kind == "timeDuration":
-                TimerEventDefinition.parse_iso_duration(literal)
-            elif kind == "timeCycle":
-                TimerEventDefinition.parse_iso_recurring_interval(literal)
-            else:
-                datetime.fromisoformat(literal)
-        except Exception:  # noqa: BLE001 - any parse failure means "not ISO 8601"
-            return [f"timer “{literal}” is not a valid ISO-8601 {_WORD[kind]}"]
+            check_timer_value(KINDS[kind], text[1:-1])
+        except TimerValueError as exc:
+            return [str(exc)]
     return []
-
-
-_WORD = {"timeDuration": "duration (e.g. PT24H)", "timeDate": "date-time (e.g. 2026-12-01T08:00:00+07:00)",
-         "timeCycle": "cycle (e.g. R3/PT1H)"}

@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from engine import cases, inbox, timers
 from engine.accounts import actor_of
@@ -61,8 +62,9 @@ class CaseDriver:
             return cases.complete_task(session, Actor.citizen(case.code), case_id, item.task_id, data)
 
     def case(self, case_id: int) -> Case:
+        """The case row with its (deferred) workflow document loaded, for use after the session ends."""
         with transaction(self.factory) as session:
-            return cases.get_case(session, case_id)
+            return session.get(Case, case_id, options=[undefer(Case.workflow_json)])
 
     def inbox_of(self, username: str) -> list[InboxItem]:
         with transaction(self.factory) as session:

@@ -1,13 +1,13 @@
-"""Administration: staff accounts, their roles and units."""
+"""Administration: staff accounts, their roles and units; failing and runaway cases (incidents)."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import timers
+from engine import cases, timers
 from engine.accounts import save_user
-from engine.errors import ValidationError
+from engine.errors import NotFound, ValidationError
 from engine.models import Role, Unit, User
 
 from .auth import current_actor, roles_required
@@ -55,8 +55,9 @@ def edit_user(username: str | None = None):
 
 @bp.get("/incidents")
 @roles_required(Role.ADMIN)
-def incidents():
-    return render_template("admin/incidents.html", rows=timers.troubled_cases(db()))
+def incidents(errors: dict[str, str] | None = None, status: int = 200):
+    return render_template("admin/incidents.html", rows=timers.troubled_cases(db()), errors=errors or {},
+                           values=request.form), status
 
 
 @bp.post("/incidents/<int:case_id>/retry")
@@ -65,4 +66,34 @@ def retry(case_id: int):
     case = timers.retry_incident(db(), current_actor().username, case_id)
     commit()
     flash(_("Case %(code)s will be retried at the next sweep.", code=case.code), "success")
+    return redirect(url_for(".incidents"))
+
+
+CASE_ACTIONS = {"suspend": timers.suspend_case, "resume": timers.resume_case, "cancel": timers.cancel_case}
+
+
+@bp.post("/incidents/suspend")
+@roles_required(Role.ADMIN)
+def suspend_by_code():
+    """Suspend a runaway case that is not (yet) on the list, by its tracking code."""
+    try:
+        case = cases.get_case_by_code(db(), request.form.get("code", "")[:40])
+    except NotFound:
+        return incidents({"code": _("No case has this tracking code.")}, 422)
+    return case_action(case.id, "suspend")
+
+
+@bp.post("/incidents/<int:case_id>/<any(suspend, resume, cancel):action>")
+@roles_required(Role.ADMIN)
+def case_action(case_id: int, action: str):
+    try:
+        case = CASE_ACTIONS[action](db(), current_actor().username, case_id, request.form.get("reason"))
+    except ValidationError:
+        return incidents({"reason": _("Give a reason (at most %(n)d characters).", n=timers.MAX_REASON_CHARS)},
+                         422)
+    commit()
+    done = {"suspend": _("Case %(code)s is suspended: no timers fire and no task can be completed.", code=case.code),
+            "resume": _("Case %(code)s is resumed.", code=case.code),
+            "cancel": _("Case %(code)s is cancelled and closed.", code=case.code)}
+    flash(done[action], "success")
     return redirect(url_for(".incidents"))

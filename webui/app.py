@@ -44,7 +44,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["rr_engine"] = engine
-    app.extensions["rr_sessions"] = make_session_factory(engine)
+    app.extensions["rr_sessions"] = make_session_factory(
+        engine, max_case_bytes=app.config.get("MAX_CASE_BYTES", config.max_case_bytes()))
 
     init_db(app)
     csrf.init_app(app)

@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 from sqlalchemy import func, select
 
+from engine import cases as engine_cases
 from engine import demo, outbox, reports, schema, timers, versions
 from engine.accounts import hash_password, save_user
 from engine.clock import FrozenClock, use_clock
@@ -19,7 +20,7 @@ from . import config
 
 
 def _factory():
-    return make_session_factory(make_engine(config.database_url()))
+    return make_session_factory(make_engine(config.database_url()), max_case_bytes=config.max_case_bytes())
 
 
 class _Commands(click.Group):
@@ -188,6 +189,31 @@ def run_once(at: str | None) -> None:
     if result.failed:
         click.echo(f"failed cases (recorded, will be retried): {', '.join(map(str, result.failed))}")
         raise SystemExit(1)
+
+
+@main.group("cases")
+def cases_group() -> None:
+    """Administrative actions on one case (a runaway case: suspend it, then resume or cancel it)."""
+
+
+def _case_command(action: str, help_text: str):
+    @cases_group.command(action, help=help_text)
+    @click.argument("case")
+    @click.option("--reason", required=True, help="Why (kept in the case timeline and the audit log).")
+    @click.option("--by", "actor", default="cli", show_default=True, help="Who does it (for the audit log).")
+    def command(case: str, reason: str, actor: str) -> None:
+        action_of = {"suspend": timers.suspend_case, "resume": timers.resume_case, "cancel": timers.cancel_case}
+        with transaction(_factory()) as session:
+            target = (session.get(Case, int(case)) if case.isdigit() else None) or \
+                engine_cases.get_case_by_code(session, case)
+            done = action_of[action](session, actor, target.id, reason)
+            click.echo(f"case {done.code}: {action} done ({reason.strip()})")
+    return command
+
+
+_case_command("suspend", "Suspend a case (by id or tracking code): no timers fire, no task can be completed.")
+_case_command("resume", "Resume a suspended case; timers that fell due meanwhile fire at the next sweep.")
+_case_command("cancel", "Cancel a case: it is closed with the outcome \"cancelled\", its tasks and timers removed.")
 
 
 @main.group("api-clients")

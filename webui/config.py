@@ -43,6 +43,16 @@ def max_upload_bytes() -> int:
     return int(float(os.environ.get("RR_MAX_UPLOAD_MB", "100")) * 1024 * 1024)
 
 
+def max_case_bytes() -> int | None:
+    """Largest saved case document in bytes (RR_MAX_CASE_BYTES; unset: the engine's default of 1,000,000)."""
+    value = os.environ.get("RR_MAX_CASE_BYTES", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 10_000:
+        raise ValueError("RR_MAX_CASE_BYTES must be a whole number of bytes, at least 10000")
+    return int(value)
+
+
 def secret_key() -> str:
     """SECRET_KEY, else a random key kept in the instance folder so every web process of this machine (and a
     restart) shares it."""

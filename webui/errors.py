@@ -5,9 +5,11 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from engine import timers
 from engine.errors import (
     Conflict,
     EngineError,
+    LimitExceeded,
     NotFound,
     PermissionDenied,
     ProcessError,
@@ -15,7 +17,7 @@ from engine.errors import (
     ValidationError,
 )
 
-from .db import discard
+from .db import commit, db, discard
 
 STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationError: 422, ProcessError: 422,
           TooManyAttempts: 429}
@@ -34,6 +36,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(error: EngineError):
         discard()
+        if isinstance(error, LimitExceeded) and error.case_id is not None:
+            # the step was refused and rolled back; the case becomes an incident for the administrators
+            timers.record_incident(db(), error.case_id, error)
+            commit()
         code = status_of(error)
         details = getattr(error, "errors", {}) or {}
         problems = getattr(error, "problems", []) or []

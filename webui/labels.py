@@ -52,6 +52,9 @@ EVENTS = {
     "incident": _l("Timer processing keeps failing (incident)"),
     "note_added": _l("added an internal note"),
     "incident_retried": _l("Retry of the failing timers requested"),
+    "case_suspended": _l("Case suspended by an administrator"),
+    "case_resumed": _l("Case resumed by an administrator"),
+    "case_cancelled": _l("Case cancelled by an administrator"),
 }
 
 NOTIFICATIONS = {

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import os
 import re
+import tracemalloc
 
 import pytest
 
+from engine import budget
 from engine.expressions import (
     ExpressionError,
     ExpressionSyntaxError,
+    LimitError,
     check_expression,
     check_script,
     evaluate,
@@ -125,8 +128,8 @@ def test_refused_calls_do_not_run_anything(tmp_path):
 
 
 @pytest.mark.parametrize(("expression", "message"), [
-    ("'a' * 1000000000", "result too long"),
-    ("[0] * 100001", "result too long"),
+    ("'a' * 1000000000", "result too large"),
+    ("[0] * 100001", "result too large"),
     ("[[0] * 99999] * 99999", "result too large"),
     ("999999999999999999 * 10", "number too large"),
     ("10000000000000000000", "number too large"),
@@ -265,3 +268,54 @@ def test_check_script_reports_every_problem_with_line_numbers():
         "line 6: function 'unknown' is not allowed",
     ]
     assert check_script("if level > 2:\n    notify('x')\nelse:\n    y = 1", ["notify"]) == []
+
+
+# --- budgets: real sizes, steps and time ---------------------------------------------------------------------------
+
+def test_a_list_of_huge_strings_is_refused_before_it_is_built():
+    tracemalloc.start()
+    try:
+        with pytest.raises(LimitError, match="result too large"):
+            execute("bomb = ['a' * 100000] * 2000", {}, {})
+        with pytest.raises(LimitError, match="result too large"):
+            evaluate("['a' * 50000, 'b' * 50000, 'c']", {}, {})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("expression", [
+    "'ab' * 50001",                      # a string counts its characters
+    "['x' * 60000] + ['y' * 60000]",     # concatenation is measured before it runs
+    "{'k': ['z' * 99990, [1] * 20]}",   # nested containers count everything inside
+    "x + x",                              # values from the task data count too
+])
+def test_the_size_of_everything_built_is_counted(expression):
+    with pytest.raises(LimitError, match="result too large"):
+        evaluate(expression, {"x": "q" * 60000}, {})
+
+
+def test_values_at_the_size_limit_are_accepted():
+    assert len(evaluate("'a' * 100000", {}, {})) == 100000
+    assert len(evaluate("[0] * 99999", {}, {})) == 99999
+
+
+def test_many_large_values_in_one_script_go_over_the_total_budget():
+    script = "\n".join(f"v{i} = 'a' * 90000" for i in range(12))
+    with pytest.raises(LimitError, match="line 12: the evaluation built too much"):
+        execute(script, {}, {})
+
+
+def test_the_number_of_steps_is_limited(monkeypatch):
+    monkeypatch.setattr(budget, "MAX_STEPS", 50)
+    assert evaluate(" + ".join(["1"] * 20), {}, {}) == 20
+    with pytest.raises(LimitError, match="too many steps"):
+        execute("\n".join(["x = 1 + 1 + 1 + 1"] * 20), {}, {})
+
+
+def test_an_evaluation_that_takes_too_long_is_stopped(monkeypatch):
+    ticks = iter(range(10_000))
+    monkeypatch.setattr(budget.time, "monotonic", lambda: next(ticks) * 0.4)  # 0.4 s pass between two looks
+    with pytest.raises(LimitError, match=r"took too long \(more than 1 s\)"):
+        evaluate("slow() + slow() + slow() + slow()", {}, {"slow": lambda: 1})

@@ -1,0 +1,106 @@
+"""What one evaluation of diagram code may cost: steps, wall-clock time and the size of what it builds.
+
+Limits (per evaluation of one expression, condition, timer expression or script):
+- `MAX_VALUE_SIZE` = 100,000 units for any single value built: a string or bytes counts its length (at least
+  1), a list, tuple, set or dict counts 1 plus the size of every element (keys and values), recursively, and
+  anything else 1 (a shared element counts each time it appears, as it would in the saved JSON document).
+  So `['a' * 100000] * 2000` is 200 million units and is refused *before* the multiplication runs.
+- `MAX_BUILT` = 1,000,000 units for everything built in one evaluation together.
+- `MAX_STEPS` = 10,000 evaluated parts of expressions.
+- `MAX_SECONDS` = 1.0 second of wall-clock time (real elapsed time, not the engine clock).
+- Integers beyond 10**18 in absolute value are refused (`MAX_INT`).
+Over any limit the evaluation stops with `LimitError`, a kind of `ExpressionError`.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+MAX_VALUE_SIZE = 100_000
+MAX_BUILT = 1_000_000
+MAX_STEPS = 10_000
+MAX_SECONDS = 1.0
+MAX_INT = 10**18
+
+_FLAT = (str, bytes, bytearray)
+_SEQUENCES = (list, tuple, set, frozenset)
+
+
+class ExpressionError(ValueError):
+    """A problem a process owner can read and fix: refused construct, limit exceeded or run-time error."""
+
+    def __init__(self, message: str, lineno: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.lineno = lineno
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class LimitError(ExpressionError):
+    """The evaluation went over one of the budgets above (size, steps or time)."""
+
+
+def measure(value: Any, limit: int = MAX_VALUE_SIZE) -> int:
+    """The size of a value in units (see the module docstring); raises LimitError as soon as it passes `limit`,
+    so measuring costs at most about `limit` steps whatever the value."""
+    total, stack = 0, [value]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind in _FLAT:
+            total += max(len(current), 1)
+        elif kind in _SEQUENCES:
+            total += 1
+            stack.extend(current)
+        elif kind is dict:
+            total += 1
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        else:
+            total += 1
+        if total > limit:
+            raise LimitError(f"result too large (more than {limit} characters and elements in all)")
+    return total
+
+
+def check_int(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        raise LimitError(f"number too large (more than {MAX_INT:.0e})")
+    return value
+
+
+class Budget:
+    """The running costs of one evaluation."""
+
+    def __init__(self, max_steps: int | None = None, max_seconds: float | None = None,
+                 max_built: int | None = None):
+        self.steps = 0
+        self.built = 0
+        self.max_steps = max_steps or MAX_STEPS
+        self.max_built = max_built or MAX_BUILT
+        self.max_seconds = max_seconds or MAX_SECONDS
+        self.deadline = time.monotonic() + self.max_seconds
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise LimitError(f"too many steps (more than {self.max_steps})")
+        if time.monotonic() > self.deadline:
+            raise LimitError(f"took too long (more than {self.max_seconds:g} s)")
+
+    def allow(self, size: int) -> None:
+        """Account for a value about to be built; refuse it if it is too big alone or in all."""
+        if size > MAX_VALUE_SIZE:
+            raise LimitError(f"result too large (more than {MAX_VALUE_SIZE} characters and elements)")
+        self.built += size
+        if self.built > self.max_built:
+            raise LimitError(f"the evaluation built too much (more than {self.max_built} characters and "
+                             "elements in all)")
+
+    def built_value(self, value: Any) -> Any:
+        """Account for a value that was just built (by a literal or a function)."""
+        check_int(value)
+        self.allow(measure(value))
+        return value
