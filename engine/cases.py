@@ -15,9 +15,9 @@ from forms import validate_form_data
 from . import events, inbox, notifications, versions, workflows
 from .clock import now
 from .errors import Conflict, NotFound, PermissionDenied, ProcessError, ValidationError
-from .functions import NOT_ACCEPTED_OUTCOMES, Effects
+from .functions import NOT_ACCEPTED_OUTCOMES, Effects, RuleRefused
 from .inbox import Actor
-from .models import Case, CaseNote, CaseStatus, InboxItem, Role, User
+from .models import Case, CaseNote, CaseStatus, InboxItem, Role, Unit, User
 
 # Tracking codes: unguessable, and easy to read aloud (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
 CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -219,6 +219,8 @@ def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str) 
 def _guarded(step):
     try:
         return step()
+    except RuleRefused as exc:  # a rule of the diagram refused the data: the caller keeps nothing of this step
+        raise ValidationError("the procedure's rules refuse this input", {exc.field: exc.message}) from exc
     except SpiffWorkflowException as exc:
         raise ProcessError("the procedure could not continue", [str(exc)]) from exc
 
@@ -248,10 +250,10 @@ def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effe
                 case.overdue = True
                 events.record(session, case, actor, "escalated", from_status=before)
                 notifications.add(session, case, "escalation", Role.LEADERSHIP.value)
-            case "notify", (kind, role):
-                unit = case.handling_unit if role == "handling_unit" else None
+            case "notify", (kind, role, unit):
+                unit = _recipient_unit(session, case, role, unit)
                 notifications.add(session, case, kind, role, unit=unit)
-                events.record(session, case, actor, "notified", detail={"kind": kind, "role": role})
+                events.record(session, case, actor, "notified", detail={"kind": kind, "role": role, "unit": unit})
             case "reassign_unit", (unit,):
                 workflows.set_variable_on_open_tasks(wf, "handling_unit", unit)
                 events.record(session, case, actor, "reassigned",
@@ -269,6 +271,18 @@ def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effe
                 events.record(session, case, actor, "closed", from_status=before, detail={"outcome": outcome})
             case _:
                 raise ProcessError(f"unknown effect {effect.name}")
+
+
+def _recipient_unit(session: Session, case: Case, role: str, unit: str | None) -> str | None:
+    """The unit a diagram's notification goes to; the handling unit role defaults to the case's handling unit, an
+    agency must be one invited to the case (a coordinator never hears of other cases)."""
+    if unit is None:
+        return case.handling_unit if role == Role.HANDLING_UNIT else None
+    if role == Role.COORDINATOR and unit not in (case.agencies or []):
+        raise ProcessError(f"notify: agency {unit!r} is not invited to case {case.code}")
+    if session.get(Unit, unit) is None:
+        raise ProcessError(f"notify: unit {unit!r} does not exist")
+    return unit
 
 
 def _unused_code(session: Session) -> str:

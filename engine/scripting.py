@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .expressions import ExpressionError, evaluate, execute, validate_expression
+from .functions import RuleRefused
 
 
 def _explain(wte: WorkflowTaskException, err: ExpressionError | None, task: Any) -> None:
@@ -83,6 +84,8 @@ class SafeScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
 
     def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
+        if isinstance(err, RuleRefused):
+            return err  # a verdict on the user's input, passed through unchanged to the service that asked
         if isinstance(err, ExpressionError):
             line = err.lineno or 0
             error_line = script.splitlines()[line - 1] if 0 < line <= len(script.splitlines()) else ""
