@@ -100,3 +100,17 @@ def test_deadline_hours_are_read_from_the_versions_scripts(factory):
     with transaction(factory) as session:
         changed = versions.active_deadline_hours(session)
     assert (changed.screening, changed.levels, changed.span()) == (3, {1: 12, 2: 48, 3: 72}, (12, 72))
+
+
+def test_an_unscreened_report_shows_its_screening_deadline_on_the_case_page_and_in_the_inbox(as_user, drive):
+    case_id = drive.report()
+    drive.clock.advance(hours=1)
+    intake = as_user("intake")
+    case_page = intake.get(f"/cases/{case_id}").get_data(as_text=True)
+    open_tasks = case_page.split('id="open-tasks"')[1].split("</section>")[0]
+    assert '<span class="due-badge due-soon">3 giờ 00 phút</span>' in open_tasks  # 4 h from receipt, 1 h gone
+    inbox = intake.get("/inbox/").get_data(as_text=True)
+    assert "3 giờ 00 phút" in inbox
+    drive.advance(hours=3, minutes=30)  # past the screening deadline: escalated
+    case_page = intake.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert '<span class="due-badge due-overdue">0 giờ 30 phút</span>' in case_page
