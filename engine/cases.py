@@ -16,9 +16,9 @@ from . import events, inbox, notifications, reporter_messages, versions, workflo
 from .budget import ExpressionError, LimitError
 from .clock import now
 from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, PermissionDenied, ProcessError, ValidationError
-from .functions import NOT_ACCEPTED_OUTCOMES, Effects
+from .functions import NOT_ACCEPTED_OUTCOMES, Effects, RuleRefused
 from .inbox import Actor
-from .models import Case, CaseNote, CaseStatus, InboxItem, Role, User
+from .models import Case, CaseNote, CaseStatus, InboxItem, Role, Unit, User
 
 # Tracking codes: unguessable, and easy to read aloud (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
 CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -236,6 +236,8 @@ def run_step(step, case_id: int | None = None):
     """Run engine steps; a failure of the diagram becomes ProcessError, a limit overrun LimitExceeded."""
     try:
         return step()
+    except RuleRefused as exc:  # a rule of the diagram refused the data: the caller keeps nothing of this step
+        raise ValidationError("the procedure's rules refuse this input", {exc.field: exc.message}) from exc
     except SpiffWorkflowException as exc:
         cause = _expression_error(exc)
         if isinstance(cause, LimitError):
@@ -295,10 +297,10 @@ def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effe
                 case.overdue = True
                 events.record(session, case, actor, "escalated", from_status=before)
                 notifications.add(session, case, "escalation", Role.LEADERSHIP.value)
-            case "notify", (kind, role):
-                unit = case.handling_unit if role == "handling_unit" else None
+            case "notify", (kind, role, unit):
+                unit = _recipient_unit(session, case, role, unit)
                 notifications.add(session, case, kind, role, unit=unit)
-                events.record(session, case, actor, "notified", detail={"kind": kind, "role": role})
+                events.record(session, case, actor, "notified", detail={"kind": kind, "role": role, "unit": unit})
             case "reassign_unit", (unit,):
                 workflows.set_variable_on_open_tasks(wf, "handling_unit", unit)
                 events.record(session, case, actor, "reassigned",
@@ -316,6 +318,18 @@ def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effe
                 events.record(session, case, actor, "closed", from_status=before, detail={"outcome": outcome})
             case _:
                 raise ProcessError(f"unknown effect {effect.name}")
+
+
+def _recipient_unit(session: Session, case: Case, role: str, unit: str | None) -> str | None:
+    """The unit a diagram's notification goes to; the handling unit role defaults to the case's handling unit, an
+    agency must be one invited to the case (a coordinator never hears of other cases)."""
+    if unit is None:
+        return case.handling_unit if role == Role.HANDLING_UNIT else None
+    if role == Role.COORDINATOR and unit not in (case.agencies or []):
+        raise ProcessError(f"notify: agency {unit!r} is not invited to case {case.code}")
+    if session.get(Unit, unit) is None:
+        raise ProcessError(f"notify: unit {unit!r} does not exist")
+    return unit
 
 
 def _unused_code(session: Session) -> str:

@@ -21,6 +21,7 @@ DEMO_UNITS = [
 DEMO_USERS = [
     ("intake", "Nguyễn Văn Tiếp Nhận", [Role.INTAKE], "rrt"),
     ("ward", "Trần Thị Phường", [Role.HANDLING_UNIT], "ward-ben-thanh"),
+    ("tandinh", "Lý Văn Tân Định", [Role.HANDLING_UNIT], "ward-tan-dinh"),
     ("inspectorate", "Lê Văn Thanh Tra", [Role.HANDLING_UNIT], "inspectorate"),
     ("chief", "Đặng Văn Trưởng Phòng", [Role.HANDLING_UNIT, Role.SUPERVISOR], "inspectorate"),
     ("inspector", "Phạm Thị Kiểm Tra", [Role.INSPECTOR], None),
@@ -92,8 +93,8 @@ def seed_cases(session: Session) -> list[str]:
 
     level1 = submit_report(session, DEMO_REPORTS[1])
     do("intake", level1, "screen", {"screening_outcome": "in_scope"})
-    do("intake", level1, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
-    lines.append(f"{level1.code}: level 1 at UBND phường Bến Thành, deadline {level1.deadline_at.isoformat()}")
+    do("intake", level1, "classify", {"level": 1, "handling_unit": "ward-tan-dinh"})  # the report's own ward
+    lines.append(f"{level1.code}: level 1 at UBND phường Tân Định, deadline {level1.deadline_at.isoformat()}")
 
     level2 = submit_report(session, DEMO_REPORTS[2], {"email": "citizen@example.org"})
     do("intake", level2, "screen", {"screening_outcome": "in_scope"})

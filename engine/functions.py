@@ -6,7 +6,8 @@ the same transaction as the saved workflow.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,28 @@ from .models import LANE_ROLES, CaseStatus
 
 CLOSE_OUTCOMES = frozenset({"resolved", "auto_closed", "dispute_upheld", "out_of_scope", "duplicate"})
 NOT_ACCEPTED_OUTCOMES = frozenset({"out_of_scope", "duplicate"})
+# What `require` may say when a rule of the diagram refuses a form (Vietnamese, then English in parentheses).
+RULE_MESSAGES = {
+    "ward_committee_for_level_1": "Cấp 1 do UBND phường/xã nơi xảy ra vi phạm xử lý; chọn đơn vị khác thì phải ghi lý "
+                                  "do (level 1 goes to the People's Committee of the report's ward; another unit "
+                                  "needs a reason)",
+    "inspectorate_for_levels_2_3": "Cấp 2 và cấp 3 do Thanh tra Sở xử lý (levels 2 and 3 go to the Department "
+                                   "Inspectorate)",
+    "agency_for_level_3": "Cấp 3 cần ít nhất một cơ quan phối hợp (level 3 needs at least one agency)",
+}
+_UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+class RuleRefused(Exception):  # noqa: N818 - a refusal, not a fault
+    """A rule of the diagram (`require`) refused the submitted data: shown at `field`, nothing is saved.
+
+    Deliberately not a ValueError: the restricted evaluator turns those into expression errors (a fault of the
+    diagram), while this is a verdict on the user's input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -63,8 +86,9 @@ def _choice(value: Any, allowed: frozenset[str], what: str) -> str:
     return value
 
 
-def build_functions(effects: Effects) -> dict[str, Callable[..., Any]]:
-    """The reviewed functions, bound to one case's effect list."""
+def build_functions(effects: Effects,
+                    open_task_ids: Callable[[], Iterable[str]] | None = None) -> dict[str, Callable[..., Any]]:
+    """The reviewed functions, bound to one case's effect list and (for `open_tasks`) to its workflow."""
 
     def hours_after(timestamp: Any, hours: Any) -> str:
         return (parse_timestamp(timestamp) + timedelta(hours=_number(hours, "hours"))).isoformat()
@@ -78,10 +102,30 @@ def build_functions(effects: Effects) -> dict[str, Callable[..., Any]]:
     def mark_overdue() -> None:
         effects.add("mark_overdue")
 
-    def notify(kind: Any, role: Any) -> None:
+    def notify(kind: Any, role: Any, unit: Any = None) -> None:
+        """Tell `role` (limited to `unit` when given; an agency coordinator always needs the agency's unit)."""
         if not isinstance(kind, str) or not kind:
             raise ValueError("notification kind must be a non-empty string")
-        effects.add("notify", kind, _choice(role, frozenset(LANE_ROLES), "role"))
+        role = _choice(role, frozenset(LANE_ROLES), "role")
+        if unit is not None and (not isinstance(unit, str) or not _UNIT_CODE.match(unit)):
+            raise ValueError(f"unit must be a unit code, not {unit!r}")
+        if role == "coordinator" and unit is None:
+            raise ValueError("a notification to an agency coordinator must name the agency (unit)")
+        effects.add("notify", kind, role, unit)
+
+    def open_tasks() -> list[str]:
+        """Element ids of the case's open user tasks (e.g. to remind whoever holds the case now)."""
+        return sorted(open_task_ids()) if open_task_ids else []
+
+    def require(condition: Any, field_name: Any, message_code: Any) -> None:
+        """Refuse the step (a field-level error on `field_name`, nothing saved) unless `condition` holds."""
+        if not isinstance(field_name, str) or not field_name:
+            raise ValueError("require: the field must be a field name")
+        message = RULE_MESSAGES.get(message_code) if isinstance(message_code, str) else None
+        if message is None:
+            raise ValueError(f"require: unknown message {message_code!r} (known: {', '.join(sorted(RULE_MESSAGES))})")
+        if not condition:
+            raise RuleRefused(field_name, message)
 
     def reassign_unit(unit: Any) -> None:
         if not isinstance(unit, str) or not unit:
@@ -94,8 +138,8 @@ def build_functions(effects: Effects) -> dict[str, Callable[..., Any]]:
     def close_case(outcome: Any) -> None:
         effects.add("close_case", _choice(outcome, CLOSE_OUTCOMES, "outcome"))
 
-    return {f.__name__: f for f in (hours_after, now, set_status, mark_overdue, notify, reassign_unit,
-                                     publish_result, close_case)}
+    return {f.__name__: f for f in (hours_after, now, set_status, mark_overdue, notify, open_tasks, require,
+                                     reassign_unit, publish_result, close_case)}
 
 
 REVIEWED_FUNCTION_NAMES = frozenset(build_functions(Effects()))

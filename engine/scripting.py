@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .expressions import ExpressionError, evaluate, execute, validate_expression
+from .functions import RuleRefused
 from .timer_bounds import TimerValueError, check_timer_value, kind_of
 
 
@@ -96,6 +97,8 @@ class SafeScriptEngine(PythonScriptEngine):
             raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
 
     def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
+        if isinstance(err, RuleRefused):
+            return err  # a verdict on the user's input, passed through unchanged to the service that asked
         if isinstance(err, ExpressionError):
             line = err.lineno or 0
             error_line = script.splitlines()[line - 1] if 0 < line <= len(script.splitlines()) else ""

@@ -9,6 +9,7 @@ named before deployment. Literal timer values are checked against the bounds of 
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,8 +19,8 @@ from lxml import etree
 from .clock import now
 from .errors import ProcessError
 from .expressions import check_expression, check_script, dry_run_expression, dry_run_script
-from .functions import Effects, build_functions
-from .models import LANE_ROLES
+from .functions import RULE_MESSAGES, Effects, build_functions
+from .models import LANE_ROLES, Role
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
 from .versions import VALIDATOR, parse_bundle, parse_xml
 
@@ -216,14 +217,38 @@ def _expressions(process: etree._Element, filename: str, data: dict[str, Any]) -
         messages = check_expression(text, FUNCTION_NAMES) or dry_run_expression(text, dict(data), functions)
         problems += [_problem(condition, filename, f"condition: {m}") for m in messages]
     for script in process.iter(f"{{{BPMN}}}script"):
-        messages = check_script(script.text or "", FUNCTION_NAMES) or \
-            dry_run_script(script.text or "", dict(data), functions)
+        text = script.text or ""
+        messages = check_script(text, FUNCTION_NAMES) or _reviewed_arguments(text) or \
+            dry_run_script(text, dict(data), functions)
         problems += [_problem(script, filename, f"script: {m}") for m in messages]
     for kind in KINDS:
         for timer in process.iter(f"{{{BPMN}}}{kind}"):
             text = (timer.text or "").strip()
             problems += [_problem(timer, filename, m) for m in _timer_problems(kind, text, data, functions)]
     return problems
+
+
+def _reviewed_arguments(script: str) -> list[str]:
+    """Literal arguments of reviewed functions that would fail only when a case reaches the script: `require`'s
+    message code, `notify`'s role (and the agency a coordinator notification must name)."""
+    found = []
+    for node in ast.walk(ast.parse(script)):  # parses: check_script found no problem
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        args, where = node.args, f"line {node.lineno}: {node.func.id}"
+        literal = [a.value if isinstance(a, ast.Constant) else ... for a in args]
+        if node.func.id == "require":
+            if len(args) != 3:
+                found.append(f"{where} takes a condition, a field name and a message code")
+            elif isinstance(literal[2], str) and literal[2] not in RULE_MESSAGES:
+                known = ", ".join(sorted(RULE_MESSAGES))
+                found.append(f"{where}: unknown message code “{literal[2]}” (known: {known})")
+        elif node.func.id == "notify" and len(args) >= 2 and isinstance(literal[1], str):
+            if literal[1] not in LANE_ROLES:
+                found.append(f"{where}: “{literal[1]}” is not a role (use one of: {', '.join(sorted(LANE_ROLES))})")
+            elif literal[1] == Role.COORDINATOR and len(args) < 3:
+                found.append(f"{where}: a notification to an agency coordinator must name the agency (unit)")
+    return found
 
 
 def _timer_problems(kind: str, text: str, data: dict[str, Any], functions: dict[str, Any]) -> list[str]:

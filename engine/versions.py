@@ -1,6 +1,7 @@
 """Process versions: a bundle of diagrams and forms, stored immutably by content hash, parsed once."""
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import threading
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from .errors import NotFound, ProcessError
 from .events import audit
+from .expressions import ExpressionError, execute
+from .functions import Effects, build_functions
 from .models import ProcessVersion
 
 DEFAULT_PROCESS_ID = "rapid_response"
@@ -174,3 +177,70 @@ def main_diagram(version: ProcessVersion) -> str:
     """The diagram (XML) that holds the version's main process, for viewing."""
     name = main_file(version.bundle, version.process_id)
     return version.bundle["bpmn"][name] if name else ""
+
+
+# ---- deadline texts: read from the version's diagram, never written in code --------------------------------
+
+LEVELS = (1, 2, 3)
+_SAMPLE_RECEIPT = "2026-01-01T00:00:00+00:00"  # any instant: the scripts count hours from it
+
+
+@dataclass(frozen=True)
+class DeadlineHours:
+    """Hours from receipt, as the version's diagram computes them: for screening and classification
+    (`screening_hours`) and per level (`sla_hours`). None when the diagram does not say."""
+
+    screening: int | float | None
+    levels: dict[int, int | float]
+
+    def span(self) -> tuple[int | float, int | float] | None:
+        return (min(self.levels.values()), max(self.levels.values())) if self.levels else None
+
+
+_HOURS: OrderedDict[tuple[int, str], DeadlineHours] = OrderedDict()
+_HOURS_LOCK = threading.Lock()
+
+
+def deadline_hours(version: ProcessVersion) -> DeadlineHours:
+    """The deadlines a version promises, found by running its deadline scripts (the script tasks that assign
+    `screening_hours` and `sla_hours`) in the restricted evaluator for each level; cached per version."""
+    key = (version.id, version.content_hash)
+    with _HOURS_LOCK:
+        if key in _HOURS:
+            return _HOURS[key]
+    parsed_process = parsed(version)
+    scripts = [spec.script for process in (parsed_process.spec, *parsed_process.subprocess_specs.values())
+               for spec in process.task_specs.values() if isinstance(getattr(spec, "script", None), str)]
+    levels = {level: hours for level in LEVELS
+              if (hours := _assigned(scripts, "sla_hours", {"level": level})) is not None}
+    found = DeadlineHours(_assigned(scripts, "screening_hours", {}), levels)
+    with _HOURS_LOCK:
+        _HOURS[key] = found
+        while len(_HOURS) > 32:
+            _HOURS.popitem(last=False)
+    return found
+
+
+def active_deadline_hours(session: Session, process_id: str = DEFAULT_PROCESS_ID) -> DeadlineHours:
+    return deadline_hours(active_version(session, process_id))
+
+
+def _assigned(scripts: list[str], name: str, names: dict[str, Any]) -> int | float | None:
+    """The positive number the first script that assigns `name` gives it (effects of the run are discarded)."""
+    for script in scripts:
+        try:
+            tree = ast.parse(script)
+        except SyntaxError:
+            continue
+        if not any(isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                        for t in node.targets) for node in ast.walk(tree)):
+            continue
+        context = {"received_at": _SAMPLE_RECEIPT, **names}
+        try:
+            execute(script, context, build_functions(Effects()))
+        except ExpressionError:
+            continue
+        value = context.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return int(value) if float(value).is_integer() else value
+    return None

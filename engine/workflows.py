@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -82,12 +83,21 @@ class FiredTimer:
     role: str | None
 
 
-def script_engine_for(effects: Effects) -> SafeScriptEngine:
-    return SafeScriptEngine(build_functions(effects))
+def script_engine_for(effects: Effects, workflow: Callable[[], BpmnWorkflow | None] = lambda: None) -> SafeScriptEngine:
+    """The restricted engine for one case; `workflow` gives the case's workflow to the read-only `open_tasks`."""
+
+    def open_task_ids() -> list[str]:
+        wf = workflow()
+        return [] if wf is None else [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.READY, manual=True)]
+
+    return SafeScriptEngine(build_functions(effects, open_task_ids))
 
 
 def start(parsed: ParsedProcess, data: dict[str, Any], effects: Effects) -> BpmnWorkflow:
-    wf = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=script_engine_for(effects))
+    started: list[BpmnWorkflow] = []
+    wf = BpmnWorkflow(parsed.spec, parsed.subprocess_specs,
+                      script_engine=script_engine_for(effects, lambda: started[0] if started else None))
+    started.append(wf)
     first = wf.get_next_task(state=TaskState.READY)
     first.set_data(**data)
     wf.do_engine_steps()
@@ -106,7 +116,7 @@ def loads(text: str, effects: Effects, parsed: ParsedProcess) -> BpmnWorkflow:
         wf = SERIALIZER.deserialize_json(text)
     finally:
         _loading.parsed = None
-    wf.script_engine = script_engine_for(effects)
+    wf.script_engine = script_engine_for(effects, lambda: wf)
     return wf
 
 

@@ -81,6 +81,14 @@ class CaseDriver:
                                    .order_by(Notification.id))
             return [(n.kind, n.role) for n in rows if assignments or n.kind != "assignment"]
 
+    def recipients(self, case_id: int) -> list[tuple[str, str, str | None]]:
+        """(kind, role, unit) of the case's notifications in order, new-task announcements left out."""
+        with transaction(self.factory) as session:
+            rows = session.scalars(select(Notification).where(Notification.case_id == case_id,
+                                                              Notification.kind != "assignment")
+                                   .order_by(Notification.id))
+            return [(n.kind, n.role, n.unit) for n in rows]
+
     def advance(self, **delta: float) -> timers.SweepResult:
         """Move the clock and let the timer worker do one sweep."""
         self.clock.advance(**delta)

@@ -15,7 +15,22 @@ from sqlalchemy import select
 from engine.db import make_engine, make_session_factory
 from engine.models import Unit
 
-from . import admin, auth, cases, config, errors, i18n, inbox, limits, notifications, open311, portal, security, studio
+from . import (
+    admin,
+    auth,
+    cases,
+    config,
+    deadlines,
+    errors,
+    i18n,
+    inbox,
+    limits,
+    notifications,
+    open311,
+    portal,
+    security,
+    studio,
+)
 from .db import db
 from .db import init_app as init_db
 from .labels import CATEGORIES, EVENTS, NOTIFICATIONS, PUBLIC_STEPS, ROLES, STATUSES, label
@@ -65,7 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def home():
         if current_user.is_authenticated:
             return redirect(url_for("inbox.index"))
-        return render_template("portal/home.html")
+        return render_template("portal/home.html", deadlines=deadlines.active_hours())
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

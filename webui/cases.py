@@ -27,7 +27,7 @@ from engine import cases, events, inbox, versions
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from engine.models import Attachment, Case, CaseNote, InboxItem, Role, Unit
 
-from . import formrender
+from . import deadlines, formrender
 from .auth import current_actor, roles_required
 from .db import commit, db
 from .labels import STATUSES
@@ -112,8 +112,9 @@ def task(case_id: int, task_id: str):
         return redirect(url_for(".show", case_id=case_id)) if cases.can_view(actor, case) else \
             redirect(url_for("inbox.index"))
     schema = versions.version_form(case.process_version, item.form) or {"type": "object", "properties": {}}
+    schema = deadlines.with_level_deadlines(schema, versions.deadline_hours(case.process_version))
     options = _unit_options()
-    values, errors, status, message = {}, {}, 200, None
+    values, errors, status, message = _prefilled(case, schema), {}, 200, None
     if request.method == "POST":
         values, errors = formrender.parse_submission(schema, request.form)
         if not errors:
@@ -146,6 +147,13 @@ def task(case_id: int, task_id: str):
     return render_template("cases/task.html", case=case, item=item, fields=fields, errors=errors,
                            conflict=message, show_reporter=cases.may_see_reporter(actor),
                            form_title=_form_title(schema), earlier=_earlier_work(case)), status
+
+
+def _prefilled(case: Case, schema: dict) -> dict:
+    """Initial values a form asks for with "x-prefill": "ward" (the People's Committee unit of the report's ward,
+    e.g. the handling unit on Classify)."""
+    return {name: case.ward for name, prop in schema.get("properties", {}).items()
+            if isinstance(prop, dict) and prop.get("x-prefill") == "ward" and case.ward}
 
 
 # What the person doing a task needs from earlier steps: the classification and each agency's findings.

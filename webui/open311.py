@@ -46,14 +46,18 @@ API_KEY_HEADER = "X-API-Key"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,60}$")
 LAT_LONG = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Templates of `service_notice`; the hours come from the case's process version (its diagram), never from here.
 NOTICES = {
-    None: "Sở Y tế đã tiếp nhận; thời hạn xử lý 24–72 giờ tùy mức độ "
-          "(received; handled within 24–72 hours depending on the level)",
-    1: "UBND phường/xã xử lý trong 24 giờ (the ward handles it within 24 hours)",
-    2: "Thanh tra Sở Y tế xử lý trong 48 giờ (the Department Inspectorate handles it within 48 hours)",
-    3: "Thanh tra Sở Y tế phối hợp liên ngành xử lý trong 72 giờ "
-       "(the Inspectorate handles it with other agencies within 72 hours)",
+    None: "Sở Y tế đã tiếp nhận; thời hạn xử lý {low}–{high} giờ tùy mức độ, tính từ lúc tiếp nhận "
+          "(received; handled within {low}–{high} hours of receipt depending on the level)",
+    1: "UBND phường/xã xử lý trong {hours} giờ kể từ lúc tiếp nhận (the ward handles it within {hours} hours of "
+       "receipt)",
+    2: "Thanh tra Sở Y tế xử lý trong {hours} giờ kể từ lúc tiếp nhận (the Department Inspectorate handles it within "
+       "{hours} hours of receipt)",
+    3: "Thanh tra Sở Y tế phối hợp liên ngành xử lý trong {hours} giờ kể từ lúc tiếp nhận "
+       "(the Inspectorate handles it with other agencies within {hours} hours of receipt)",
 }
+NOTICE_WITHOUT_HOURS = "Sở Y tế đã tiếp nhận (received by the Department of Health)"
 NOT_ACCEPTED_NOTE = "Phản ánh không được tiếp nhận xử lý (the report was not accepted for handling)"
 
 
@@ -269,7 +273,7 @@ def post_request(fmt: str):
                           source=f"open311:{client.name}"[:40])
     commit()
     return _reply("service_requests", [{"service_request_id": done.case.code, "token": done.token,
-                                        "service_notice": NOTICES.get(done.case.level, NOTICES[None]),
+                                        "service_notice": _service_notice(done.case),
                                         "account_id": None}], fmt, 201)
 
 
@@ -279,6 +283,15 @@ def _iso(when: datetime | None) -> str | None:
     if when is None:
         return None
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+
+
+def _service_notice(case: Case) -> str:
+    """What the case's version promises: its level's deadline, or the range of all levels before classification."""
+    hours = versions.deadline_hours(case.process_version)
+    if case.level in hours.levels:
+        return NOTICES[case.level].format(hours=hours.levels[case.level])
+    span = hours.span()
+    return NOTICES[None].format(low=span[0], high=span[1]) if span else NOTICE_WITHOUT_HOURS
 
 
 def _status_notes(case: Case) -> str | None:
@@ -311,7 +324,7 @@ def _request_rows(found: list[Case]) -> list[dict[str, Any]]:
             "service_name": names[case.process_version_id].get(case.category or "", {}).get("title"),
             "service_code": case.category, "description": case.report.get("description"),
             "agency_responsible": units.get(case.handling_unit or "") or DEPARTMENT,
-            "service_notice": NOTICES.get(case.level, NOTICES[None]),
+            "service_notice": _service_notice(case),
             "requested_datetime": _iso(case.received_at),
             "updated_datetime": _iso(reports.latest_time(case.published_at, case.closed_at, case.received_at)),
             "expected_datetime": _iso(case.deadline_at),

@@ -17,7 +17,7 @@ def drive(factory, clock) -> CaseDriver:
 
 @pytest.fixture
 def screened(drive):
-    case_id = drive.report()
+    case_id = drive.report(ward="ward-sai-gon")  # so level 1 goes to UBND phường Sài Gòn
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
     return case_id
 

@@ -163,7 +163,10 @@ def test_level_3_case_coordinates_with_three_agencies_and_chases_the_late_one(dr
     drive.do("police", case_id, "acknowledge_request", {"acknowledged_by": "Đại úy A"}, unit="police")
     drive.do("market", case_id, "acknowledge_request", {"acknowledged_by": "Ông B"}, unit="market-mgmt")
     drive.advance(hours=4, minutes=1)
-    assert drive.notifications(case_id) == [("ack_overdue", "intake")]  # only labour was late
+    # only labour was late: labour itself, the inspectorate handling the case and intake hear of it
+    assert drive.recipients(case_id) == [("ack_overdue", "coordinator", "labour"),
+                                         ("ack_overdue", "handling_unit", "inspectorate"),
+                                         ("ack_overdue", "intake", None)]
     drive.do("labour", case_id, "acknowledge_request", {"acknowledged_by": "Bà C"}, unit="labour")
 
     drive.do("police", case_id, "contribute_findings",

@@ -132,3 +132,17 @@ def test_hostile_uploads_are_refused_quickly_and_read_nothing(name, text):
 def test_an_empty_bundle_is_a_problem_not_a_crash():
     assert validate_bundle({"process_id": "rapid_response", "bpmn": {}, "forms": {}})
     assert validate_bundle({})
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('"handling_unit", "inspectorate_for_levels_2_3")', '"handling_unit", "be_nice")',
+     "unknown message code “be_nice”"),
+    ('require(agencies != [], "agencies", "agency_for_level_3")', 'require(agencies != [], "agencies")',
+     "takes a condition, a field name and a message code"),
+    ('notify("reminder", "intake")', 'notify("reminder", "mayor")', "“mayor” is not a role"),
+    ('notify("ack_overdue", "coordinator", agency)', 'notify("ack_overdue", "coordinator")',
+     "must name the agency"),
+])
+def test_reviewed_functions_are_called_with_arguments_they_accept(old, new, expected):
+    found = messages(changed(old, new))
+    assert len(found) == 1 and expected in found[0], found

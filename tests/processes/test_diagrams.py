@@ -22,8 +22,8 @@ BPMN = Path(__file__).resolve().parents[2] / "processes" / "bpmn" / "rapid_respo
 PROCESS_ID = "rapid_response"
 ROLES = {"intake", "handling_unit", "coordinator", "inspector", "leadership", "citizen"}
 TIMER_ROLES = {"reminder", "deadline", "case_deadline"}
-REVIEWED = {"hours_after", "now", "set_status", "mark_overdue", "notify", "reassign_unit", "publish_result",
-            "close_case"}
+REVIEWED = {"hours_after", "now", "set_status", "mark_overdue", "notify", "open_tasks", "require", "reassign_unit",
+            "publish_result", "close_case"}
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
@@ -45,6 +45,8 @@ USER_TASKS = {  # id: (lane, unit variable)
     "review_dispute": ("inspector", None),
 }
 TIMERS = {  # id: (role, interrupting, kind, expression)
+    "screening_reminder_timer": ("reminder", False, "timeDate", "screening_reminder_at"),
+    "screening_escalation_timer": ("deadline", False, "timeDate", "screening_deadline_at"),
     "reminder_timer": ("reminder", False, "timeDate", "reminder_at"),
     "escalation_timer": ("case_deadline", False, "timeDate", "deadline_at"),
     "ack_timer": ("deadline", False, "timeDuration", '"PT4H"'),
@@ -90,7 +92,7 @@ def specs_by_id(parsed):
 def test_the_process_parses_with_the_xsd_validator_and_is_executable(parsed, xml):
     spec, subprocess_specs = parsed
     assert spec.name == PROCESS_ID
-    assert set(subprocess_specs) == {"handling", "coordination"}
+    assert set(subprocess_specs) == {"intake_stage", "handling", "coordination"}
     process = xml.find("bpmn:process", NS)
     assert process.get("isExecutable") == "true"
     assert len(xml.findall("bpmn:collaboration/bpmn:participant", NS)) == 1
@@ -193,14 +195,26 @@ def test_scripts_call_only_reviewed_functions(xml):
             if isinstance(node, ast.Call):
                 assert isinstance(node.func, ast.Name) and node.func.id in REVIEWED, task_id
     assert "sla_hours = {1: 24, 2: 48, 3: 72}[level]" in scripts["set_deadlines"]
+    assert "screening_hours = 4" in scripts["set_received"]
 
 
 # ---------------------------------------------------------------- running it
 
+class Refused(Exception):  # noqa: N818
+    pass
+
+
 class Calls(list):
-    def functions(self):
+    def functions(self, run):
         def record(name):
             return lambda *args: self.append((name, *args))
+
+        def open_tasks():
+            return sorted(t.task_spec.bpmn_id for t in run.wf.get_tasks(state=TaskState.READY, manual=True))
+
+        def require(condition, field, message_code):
+            if not condition:
+                raise Refused(field, message_code)
 
         def hours_after(timestamp, hours):
             return (datetime.fromisoformat(timestamp) + timedelta(hours=hours)).isoformat()
@@ -209,13 +223,14 @@ class Calls(list):
             return clock_now().isoformat()
 
         names = ("set_status", "mark_overdue", "notify", "reassign_unit", "publish_result", "close_case")
-        return {"hours_after": hours_after, "now": now, **{n: record(n) for n in names}}
+        return {"hours_after": hours_after, "now": now, "open_tasks": open_tasks, "require": require,
+                **{n: record(n) for n in names}}
 
 
 class Run:
     def __init__(self, parsed):
         self.calls = Calls()
-        engine = PythonScriptEngine(environment=TaskDataEnvironment(self.calls.functions()))
+        engine = PythonScriptEngine(environment=TaskDataEnvironment(self.calls.functions(self)))
         self.wf = BpmnWorkflow(*parsed, script_engine=engine)
         report = {"category": "cosmetic_surgery", "description": "Tiêm filler không phép", "facility_name": "Spa A",
                   "address": "12 Lê Lợi", "ward": "ward-ben-thanh", "observed_at": RECEIVED}
@@ -348,3 +363,46 @@ def test_a_dispute_upheld_closes_the_case(parsed):
     run.do("review_dispute", "inspector", dispute_decision="uphold", dispute_note="Đã xử lý đúng")
     assert run.wf.is_completed()
     assert run.calls[-1] == ("close_case", "dispute_upheld")
+
+
+def test_screening_and_classification_run_on_their_own_clock_from_receipt(parsed, frozen_clock):
+    run = Run(parsed)
+    data = run.wf.get_tasks(state=TaskState.READY, manual=True)[0].data
+    assert (data["screening_reminder_at"], data["screening_deadline_at"]) == ("2026-11-25T10:00:00+00:00",
+                                                                              "2026-11-25T12:00:00+00:00")
+    assert run.waiting_timers() == ["screening_escalation_timer", "screening_reminder_timer"]
+    frozen_clock.advance(hours=2, minutes=1)
+    run.wf.refresh_timers()
+    run.wf.do_engine_steps()
+    assert run.calls[-1] == ("notify", "reminder", "intake")
+    frozen_clock.advance(hours=2)
+    run.wf.refresh_timers()
+    run.wf.do_engine_steps()
+    assert run.calls[-1] == ("mark_overdue",)
+    assert run.ready() == [("screen", "intake")]  # the work goes on
+    run.do("screen", "intake", **SCREEN_IN)
+    run.do("classify", "intake", level=1, handling_unit="ward-ben-thanh")
+    assert run.waiting_timers() == ["escalation_timer", "reminder_timer"]  # the level's deadline, from receipt
+    assert run.wf.last_task.data["deadline_at"] == "2026-11-26T08:00:00+00:00"
+
+
+@pytest.mark.parametrize(("classification", "refused_field"), [
+    ({"level": 1, "handling_unit": "ward-ben-thanh"}, None),
+    ({"level": 1, "handling_unit": "ward-sai-gon", "unit_change_reason": "Cơ sở nằm ở ranh giới hai phường"}, None),
+    ({"level": 1, "handling_unit": "ward-sai-gon"}, "handling_unit"),
+    ({"level": 2, "handling_unit": "inspectorate"}, None),
+    ({"level": 2, "handling_unit": "ward-ben-thanh"}, "handling_unit"),
+    ({"level": 3, "handling_unit": "inspectorate", "agencies": ["police"]}, None),
+    ({"level": 3, "handling_unit": "ward-ben-thanh", "agencies": ["police"]}, "handling_unit"),
+    ({"level": 3, "handling_unit": "inspectorate"}, "agencies"),
+])
+def test_the_classification_rules_of_the_diagram(parsed, classification, refused_field):
+    run = Run(parsed)
+    run.do("screen", "intake", **SCREEN_IN)
+    if refused_field is None:
+        run.do("classify", "intake", **classification)
+        assert run.ready()[0][0] == "start_handling"
+    else:
+        with pytest.raises(Exception) as refused:  # noqa: PT011 - SpiffWorkflow wraps the diagram's refusal
+            run.do("classify", "intake", **classification)
+        assert str(refused.value).startswith(f"Refused:{refused_field}")

@@ -246,7 +246,7 @@ def test_english_labels_help_and_yes_no():
 def test_a_summary_shows_labels_and_readable_values_for_the_case_timeline():
     data = {"level": 3, "handling_unit": "inspectorate", "agencies": ["police", "tax"], "extra": "x"}
     assert summarize(load_form("classify"), data, options=OPTIONS) == [
-        ("Cấp độ", "Cấp 3 — Thanh tra Sở phối hợp liên ngành, 72 giờ"), ("Đơn vị xử lý", "Thanh tra Sở"),
+        ("Cấp độ", "Cấp 3 — Thanh tra Sở phối hợp liên ngành"), ("Đơn vị xử lý", "Thanh tra Sở"),
         ("Cơ quan phối hợp", "Công an, Thuế"), ("extra", "x")]
     result = summarize(load_form("enter_result"), {"measures": ["fine", "warning"], "fine_amount": 15_000_000},
                        lang="en")

@@ -1,0 +1,23 @@
+"""The demo data follow the procedure's rules (they are made through the same services as real cases)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine import demo
+from engine.db import transaction
+from engine.models import Case, User
+
+
+def test_demo_cases_go_to_the_units_the_classification_rules_name(factory, clock):
+    with transaction(factory) as session:
+        assert len(demo.seed_cases(session)) == 4
+    with transaction(factory) as session:
+        classified = session.scalars(select(Case).where(Case.level.is_not(None))).all()
+        assert sorted(c.level for c in classified) == [1, 2, 3]
+        for case in classified:
+            expected = case.ward if case.level == 1 else "inspectorate"
+            assert case.handling_unit == expected, (case.code, case.level, case.ward)
+        level1 = next(c for c in classified if c.level == 1)
+        assert level1.handling_unit == "ward-tan-dinh"
+        staff = session.scalar(select(User).where(User.unit_code == level1.handling_unit))
+        assert staff is not None  # someone in the demo can handle it
