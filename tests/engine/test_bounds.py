@@ -20,8 +20,8 @@ from tests.casedriver import REPORT, CaseDriver
 ORIGINAL = versions.read_bundle()
 MAIN = "rapid_response.bpmn"
 BOMB = "bomb = ['a' * 100000] * 2000"
-RECEIVED_SCRIPT = '<bpmn:script>set_status("received")</bpmn:script>'
-REMINDER_SCRIPT = '<bpmn:script>notify("reminder", "handling_unit")</bpmn:script>'
+RECEIVED_SCRIPT = '<bpmn:script>set_status("received")\n'
+REMINDER_SCRIPT = '<bpmn:script>if "verify_result" in open_tasks():'
 DEADLINE_LINE = "deadline_at = hours_after(received_at, sla_hours)"
 
 
@@ -55,7 +55,7 @@ def classify(drive, case_id: int) -> None:
 # --- 1. bounded evaluation -------------------------------------------------------------------------------------
 
 def test_a_script_that_builds_a_huge_value_refuses_the_report_quickly_and_saves_nothing(drive):
-    deploy(drive.factory, variant(RECEIVED_SCRIPT, f"<bpmn:script>{BOMB}\nset_status(\"received\")</bpmn:script>"))
+    deploy(drive.factory, variant(RECEIVED_SCRIPT, f"<bpmn:script>{BOMB}\nset_status(\"received\")\n"))
     tracemalloc.start()
     started = time.monotonic()
     try:
@@ -71,14 +71,14 @@ def test_a_script_that_builds_a_huge_value_refuses_the_report_quickly_and_saves_
 
 
 def test_deploy_time_validation_names_the_script_that_goes_over_budget():
-    problems = validate_bundle(variant(RECEIVED_SCRIPT, f"<bpmn:script>{BOMB}</bpmn:script>"))
+    problems = validate_bundle(variant(RECEIVED_SCRIPT, f"<bpmn:script>{BOMB}\nset_status(\"received\")\n"))
     assert [(p.element_id, "result too large" in p.message) for p in problems] == [("set_received", True)]
 
 
 def test_deploy_time_validation_runs_scripts_on_data_like_a_real_case():
     # without a report in the data the first line fails and nothing grows; with one, line 14 goes over the size
     script = "\n".join(["d = report['description'] + 'xxxxxxxxxxxxxxx'"] + ["d = d + d"] * 16)
-    problems = validate_bundle(variant(RECEIVED_SCRIPT, f"<bpmn:script>{script}</bpmn:script>"))
+    problems = validate_bundle(variant(RECEIVED_SCRIPT, f"<bpmn:script>{script}\nset_status(\"received\")\n"))
     assert [p.element_id for p in problems] == ["set_received"]
     assert "line 14: result too large" in problems[0].message
 
@@ -90,7 +90,7 @@ def test_a_condition_over_budget_is_named_at_deploy_time():
 
 
 def test_a_script_over_budget_in_the_timer_worker_is_an_incident_on_that_case_only(drive):
-    deploy(drive.factory, variant(REMINDER_SCRIPT, f"<bpmn:script>{BOMB}</bpmn:script>"))
+    deploy(drive.factory, variant(REMINDER_SCRIPT, f"<bpmn:script>{BOMB}\nif \"verify_result\" in open_tasks():"))
     broken = drive.report()
     classify(drive, broken)
     before = drive.case(broken)
@@ -108,7 +108,7 @@ def test_a_script_over_budget_in_the_timer_worker_is_an_incident_on_that_case_on
 
 def test_a_case_document_over_the_configured_size_refuses_the_step_and_saves_nothing(db_engine, drive):
     small = make_session_factory(db_engine, max_case_bytes=50_000)
-    deploy(small, variant(RECEIVED_SCRIPT, "<bpmn:script>big = 'a' * 60000\nset_status(\"received\")</bpmn:script>"))
+    deploy(small, variant(RECEIVED_SCRIPT, "<bpmn:script>big = 'a' * 60000\nset_status(\"received\")\n"))
     with pytest.raises(LimitExceeded, match="too large .* at most 50000"), transaction(small) as session:
         cases.submit_report(session, dict(REPORT))
     assert case_count(small) == 0
