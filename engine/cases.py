@@ -275,7 +275,10 @@ def _save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, acto
     case.workflow_json = document
     case.serializer_version = workflows.SERIALIZER_VERSION
     case.next_timer_at = workflows.next_timer_due(wf)
-    case.deadline_at = workflows.case_deadline(wf) or case.deadline_at
+    deadline = workflows.case_deadline(wf)
+    if case.overdue and deadline is not None and deadline != case.deadline_at and deadline > now():
+        case.overdue = False  # a fresh deadline (a reopened case): overdue again only if the diagram says so
+    case.deadline_at = deadline or case.deadline_at
     session.flush()
     for item in inbox.refresh(session, case, workflows.ready_tasks(wf)):
         if item.role in notifications.ANNOUNCED_ROLES:

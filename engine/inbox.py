@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Select, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from .clock import now
+from .deadlines import overdue_clause
 from .models import Case, InboxItem
 from .workflows import TaskInfo
 
@@ -92,12 +94,22 @@ class InboxRow:
     category: str | None
     ward: str | None
     level: int | None
-    received_at: object
+    received_at: datetime
+    overdue: bool  # the case is overdue, or this task's own deadline has passed
+    deadline_at: datetime | None  # the case's deadline
+
+
+def row_overdue(at: datetime) -> ColumnElement[bool]:
+    """SQL: an inbox row is overdue when its case is (see `deadlines`) or the task's own deadline has passed
+    (an agency's acknowledgement, a dispute review). Needs the query to join `Case`."""
+    return or_(overdue_clause(at), and_(InboxItem.due_at.is_not(None), InboxItem.due_at < at))
 
 
 def search(session: Session, actor: Actor, wanted: InboxFilter, limit: int = 200) -> list[InboxRow]:
     """The actor's inbox rows with their case summary, filtered and sorted (a join, no workflow loaded)."""
-    query = (visible_to(actor).add_columns(Case.code, Case.category, Case.ward, Case.level, Case.received_at)
+    at = now()
+    query = (visible_to(actor).add_columns(Case.code, Case.category, Case.ward, Case.level, Case.received_at,
+                                           row_overdue(at), Case.deadline_at)
              .join(Case, Case.id == InboxItem.case_id))
     if wanted.role:
         query = query.where(InboxItem.role == wanted.role)
@@ -108,7 +120,7 @@ def search(session: Session, actor: Actor, wanted: InboxFilter, limit: int = 200
     if wanted.ward:
         query = query.where(Case.ward == wanted.ward)
     if wanted.overdue:
-        query = query.where(InboxItem.due_at < now())
+        query = query.where(row_overdue(at))
     if wanted.claim == "mine":
         query = query.where(InboxItem.claimed_by == actor.username)
     elif wanted.claim == "unclaimed":
@@ -119,17 +131,19 @@ def search(session: Session, actor: Actor, wanted: InboxFilter, limit: int = 200
         query = query.order_by(Case.received_at, InboxItem.id)
     else:
         query = query.order_by(InboxItem.due_at.asc().nulls_last(), InboxItem.id)  # index ix_inbox_items_role_due
-    return [InboxRow(*row) for row in session.execute(query.limit(limit))]
+    return [InboxRow(item, code, category, ward, level, received, bool(overdue), deadline)
+            for item, code, category, ward, level, received, overdue, deadline in session.execute(query.limit(limit))]
 
 
 def queue_counts(session: Session, actor: Actor) -> dict[str, int]:
     """How many tasks the actor sees: in all, per role, claimed by the actor, unclaimed, overdue."""
-    sub = visible_to(actor).subquery()
+    sub = (visible_to(actor).add_columns(row_overdue(now()).label("is_overdue"))
+           .join(Case, Case.id == InboxItem.case_id).subquery())
     total, mine, unclaimed, overdue = session.execute(select(
         func.count(),
         func.coalesce(func.sum(case((sub.c.claimed_by == actor.username, 1), else_=0)), 0),
         func.coalesce(func.sum(case((sub.c.claimed_by.is_(None), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((sub.c.due_at < now(), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((sub.c.is_overdue, 1), else_=0)), 0),
     )).one()
     counts = {"all": total, "mine": mine, "unclaimed": unclaimed, "overdue": overdue}
     counts.update({f"role:{role}": n for role, n in counts_by_role(session, actor).items()})

@@ -20,40 +20,51 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import cases, events, inbox, versions
+from engine import caselist, cases, events, inbox, versions
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from engine.models import Attachment, Case, CaseNote, InboxItem, Role, Unit
+from engine.models import Attachment, Case, CaseNote, InboxItem, Unit
 
 from . import deadlines, formrender
 from .auth import current_actor, roles_required
 from .db import commit, db
-from .labels import STATUSES
+from .deadlines import deadline_of
+from .labels import CATEGORIES, STATUSES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-LIST_ROLES = (Role.INTAKE, Role.INSPECTOR, Role.LEADERSHIP, Role.ADMIN, Role.PROCESS_OWNER)
-PAGE_SIZE = 50
+bp.add_app_template_global(deadline_of, "deadline_of")
+LIST_ROLES = tuple(sorted(caselist.LIST_ROLES))
+
+
+def _list_filter() -> caselist.CaseFilter:
+    """The search and filters of a case list, from the query string (bad values are refused by the engine)."""
+    args = request.args
+    level = (args.get("level") or "").strip()
+    if level and not level.isdigit():
+        raise ValidationError("this case search is not valid", {"level": "1, 2 or 3"})
+    return caselist.CaseFilter(
+        code=(args.get("q") or "").strip() or None,
+        status=args.get("status") or None,
+        period=args.get("period") or None,
+        level=int(level) if level else None,
+        category=args.get("category") or None,
+        ward=args.get("ward") or None,
+        overdue=args.get("overdue") == "1",
+    )
 
 
 @bp.get("/")
 @roles_required(*LIST_ROLES)
 def index():
-    query = select(Case).order_by(Case.received_at.desc())
-    status = request.args.get("status")
-    if status in STATUSES:
-        query = query.where(Case.status == status)
-    code = (request.args.get("q") or "").strip().upper()[:20]
-    if code:
-        query = query.where(Case.code.contains(code, autoescape=True))
-    if request.args.get("overdue") == "1":
-        query = query.where(Case.overdue.is_(True))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    total = db().scalar(select(func.count()).select_from(query.subquery()))
-    rows = db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("cases/index.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
-                           status=status, code=code, statuses=STATUSES)
+    wanted = _list_filter()
+    page = request.args.get("page", 1, type=int) or 1
+    found = caselist.list_cases(db(), current_actor(), wanted, page=page)
+    wards = db().scalars(select(Unit).where(Unit.kind == "ward").order_by(Unit.name)).all()
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("cases/index.html", found=found, wanted=wanted, query=query, statuses=STATUSES,
+                           categories=CATEGORIES, wards=wards)
 
 
 @bp.get("/<int:case_id>")

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from engine import cases, reports, versions
 from engine.attachments import Upload
 from engine.clock import now
+from engine.deadlines import is_overdue
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import ApiClient, Case, CaseStatus, Unit
 
@@ -328,6 +329,7 @@ def _request_rows(found: list[Case]) -> list[dict[str, Any]]:
             "requested_datetime": _iso(case.received_at),
             "updated_datetime": _iso(reports.latest_time(case.published_at, case.closed_at, case.received_at)),
             "expected_datetime": _iso(case.deadline_at),
+            "overdue": is_overdue(case),  # the same rule as staff pages (engine.deadlines)
             "address": case.report.get("address"), "address_id": None, "zipcode": None,
             "lat": lat, "long": long, "media_url": None,  # photos are evidence: not published by the API
         })

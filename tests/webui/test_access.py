@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from engine.db import transaction
+from engine.models import User, UserRole
+from tests.webui.conftest import demo_hash
+
 ROLES = ["intake", "ward", "inspectorate", "chief", "inspector", "police", "market", "labour", "leader", "owner",
          "admin"]
 EVERYONE = set(ROLES)
@@ -30,7 +34,7 @@ def pages(c) -> list[tuple[str, set[str]]]:
     return [
         ("/inbox/", EVERYONE),
         ("/notifications/", EVERYONE),
-        ("/cases/", SEE_ALL),
+        ("/cases/", EVERYONE),  # every staff role has a case list; units and agencies see only theirs
         (f"/cases/{l1}", SEE_ALL | {"ward"}),
         (f"/cases/{l1}/diagram.bpmn", SEE_ALL | {"ward"}),
         (f"/cases/{l1}/diagram-state.json", SEE_ALL | {"ward"}),
@@ -72,3 +76,10 @@ def test_an_unknown_case_is_a_clear_404(as_user, cases_at_steps):
     response = as_user("intake").get("/cases/999999")
     assert response.status_code == 404
     assert "999999" in response.get_data(as_text=True)
+
+
+def test_a_role_without_a_case_list_is_refused_it(as_user, factory, cases_at_steps):
+    with transaction(factory) as session:
+        session.add(User(username="deputy", display_name="Supervisor only", unit_code="inspectorate", active=True,
+                         password_hash=demo_hash(), roles=[UserRole(role="supervisor")]))
+    assert as_user("deputy").get("/cases/").status_code == 403

@@ -1,6 +1,8 @@
 """The case file: report, reporter confidentiality, attachments, timeline, deadline, diagram and notes."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from engine.db import transaction
@@ -110,3 +112,72 @@ def test_staff_see_the_duplicate_link_at_screening(as_user, drive):
     assert 'id="duplicate-of"' in html and code in html
     assert intake.get(f"/cases/code/{code}").headers["Location"].endswith(f"/cases/{first}")
     assert intake.get("/cases/code/NOPE").status_code == 404
+
+
+# --- the deadline in the header: counting down, overdue, handled -----------------------------------------------
+
+RESULT = {"findings": "Cơ sở tiêm filler không phép", "measures": ["fine"], "fine_amount": 10000000,
+          "citizen_summary": "Đã xử phạt 10 triệu đồng."}
+
+
+def header_of(response) -> str:
+    html = response.get_data(as_text=True)
+    return html[html.index('id="case-header"'):html.index('id="report"')]
+
+
+def publish_at(drive, case_id: int, user: str, hours_after_receipt: float) -> None:
+    received = drive.case(case_id).received_at
+    drive.clock.set(received + timedelta(hours=hours_after_receipt))
+    drive.do(user, case_id, "start_handling", {"handling_plan": "Kiểm tra"})
+    drive.do(user, case_id, "enter_result", RESULT)
+    drive.do("inspector", case_id, "verify_result", {"verification": "accept"})
+
+
+def test_an_overdue_case_header_says_overdue_in_red(as_user, drive, level1):
+    drive.advance(hours=25)  # the timer worker escalates the case
+    header = header_of(as_user("ward").get(f"/cases/{level1}"))
+    assert 'id="overdue-badge"' in header and "Quá hạn" in header
+    assert "due-overdue" in header and "1 giờ 00 phút" in header
+    assert "due-ok" not in header and "due-soon" not in header
+
+
+def test_after_publication_the_countdown_stops_and_says_how_long_handling_took_on_time(as_user, drive):
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", case_id, "classify", {"level": 2, "handling_unit": "inspectorate"})
+    publish_at(drive, case_id, "inspectorate", 31)
+    drive.advance(hours=30)  # later than the 48 h deadline: nothing changes once published
+    intake = as_user("intake")
+    header = header_of(intake.get(f"/cases/{case_id}"))
+    assert "xử lý trong 31 giờ — đúng hạn" in header
+    assert 'id="countdown"' not in header and "overdue-badge" not in header and "handled-on-time" in header
+    html = intake.get(f"/cases/{case_id}").get_data(as_text=True)
+    tasks = html[html.index('id="open-tasks"'):html.index('id="diagram"')]
+    assert "due-muted" in tasks and "due-ok" not in tasks  # the citizen's rating window is no handling countdown
+    intake.get("/lang/en")
+    assert "handled in 31 hours — on time" in header_of(intake.get(f"/cases/{case_id}"))
+
+
+def test_a_late_result_says_by_how_much(as_user, drive, level1):
+    drive.advance(hours=24, minutes=1)  # escalated at the 24 h deadline
+    publish_at(drive, level1, "ward", 31)
+    intake = as_user("intake")
+    header = header_of(intake.get(f"/cases/{level1}"))
+    assert "xử lý trong 31 giờ — trễ 7 giờ" in header and "handled-late" in header
+    assert 'id="countdown"' not in header and "overdue-badge" not in header
+    intake.get("/lang/en")
+    assert "handled in 31 hours — 7 hours late" in header_of(intake.get(f"/cases/{level1}"))
+
+
+def test_a_late_result_under_an_hour_counts_minutes(as_user, drive, level1):
+    publish_at(drive, level1, "ward", 24 + 20 / 60)  # 20 minutes late, before the timer worker ran
+    header = header_of(as_user("intake").get(f"/cases/{level1}"))
+    assert "xử lý trong 24 giờ — trễ 20 phút" in header
+
+
+def test_a_case_closed_without_a_result_shows_no_countdown(as_user, drive):
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "out_of_scope", "screening_reason": "Không thuộc"})
+    drive.advance(hours=100)
+    header = header_of(as_user("intake").get(f"/cases/{case_id}"))
+    assert 'id="countdown"' not in header and "overdue-badge" not in header and "due-badge" not in header

@@ -149,3 +149,40 @@ def test_htmx_filter_requests_get_only_the_rows(as_user, two_wards):
     response = as_user("ward").get("/inbox/?level=1", headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert "<table" in html and "<nav" not in html
+
+
+def overdue_count(response) -> int:
+    return int(re.search(r'data-count="overdue">(\d+)<', response.get_data(as_text=True)).group(1))
+
+
+def test_an_escalated_case_is_in_the_overdue_tab_of_the_unit_and_of_leadership(as_user, drive, two_wards):
+    code = drive.case(two_wards["ward-ben-thanh"]).code
+    ward, leader = as_user("ward"), as_user("leader")
+    assert overdue_count(ward.get("/inbox/")) == overdue_count(leader.get("/inbox/")) == 0
+    drive.advance(hours=24, minutes=1)  # the timer worker escalates both level-1 cases
+    assert drive.case(two_wards["ward-ben-thanh"]).overdue
+    assert overdue_count(ward.get("/inbox/")) == 1
+    assert codes(ward.get("/inbox/?overdue=1")) == [code]
+    assert overdue_count(leader.get("/inbox/")) == 2  # "Review overdue case" of each, which has no deadline itself
+    page = leader.get("/inbox/?overdue=1")
+    assert sorted(codes(page)) == sorted([code, drive.case(two_wards["ward-tan-dinh"]).code])
+    html = page.get_data(as_text=True)
+    assert html.count("overdue-badge") == 2 and "Quá hạn" in html and "due-ok" not in html
+
+
+def test_an_overdue_row_says_so_in_words(as_user, drive, two_wards):
+    drive.advance(hours=24, minutes=30)
+    ward = as_user("ward")
+    row = re.search(r'<tr data-case-code=.*?</tr>', ward.get("/inbox/").get_data(as_text=True), re.DOTALL).group(0)
+    assert 'data-overdue="1"' in row and "Quá hạn" in row and "0 giờ 30 phút" in row
+    ward.get("/lang/en")
+    assert "Overdue" in ward.get("/inbox/").get_data(as_text=True)
+
+
+def test_a_late_acknowledgement_is_in_the_agencys_overdue_tab(as_user, drive, two_wards):
+    police = as_user("police")
+    assert overdue_count(police.get("/inbox/")) == 0
+    drive.advance(hours=4, minutes=1)  # the agency's own 4 h; the case's 72 h still run
+    assert not drive.case(two_wards["level3"]).overdue
+    assert overdue_count(police.get("/inbox/")) == 1
+    assert codes(police.get("/inbox/?overdue=1")) == [drive.case(two_wards["level3"]).code]

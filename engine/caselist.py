@@ -1,0 +1,167 @@
+"""The case list: who may list which cases, searched and filtered in SQL, one page at a time.
+
+Intake, inspectors, leadership, process owners and administrators list every case; a handling unit lists the
+cases it handles; an agency coordinator lists the cases their agency was invited to — current and past. The
+scope is applied in the query (the same rule as `cases.can_view`), and only summary columns are read: a list
+never loads a workflow document.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Boolean, ColumnElement, Select, false, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+
+from .cases import SEE_ALL_CASES
+from .deadlines import overdue_clause
+from .errors import PermissionDenied, ValidationError
+from .inbox import Actor
+from .models import Case, CaseStatus, Role
+
+# Roles that have a case list (each limited by `scope_clause`).
+LIST_ROLES = SEE_ALL_CASES | {Role.HANDLING_UNIT, Role.COORDINATOR}
+PAST_STATUSES = frozenset({CaseStatus.CLOSED.value, CaseStatus.NOT_ACCEPTED.value})
+PERIODS = ("current", "past")
+PAGE_SIZE = 50
+MAX_CODE = 20
+
+
+class json_list_has(FunctionElement):  # noqa: N801 - named like the SQL function it stands for
+    """SQL: the JSON list in `column` contains the string `value` (JSON membership differs per database)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "json_list_has"
+
+
+@compiles(json_list_has, "postgresql")
+def _json_list_has_postgresql(element, compiler, **kw) -> str:
+    column, value = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({column} AS JSONB) @> jsonb_build_array(CAST({value} AS TEXT)))"
+
+
+@compiles(json_list_has, "sqlite")
+def _json_list_has_sqlite(element, compiler, **kw) -> str:
+    column, value = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"  # noqa: S608 - compiled clauses, bound values
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a case list asks for; every field optional."""
+
+    code: str | None = None
+    status: str | None = None
+    period: str | None = None  # "current" (still open) | "past" (closed or not accepted)
+    level: int | None = None
+    category: str | None = None
+    ward: str | None = None
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A case as a list shows it (summary columns only)."""
+
+    id: int
+    code: str
+    status: str
+    level: int | None
+    category: str | None
+    ward: str | None
+    handling_unit: str | None
+    overdue: bool
+    received_at: datetime
+    deadline_at: datetime | None
+    published_at: datetime | None
+    closed_at: datetime | None
+
+
+ROW_COLUMNS = (Case.id, Case.code, Case.status, Case.level, Case.category, Case.ward, Case.handling_unit,
+               Case.overdue, Case.received_at, Case.deadline_at, Case.published_at, Case.closed_at)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.total > self.page * self.page_size
+
+
+def may_list(actor: Actor) -> bool:
+    return bool(actor.roles & LIST_ROLES)
+
+
+def scope_clause(actor: Actor) -> ColumnElement[bool] | None:
+    """SQL limiting cases to those the actor may open (None: every case)."""
+    if actor.roles & SEE_ALL_CASES:
+        return None
+    if actor.unit is None:
+        return false()
+    parts: list[ColumnElement[bool]] = []
+    if Role.HANDLING_UNIT in actor.roles:
+        parts.append(Case.handling_unit == actor.unit)
+    if Role.COORDINATOR in actor.roles:
+        parts.append(json_list_has(Case.agencies, actor.unit))
+    return or_(*parts) if parts else false()
+
+
+def check_filter(wanted: CaseFilter) -> None:
+    """Refuse values no list form offers, naming the field (never a silent drop)."""
+    errors = {}
+    if wanted.status is not None and wanted.status not in set(CaseStatus):
+        errors["status"] = f"unknown status {wanted.status!r}"
+    if wanted.period is not None and wanted.period not in PERIODS:
+        errors["period"] = "current or past"
+    if wanted.level is not None and wanted.level not in (1, 2, 3):
+        errors["level"] = "1, 2 or 3"
+    if wanted.code is not None and len(wanted.code) > MAX_CODE:
+        errors["q"] = f"at most {MAX_CODE} characters"
+    if errors:
+        raise ValidationError("this case search is not valid", errors)
+
+
+def _query(actor: Actor, wanted: CaseFilter) -> Select:
+    query = select(*ROW_COLUMNS)
+    scope = scope_clause(actor)
+    if scope is not None:
+        query = query.where(scope)
+    if wanted.code:
+        query = query.where(Case.code.contains(wanted.code.strip().upper().replace(" ", ""), autoescape=True))
+    if wanted.status:
+        query = query.where(Case.status == wanted.status)
+    if wanted.period == "current":
+        query = query.where(Case.status.not_in(sorted(PAST_STATUSES)))
+    elif wanted.period == "past":
+        query = query.where(Case.status.in_(sorted(PAST_STATUSES)))
+    if wanted.level:
+        query = query.where(Case.level == wanted.level)
+    if wanted.category:
+        query = query.where(Case.category == wanted.category)
+    if wanted.ward:
+        query = query.where(Case.ward == wanted.ward)
+    if wanted.overdue:
+        query = query.where(overdue_clause())
+    return query
+
+
+def list_cases(session: Session, actor: Actor, wanted: CaseFilter, page: int = 1,
+               page_size: int = PAGE_SIZE) -> CasePage:
+    """The cases the actor may see that match `wanted`, newest first, one page."""
+    if not may_list(actor):
+        raise PermissionDenied("your role has no case list")
+    check_filter(wanted)
+    page = max(1, page)
+    query = _query(actor, wanted)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    result = session.execute(query.order_by(Case.received_at.desc(), Case.id.desc())
+                             .limit(page_size).offset((page - 1) * page_size))
+    return CasePage([CaseRow(*row) for row in result], total, page, page_size)
