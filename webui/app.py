@@ -15,7 +15,7 @@ from sqlalchemy import select
 from engine.db import make_engine, make_session_factory
 from engine.models import Unit
 
-from . import admin, auth, cases, config, errors, i18n, inbox, limits, notifications, open311, portal, studio
+from . import admin, auth, cases, config, errors, i18n, inbox, limits, notifications, open311, params, portal, studio
 from .db import db
 from .db import init_app as init_db
 from .labels import CATEGORIES, EVENTS, NOTIFICATIONS, PUBLIC_STEPS, ROLES, STATUSES, label
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    params.init_app(app)  # bounded route converters, before any route is added
     engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["rr_engine"] = engine
     app.extensions["rr_sessions"] = make_session_factory(engine)

@@ -27,7 +27,7 @@ from engine import cases, events, inbox, versions
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from engine.models import Attachment, Case, CaseNote, InboxItem, Role, Unit
 
-from . import formrender
+from . import formrender, params
 from .auth import current_actor, roles_required
 from .db import commit, db
 from .labels import STATUSES
@@ -35,6 +35,7 @@ from .labels import STATUSES
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 LIST_ROLES = (Role.INTAKE, Role.INSPECTOR, Role.LEADERSHIP, Role.ADMIN, Role.PROCESS_OWNER)
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # 5 million cases
 
 
 @bp.get("/")
@@ -49,7 +50,7 @@ def index():
         query = query.where(Case.code.contains(code, autoescape=True))
     if request.args.get("overdue") == "1":
         query = query.where(Case.overdue.is_(True))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = params.int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE)
     total = db().scalar(select(func.count()).select_from(query.subquery()))
     rows = db().scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("cases/index.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,

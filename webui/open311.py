@@ -22,6 +22,7 @@ from engine.clock import now
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import Case, CaseStatus, Unit
 
+from . import params
 from .attachments import store
 from .db import commit, db
 from .i18n import LOCAL_TZ
@@ -178,15 +179,11 @@ def service_definition(service_code: str, fmt: str):
 # --- posting a request -----------------------------------------------------------------------------------
 
 def _parse_time(name: str, raw: str) -> datetime:
-    """An ISO 8601 date-time; without an offset it is local time (Asia/Ho_Chi_Minh)."""
-    text = raw.strip()
-    if "T" in text:
-        text = text.replace(" ", "+")  # an unencoded "+07:00" arrives as " 07:00" in a query string
+    """An ISO 8601 date-time in years 2000–2099 (webui.params); without an offset it is local time."""
     try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(400, f"{name}: not an ISO 8601 date-time (e.g. 2026-11-23T08:00:00+07:00)") from None
-    return when.replace(tzinfo=LOCAL_TZ) if when.tzinfo is None else when
+        return params.parse_datetime(name, raw, LOCAL_TZ)
+    except params.BadParameter as exc:
+        raise ApiError(400, exc.description or name) from None
 
 
 def _coordinate(name: str, raw: str, limit: float) -> float:
