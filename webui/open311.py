@@ -22,7 +22,7 @@ from engine.clock import now
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import Case, CaseStatus, Unit
 
-from . import params
+from . import openapi, params
 from .attachments import store
 from .db import commit, db
 from .i18n import LOCAL_TZ
@@ -128,6 +128,12 @@ def _http_error(error: HTTPException):
 @bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown_endpoint(rest: str):
     raise ApiError(404, f"no such endpoint: {request.method} /open311/v2/{rest[:100]}")
+
+
+@bp.get("/openapi.json")
+def openapi_description():
+    """The OpenAPI 3.1 description of this API, for integrators and for the fuzzing test."""
+    return _reply("openapi", openapi.document(MAX_DESCRIPTION, MAX_RESULTS), "json")
 
 
 # --- services --------------------------------------------------------------------------------------------
