@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ATTACHMENTS_DIR=str(config.attachments_dir()),
         NODE_MODULES=str(config.node_modules_dir()),
         DEMO=config.demo_mode(),
+        CONTACT_RETENTION_DAYS=config.contact_retention_days(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=config.max_upload_bytes(),

@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import cases, events, inbox, versions
+from engine import audit, cases, events, inbox, versions
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from engine.models import Attachment, Case, CaseNote, InboxItem, Role, Unit
 
@@ -68,8 +68,10 @@ def show(case_id: int):
                                   .order_by(Attachment.id)).all()
     tasks = inbox.case_tasks(session, case.id)
     timeline = [_timeline_entry(case, event) for event in events.case_events(session, case.id)]
+    show_reporter = audit.show_reporter(session, actor, case, page="case")
+    commit()  # the audit entry of this view of the reporter's contact
     return render_template("cases/show.html", case=case, notes=notes, attachments=attachments, tasks=tasks,
-                           timeline=timeline, show_reporter=cases.may_see_reporter(actor),
+                           timeline=timeline, show_reporter=show_reporter,
                            mine={t.task_id for t in tasks if _may_work_on(t)})
 
 
@@ -144,8 +146,12 @@ def task(case_id: int, task_id: str):
         else:
             status = 422
     fields = formrender.render_fields(schema, values, errors, lang=str(get_locale() or "vi"), options=options)
+    if request.method == "POST":
+        session.rollback()  # the submission was not saved: none of it may be committed with the audit entry
+    show_reporter = audit.show_reporter(session, actor, case, page="task")
+    commit()  # the audit entry of this view of the reporter's contact
     return render_template("cases/task.html", case=case, item=item, fields=fields, errors=errors,
-                           conflict=message, show_reporter=cases.may_see_reporter(actor),
+                           conflict=message, show_reporter=show_reporter,
                            form_title=_form_title(schema), earlier=_earlier_work(case)), status
 
 

@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from lxml import etree
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -133,7 +133,8 @@ def unknown_endpoint(rest: str):
 @bp.get("/openapi.json")
 def openapi_description():
     """The OpenAPI 3.1 description of this API, for integrators and for the fuzzing test."""
-    return _reply("openapi", openapi.document(MAX_DESCRIPTION, MAX_RESULTS), "json")
+    document = openapi.document(MAX_DESCRIPTION, MAX_RESULTS, current_app.config["CONTACT_RETENTION_DAYS"])
+    return _reply("openapi", document, "json")
 
 
 # --- services --------------------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ from typing import Any
 
 from . import params
 
-RETENTION_NOTE = ("Contact details (first_name, last_name, phone, email) are used only to confirm receipt and to "
-                  "contact the reporter about this report; they are never published, and they are erased a set "
-                  "time after the case is closed (see the service_notice and docs/open311.md).")
+
+def retention_note(days: int) -> str:
+    return ("Contact details (first_name, last_name, phone, email) are used only to confirm receipt and to contact "
+            "the reporter about this report while it is handled; they are never published and never returned by "
+            f"this API, and they are erased {days} days after the case is closed (the case itself is kept).")
 
 
 def _string(max_length: int, **extra: Any) -> dict[str, Any]:
@@ -93,9 +95,10 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def document(max_description: int, max_results: int) -> dict[str, Any]:
+def document(max_description: int, max_results: int, retention_days: int) -> dict[str, Any]:
     """The OpenAPI 3.1 document (JSON paths; every path also answers in XML with `.xml` instead of `.json`)."""
     fields = _request_fields(max_description)
+    note = retention_note(retention_days)
     code = _path("service_code", _string(60), "A service_code from services.json.")
     request_id = _path("service_request_id", _string(20), "The request's id (its tracking code).")
     form = {"type": "object", "required": ["api_key", "service_code"], "properties": fields}
@@ -106,7 +109,7 @@ def document(max_description: int, max_results: int) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Rapid response — Open311 GeoReport v2", "version": "2",
                  "description": "Citizens' reports of health-sector violations to the Ho Chi Minh City Department "
-                                "of Health. Every path also answers in XML (`.xml`). " + RETENTION_NOTE},
+                                "of Health. Every path also answers in XML (`.xml`). " + note},
         "servers": [{"url": "/open311/v2"}],
         "paths": {
             "/services.json": {"get": {"operationId": "listServices", "summary": "The report categories",
@@ -116,7 +119,7 @@ def document(max_description: int, max_results: int) -> dict[str, Any]:
                 "parameters": [code], "responses": _answers("200", "ServiceDefinition", 404, 429)}},
             "/requests.json": {
                 "post": {"operationId": "createRequest", "summary": "Submit a report (HTTP 201)",
-                         "description": RETENTION_NOTE,
+                         "description": note,
                          "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                                          "schema": _string(60, pattern=r"^[A-Za-z0-9._:-]{1,60}$"),
                                          "description": "Retrying with the same key creates one case."}],
