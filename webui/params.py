@@ -16,10 +16,10 @@ from flask import Flask
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+from forms import MAX_YEAR, MIN_YEAR  # the years a date-time may have, in forms and in parameters
+
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (32 bits on PostgreSQL)
-MIN_YEAR, MAX_YEAR = 2000, 2099
 MAX_DATETIME_CHARS = 40
-MAX_DIGITS = 19
 DIGITS = re.compile(r"^[0-9]{1,19}$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

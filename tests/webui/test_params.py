@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from engine import reports
 from engine.db import transaction
+from engine.models import Case
 from webui import params
 from webui.i18n import LOCAL_TZ
 
@@ -138,3 +139,26 @@ def test_texts_are_bounded_and_free_of_control_characters():
 def test_claiming_with_an_impossible_case_number_is_refused_cleanly(as_user, value):
     response = as_user("intake").post("/inbox/claim", data={"case_id": value, "task_id": "x"})
     assert response.status_code == 422
+
+
+# --- date-times in forms ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00", "9999-12-31T23:59:59-14:00",
+                                   "9999-12-31T23:59", "1999-12-31T23:59"])
+def test_a_report_seen_at_the_edge_of_the_calendar_is_a_field_error_not_a_500(browser, factory, value, monkeypatch):
+    monkeypatch.setenv("RR_LIMIT_SUBMIT", "100/minute")
+    response = browser.post("/report", data={
+        "category": "cosmetic_surgery", "description": "Tiêm filler trái phép.", "address": "12 Lê Lợi",
+        "ward": "ward-ben-thanh", "observed_at": value, "submission_key": "k-edge"})
+    assert response.status_code == 422
+    assert 'id="r-observed_at-error"' in response.get_data(as_text=True)
+
+
+def test_a_case_page_shows_a_stored_out_of_range_time_as_text(as_user, drive, factory):
+    case_id = drive.report()
+    with transaction(factory) as session:
+        case = session.get(Case, case_id)
+        case.report = {**case.report, "observed_at": "0001-01-01T00:00:00+14:00"}
+    response = as_user("intake").get(f"/cases/{case_id}")
+    assert response.status_code == 200
+    assert "0001-01-01T00:00:00+14:00" in response.get_data(as_text=True)
