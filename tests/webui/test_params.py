@@ -9,11 +9,12 @@ from urllib.parse import quote
 
 import pytest
 from PIL import Image
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from engine import reports
 from engine.db import transaction
-from engine.models import Case
+from engine.models import Case, CaseNote
 from webui import params
 from webui.i18n import LOCAL_TZ
 
@@ -162,3 +163,25 @@ def test_a_case_page_shows_a_stored_out_of_range_time_as_text(as_user, drive, fa
     response = as_user("intake").get(f"/cases/{case_id}")
     assert response.status_code == 200
     assert "0001-01-01T00:00:00+14:00" in response.get_data(as_text=True)
+
+
+# --- NUL characters: PostgreSQL can neither store nor compare them ---------------------------------------
+
+@pytest.mark.parametrize("url", ["/open311/v2/requests.json?api_key={key}&service_code=a%00b",
+                                 "/open311/v2/requests.json?api_key={key}&service_request_id=a%00b",
+                                 "/open311/v2/requests/A%00B.json", "/open311/v2/tokens/a%00b.json",
+                                 "/track?code=A%00B"])
+def test_a_nul_character_in_a_lookup_is_a_clear_error_on_every_database(browser, api_key, url):
+    response = browser.get(url.format(key=api_key))
+    assert response.status_code in (400, 422)
+    assert "NUL" in response.get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_staff_form_is_refused_and_nothing_is_saved(as_user, drive, factory):
+    case_id = drive.report()
+    intake = as_user("intake")
+    response = intake.post(f"/cases/{case_id}/notes", data={"body": "ghi chú\x00 ẩn"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "NUL" in response.get_data(as_text=True)  # "The note was not saved: text with a NUL character..."
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(CaseNote)) == 0
