@@ -125,3 +125,17 @@ def test_the_command_erases_expired_contact_and_refuses_a_bad_setting(tmp_path, 
     refused = runner.invoke(main, ["privacy", "erase-expired"])
     assert refused.exit_code == 1 and "RR_CONTACT_RETENTION_DAYS" in refused.output
     assert runner.invoke(main, ["privacy", "erase-expired", "--days", "0"]).exit_code == 2
+
+
+def test_after_erasure_the_case_page_says_the_contact_was_erased_not_anonymous(as_user, drive, factory, clock):
+    from engine import privacy
+
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "out_of_scope",
+                                           "screening_reason": "Không thuộc thẩm quyền"})
+    clock.advance(days=366)
+    with transaction(factory) as session:
+        assert len(privacy.erase_expired(session, 365).erased) == 1
+    page = as_user("intake").get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'id="contact-erased"' in page and "Nguyễn A" not in page
+    assert count(factory, "reporter_viewed") == 0  # nothing left to see, nothing to record
