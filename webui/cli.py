@@ -138,14 +138,15 @@ def serve(host: str, port: int, with_worker: bool) -> None:
 @main.command("worker")
 @click.option("--poll", type=float, default=None, help="Seconds between sweeps (RR_TIMER_POLL_SECONDS).")
 def worker(poll: float | None) -> None:
-    """Run the timer worker (deadlines, reminders, escalations) and the e-mail sender until stopped."""
+    """Run the timer worker (deadlines, reminders, escalations), the e-mail sender and the erasure of expired
+    reporter contact until stopped."""
     stop = threading.Event()
     factory = _factory()
-    _start_contact_erasure(factory, stop)
     try:
         smtp = outbox.SmtpSettings.from_env()
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    _start_contact_erasure(factory, stop)
     if smtp is not None:
         threading.Thread(target=outbox.run_forever, args=(factory, smtp, stop, poll or config.timer_poll_seconds()),
                          name="mail-sender", daemon=True).start()
