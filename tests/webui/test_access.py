@@ -188,12 +188,33 @@ def routes(app) -> set[tuple[str, str]]:
             for method in (rule.methods or set()) - IGNORED_METHODS}
 
 
+def without_rule(app) -> list[str]:
+    return [f"{method} {rule}" for rule, method in sorted(routes(app) - set(ACCESS))]
+
+
 def test_every_route_has_a_rule_in_the_matrix(app):
+    missing = without_rule(app)
+    assert not missing, "new route without a rule: " + ", ".join(missing)
     found = routes(app)
-    missing = sorted(found - set(ACCESS))
-    assert not missing, "new route without a rule: " + ", ".join(f"{m} {r}" for r, m in missing)
     stale = sorted(set(ACCESS) - found)
     assert not stale, "rule for a route that no longer exists: " + ", ".join(f"{m} {r}" for r, m in stale)
+
+
+def test_a_route_added_without_a_rule_is_caught(app):
+    app.add_url_rule("/reports/export.csv", "export", lambda: "", methods=["GET", "POST"])
+    assert without_rule(app) == ["GET /reports/export.csv", "POST /reports/export.csv"]
+
+
+def test_each_row_requests_the_route_it_stands_for(app, world):
+    """A row's URL must reach its own rule (not, say, the API's catch-all), or the row checks nothing."""
+    adapter = app.url_map.bind("localhost")
+    wrong = []
+    for (rule, method), access in ACCESS.items():
+        url = access.url(world) if callable(access.url) else access.url
+        matched, _args = adapter.match(urlsplit(url).path, method=method, return_rule=True)
+        if matched.rule != rule:
+            wrong.append(f"{method} {url} reaches {matched.rule}, not {rule}")
+    assert wrong == []
 
 
 def _jpeg() -> bytes:
