@@ -139,8 +139,8 @@ def diff():
 @bp.get("/audit")
 @roles_required(Role.PROCESS_OWNER)
 def audit():
-    entries = db().scalars(select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                           .limit(AUDIT_ROWS)).all()
+    entries = db().scalars(select(AuditEntry).where(AuditEntry.kind.in_(AUDIT_KINDS))  # not views of contact
+                           .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(AUDIT_ROWS)).all()
     return render_template("studio/audit.html", entries=entries, kinds=AUDIT_KINDS)
 
 

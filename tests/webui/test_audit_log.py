@@ -139,3 +139,11 @@ def test_after_erasure_the_case_page_says_the_contact_was_erased_not_anonymous(a
     page = as_user("intake").get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'id="contact-erased"' in page and "Nguyễn A" not in page
     assert count(factory, "reporter_viewed") == 0  # nothing left to see, nothing to record
+
+
+def test_the_studio_log_keeps_to_process_and_account_changes(as_user, drive, factory):
+    case_id = drive.report()
+    as_user("intake").get(f"/cases/{case_id}")
+    assert count(factory, "reporter_viewed") == 1
+    studio_log = as_user("owner").get("/studio/audit").get_data(as_text=True)
+    assert 'data-kind="version_deployed"' in studio_log and 'data-kind="reporter_viewed"' not in studio_log
