@@ -1,7 +1,7 @@
 """audit log append-only; reporter contact erasure
 
 The audit log can only grow: triggers refuse UPDATE and DELETE of its rows (and TRUNCATE on PostgreSQL), so
-neither the application nor someone with its database login can rewrite what was recorded. Indexes serve the
+neither the application nor a mistaken query can rewrite what was recorded. Indexes serve the
 administrators' audit page (newest first, by kind). Cases get `contact_erased_at`, set when the reporter's
 contact is erased after the retention period, and an index on `closed_at` for finding the cases due.
 
