@@ -131,6 +131,8 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
     if errors:
         raise ValidationError("the user could not be saved", errors)
     created = user is None
+    before = None if user is None else {"roles": sorted(user.role_names), "unit": user.unit_code,
+                                        "active": user.active, "email": user.email}
     if user is None:
         user = User(username=username)
         session.add(user)
@@ -143,8 +145,11 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
     user.roles.extend(UserRole(role=r) for r in sorted(wanted - user.role_names))
     if password:
         user.password_hash = hash_password(password)
+    after = {"roles": sorted(user.role_names), "unit": user.unit_code, "active": user.active, "email": user.email}
+    changed = sorted(k for k in after if before is None or before[k] != after[k])
     events.audit(session, by, "user_created" if created else "user_updated",
                  {"username": username, "roles": sorted(set(roles)), "unit": unit, "active": active,
-                  "password_changed": bool(password)})
+                  "password_changed": bool(password), "changed": changed,
+                  **({"roles_before": before["roles"]} if before and "roles" in changed else {})})
     session.flush()
     return user

@@ -15,7 +15,7 @@ from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine,
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from .errors import Conflict
+from .errors import Conflict, ValidationError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,9 +54,21 @@ def make_engine(url: str, **kwargs) -> Engine:
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
+    return engine
+
+
+def _refuse_nul_characters(_conn, _cursor, _statement, parameters, _context, executemany) -> None:
+    """Text with a NUL character is bad input on every backend (PostgreSQL cannot even store or compare it):
+    a ValidationError (HTTP 422/400), never a driver error."""
+    for row in (parameters if executemany else [parameters]):
+        values = row.values() if isinstance(row, dict) else row if isinstance(row, list | tuple) else [row]
+        for value in values:
+            if isinstance(value, str) and "\x00" in value:
+                raise ValidationError("text with a NUL character (\\x00) cannot be stored or searched")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

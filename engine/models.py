@@ -122,6 +122,7 @@ class Case(Base):
         CheckConstraint(_in(CaseStatus, "status"), name="status"),
         CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"),
         Index("ix_cases_next_timer_at", "next_timer_at"),
+        Index("ix_cases_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +155,7 @@ class Case(Base):
     incident: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     suspend_reason: Mapped[str | None] = mapped_column(Text)
+    contact_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # engine.privacy
 
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
 
@@ -268,9 +270,14 @@ class OutboxEmail(Base):
 
 
 class AuditEntry(Base):
-    """Append-only log of administrative actions that do not belong to one case (deployments, users)."""
+    """Append-only log of administrative actions and of views of reporter contact (engine.audit). Database
+    triggers refuse UPDATE and DELETE of its rows (migration 20261129_0009)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at", "at", "id"),
+        Index("ix_audit_log_kind_at", "kind", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,6 +19,7 @@ from jsonschema.exceptions import ValidationError
 FORMS_DIR = Path(__file__).resolve().parent
 _NAME = re.compile(r"^[a-z0-9_]+(\.json)?$")
 # RFC 3339 date-time; jsonschema checks "date-time" only when the optional rfc3339-validator is installed
+MIN_YEAR, MAX_YEAR = 2000, 2099  # the years a date-time in a form may have (webui.params uses the same)
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
@@ -35,8 +36,9 @@ def _is_date_time(value: object) -> bool:
         return True  # formats apply to strings only
     if not _DATE_TIME.match(value):
         return False
-    datetime.fromisoformat(value.replace("z", "Z"))  # raises ValueError for e.g. month 13
-    return True
+    moment = datetime.fromisoformat(value.replace("z", "Z"))  # raises ValueError for e.g. month 13
+    # years this system can hold: 0001-01-01+14:00 could not even be converted to UTC
+    return MIN_YEAR <= moment.year <= MAX_YEAR
 
 
 def load_form(name: str) -> dict[str, Any]:

@@ -44,13 +44,23 @@ def postgres_engine():
 
 
 def _truncate(engine) -> None:
+    """Empty every table between tests. The audit log refuses deletion (append-only triggers): on PostgreSQL
+    the triggers are skipped for this transaction (replica mode, superuser); on SQLite they are dropped and
+    created again around the deletion."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                         "AND tbl_name = 'audit_log'")).all()
+            for name, _sql in triggers:
+                conn.execute(text(f"DROP TRIGGER {name}"))
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
+            for _name, sql in triggers:
+                conn.execute(text(sql))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,20 +1,30 @@
 """Administration: staff accounts, their roles and units; failing and runaway cases (incidents)."""
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import cases, timers
+from engine import audit, cases, timers
 from engine.accounts import save_user
 from engine.errors import NotFound, ValidationError
 from engine.models import Role, Unit, User
 
+from . import params
 from .auth import current_actor, roles_required
 from .db import commit, db
+from .i18n import LOCAL_TZ
+from .labels import AUDIT_KINDS
+from .studio import AUDIT_KINDS as STUDIO_AUDIT_KINDS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 STAFF_ROLES = [r.value for r in Role if r != Role.CITIZEN]
+KIND = re.compile(r"^[a-z0-9_]+$")
+USERNAME = re.compile(r"^[A-Za-z0-9._:-]+$")
+MAX_AUDIT_PAGE = 100_000
 
 
 @bp.get("/users")
@@ -97,3 +107,20 @@ def case_action(case_id: int, action: str):
             "cancel": _("Case %(code)s is cancelled and closed.", code=case.code)}
     flash(done[action], "success")
     return redirect(url_for(".incidents"))
+
+
+@bp.get("/audit")
+@roles_required(Role.ADMIN)
+def audit_log():
+    """The audit log, newest first, filtered by kind, actor and period (local days, both included)."""
+    args = request.args
+    first = params.datetime_arg(args, "from", LOCAL_TZ)
+    last = params.datetime_arg(args, "to", LOCAL_TZ)
+    wanted = audit.AuditFilter(kind=params.text_arg(args, "kind", max_length=40, pattern=KIND) or None,
+                               actor=params.text_arg(args, "actor", max_length=80, pattern=USERNAME) or None,
+                               since=first, until=last + timedelta(days=1) if last else None)
+    found = audit.search(db(), wanted, params.int_arg(args, "page", 1, minimum=1, maximum=MAX_AUDIT_PAGE))
+    labels = {**STUDIO_AUDIT_KINDS, **AUDIT_KINDS}
+    kinds = sorted(set(labels) | set(audit.recorded_kinds(db())))
+    filters = {k: args[k] for k in ("kind", "actor", "from", "to") if args.get(k)}
+    return render_template("admin/audit.html", found=found, kinds=kinds, labels=labels, filters=filters)

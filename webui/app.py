@@ -27,6 +27,7 @@ from . import (
     limits,
     notifications,
     open311,
+    params,
     portal,
     security,
     studio,
@@ -48,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ATTACHMENTS_DIR=str(config.attachments_dir()),
         NODE_MODULES=str(config.node_modules_dir()),
         DEMO=config.demo_mode(),
+        CONTACT_RETENTION_DAYS=config.contact_retention_days(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=config.max_upload_bytes(),
@@ -57,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    params.init_app(app)  # bounded route converters, before any route is added
     engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"])
     app.extensions["rr_engine"] = engine
     app.extensions["rr_sessions"] = make_session_factory(

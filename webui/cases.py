@@ -23,11 +23,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import caselist, cases, events, inbox, versions
+from engine import audit, caselist, cases, events, inbox, versions
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from engine.models import Attachment, Case, CaseNote, InboxItem, Unit
 
-from . import deadlines, formrender
+from . import deadlines, formrender, params
 from .auth import current_actor, roles_required
 from .db import commit, db
 from .deadlines import deadline_of
@@ -53,13 +53,14 @@ def _list_filter() -> caselist.CaseFilter:
         ward=args.get("ward") or None,
         overdue=args.get("overdue") == "1",
     )
+MAX_PAGE = 100_000  # 5 million cases at 50 a page
 
 
 @bp.get("/")
 @roles_required(*LIST_ROLES)
 def index():
     wanted = _list_filter()
-    page = request.args.get("page", 1, type=int) or 1
+    page = params.int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE)
     found = caselist.list_cases(db(), current_actor(), wanted, page=page)
     wards = db().scalars(select(Unit).where(Unit.kind == "ward").order_by(Unit.name)).all()
     query = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -78,8 +79,10 @@ def show(case_id: int):
                                   .order_by(Attachment.id)).all()
     tasks = inbox.case_tasks(session, case.id)
     timeline = [_timeline_entry(case, event) for event in events.case_events(session, case.id)]
+    show_reporter = audit.show_reporter(session, actor, case, page="case")
+    commit()  # the audit entry of this view of the reporter's contact
     return render_template("cases/show.html", case=case, notes=notes, attachments=attachments, tasks=tasks,
-                           timeline=timeline, show_reporter=cases.may_see_reporter(actor),
+                           timeline=timeline, show_reporter=show_reporter,
                            mine={t.task_id for t in tasks if _may_work_on(t)})
 
 
@@ -155,8 +158,12 @@ def task(case_id: int, task_id: str):
         else:
             status = 422
     fields = formrender.render_fields(schema, values, errors, lang=str(get_locale() or "vi"), options=options)
+    if request.method == "POST":
+        session.rollback()  # the submission was not saved: none of it may be committed with the audit entry
+    show_reporter = audit.show_reporter(session, actor, case, page="task")
+    commit()  # the audit entry of this view of the reporter's contact
     return render_template("cases/task.html", case=case, item=item, fields=fields, errors=errors,
-                           conflict=message, show_reporter=cases.may_see_reporter(actor),
+                           conflict=message, show_reporter=show_reporter,
                            form_title=_form_title(schema), earlier=_earlier_work(case)), status
 
 

@@ -9,7 +9,7 @@ import click
 from sqlalchemy import func, select
 
 from engine import cases as engine_cases
-from engine import demo, outbox, reports, schema, timers, versions
+from engine import demo, outbox, privacy, reports, schema, timers, versions
 from engine.accounts import hash_password, save_user
 from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
@@ -83,9 +83,26 @@ def seed_demo() -> None:
         click.echo(f"  {line}")
 
 
+def _retention_days() -> int:
+    try:
+        return config.contact_retention_days()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _start_contact_erasure(factory, stop: threading.Event) -> None:
+    """Reporter contact erased a set time after a case closes (engine.privacy), in a daemon thread."""
+    days = _retention_days()
+    threading.Thread(target=privacy.run_forever, args=(factory, stop, days), name="contact-erasure",
+                     daemon=True).start()
+    click.echo(f"reporter contact erased {days} days after a case closes")
+
+
 def _start_workers(factory, stop: threading.Event) -> None:
-    """The timer worker, and the e-mail sender when SMTP is configured (RR_SMTP_HOST), as daemon threads."""
+    """The timer worker, the contact erasure, and the e-mail sender when SMTP is configured (RR_SMTP_HOST), as
+    daemon threads."""
     poll = config.timer_poll_seconds()
+    _start_contact_erasure(factory, stop)
     threading.Thread(target=timers.run_forever, args=(factory, stop, poll), name="timer-worker", daemon=True).start()
     click.echo(f"timer worker running (poll every {poll:g} s)")
     try:
@@ -122,13 +139,15 @@ def serve(host: str, port: int, with_worker: bool) -> None:
 @main.command("worker")
 @click.option("--poll", type=float, default=None, help="Seconds between sweeps (RR_TIMER_POLL_SECONDS).")
 def worker(poll: float | None) -> None:
-    """Run the timer worker (deadlines, reminders, escalations) and the e-mail sender until stopped."""
+    """Run the timer worker (deadlines, reminders, escalations), the e-mail sender and the erasure of expired
+    reporter contact until stopped."""
     stop = threading.Event()
     factory = _factory()
     try:
         smtp = outbox.SmtpSettings.from_env()
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    _start_contact_erasure(factory, stop)
     if smtp is not None:
         threading.Thread(target=outbox.run_forever, args=(factory, smtp, stop, poll or config.timer_poll_seconds()),
                          name="mail-sender", daemon=True).start()
@@ -214,6 +233,30 @@ def _case_command(action: str, help_text: str):
 _case_command("suspend", "Suspend a case (by id or tracking code): no timers fire, no task can be completed.")
 _case_command("resume", "Resume a suspended case; timers that fell due meanwhile fire at the next sweep.")
 _case_command("cancel", "Cancel a case: it is closed with the outcome \"cancelled\", its tasks and timers removed.")
+
+
+@main.group("privacy")
+def privacy_group() -> None:
+    """Personal data: reporter contact is kept for RR_CONTACT_RETENTION_DAYS after a case closes."""
+
+
+@privacy_group.command("erase-expired")
+@click.option("--days", type=click.IntRange(1, privacy.MAX_RETENTION_DAYS), default=None,
+              help="Retention in days (default RR_CONTACT_RETENTION_DAYS, else 365).")
+def privacy_erase_expired(days: int | None) -> None:
+    """Erase the reporter contact of every case closed longer ago than the retention period (audited)."""
+    days = days or _retention_days()
+    factory = _factory()
+    erased: list[str] = []
+    while True:
+        with transaction(factory) as session:
+            batch = privacy.erase_expired(session, days, actor="cli")
+        erased.extend(batch.erased)
+        if batch.checked < privacy.BATCH:
+            break
+    click.echo(f"reporter contact erased for {len(erased)} case(s) closed more than {days} days ago")
+    for code in erased:
+        click.echo(f"  {code}")
 
 
 @main.group("api-clients")

@@ -106,3 +106,14 @@ def trusted_proxies() -> int:
     rate limits and sign-in lock-outs then count the client's address, not the proxy's."""
     raw = os.environ.get("RR_TRUSTED_PROXIES", "").strip()
     return _positive("RR_TRUSTED_PROXIES", 1) if raw and raw != "0" else 0
+
+
+def contact_retention_days() -> int:
+    """Days a reporter's contact is kept after the case closes (RR_CONTACT_RETENTION_DAYS, default 365)."""
+    from engine.privacy import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS
+
+    raw = os.environ.get("RR_CONTACT_RETENTION_DAYS", "").strip() or str(DEFAULT_RETENTION_DAYS)
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_RETENTION_DAYS:
+        raise ValueError(f"RR_CONTACT_RETENTION_DAYS must be a whole number of days from 1 to {MAX_RETENTION_DAYS},"
+                         f" not {raw[:20]!r}")
+    return int(raw)

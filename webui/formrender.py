@@ -276,6 +276,6 @@ def _moment(value: Any) -> datetime | None:
     """An RFC 3339 text as an aware time in Ho Chi Minh City (a time without offset is taken as local)."""
     try:
         moment = datetime.fromisoformat(str(value))
-    except ValueError:
+        return moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment
+    except (ValueError, OverflowError):  # not a date-time, or one at the edge of the calendar
         return None
-    return moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment

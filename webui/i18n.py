@@ -37,7 +37,7 @@ def iso_local(value: str | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
         return ""
     try:
         return local_time(parse_timestamp(value), fmt)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return str(value)
 
 

@@ -10,6 +10,7 @@ from engine import cases, inbox
 from engine.errors import ValidationError
 from engine.models import Role, Unit, User, UserRole
 
+from . import params
 from .auth import current_actor, roles_required
 from .db import commit, db
 from .labels import CATEGORIES
@@ -96,6 +97,6 @@ def assign():
 
 def _case_id() -> int:
     value = request.form.get("case_id", "")
-    if not value.isdigit():
+    if not params.DIGITS.match(value) or int(value) > params.MAX_ID:
         raise ValidationError("no case given", {"case_id": "Thiếu mã hồ sơ (missing case)"})
     return int(value)

@@ -75,6 +75,12 @@ PUBLIC_STEPS = {
     "closed": _l("Closed"),
 }
 
+# Kinds of audit log entries recorded outside the studio (the studio's own are webui.studio.AUDIT_KINDS).
+AUDIT_KINDS = {
+    "reporter_viewed": _l("Reporter contact viewed"),
+    "contact_erased": _l("Reporter contact erased (retention period over)"),
+}
+
 
 def label(table: dict, code: str | None) -> str:
     if code is None:

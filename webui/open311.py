@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from lxml import etree
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -23,6 +23,7 @@ from engine.deadlines import is_overdue
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import ApiClient, Case, CaseStatus, Unit
 
+from . import openapi, params
 from .attachments import store
 from .db import commit, db
 from .i18n import LOCAL_TZ
@@ -135,6 +136,13 @@ def unknown_endpoint(rest: str):
     raise ApiError(404, f"no such endpoint: {request.method} /open311/v2/{rest[:100]}")
 
 
+@bp.get("/openapi.json")
+def openapi_description():
+    """The OpenAPI 3.1 description of this API, for integrators and for the fuzzing test."""
+    document = openapi.document(MAX_DESCRIPTION, MAX_RESULTS, current_app.config["CONTACT_RETENTION_DAYS"])
+    return _reply("openapi", document, "json")
+
+
 # --- services --------------------------------------------------------------------------------------------
 
 def _report_schema() -> dict[str, Any]:
@@ -184,15 +192,11 @@ def service_definition(service_code: str, fmt: str):
 # --- posting a request -----------------------------------------------------------------------------------
 
 def _parse_time(name: str, raw: str) -> datetime:
-    """An ISO 8601 date-time; without an offset it is local time (Asia/Ho_Chi_Minh)."""
-    text = raw.strip()
-    if "T" in text:
-        text = text.replace(" ", "+")  # an unencoded "+07:00" arrives as " 07:00" in a query string
+    """An ISO 8601 date-time in years 2000–2099 (webui.params); without an offset it is local time."""
     try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(400, f"{name}: not an ISO 8601 date-time (e.g. 2026-11-23T08:00:00+07:00)") from None
-    return when.replace(tzinfo=LOCAL_TZ) if when.tzinfo is None else when
+        return params.parse_datetime(name, raw, LOCAL_TZ)
+    except params.BadParameter as exc:
+        raise ApiError(400, exc.description or name) from None
 
 
 def _coordinate(name: str, raw: str, limit: float) -> float:

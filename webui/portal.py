@@ -1,6 +1,7 @@
 """The citizen portal: report a violation (no account), follow it by tracking code, rate the result."""
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import (
@@ -23,7 +24,7 @@ from engine.attachments import Upload, public_key
 from engine.errors import Conflict, NotFound, ValidationError
 from engine.models import Attachment, Unit
 
-from . import formrender
+from . import formrender, params
 from .attachments import store
 from .db import commit, db
 from .limits import limiter, lookup, lookup_when_refused, submit_limit
@@ -31,6 +32,7 @@ from .limits import limiter, lookup, lookup_when_refused, submit_limit
 bp = Blueprint("portal", __name__)
 CONTACT_FIELDS = ("name", "phone", "email")
 HONEYPOT = "website"  # hidden from people; bots fill it in
+TRACKING_CODE = re.compile(r"^[A-Za-z0-9-]+$")
 
 
 def _lang() -> str:
@@ -154,8 +156,8 @@ def feedback():
 @lookup_when_refused
 def photo(attachment_id: int):
     """A reporter's photo without metadata, for whoever holds the tracking code."""
+    code = params.text_arg(request.args, "code", max_length=20, pattern=TRACKING_CODE).upper()
     item = db().get(Attachment, attachment_id)
-    code = (request.args.get("code") or "").strip().upper()
     if item is None or item.kind != "image":
         abort(404)
     case = cases.get_case(db(), item.case_id)

@@ -37,7 +37,7 @@ from engine.models import AuditEntry, ProcessDraft, ProcessVersion, Role
 from engine.validation import BPMN, validate_bundle
 from engine.versions import MAX_DIAGRAM_BYTES
 
-from . import formrender
+from . import formrender, params
 from .auth import current_actor, roles_required
 from .db import commit, db
 
@@ -129,9 +129,9 @@ def activate(version_id: int):
 @bp.get("/diff")
 @roles_required(Role.PROCESS_OWNER)
 def diff():
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
-    if a is None or b is None:
+    if not request.args.get("a") or not request.args.get("b"):
         abort(400, _("Choose two versions to compare."))
+    a, b = params.int_arg(request.args, "a", 0), params.int_arg(request.args, "b", 0)
     old, new = studio.get_version(db(), a), studio.get_version(db(), b)
     return render_template("studio/diff.html", old=old, new=new, changes=studio.diff(old.bundle, new.bundle))
 
@@ -139,7 +139,7 @@ def diff():
 @bp.get("/audit")
 @roles_required(Role.PROCESS_OWNER)
 def audit():
-    entries = db().scalars(select(AuditEntry).where(AuditEntry.kind.not_like("signin%"))  # sign-ins: admins only
+    entries = db().scalars(select(AuditEntry).where(AuditEntry.kind.in_(AUDIT_KINDS))  # not views of contact
                            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(AUDIT_ROWS)).all()
     return render_template("studio/audit.html", entries=entries, kinds=AUDIT_KINDS)
 

@@ -144,3 +144,14 @@ def test_load_form_accepts_the_file_name_and_returns_a_private_copy():
     first = load_form("screen.json")
     first["title"] = "changed"
     assert load_form("screen")["title"] == "Sàng lọc phản ánh"
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("2026-11-22T21:30:00+07:00", True), ("2000-01-01T00:00:00+14:00", True), ("2099-12-31T23:59:59-14:00", True),
+    ("0001-01-01T00:00:00+14:00", False), ("9999-12-31T23:59:59-14:00", False), ("1999-12-31T23:59:59Z", False),
+])
+def test_a_date_time_must_lie_in_the_years_the_system_can_hold(value, valid):
+    report = {"category": "other", "description": "Một phản ánh đủ dài.", "address": "12 Lê Lợi",
+              "ward": "ward-ben-thanh", "observed_at": value}
+    errors = validate_form_data(load_form("report"), report)
+    assert ("observed_at" not in errors) is valid

@@ -1,0 +1,105 @@
+"""Bounded parsing of request parameters: every number, date-time and text taken from a URL, a query string or
+a form has explicit limits, and a value outside them is a clear 400 naming the parameter — never a 500.
+
+The limits are those of the data behind them: ids fit an INTEGER column (32-bit signed on PostgreSQL),
+dates lie in years 2000–2099 (the system's reports cannot be older or much newer), texts are short. Views use
+`int_arg`, `datetime_arg` and `text_arg`; route `<int:...>` parts use the bounded `int` converter that
+`init_app` installs, so `/cases/99999999999999999999` is a 404 like any other unknown case.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+
+from flask import Flask
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
+
+from forms import MAX_YEAR, MIN_YEAR  # the years a date-time may have, in forms and in parameters
+
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (32 bits on PostgreSQL)
+MAX_DATETIME_CHARS = 40
+DIGITS = re.compile(r"^[0-9]{1,19}$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class BadParameter(BadRequest):
+    """A request parameter outside its bounds: HTTP 400 with a description that names the parameter."""
+
+    def __init__(self, name: str, problem: str):
+        super().__init__(f"{name}: {problem}")
+        self.parameter = name
+        self.problem = problem
+
+
+def parse_int(name: str, raw: str, *, minimum: int = 0, maximum: int = MAX_ID) -> int:
+    """A whole number written with digits only (at most 19), between `minimum` and `maximum`."""
+    text = raw.strip()
+    if not DIGITS.match(text) or not minimum <= int(text) <= maximum:
+        raise BadParameter(name, f"a whole number from {minimum} to {maximum}")
+    return int(text)
+
+
+def int_arg(args: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int = MAX_ID) -> int:
+    """`args[name]` as a bounded whole number; `default` when absent or empty."""
+    raw = args.get(name, "")
+    return default if not raw.strip() else parse_int(name, raw, minimum=minimum, maximum=maximum)
+
+
+def parse_datetime(name: str, raw: str, default_tz: tzinfo) -> datetime:
+    """An ISO 8601 date-time (or date) in years 2000–2099; without an offset it is in `default_tz`.
+
+    An unencoded "+07:00" in a query string arrives as " 07:00": the space is read as the plus it was.
+    """
+    text = raw.strip()
+    if len(text) > MAX_DATETIME_CHARS or CONTROL.search(text):
+        raise BadParameter(name, "not an ISO 8601 date-time (e.g. 2026-11-23T08:00:00+07:00)")
+    if "T" in text:
+        text = text.replace(" ", "+")
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadParameter(name, "not an ISO 8601 date-time (e.g. 2026-11-23T08:00:00+07:00)") from None
+    # checked on the written date, before any conversion: 0001-01-01+14:00 would overflow when moved to UTC
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise BadParameter(name, f"a date-time in the years {MIN_YEAR}–{MAX_YEAR}")
+    return when.replace(tzinfo=default_tz) if when.tzinfo is None else when
+
+
+def datetime_arg(args: Mapping[str, str], name: str, default_tz: tzinfo) -> datetime | None:
+    """`args[name]` as a bounded, time-zone aware date-time; None when absent or empty."""
+    raw = args.get(name, "")
+    return parse_datetime(name, raw, default_tz) if raw.strip() else None
+
+
+def parse_text(name: str, raw: str, *, max_length: int, pattern: re.Pattern[str] | None = None) -> str:
+    """Text without control characters, at most `max_length` characters, matching `pattern` when given."""
+    text = raw.strip()
+    if len(text) > max_length:
+        raise BadParameter(name, f"at most {max_length} characters")
+    if CONTROL.search(text) or (pattern is not None and text and not pattern.match(text)):
+        raise BadParameter(name, "contains characters that are not allowed here")
+    return text
+
+
+def text_arg(args: Mapping[str, str], name: str, *, max_length: int,
+             pattern: re.Pattern[str] | None = None) -> str:
+    """`args[name]` as bounded text ("" when absent)."""
+    return parse_text(name, args.get(name, ""), max_length=max_length, pattern=pattern)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Werkzeug's `int` route converter limited to 10 digits and an INTEGER column's range: a larger number
+    does not match the route (404) instead of overflowing the database driver."""
+
+    regex = r"\d{1,10}"
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 0,  # noqa: A002 - werkzeug's name
+                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def init_app(app: Flask) -> None:
+    """Install the bounded `int` converter; call before any blueprint is registered."""
+    app.url_map.converters["int"] = BoundedIntConverter
