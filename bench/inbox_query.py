@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine import inbox
-from engine.inbox import Actor, InboxFilter
+from engine.actors import Actor
+from engine.inbox import InboxFilter
 
 from . import plans
 from .bulk import load_inbox_dataset

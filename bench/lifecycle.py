@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from engine import cases, inbox, versions, workflows
+from engine.actors import Actor
 from engine.clock import now
 from engine.db import transaction
 from engine.demo import DEMO_REPORTS
 from engine.functions import Effects
-from engine.inbox import Actor
 from engine.models import CaseStatus, ProcessVersion
 
 REPORT = DEMO_REPORTS[0]  # a level-1-sized report at a demo ward

@@ -13,9 +13,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from . import events
+from .actors import Actor
 from .clock import now
 from .errors import TooManyAttempts, ValidationError
-from .inbox import Actor
 from .models import Role, SignInFailure, Unit, User, UserRole
 
 _HASHER = PasswordHasher()

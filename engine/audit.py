@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import events
+from .actors import Actor
 from .cases import may_see_reporter
-from .inbox import Actor
 from .models import AuditEntry, Case
 
 PAGE_SIZE = 50

@@ -15,10 +15,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from .actors import Actor
 from .cases import SEE_ALL_CASES
 from .deadlines import overdue_clause
 from .errors import PermissionDenied, ValidationError
-from .inbox import Actor
 from .models import Case, CaseStatus, Role
 
 # Roles that have a case list (each limited by `scope_clause`).

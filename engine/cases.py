@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, undefer
 from forms import validate_form_data
 
 from . import events, inbox, notifications, reporter_messages, versions, workflows
+from .actors import Actor
 from .budget import ExpressionError, LimitError
 from .clock import now
 from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, PermissionDenied, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects, RuleRefused
-from .inbox import Actor
 from .models import Case, CaseNote, CaseStatus, InboxItem, Role, Unit, User
 
 # Tracking codes: unguessable, and easy to read aloud (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
@@ -99,7 +99,7 @@ def may_see_reporter(actor: Actor) -> bool:
     return bool(actor.roles & SEE_REPORTER)
 
 
-def open_task(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
+def permitted_task(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
     """The open task `task_id` of the case, if the actor may work on it (typed errors otherwise)."""
     return _permitted_item(session, actor, case_id, task_id)
 

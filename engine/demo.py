@@ -75,8 +75,9 @@ DEMO_REPORTS = [
 
 def seed_cases(session: Session) -> list[str]:
     """A few cases at different steps, driven through the real services. Returns one line per case."""
+    from .actors import Actor
     from .cases import complete_task, submit_report
-    from .inbox import Actor, case_tasks
+    from .inbox import case_tasks
 
     def actor(username: str) -> Actor:
         roles, unit = next((r, u) for name, _, r, u in DEMO_USERS if name == username)

@@ -11,28 +11,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from .actors import Actor
 from .clock import now
 from .deadlines import overdue_clause
 from .models import Case, InboxItem
 from .workflows import TaskInfo
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a user's name, roles and unit (None = not bound to one unit)."""
-
-    username: str
-    roles: frozenset[str]
-    unit: str | None = None
-
-    @classmethod
-    def system(cls, name: str = "system") -> Actor:
-        return cls(name, frozenset())
-
-    @classmethod
-    def citizen(cls, tracking_code: str) -> Actor:
-        """The reporter of one case, identified only by that case's tracking code."""
-        return cls(f"citizen:{tracking_code}", frozenset({"citizen"}))
 
 
 def refresh(session: Session, case: Case, tasks: Iterable[TaskInfo]) -> list[InboxItem]:

@@ -13,8 +13,9 @@ from sqlalchemy import Select, and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import outbox
+from .actors import Actor
 from .clock import now
-from .inbox import Actor, case_tasks
+from .inbox import case_tasks
 from .models import Case, CaseStatus, InboxItem, Notification, Unit, User
 
 # New tasks for these roles are announced: they are work handed to a unit (assignment notifications).

@@ -66,7 +66,7 @@ def due_case_ids(session: Session, at: datetime, limit: int, exclude: frozenset[
     return list(session.scalars(query))
 
 
-def claim(session: Session, case_ids: list[int], owner: str, at: datetime) -> list[int]:
+def lease(session: Session, case_ids: list[int], owner: str, at: datetime) -> list[int]:
     """Take the lease on each candidate that is still free; returns the ones we hold."""
     held = []
     for case_id in case_ids:
@@ -127,7 +127,7 @@ def run_once(factory: sessionmaker[Session], *, owner: str | None = None, batch:
         batches += 1
         at = now()
         with transaction(factory) as session:
-            held = claim(session, due_case_ids(session, at, batch, frozenset(seen)), owner, at)
+            held = lease(session, due_case_ids(session, at, batch, frozenset(seen)), owner, at)
         if not held:
             break
         seen.update(held)

@@ -9,10 +9,10 @@ from sqlalchemy.orm import undefer
 
 from engine import cases, inbox, timers
 from engine.accounts import actor_of
+from engine.actors import Actor
 from engine.clock import FrozenClock
 from engine.db import transaction
 from engine.events import case_events
-from engine.inbox import Actor
 from engine.models import Case, InboxItem, Notification, User
 
 REPORT = {

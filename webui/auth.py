@@ -13,8 +13,8 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 
 from engine import accounts
 from engine.accounts import actor_of
+from engine.actors import Actor
 from engine.errors import PermissionDenied, TooManyAttempts
-from engine.inbox import Actor
 from engine.models import User
 
 from . import config

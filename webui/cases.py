@@ -88,7 +88,7 @@ def show(case_id: int):
 
 def _may_work_on(item) -> bool:
     try:
-        cases.open_task(db(), current_actor(), item.case_id, item.task_id)
+        cases.permitted_task(db(), current_actor(), item.case_id, item.task_id)
     except (NotFound, PermissionDenied):
         return False
     return item.claimed_by in (None, current_user.username)
@@ -116,7 +116,7 @@ def task(case_id: int, task_id: str):
     actor = current_actor()
     case = cases.get_case(session, case_id)
     try:
-        item = cases.open_task(session, actor, case_id, task_id)
+        item = cases.permitted_task(session, actor, case_id, task_id)
     except NotFound:
         if request.method == "POST":  # submitted too late: someone else completed it in the meantime
             raise Conflict("this task was completed by someone else or the case moved on; nothing was saved. "
@@ -145,7 +145,7 @@ def task(case_id: int, task_id: str):
                 if session.scalar(select(InboxItem.id).where(InboxItem.task_id == task_id)) is None:
                     raise Conflict("this task was completed by someone else at the same moment; nothing was saved. "
                                    "Open the case to see its current state.") from exc
-                item = cases.open_task(session, actor, case_id, task_id)
+                item = cases.permitted_task(session, actor, case_id, task_id)
                 reason = str(exc) if isinstance(exc, Conflict) else _("someone else changed this case at the same "
                                                                        "moment")
                 flash(_("Not saved: %(reason)s. Your input is shown below; check the case and submit again.",

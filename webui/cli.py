@@ -9,7 +9,7 @@ import click
 from sqlalchemy import func, select
 
 from engine import cases as engine_cases
-from engine import demo, outbox, privacy, reports, schema, timers, versions
+from engine import citizen, demo, outbox, privacy, schema, timers, versions
 from engine.accounts import hash_password, save_user
 from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
@@ -269,7 +269,7 @@ def api_clients_group() -> None:
 def api_clients_add(name: str) -> None:
     """Register application NAME and print its API key (shown once; only a hash is stored)."""
     with transaction(_factory()) as session:
-        key = reports.register_client(session, name, "cli")
+        key = citizen.register_client(session, name, "cli")
     click.echo(f"API key for {name}: {key}")
     click.echo("Give it to the application's operators; it cannot be shown again.")
 

@@ -16,7 +16,7 @@ from lxml import etree
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from engine import cases, reports, versions
+from engine import cases, citizen, versions
 from engine.attachments import Upload
 from engine.clock import now
 from engine.deadlines import is_overdue
@@ -252,7 +252,7 @@ def _client(purpose: str) -> ApiClient:
     """The registered application whose key came in the X-API-Key header or the api_key parameter (the
     header is preferred: URLs end up in logs and proxies), else a 403."""
     key = request.headers.get(API_KEY_HEADER, "").strip() or request.values.get("api_key", "").strip()
-    client = reports.client_for_key(db(), key)
+    client = citizen.client_for_key(db(), key)
     if client is None:
         raise ApiError(403, f"api_key missing or not valid (send it as the {API_KEY_HEADER} header): {purpose}")
     return client
@@ -272,7 +272,7 @@ def post_request(fmt: str):
     if header and not IDEMPOTENCY_KEY.match(header):
         raise ApiError(400, "Idempotency-Key: 1 to 60 letters, digits, '.', '_', ':' or '-'")
     contact = _contact(form)
-    done = reports.submit(db(), store(), report, reporter=contact or None, anonymous=not contact,
+    done = citizen.submit(db(), store(), report, reporter=contact or None, anonymous=not contact,
                           uploads=[Upload(f.filename or "media", f.stream) for f in files],
                           key=f"idem:{client.id}:{header}" if header else None, client=client,
                           source=f"open311:{client.name}"[:40])
@@ -304,7 +304,7 @@ def _status_notes(case: Case) -> str | None:
         return NOT_ACCEPTED_NOTE
     if case.published_at is None:
         return None
-    return reports.public_view(db(), case.code)["result"]
+    return citizen.public_view(db(), case.code)["result"]
 
 
 def _position(case: Case) -> tuple[float | None, float | None]:
@@ -331,7 +331,7 @@ def _request_rows(found: list[Case]) -> list[dict[str, Any]]:
             "agency_responsible": units.get(case.handling_unit or "") or DEPARTMENT,
             "service_notice": _service_notice(case),
             "requested_datetime": _iso(case.received_at),
-            "updated_datetime": _iso(reports.latest_time(case.published_at, case.closed_at, case.received_at)),
+            "updated_datetime": _iso(citizen.latest_time(case.published_at, case.closed_at, case.received_at)),
             "expected_datetime": _iso(case.deadline_at),
             "overdue": is_overdue(case),  # the same rule as staff pages (engine.deadlines)
             "address": case.report.get("address"), "address_id": None, "zipcode": None,
@@ -389,7 +389,7 @@ def token_request(token: str, fmt: str):
     """Only the application that submitted the request may turn its token into the request id (the tracking
     code); any other token, another application's included, is unknown."""
     fmt = _format(fmt)
-    case = reports.case_for_token(db(), token, _client("tokens belong to the application that submitted"))
+    case = citizen.case_for_token(db(), token, _client("tokens belong to the application that submitted"))
     return _reply("service_requests", [{"service_request_id": case.code, "token": token}], fmt)
 
 

@@ -19,7 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from engine import cases, reporter_messages, reports, versions
+from engine import cases, citizen, reporter_messages, versions
 from engine.attachments import Upload, public_key
 from engine.errors import Conflict, NotFound, ValidationError
 from engine.models import Attachment, Unit
@@ -76,7 +76,7 @@ def submit_report():
     uploads = [Upload(f.filename or "", f.stream) for f in request.files.getlist("files") if f and f.filename]
     key = form.get("submission_key", "")
     try:
-        done = reports.submit(db(), store(), values, reporter=contact, anonymous=anonymous, uploads=uploads,
+        done = citizen.submit(db(), store(), values, reporter=contact, anonymous=anonymous, uploads=uploads,
                               key=f"web:{key[:60]}" if key else None, source="web", lang=_lang())
         commit()
     except ValidationError as exc:
@@ -84,7 +84,7 @@ def submit_report():
         return _render_report(values, contact, dict(exc.errors), anonymous=anonymous, status=422)
     except Conflict:
         db().rollback()
-        done = reports.submit(db(), store(), values, key=f"web:{key[:60]}")  # the twin request's case
+        done = citizen.submit(db(), store(), values, key=f"web:{key[:60]}")  # the twin request's case
     session["submitted"] = {"code": done.case.code, "duplicate": done.duplicate_hint,
                             "email": bool(contact.get("email")) and not anonymous}
     return redirect(url_for(".report_done"))
@@ -105,7 +105,7 @@ def track():
     if not code:
         return render_template("portal/track_lookup.html", code="", error=None)
     try:
-        view = reports.public_view(db(), code)
+        view = citizen.public_view(db(), code)
     except NotFound:
         return render_template("portal/track_lookup.html", code=code,
                                error=_("No report has this tracking code. Check the code and try again.")), 404
@@ -114,7 +114,7 @@ def track():
 
 def _render_track(view: dict, values: dict | None = None, errors: dict | None = None, status: int = 200):
     case = cases.get_case_by_code(db(), view["code"])
-    photos = reports.public_attachments(db(), case)
+    photos = citizen.public_attachments(db(), case)
     feedback = None
     if view["can_rate"]:
         schema = versions.version_form(case.process_version, "citizen_feedback") or {}
@@ -136,7 +136,7 @@ def feedback():
     values, errors = formrender.parse_submission(schema, request.form)
     if not errors:
         try:
-            reports.give_feedback(db(), code, values)
+            citizen.give_feedback(db(), code, values)
             commit()
         except ValidationError as exc:
             db().rollback()
@@ -149,7 +149,7 @@ def feedback():
             flash(_("Thank you. Your answer has been recorded.") if values.get("resolved") else
                   _("Thank you. An inspector will review the case again."), "success")
             return redirect(url_for(".track", code=code))
-    return _render_track(reports.public_view(db(), code), values, errors, status=422)
+    return _render_track(citizen.public_view(db(), code), values, errors, status=422)
 
 
 @bp.get("/track/photo/<int:attachment_id>")

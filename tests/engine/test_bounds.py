@@ -122,12 +122,12 @@ def test_the_default_document_limit_is_one_megabyte(db_engine):
 
 
 def test_duplicate_detection_and_lists_do_not_load_the_workflow_document(drive):
-    from engine import reports
+    from engine import citizen
 
     first, second = drive.report(), drive.report()
     with transaction(drive.factory) as session:
         case = session.get(Case, second)
-        other = reports.similar_open_case(session, case)
+        other = citizen.similar_open_case(session, case)
         assert other is not None and other.id == first
         assert "workflow_json" not in other.__dict__ and "workflow_json" not in case.__dict__
 

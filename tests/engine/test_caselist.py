@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import event
 
 from engine import caselist, cases, deadlines
+from engine.actors import Actor
 from engine.caselist import CaseFilter
 from engine.db import transaction
 from engine.errors import PermissionDenied, ValidationError
-from engine.inbox import Actor
 from engine.models import Case
 from tests.casedriver import CaseDriver
 

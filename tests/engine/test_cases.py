@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from engine import cases
+from engine.actors import Actor
 from engine.db import transaction
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from engine.inbox import Actor
 from tests.casedriver import CaseDriver
 
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy import event, select
 
-from engine import privacy, reports
+from engine import citizen, privacy
 from engine.attachments import AttachmentStore
 from engine.db import transaction
 from engine.errors import ValidationError
@@ -25,7 +25,7 @@ def drive(factory, clock) -> CaseDriver:
 def closed_case(factory, drive, tmp_path, contact=CONTACT, **report) -> int:
     """A report with contact (and its confirmation mail), screened out by intake: closed now."""
     with transaction(factory) as session:
-        case_id = reports.submit(session, AttachmentStore(tmp_path), {**REPORT, **report}, reporter=contact,
+        case_id = citizen.submit(session, AttachmentStore(tmp_path), {**REPORT, **report}, reporter=contact,
                                  anonymous=not contact).case.id
     drive.do("intake", case_id, "screen", {"screening_outcome": "out_of_scope",
                                            "screening_reason": "Không thuộc thẩm quyền"})
@@ -84,7 +84,7 @@ def test_contact_is_erased_a_year_after_the_case_closed_and_the_case_is_kept(fac
 
 def test_open_cases_keep_their_contact_however_old(factory, drive, clock, tmp_path):
     with transaction(factory) as session:
-        case_id = reports.submit(session, AttachmentStore(tmp_path), REPORT, reporter=CONTACT).case.id
+        case_id = citizen.submit(session, AttachmentStore(tmp_path), REPORT, reporter=CONTACT).case.id
     clock.advance(days=1000)
     assert erase(factory).erased == []
     assert load(factory, case_id).reporter == CONTACT

@@ -7,9 +7,9 @@ import pytest
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import cases, versions
+from engine.actors import Actor
 from engine.db import transaction
 from engine.functions import Effects, build_functions
-from engine.inbox import Actor
 from tests.casedriver import CaseDriver
 
 SCREEN_IN = {"screening_outcome": "in_scope", "screening_reason": "Có dấu hiệu vi phạm"}

@@ -43,7 +43,7 @@ def test_a_case_leased_by_a_live_worker_is_left_alone_until_the_lease_expires(dr
     case_id = level1(drive)
     drive.clock.advance(hours=21)
     with transaction(drive.factory) as session:
-        assert timers.claim(session, [case_id], "other-worker", drive.clock.now()) == [case_id]
+        assert timers.lease(session, [case_id], "other-worker", drive.clock.now()) == [case_id]
     assert timers.run_once(drive.factory).woken == 0  # the other worker holds it (it may have died)
     drive.clock.advance(minutes=6)  # the lease (5 min) has expired: picked up again
     assert timers.run_once(drive.factory).fired == 1

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from engine import cases, reports, studio, versions
+from engine import cases, citizen, studio, versions
 from engine.attachments import AttachmentStore, Upload
 from engine.db import transaction
 from engine.models import Case
@@ -246,10 +246,10 @@ def world(app, factory, drive, monkeypatch):
     with transaction(factory) as session:  # claimed by the inspectorate's officer: only they may release it
         cases.claim_task(session, drive.actor("inspectorate"), level3, handle.task_id)
         store = AttachmentStore(app.config["ATTACHMENTS_DIR"])
-        api_key = reports.register_client(session, "matrix", "tests")
-        photo_case = reports.submit(session, store, {**REPORT, "facility_name": "Phòng khám Ánh Sáng"},
+        api_key = citizen.register_client(session, "matrix", "tests")
+        photo_case = citizen.submit(session, store, {**REPORT, "facility_name": "Phòng khám Ánh Sáng"},
                                     uploads=[Upload("a.jpg", io.BytesIO(_jpeg()))], key="matrix-token",
-                                    client=reports.client_for_key(session, api_key))
+                                    client=citizen.client_for_key(session, api_key))
         version = versions.active_version(session)
         draft = studio.new_draft(session, "owner", version)
         codes = {"level1_code": session.get(Case, level1).code,

@@ -101,10 +101,10 @@ def test_staff_see_the_duplicate_link_at_screening(as_user, drive):
     first = drive.report()
     second = drive.report(facility_name="Spa Hoa Hong")  # same ward and category, similar name
     with transaction(drive.factory) as session:
-        from engine import reports
+        from engine import citizen
         from engine.models import Case
         case = session.get(Case, second)
-        case.duplicate_of = reports.similar_open_case(session, case).code
+        case.duplicate_of = citizen.similar_open_case(session, case).code
     code = drive.case(first).code
     intake = as_user("intake")
     screen = drive.task(second, "screen")

@@ -91,7 +91,7 @@ def test_a_bad_smtp_setting_is_a_clear_error_for_the_worker(cli, monkeypatch):
 
 
 def test_api_clients_add_prints_a_key_that_the_api_accepts_and_refuses_a_second_client_of_that_name(cli):
-    from engine.reports import client_for_key
+    from engine.citizen import client_for_key
 
     cli("init-db")
     result = cli("api-clients", "add", "city-portal")

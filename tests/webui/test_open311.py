@@ -12,7 +12,7 @@ from lxml import etree
 from PIL import Image
 from sqlalchemy import func, select
 
-from engine import reports
+from engine import citizen
 from engine.db import transaction
 from engine.models import Attachment, Case
 
@@ -39,7 +39,7 @@ def api(app):
 @pytest.fixture
 def api_key(factory) -> str:
     with transaction(factory) as session:
-        return reports.register_client(session, "city-portal", "tests")
+        return citizen.register_client(session, "city-portal", "tests")
 
 
 def post(api, key, fmt="json", headers=None, **fields):
@@ -261,7 +261,7 @@ def test_a_retry_with_the_same_idempotency_key_creates_one_case(api, api_key, fa
     assert looked_up == [{"service_request_id": answer["service_request_id"], "token": answer["token"]}]
 
     with transaction(factory) as session:
-        other_key = reports.register_client(session, "district-app", "tests")
+        other_key = citizen.register_client(session, "district-app", "tests")
     other = post(api, other_key, headers={"Idempotency-Key": "portal-42"})
     assert other.get_json()[0]["service_request_id"] != answer["service_request_id"]  # keys are per application
     assert post(api, api_key, headers={"Idempotency-Key": "no spaces please"}).status_code == 400
@@ -320,7 +320,7 @@ def test_a_token_is_random_and_only_the_submitting_application_can_look_it_up(ap
     tokens = {first["token"], second["token"]}
     assert len(tokens) == 2 and all(len(t) >= 20 and "portal-7" not in t for t in tokens)
     with transaction(factory) as session:
-        other_key = reports.register_client(session, "district-app", "tests")
+        other_key = citizen.register_client(session, "district-app", "tests")
     other_token = post(api, other_key).get_json()[0]["token"]
 
     mine = api.get(f"{API}/tokens/{second['token']}.json", headers={"X-API-Key": api_key})

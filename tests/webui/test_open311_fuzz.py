@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
-from engine import reports
+from engine import citizen
 from engine.db import transaction
 from tests.conftest import _truncate, seeded_factory
 from webui.app import create_app
@@ -27,7 +27,7 @@ def fuzzed(sqlite_engine, clock, tmp_path, monkeypatch):
     _truncate(sqlite_engine)
     factory = seeded_factory(sqlite_engine)
     with transaction(factory) as session:
-        key = reports.register_client(session, "fuzzer", "tests")
+        key = citizen.register_client(session, "fuzzer", "tests")
     app = create_app({"DB_ENGINE": sqlite_engine, "TESTING": True, "SECRET_KEY": "test",
                       "ATTACHMENTS_DIR": str(tmp_path / "attachments")})
     app.extensions["rr_sessions"] = factory

@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from engine import reports
+from engine import citizen
 from engine.db import transaction
 from engine.models import Case, CaseNote
 from webui import params
@@ -25,7 +25,7 @@ HUGE = "99999999999999999999"  # 20 digits: more than any database integer colum
 @pytest.fixture
 def api_key(factory) -> str:
     with transaction(factory) as session:
-        return reports.register_client(session, "city-portal", "tests")
+        return citizen.register_client(session, "city-portal", "tests")
 
 
 def open311_error(response) -> str:

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from forms import validate_form_data
 
 from . import cases, events, mail, versions
+from .actors import Actor
 from .attachments import AttachmentStore, Upload
 from .errors import Conflict, NotFound, ValidationError
-from .inbox import Actor
 from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submission, Unit
 
 SIMILARITY = 0.8
