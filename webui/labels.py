@@ -79,6 +79,12 @@ PUBLIC_STEPS = {
 AUDIT_KINDS = {
     "reporter_viewed": _l("Reporter contact viewed"),
     "contact_erased": _l("Reporter contact erased (retention period over)"),
+    "signin": _l("Signed in"),
+    "signin_failed": _l("Sign-in failed"),
+    "signin_locked": _l("Sign-in locked after repeated failures"),
+    "case_suspended": _l("Case suspended"),
+    "case_resumed": _l("Case resumed"),
+    "case_cancelled": _l("Case cancelled"),
 }
 
 

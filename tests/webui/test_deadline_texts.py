@@ -113,4 +113,4 @@ def test_an_unscreened_report_shows_its_screening_deadline_on_the_case_page_and_
     assert "3 giờ 00 phút" in inbox
     drive.advance(hours=3, minutes=30)  # past the screening deadline: escalated
     case_page = intake.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert '<span class="due-badge due-overdue">0 giờ 30 phút</span>' in case_page
+    assert '<span class="due-badge due-overdue">quá hạn 0 giờ 30 phút</span>' in case_page
