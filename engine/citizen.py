@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from forms import validate_form_data
 
-from . import cases, events, mail, versions
+from . import cases, deadlines, events, mail, versions
 from .actors import Actor
 from .attachments import AttachmentStore, Upload
 from .errors import Conflict, NotFound, ValidationError
@@ -146,6 +146,7 @@ def public_view(session: Session, code: str) -> dict[str, Any]:
     return {
         "code": case.code, "status": case.status, "level": case.level, "category": case.category,
         "ward": case.ward, "received_at": case.received_at, "deadline_at": case.deadline_at,
+        "deadline": deadlines.deadline_state(case),  # the engine's one notion of overdue, as on staff pages
         "published_at": case.published_at, "closed_at": case.closed_at, "outcome": case.outcome,
         "result": result if published else None, "timeline": timeline,
         "can_rate": feedback_task(session, case) is not None, "duplicate_hint": case.duplicate_of is not None,

@@ -30,11 +30,12 @@ from engine.models import Attachment, Case, CaseNote, InboxItem, Unit
 from . import deadlines, formrender, params
 from .auth import current_actor, roles_required
 from .db import commit, db
-from .deadlines import deadline_of
+from .deadlines import deadline_of, deadline_view
 from .labels import CATEGORIES, STATUSES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 bp.add_app_template_global(deadline_of, "deadline_of")
+bp.add_app_template_global(deadline_view, "deadline_view")
 LIST_ROLES = tuple(sorted(caselist.LIST_ROLES))
 
 

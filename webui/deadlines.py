@@ -73,7 +73,11 @@ def deadline_of(case) -> dict:
     """What a page shows about a case's deadline (`case`: a Case or a case-list row).
 
     kind: handled | closed | overdue | running | none; css: the badge class; text: the words to show."""
-    state = deadlines.deadline_state(case)
+    return deadline_view(deadlines.deadline_state(case))
+
+
+def deadline_view(state: deadlines.DeadlineState) -> dict:
+    """`deadline_of` for a deadline state the engine already computed (the public /track view carries one)."""
     view = {"kind": state.kind, "deadline_at": state.deadline_at, "css": "", "text": ""}
     if state.kind == "handled":
         late = state.handled.on_time is False
