@@ -50,6 +50,20 @@ def classify_level_1(drive, case_id: int):
     return case.deadline_at - case.received_at
 
 
+def confirmation(client, draft: int, note: str = ""):
+    """The deploy confirmation page (what the Deploy button opens) and the content hash its final button sends."""
+    page = client.get(f"/studio/drafts/{draft}/deploy", query_string={"note": note})
+    assert page.status_code == 200
+    found = re.search(r'name="confirm" value="([0-9a-f]{64})"', page.get_data(as_text=True))
+    return page, found.group(1)
+
+
+def deploy(client, draft: int, note: str = ""):
+    """Deploy as a process owner does: open the confirmation, then press "Deploy version N"."""
+    _page, confirm = confirmation(client, draft, note)
+    return client.post(f"/studio/drafts/{draft}/deploy", data={"note": note, "confirm": confirm})
+
+
 def upload(client, draft: int, content: bytes, filename: str = "upload.bpmn", target: str = MAIN_FILE):
     """POST the file as a browser would (the body built here: the test client would spool big ones to a temp
     file it never closes)."""
@@ -135,9 +149,9 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
     assert LEVEL_1_RULE in xml
     saved = owner.post(f"/studio/drafts/{draft}/diagram", data=xml.replace("{1: 24,", "{1: 12,").encode(),
                        content_type="application/xml")
-    assert saved.status_code == 200 and saved.json == {"saved": True, "problems": []}
+    assert saved.status_code == 200 and saved.json["saved"] is True and saved.json["problems"] == []
 
-    deployed = owner.post(f"/studio/drafts/{draft}/deploy", data={"note": "Cấp 1: 12 giờ"})
+    deployed = deploy(owner, draft, "Cấp 1: 12 giờ")
     assert deployed.status_code == 302 and deployed.headers["Location"].endswith(f"/studio/{PROCESS}")
     with transaction(factory) as session:
         version_2 = versions.active_version(session)
@@ -168,7 +182,7 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
 
 
 def test_deploying_an_unchanged_draft_creates_no_new_version(as_user, factory, draft_id):
-    response = as_user("owner").post(f"/studio/drafts/{draft_id}/deploy", data={"note": ""})
+    response = deploy(as_user("owner"), draft_id)
     assert response.status_code == 302
     with transaction(factory) as session:
         assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
@@ -248,7 +262,7 @@ def test_a_diagram_running_code_in_a_condition_is_stored_but_never_deployed(as_u
     response = upload(owner, draft_id, hostile.encode())
     assert response.status_code == 302
     assert draft_bundle(factory, draft_id)["bpmn"][MAIN_FILE] == hostile
-    refused = owner.post(f"/studio/drafts/{draft_id}/deploy", data={"note": "x"})
+    refused = deploy(owner, draft_id, "x")
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert 'id="deploy-refused"' in html
