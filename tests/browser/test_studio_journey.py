@@ -213,6 +213,7 @@ def test_the_properties_panel_edits_timers_forms_and_conditions(page, live_serve
     assert f"phiên bản {number}" in page.locator("#editor-status").inner_text()
     assert page.locator("#status-new-draft button").inner_text() == f"Bản nháp mới từ phiên bản {number}"
     assert page.locator("#unsaved").is_visible() and page.input_value("#prop-timer") == '"P3D"'
+    assert page.locator("#draft-state").inner_text() == f"đã triển khai thành phiên bản {number}"
     assert page.locator("#last-saved").inner_text() == last_saved
     shot(page, "save-refused-after-deploy")
     refused = [a for a in page.watch.failed_assets if a.startswith("409 fetch") and f"/drafts/{draft}/diagram" in a]

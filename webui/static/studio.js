@@ -43,6 +43,11 @@
     button.textContent = texts.newDraft.replace("{number}", String(number));
     form.append(token, button);
     $("editor-status").append(form);
+    const state = $("draft-state");  // the draft was deployed meanwhile: its badge says so too
+    state.className = "badge bg-secondary";
+    state.dataset.state = "deployed";
+    state.dataset.version = String(number);
+    state.textContent = texts.deployedAs.replace("{number}", String(number));
   }
 
   function setDirty(value) {
