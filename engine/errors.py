@@ -57,3 +57,12 @@ class LimitExceeded(ProcessError):
 
 class CaseSuspended(Conflict):
     """An administrator suspended this case (or cancelled it): it accepts no work until resumed."""
+
+
+class DraftDeployed(Conflict):
+    """The studio draft was deployed and is read-only now; a change needs a new draft from its version."""
+
+    def __init__(self, message: str, version_id: int, version_number: int):
+        super().__init__(message)
+        self.version_id = version_id
+        self.version_number = version_number

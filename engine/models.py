@@ -312,7 +312,10 @@ class ApiClient(Base):
 
 
 class ProcessDraft(Base):
-    """A diagram (and forms) being edited in the studio; becomes a version when deployed."""
+    """A diagram (and forms) being edited in the studio; becomes a version when deployed.
+
+    Once deployed (`deployed_version_id` set) the draft is read-only: it is what that version is made of.
+    """
 
     __tablename__ = "process_drafts"
 
@@ -320,6 +323,7 @@ class ProcessDraft(Base):
     process_id: Mapped[str] = mapped_column(String(100))
     bundle: Mapped[dict[str, Any]] = mapped_column(JSON)
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
+    deployed_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
     note: Mapped[str | None] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(80))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now)

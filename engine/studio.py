@@ -1,5 +1,6 @@
-"""The process studio's services: drafts, validation, deployment, activation (and roll back), version diffs and
-the live view of where cases wait. Every change is audited."""
+"""The process studio's services: drafts (editing, or deployed and read-only), validation, the deploy preview,
+deployment, activation (and roll back), version diffs and the live view of where cases wait. Every change is
+audited."""
 from __future__ import annotations
 
 import copy
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from . import versions
 from .clock import now
-from .errors import NotFound, ProcessError, ValidationError
+from .errors import Conflict, DraftDeployed, NotFound, ProcessError, ValidationError
 from .events import audit
 from .models import Case, InboxItem, ProcessDraft, ProcessVersion
 from .validation import BPMN, NS, Problem, validate_bundle
@@ -29,14 +30,64 @@ class VersionRow:
 
 
 def processes(session: Session) -> list[dict[str, Any]]:
+    """Each deployed process: its number of versions, the latest number, the active version and how many of its
+    drafts are being edited (not deployed yet)."""
     rows = session.execute(select(ProcessVersion.process_id, func.count(), func.max(ProcessVersion.number))
                            .group_by(ProcessVersion.process_id).order_by(ProcessVersion.process_id))
+    editing = dict(session.execute(select(ProcessDraft.process_id, func.count())
+                                   .where(ProcessDraft.deployed_version_id.is_(None))
+                                   .group_by(ProcessDraft.process_id)).all())
     out = []
     for process_id, count, latest in rows:
         active = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
                                                              ProcessVersion.active.is_(True)))
-        out.append({"process_id": process_id, "versions": count, "latest": latest, "active": active})
+        out.append({"process_id": process_id, "versions": count, "latest": latest, "active": active,
+                    "editing": editing.get(process_id, 0)})
     return out
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    """A draft and its state: being edited, or deployed as `deployed` (then read-only)."""
+
+    draft: ProcessDraft
+    deployed: ProcessVersion | None
+
+    @property
+    def editable(self) -> bool:
+        return self.deployed is None
+
+
+@dataclass(frozen=True)
+class DeployPreview:
+    """What deploying a draft would do, for the process owner to confirm: the draft's problems (deploy is
+    impossible while there are any), the version number it becomes, the active version and how many cases run on
+    it (they stay on it), and what changes compared with it."""
+
+    draft: ProcessDraft
+    problems: list[Problem]
+    number: int
+    identical: ProcessVersion | None  # an existing version with exactly this content (deploying re-activates it)
+    active: ProcessVersion | None
+    running: int
+    based_on: ProcessVersion | None
+    changes: dict[str, Any] | None  # `diff(active, draft)`; None without an active version
+    content_hash: str
+
+    @property
+    def deployable(self) -> bool:
+        return not self.problems
+
+    @property
+    def base_moved_on(self) -> bool:
+        """The draft started from a version that is no longer the active one."""
+        return self.based_on is not None and self.active is not None and self.based_on.id != self.active.id
+
+
+def running_cases(session: Session, version_id: int) -> int:
+    """Cases not closed yet on this version (they finish on it whatever is deployed later)."""
+    return session.scalar(select(func.count()).select_from(Case).where(Case.process_version_id == version_id,
+                                                                       Case.closed_at.is_(None))) or 0
 
 
 def version_rows(session: Session, process_id: str) -> list[VersionRow]:
@@ -63,6 +114,39 @@ def get_draft(session: Session, draft_id: int) -> ProcessDraft:
     return draft
 
 
+def draft_state(session: Session, draft: ProcessDraft) -> DraftRow:
+    deployed = session.get(ProcessVersion, draft.deployed_version_id) if draft.deployed_version_id else None
+    return DraftRow(draft, deployed)
+
+
+def draft_rows(session: Session, process_id: str) -> list[DraftRow]:
+    """The process's drafts with their state, the most recently changed first."""
+    rows = session.execute(select(ProcessDraft, ProcessVersion)
+                           .outerjoin(ProcessVersion, ProcessVersion.id == ProcessDraft.deployed_version_id)
+                           .where(ProcessDraft.process_id == process_id)
+                           .order_by(ProcessDraft.updated_at.desc(), ProcessDraft.id.desc()))
+    return [DraftRow(draft, deployed) for draft, deployed in rows]
+
+
+def draft_hash(draft: ProcessDraft) -> str:
+    """The content hash of the draft as it is now (what a deploy confirmation refers to)."""
+    return versions.content_hash(draft.bundle)
+
+
+def _ensure_editable(session: Session, draft: ProcessDraft) -> None:
+    """Refuse to change a deployed draft. The row is read again under a lock (PostgreSQL), so a save and a
+    deployment of the same draft never interleave."""
+    session.refresh(draft, with_for_update=True)
+    _refuse_if_deployed(session, draft)
+
+
+def _refuse_if_deployed(session: Session, draft: ProcessDraft) -> None:
+    if draft.deployed_version_id is not None:
+        version = get_version(session, draft.deployed_version_id)
+        raise DraftDeployed(f"draft {draft.id} was deployed as version {version.number} and is read-only; "
+                            f"start a new draft from version {version.number}", version.id, version.number)
+
+
 def new_draft(session: Session, actor: str, version: ProcessVersion) -> ProcessDraft:
     """A draft that starts as a copy of a deployed version."""
     draft = ProcessDraft(process_id=version.process_id, bundle=copy.deepcopy(version.bundle), based_on_id=version.id,
@@ -75,6 +159,7 @@ def new_draft(session: Session, actor: str, version: ProcessVersion) -> ProcessD
 
 def save_diagram(session: Session, actor: str, draft: ProcessDraft, filename: str, xml: str | bytes) -> list[Problem]:
     """Store a diagram file in the draft (only well-formed, safe XML is kept); returns the draft's problems."""
+    _ensure_editable(session, draft)
     try:
         text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     except UnicodeDecodeError as exc:
@@ -97,6 +182,8 @@ def save_form(session: Session, actor: str, draft: ProcessDraft, name: str, sche
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
+    _ensure_editable(session, draft)
+
     if not isinstance(name, str) or not name.replace("_", "").isalnum() or len(name) > 80:
         raise ValidationError("bad form name", {"name": "Chỉ chữ thường, số và _ (letters, digits, _)"})
     if not isinstance(schema, dict) or schema.get("type") != "object":
@@ -113,9 +200,42 @@ def save_form(session: Session, actor: str, draft: ProcessDraft, name: str, sche
     session.flush()
 
 
-def deploy_draft(session: Session, actor: str, draft: ProcessDraft, note: str | None = None) -> ProcessVersion:
-    """Validate and deploy the draft as a new active version (new cases use it; running cases keep theirs)."""
-    return deploy_bundle(session, actor, draft.bundle, note or draft.note)
+def deploy_preview(session: Session, draft: ProcessDraft) -> DeployPreview:
+    """What deploying the draft would do (nothing is changed); DraftDeployed for a draft already deployed."""
+    _refuse_if_deployed(session, draft)
+    digest = draft_hash(draft)
+    identical = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == draft.process_id,
+                                                            ProcessVersion.content_hash == digest))
+    last = session.scalar(select(func.max(ProcessVersion.number)).where(ProcessVersion.process_id == draft.process_id))
+    active = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == draft.process_id,
+                                                         ProcessVersion.active.is_(True)))
+    changes = None
+    if active is not None:
+        try:
+            changes = diff(active.bundle, draft.bundle)
+        except ProcessError:  # a file the diff cannot read is also a problem the validation names
+            changes = None
+    return DeployPreview(
+        draft=draft, problems=validate_bundle(draft.bundle),
+        number=identical.number if identical is not None else (last or 0) + 1, identical=identical,
+        active=active, running=running_cases(session, active.id) if active is not None else 0,
+        based_on=session.get(ProcessVersion, draft.based_on_id) if draft.based_on_id else None,
+        changes=changes, content_hash=digest)
+
+
+def deploy_draft(session: Session, actor: str, draft: ProcessDraft, note: str | None = None,
+                 confirmed_hash: str | None = None) -> ProcessVersion:
+    """Validate and deploy the draft as the active version (new cases use it; running cases keep theirs). The
+    draft is read-only afterwards. With `confirmed_hash` (from the deploy confirmation), a draft that changed
+    since the owner looked at the summary is not deployed (Conflict)."""
+    _ensure_editable(session, draft)
+    if confirmed_hash is not None and confirmed_hash != draft_hash(draft):
+        raise Conflict(f"draft {draft.id} changed after the deployment was confirmed; check the summary again")
+    version = deploy_bundle(session, actor, draft.bundle, note or draft.note)
+    draft.deployed_version_id = version.id
+    audit(session, actor, "draft_deployed", {"draft": draft.id, "number": version.number})
+    session.flush()
+    return version
 
 
 def deploy_bundle(session: Session, actor: str, bundle: dict[str, Any], note: str | None = None) -> ProcessVersion:

@@ -32,14 +32,16 @@ from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
 from engine import studio, versions
-from engine.errors import NotFound, ProcessError, ValidationError
+from engine.errors import Conflict, DraftDeployed, NotFound, ProcessError, ValidationError
 from engine.models import AuditEntry, ProcessDraft, ProcessVersion, Role
 from engine.validation import BPMN, validate_bundle
 from engine.versions import MAX_DIAGRAM_BYTES
 
 from . import formrender, params
 from .auth import current_actor, roles_required
-from .db import commit, db
+from .db import commit, db, discard
+from .errors import wants_json
+from .i18n import local_time
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 UPLOAD_LIMIT = MAX_DIAGRAM_BYTES + 64 * 1024  # the largest diagram plus room for the multipart envelope
@@ -50,6 +52,7 @@ AUDIT_KINDS = {
     "draft_diagram_saved": _l("Draft diagram saved"),
     "draft_form_saved": _l("Draft form saved"),
     "version_deployed": _l("Version deployed"),
+    "draft_deployed": _l("Draft deployed"),
     "version_activated": _l("Version activated"),
     "user_created": _l("User created"),
     "user_updated": _l("User updated"),
@@ -71,8 +74,7 @@ def process(process_id: str):
     session = db()
     rows = studio.version_rows(session, process_id)
     active = next((row.version for row in rows if row.version.active), None)
-    drafts = session.scalars(select(ProcessDraft).where(ProcessDraft.process_id == process_id)
-                             .order_by(ProcessDraft.updated_at.desc(), ProcessDraft.id.desc())).all()
+    drafts = studio.draft_rows(session, process_id)
     return render_template("studio/process.html", process_id=process_id, rows=rows, active=active, drafts=drafts)
 
 
@@ -181,7 +183,8 @@ def save_diagram(draft_id: int):
         session.rollback()
         return jsonify(saved=False, error=str(exc), problems=_error_problems(exc)), 422
     commit()
-    return jsonify(saved=True, problems=[p.as_dict() for p in problems])
+    return jsonify(saved=True, problems=[p.as_dict() for p in problems], saved_at=found.updated_at.isoformat(),
+                   last_saved=_last_saved(found))
 
 
 @bp.post("/drafts/<int:draft_id>/validate")
@@ -224,14 +227,34 @@ def upload(draft_id: int):
     return redirect(url_for(".draft", draft_id=found.id, file=None if name == main else name))
 
 
+@bp.get("/drafts/<int:draft_id>/deploy")
+@roles_required(Role.PROCESS_OWNER)
+def confirm_deploy(draft_id: int):
+    """The confirmation before deploying: problems, running cases, what changes. A page (the Deploy button
+    without JavaScript) or, with `?dialog=1`, the content of the editor's dialog."""
+    preview = studio.deploy_preview(db(), studio.get_draft(db(), draft_id))
+    dialog = request.args.get("dialog") == "1"
+    return render_template("studio/_deploy_confirm.html" if dialog else "studio/deploy.html", preview=preview,
+                           dialog=dialog, note=params.text_arg(request.args, "note", max_length=500))
+
+
 @bp.post("/drafts/<int:draft_id>/deploy")
 @roles_required(Role.PROCESS_OWNER)
 def deploy(draft_id: int):
     session = db()
     found = studio.get_draft(session, draft_id)
+    note = (request.form.get("note") or "").strip()[:500] or None
+    confirmed = (request.form.get("confirm") or "").strip()[:64]
+    if not confirmed:  # nothing is deployed before the owner has seen the confirmation
+        return redirect(url_for(".confirm_deploy", draft_id=found.id, note=note), 303)
     try:
-        deployed = studio.deploy_draft(session, current_actor().username, found,
-                                       (request.form.get("note") or "").strip()[:500] or None)
+        deployed = studio.deploy_draft(session, current_actor().username, found, note, confirmed_hash=confirmed)
+    except DraftDeployed:
+        raise
+    except Conflict:
+        discard()
+        flash(_("The draft changed after you opened this summary; check it again before deploying."), "warning")
+        return redirect(url_for(".confirm_deploy", draft_id=draft_id, note=note), 303)
     except ProcessError as exc:
         session.rollback()
         return _editor(studio.get_draft(session, draft_id), _draft_file(found), _error_problems(exc),
@@ -242,9 +265,27 @@ def deploy(draft_id: int):
     return redirect(url_for(".process", process_id=deployed.process_id))
 
 
+@bp.errorhandler(DraftDeployed)
+def _read_only(error: DraftDeployed):
+    """A change to a deployed draft: said clearly, with the way on (a new draft from its version)."""
+    discard()
+    message = _("This draft was deployed as version %(number)s and is read-only. To change the process, start a "
+                "new draft from version %(number)s.", number=error.version_number)
+    if wants_json():
+        return jsonify(saved=False, error=message, problems=[], deployed_as=error.version_number,
+                       new_draft=url_for(".new_draft", version_id=error.version_id)), 409
+    flash(message, "warning")
+    return redirect(url_for(".draft", draft_id=(request.view_args or {}).get("draft_id", 0)), 303)
+
+
+def _last_saved(found: ProcessDraft) -> str:
+    return _("last saved by %(who)s, %(when)s", who=found.updated_by, when=local_time(found.updated_at))
+
+
 def _editor(found: ProcessDraft, filename: str, problems: list[dict] | None = None, message: str | None = None,
             status: int = 200):
     return render_template("studio/draft.html", draft=found, filename=filename, files=sorted(found.bundle["bpmn"]),
+                           state=studio.draft_state(db(), found), last_saved=_last_saved(found),
                            forms=sorted(found.bundle.get("forms", {})), problems=problems or [], message=message,
                            based_on=db().get(ProcessVersion, found.based_on_id) if found.based_on_id else None
                            ), status

@@ -1,15 +1,16 @@
-"""Process studio services: a new version affects only new cases, roll back, diffs, live counts, audit."""
+"""Process studio services: a new version affects only new cases, roll back, diffs, live counts, audit; the deploy
+preview a process owner confirms, and drafts that are read-only once deployed."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import studio, versions
 from engine.db import transaction
-from engine.errors import ProcessError, ValidationError
-from engine.models import AuditEntry
+from engine.errors import Conflict, DraftDeployed, ProcessError, ValidationError
+from engine.models import AuditEntry, ProcessVersion
 
 MAIN = "rapid_response.bpmn"
 
@@ -135,3 +136,93 @@ def test_bytes_that_are_not_utf8_are_a_clear_problem(factory):
         with pytest.raises(ProcessError) as error:
             studio.save_diagram(session, "owner", draft, MAIN, b"\xff\xfe<definitions/>")
         assert "UTF-8" in str(error.value)
+
+
+# --- the deploy preview and the state of drafts -----------------------------------------------------------------
+
+def edited_draft(session, old: str = "{1: 24, 2: 48, 3: 72}", new: str = "{1: 12, 2: 48, 3: 72}"):
+    draft = studio.new_draft(session, "owner", versions.active_version(session))
+    studio.save_diagram(session, "owner", draft, MAIN, draft.bundle["bpmn"][MAIN].replace(old, new))
+    return draft
+
+
+def test_the_deploy_preview_counts_the_cases_running_on_the_active_version_and_names_what_changes(factory, drive):
+    drive.report()
+    level1(drive)
+    closed = drive.report()
+    drive.do("intake", closed, "screen", {"screening_outcome": "out_of_scope", "screening_reason": "Ngoài phạm vi"})
+    with transaction(factory) as session:
+        draft = edited_draft(session)
+        studio.save_form(session, "owner", draft, "screen", {"type": "object", "properties": {}})
+        preview = studio.deploy_preview(session, draft)
+        assert (preview.problems, preview.deployable) == ([], True)
+        assert (preview.active.number, preview.running, preview.number) == (1, 2, 2)  # the closed case is not running
+        assert preview.identical is None and not preview.base_moved_on
+        assert [(c["id"], list(c["fields"])) for c in preview.changes["changed"]] == [("set_deadlines", ["script"])]
+        assert preview.changes["forms"]["changed"] == ["screen"]
+        assert preview.content_hash == versions.content_hash(draft.bundle)
+        assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1, "a preview deploys nothing"
+
+
+def test_the_deploy_preview_counts_problems_and_a_draft_with_problems_cannot_be_deployed(factory):
+    with transaction(factory) as session:
+        draft = edited_draft(session, ">level == 3<", ">__import__('os')<")
+        preview = studio.deploy_preview(session, draft)
+        assert len(preview.problems) == 1 and not preview.deployable
+        assert preview.problems[0].element_id == "flow_gw_level_to_coordination"
+        with pytest.raises(ProcessError):
+            studio.deploy_draft(session, "owner", draft, confirmed_hash=preview.content_hash)
+        assert studio.draft_state(session, draft).editable
+
+
+def test_an_unchanged_draft_is_previewed_as_identical_to_its_version(factory):
+    with transaction(factory) as session:
+        draft = studio.new_draft(session, "owner", versions.active_version(session))
+        preview = studio.deploy_preview(session, draft)
+        assert preview.identical is not None and preview.identical.id == preview.active.id
+        assert preview.number == 1
+        assert preview.changes["changed"] == [] and preview.changes["forms"]["changed"] == []
+
+
+def test_a_draft_changed_after_its_confirmation_is_not_deployed(factory):
+    with transaction(factory) as session:
+        draft = edited_draft(session)
+        confirmed = studio.deploy_preview(session, draft).content_hash
+        studio.save_diagram(session, "owner", draft, MAIN, draft.bundle["bpmn"][MAIN].replace('"PT4H"', '"PT2H"'))
+        with pytest.raises(Conflict):
+            studio.deploy_draft(session, "owner", draft, confirmed_hash=confirmed)
+        assert versions.active_version(session).number == 1
+        assert studio.deploy_draft(session, "owner", draft, confirmed_hash=studio.draft_hash(draft)).number == 2
+
+
+def test_a_deployed_draft_says_which_version_it_became_and_refuses_every_change(factory):
+    with transaction(factory) as session:
+        draft = edited_draft(session)
+        other = studio.new_draft(session, "owner", versions.active_version(session))
+        assert studio.draft_state(session, draft).editable
+        studio.deploy_draft(session, "owner", draft, "12 h")
+        state = studio.draft_state(session, draft)
+        assert not state.editable and state.deployed.number == 2
+        before = dict(draft.bundle)
+        for change in (lambda: studio.save_diagram(session, "owner", draft, MAIN, before["bpmn"][MAIN]),
+                       lambda: studio.save_form(session, "owner", draft, "screen", {"type": "object"}),
+                       lambda: studio.deploy_draft(session, "owner", draft),
+                       lambda: studio.deploy_preview(session, draft)):
+            with pytest.raises(DraftDeployed) as refused:
+                change()
+            assert refused.value.version_number == 2 and "version 2" in str(refused.value)
+        assert draft.bundle == before
+        rows = {row.draft.id: row for row in studio.draft_rows(session, "rapid_response")}
+        assert rows[draft.id].deployed.number == 2 and rows[other.id].editable
+        assert [p["editing"] for p in studio.processes(session)] == [1]
+        kinds = [e.kind for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        assert "draft_deployed" in kinds
+
+
+def test_the_preview_warns_when_the_draft_started_from_a_version_that_is_no_longer_active(factory):
+    with transaction(factory) as session:
+        late = studio.new_draft(session, "owner", versions.active_version(session))
+        studio.deploy_draft(session, "owner", edited_draft(session))
+        preview = studio.deploy_preview(session, late)
+        assert preview.base_moved_on and (preview.based_on.number, preview.active.number) == (1, 2)
+        assert preview.identical is not None and preview.identical.number == 1  # the same content as version 1

@@ -175,6 +175,7 @@ ACCESS: dict[tuple[str, str], Access] = {
                                                             frozenset({"owner"}), 422, data={}),
     ("/studio/drafts/<int:draft_id>/validate", "POST"): staff(_w("/studio/drafts/{draft}/validate"),
                                                               frozenset({"owner"}), data={}),
+    ("/studio/drafts/<int:draft_id>/deploy", "GET"): staff(_w("/studio/drafts/{draft}/deploy"), frozenset({"owner"})),
     ("/studio/drafts/<int:draft_id>/deploy", "POST"): staff(_w("/studio/drafts/{draft}/deploy"),
                                                             frozenset({"owner"}), "redirect:/studio/", data={}),
     ("/studio/drafts/<int:draft_id>/forms", "GET"): staff(_w("/studio/drafts/{draft}/forms"), frozenset({"owner"})),

@@ -1,5 +1,6 @@
-"""The process studio: a process owner edits a draft of the procedure, deploys it and rolls it back; new cases
-follow the active version while running cases keep theirs. Uploaded diagrams may be hostile and never get in."""
+"""The process studio: a process owner edits a draft of the procedure, confirms and deploys it and rolls it back;
+new cases follow the active version while running cases keep theirs; a deployed draft is read-only. Uploaded
+diagrams may be hostile and never get in."""
 from __future__ import annotations
 
 import json
@@ -48,6 +49,20 @@ def classify_level_1(drive, case_id: int):
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
     case = drive.do("intake", case_id, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
     return case.deadline_at - case.received_at
+
+
+def confirmation(client, draft: int, note: str = ""):
+    """The deploy confirmation page (what the Deploy button opens) and the content hash its final button sends."""
+    page = client.get(f"/studio/drafts/{draft}/deploy", query_string={"note": note})
+    assert page.status_code == 200
+    found = re.search(r'name="confirm" value="([0-9a-f]{64})"', page.get_data(as_text=True))
+    return page, found.group(1)
+
+
+def deploy(client, draft: int, note: str = ""):
+    """Deploy as a process owner does: open the confirmation, then press "Deploy version N"."""
+    _page, confirm = confirmation(client, draft, note)
+    return client.post(f"/studio/drafts/{draft}/deploy", data={"note": note, "confirm": confirm})
 
 
 def upload(client, draft: int, content: bytes, filename: str = "upload.bpmn", target: str = MAIN_FILE):
@@ -135,9 +150,9 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
     assert LEVEL_1_RULE in xml
     saved = owner.post(f"/studio/drafts/{draft}/diagram", data=xml.replace("{1: 24,", "{1: 12,").encode(),
                        content_type="application/xml")
-    assert saved.status_code == 200 and saved.json == {"saved": True, "problems": []}
+    assert saved.status_code == 200 and saved.json["saved"] is True and saved.json["problems"] == []
 
-    deployed = owner.post(f"/studio/drafts/{draft}/deploy", data={"note": "Cấp 1: 12 giờ"})
+    deployed = deploy(owner, draft, "Cấp 1: 12 giờ")
     assert deployed.status_code == 302 and deployed.headers["Location"].endswith(f"/studio/{PROCESS}")
     with transaction(factory) as session:
         version_2 = versions.active_version(session)
@@ -168,7 +183,7 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
 
 
 def test_deploying_an_unchanged_draft_creates_no_new_version(as_user, factory, draft_id):
-    response = as_user("owner").post(f"/studio/drafts/{draft_id}/deploy", data={"note": ""})
+    response = deploy(as_user("owner"), draft_id)
     assert response.status_code == 302
     with transaction(factory) as session:
         assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
@@ -248,7 +263,7 @@ def test_a_diagram_running_code_in_a_condition_is_stored_but_never_deployed(as_u
     response = upload(owner, draft_id, hostile.encode())
     assert response.status_code == 302
     assert draft_bundle(factory, draft_id)["bpmn"][MAIN_FILE] == hostile
-    refused = owner.post(f"/studio/drafts/{draft_id}/deploy", data={"note": "x"})
+    refused = deploy(owner, draft_id, "x")
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert 'id="deploy-refused"' in html
@@ -348,3 +363,144 @@ def test_the_draft_list_shows_drafts_of_the_process(as_user, factory, draft_id):
         assert session.get(ProcessDraft, draft_id).process_id == PROCESS
     assert f'data-draft="{draft_id}"' in as_user("owner").get(f"/studio/{PROCESS}").get_data(as_text=True)
 
+
+
+# --- the deploy confirmation ------------------------------------------------------------------------------------
+
+def save_xml(client, draft: int, xml: str):
+    return client.post(f"/studio/drafts/{draft}/diagram", data=xml.encode(), content_type="application/xml")
+
+
+def test_deploy_asks_for_confirmation_with_problems_running_cases_and_changes(as_user, drive, factory, draft_id):
+    drive.report()
+    drive.report()
+    owner = as_user("owner")
+    assert save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,").replace('"PT4H"', '"PT2H"')).status_code \
+        == 200
+
+    editor = owner.get(f"/studio/drafts/{draft_id}").get_data(as_text=True)  # the Deploy button opens the summary
+    assert re.search(rf'<form method="get" action="/studio/drafts/{draft_id}/deploy"[^>]*id="deploy-form"', editor)
+    page, _confirm = confirmation(owner, draft_id, note="Cấp 1: 12 giờ")
+    html = page.get_data(as_text=True)
+    assert 'id="deploy-problems" data-count="0"' in html
+    assert 'id="deploy-running" data-running="2"' in html
+    assert '<span data-element="set_deadlines">' in html and 'id="changes-timers"' in html
+    assert 'id="confirm-deploy"' in html and 'value="Cấp 1: 12 giờ"' in html
+    text = text_of(page)
+    assert "Triển khai phiên bản 2" in text and "2 hồ sơ đang xử lý trên phiên bản đang áp dụng 1" in text
+    assert active_id(factory) == version_of(factory, 1), "opening the confirmation deploys nothing"
+
+    deployed = deploy(owner, draft_id, "Cấp 1: 12 giờ")
+    assert deployed.status_code == 302 and deployed.headers["Location"].endswith(f"/studio/{PROCESS}")
+    assert active_id(factory) == version_of(factory, 2)
+
+
+def version_of(factory, number: int) -> int:
+    with transaction(factory) as session:
+        return session.scalar(select(ProcessVersion.id).where(ProcessVersion.number == number))
+
+
+def test_a_deploy_without_the_confirmation_leads_to_it(as_user, factory, draft_id):
+    owner = as_user("owner")
+    save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,"))
+    response = owner.post(f"/studio/drafts/{draft_id}/deploy", data={"note": "vội"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/studio/drafts/{draft_id}/deploy?note=v%E1%BB%99i")
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+
+
+def test_the_confirmation_of_a_draft_with_problems_counts_them_and_offers_no_deploy(as_user, draft_id):
+    owner = as_user("owner")
+    save_xml(owner, draft_id, ORIGINAL.replace(">level == 3<", ">__import__('os')<"))
+    page, _confirm = confirmation(owner, draft_id)
+    html = page.get_data(as_text=True)
+    assert 'id="deploy-problems" data-count="1"' in html and 'data-element-id="flow_gw_level_to_coordination"' in html
+    assert 'id="confirm-deploy"' not in html
+    assert "1 lỗi: chỉ có thể triển khai bản nháp khi đã sửa hết." in text_of(page)
+
+
+def test_a_draft_changed_after_the_confirmation_is_sent_back_to_it(as_user, factory, draft_id):
+    owner = as_user("owner")
+    _page, confirm = confirmation(owner, draft_id)
+    save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,"))  # e.g. saved in another tab meanwhile
+    response = owner.post(f"/studio/drafts/{draft_id}/deploy", data={"confirm": confirm}, follow_redirects=True)
+    assert response.status_code == 200 and 'id="deploy-confirmation"' in response.get_data(as_text=True)
+    assert "Bản nháp đã thay đổi sau khi bạn mở bản tóm tắt này" in text_of(response)
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+
+
+def test_the_editor_dialog_gets_the_same_confirmation_without_the_page_around_it(as_user, draft_id):
+    owner = as_user("owner")
+    fragment = owner.get(f"/studio/drafts/{draft_id}/deploy?dialog=1&note=x").get_data(as_text=True)
+    assert "<html" not in fragment and 'id="deploy-confirmation"' in fragment and 'data-bs-dismiss="modal"' in fragment
+    assert 'id="deploy-no-changes"' in fragment  # a fresh copy of the active version
+    editor = owner.get(f"/studio/drafts/{draft_id}").get_data(as_text=True)
+    assert 'id="deploy-dialog"' in editor and f'data-dialog="/studio/drafts/{draft_id}/deploy?dialog=1"' in editor
+
+
+# --- drafts show their state; a deployed draft is read-only ----------------------------------------------------------
+
+def test_a_deployed_draft_is_read_only_and_offers_a_new_draft_from_its_version(as_user, factory, draft_id):
+    owner = as_user("owner")
+    save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,"))
+    editing = owner.get(f"/studio/drafts/{draft_id}").get_data(as_text=True)
+    assert 'id="draft-state" data-state="editing"' in editing and 'id="save-draft"' in editing
+    assert deploy(owner, draft_id).status_code == 302
+    version_2 = version_of(factory, 2)
+    other = owner.post(f"/studio/versions/{version_2}/draft").headers["Location"].rsplit("/", 1)[1]
+
+    page = owner.get(f"/studio/drafts/{draft_id}")
+    html = page.get_data(as_text=True)
+    assert 'data-state="deployed" data-version="2"' in html and 'id="draft-read-only"' in html
+    assert f'action="/studio/versions/{version_2}/draft"' in html and 'id="new-draft-from-deployed"' in html
+    assert 'data-readonly="1"' in html and "bpmn-navigated-viewer.production.min.js" in html
+    for control in ('id="save-draft"', 'id="deploy-form"', 'id="upload-card"', 'id="prop-apply"'):
+        assert control not in html, control
+    assert "Bản nháp mới từ phiên bản 2" in text_of(page)
+
+    listing = owner.get(f"/studio/{PROCESS}").get_data(as_text=True)
+    assert f'data-draft="{draft_id}" data-state="deployed"' in listing and 'data-version="2"' in listing
+    assert f'data-draft="{other}" data-state="editing"' in listing
+    assert "đã triển khai thành phiên bản 2" in text_of(owner.get(f"/studio/{PROCESS}"))
+    assert 'data-editing="1"' in owner.get("/studio/").get_data(as_text=True)
+
+
+def test_saving_a_deployed_draft_is_refused_with_the_way_on(as_user, factory, draft_id):
+    owner = as_user("owner")
+    assert deploy(owner, draft_id).status_code == 302  # unchanged: deployed as version 1
+    refused = owner.post(f"/studio/drafts/{draft_id}/diagram", data=ORIGINAL.replace("{1: 24,", "{1: 12,").encode(),
+                         content_type="application/xml", headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and refused.json["saved"] is False
+    assert refused.json["deployed_as"] == 1
+    assert refused.json["new_draft"] == f"/studio/versions/{active_id(factory)}/draft"
+    assert "chỉ được xem" in refused.json["error"]
+    assert draft_bundle(factory, draft_id)["bpmn"][MAIN_FILE] == ORIGINAL
+
+    for response in (upload(owner, draft_id, ORIGINAL.encode()),
+                     owner.post(f"/studio/drafts/{draft_id}/forms/screen", data={"schema": '{"type": "object"}'}),
+                     owner.post(f"/studio/drafts/{draft_id}/deploy", data={"confirm": "0" * 64}),
+                     owner.get(f"/studio/drafts/{draft_id}/deploy")):
+        assert response.status_code == 303 and response.headers["Location"].endswith(f"/studio/drafts/{draft_id}")
+    page = owner.get(f"/studio/drafts/{draft_id}")
+    assert "Bản nháp này đã được triển khai thành phiên bản 1 và chỉ được xem" in text_of(page)
+    assert draft_bundle(factory, draft_id)["forms"]["screen"] != {"type": "object"}
+    assert saved_diagrams(factory) == 0
+
+
+# --- "last saved" ------------------------------------------------------------------------------------------------
+
+def test_last_saved_shows_the_local_time_of_the_latest_save(as_user, clock, draft_id):
+    owner = as_user("owner")
+    clock.advance(hours=2, minutes=30)
+    local = (clock.now() + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")  # Asia/Ho_Chi_Minh is UTC+7
+    saved = save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,"))
+    assert saved.json["last_saved"] == f"lưu gần nhất bởi owner, {local}"
+    assert saved.json["saved_at"] == clock.now().isoformat()
+    assert f"lưu gần nhất bởi owner, {local}" in text_of(owner.get(f"/studio/drafts/{draft_id}"))
+
+    clock.advance(minutes=5)
+    refused = save_xml(owner, draft_id, "<bpmn:definitions")
+    assert refused.status_code == 422 and "last_saved" not in refused.json
+    assert f"lưu gần nhất bởi owner, {local}" in text_of(owner.get(f"/studio/drafts/{draft_id}"))

@@ -1,9 +1,11 @@
 // Process studio editor: the bpmn-js Modeler, a small properties panel (name, script, timer, condition, form),
-// save / validate / deploy, and the problems the server finds shown as a list and on the diagram.
+// save (and the "last saved" indicator) / validate / deploy (after the confirmation dialog), and the problems the
+// server finds shown as a list and on the diagram. A deployed draft opens in the viewer, read-only.
 (function () {
   "use strict";
   const box = document.getElementById("modeler");
   if (!box || !window.BpmnJS) { return; }
+  const readOnly = box.dataset.readonly === "1";
 
   const SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core";
   const TIMER_KINDS = ["timeDuration", "timeDate", "timeCycle"];
@@ -23,6 +25,30 @@
   }
 
   function count(template, n) { return template.replace("{count}", String(n)); }
+
+  /** A button that starts a new draft from the version this draft was deployed as (after a refused save). */
+  function offerNewDraft(url, number) {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = url;
+    form.className = "d-inline ms-2";
+    form.id = "status-new-draft";
+    const token = document.createElement("input");
+    token.type = "hidden";
+    token.name = "csrf_token";
+    token.value = box.dataset.csrf;
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.className = "btn btn-primary btn-sm";
+    button.textContent = texts.newDraft.replace("{number}", String(number));
+    form.append(token, button);
+    $("editor-status").append(form);
+    const state = $("draft-state");  // the draft was deployed meanwhile: its badge says so too
+    state.className = "badge bg-secondary";
+    state.dataset.state = "deployed";
+    state.dataset.version = String(number);
+    state.textContent = texts.deployedAs.replace("{number}", String(number));
+  }
 
   function setDirty(value) {
     box.dataset.dirty = value ? "1" : "0";
@@ -105,13 +131,17 @@
       showProblems(body.problems || []);
       if (ok && body.saved) {
         setDirty(false);
+        const last = $("last-saved");
+        last.textContent = body.last_saved;
+        last.dataset.savedAt = body.saved_at;
         const n = (body.problems || []).length;
         say(n ? count(texts.savedWithProblems, n) : texts.saved, n ? "warning" : "success");
         return { saved: true, problems: n };
       }
-      say(texts.notSaved + " " + (body.error || ""), "danger");
+      say([texts.notSaved, body.error || "", texts.editsKept].join(" "), "danger");
+      if (body.new_draft) { offerNewDraft(body.new_draft, body.deployed_as); }
     } catch (err) {
-      say(texts.failed + " " + err, "danger");
+      say(texts.failed + " " + err + " " + texts.editsKept, "danger");
     }
     return { saved: false, problems: -1 };
   }
@@ -127,17 +157,31 @@
     }
   }
 
-  $("save-draft").addEventListener("click", save);
-  $("validate-draft").addEventListener("click", validate);
-  $("deploy-form").addEventListener("submit", async (event) => {
-    event.preventDefault();  // save what is on screen first; deploy only a draft without problems
-    const form = event.target;
-    const result = await save();
-    if (!result.saved) { return; }
-    if (result.problems) { say(texts.fixFirst, "danger"); return; }
-    say(texts.deploying);
-    form.submit();
-  });
+  /** The deploy confirmation (problems, running cases, what changes) in a dialog; the page without it. */
+  async function confirmDeploy(form) {
+    const url = form.dataset.dialog + "&note=" + encodeURIComponent($("deploy-note").value);
+    let content = null;
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      const html = response.ok ? await response.text() : "";
+      content = new DOMParser().parseFromString(html, "text/html").getElementById("deploy-confirmation");
+    } catch (err) {
+      content = null;
+    }
+    if (!content || !window.bootstrap) { form.submit(); return; }  // the confirmation page says the same
+    $("deploy-dialog-body").replaceChildren(document.adoptNode(content));
+    window.bootstrap.Modal.getOrCreateInstance($("deploy-dialog")).show();
+  }
+
+  if (!readOnly) {
+    $("save-draft").addEventListener("click", save);
+    $("validate-draft").addEventListener("click", validate);
+    $("deploy-form").addEventListener("submit", async (event) => {
+      event.preventDefault();  // save what is on screen first, then confirm what deploying it does
+      const result = await save();
+      if (result.saved) { await confirmDeploy(event.target); }
+    });
+  }
 
   // ---- the properties panel ---------------------------------------------------------------------------------
 
@@ -266,7 +310,10 @@
     say(texts.applied);
   }
 
-  $("prop-form").addEventListener("submit", (event) => { event.preventDefault(); apply(); });
+  $("prop-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (readOnly) { say(texts.readOnly, "secondary"); } else { apply(); }
+  });
   $("prop-timer-kind").addEventListener("change", () => {
     const timer = selected && timerOf(selected.businessObject);
     const expression = timer && timer[$("prop-timer-kind").value];
@@ -282,7 +329,7 @@
       show(selected);  // renamed on the canvas: keep the panel in step
     }
   });
-  modeler.on("commandStack.changed", () => setDirty(true));
+  if (!readOnly) { modeler.on("commandStack.changed", () => setDirty(true)); }
   window.addEventListener("beforeunload", (event) => {
     if (box.dataset.dirty === "1") { event.preventDefault(); event.returnValue = ""; }  // unsaved changes
   });
