@@ -162,8 +162,8 @@ def update_contact(session: Session, actor: str, code: str, email: str | None) -
 
 
 def set_active(session: Session, actor: str, code: str, active: bool) -> Unit:
-    """Deactivate a unit (no longer offered to citizens or as a handling unit; its cases and users stay) or
-    activate it again. A merged unit stays inactive."""
+    """Deactivate a unit (citizens can no longer choose it for a report; its cases and users stay) or activate it
+    again. A merged unit stays inactive."""
     unit = get_unit(session, code)
     if active and unit.merged_into:
         raise Conflict(f"unit {code} was merged into {unit.merged_into}")

@@ -70,8 +70,8 @@ def set_active(code: str, action: str):
     found = units.set_active(db(), current_actor().username, code, action == "activate")
     commit()
     flash(_("Unit %(name)s is active again.", name=found.name) if found.active else
-          _("Unit %(name)s is deactivated: it is no longer offered for new reports or assignments; its cases "
-            "and users stay.", name=found.name), "success")
+          _("Unit %(name)s is deactivated: citizens can no longer choose it for a new report; its cases and "
+            "users stay.", name=found.name), "success")
     return redirect(url_for(".unit", code=code))
 
 
