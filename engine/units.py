@@ -21,6 +21,8 @@ MAX_NAME_CHARS = 200
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PREFIXES = {"phuong_": ("ward-", Division.WARD), "xa_": ("commune-", Division.COMMUNE),
              "dac_khu_": ("zone-", Division.SPECIAL_ZONE)}
+CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+CREATABLE_KINDS = (UnitKind.AGENCY.value, UnitKind.INSPECTORATE.value, UnitKind.DEPARTMENT.value)
 _OPEN = (CaseStatus.RECEIVED, CaseStatus.IN_HANDLING, CaseStatus.RESULT_PUBLISHED, CaseStatus.DISPUTED)
 
 
@@ -137,6 +139,27 @@ def members(session: Session, code: str) -> list[User]:
 
 def case_count(session: Session, code: str) -> int:
     return len(_cases_of(session, code))
+
+
+def create_unit(session: Session, actor: str, code: str, name: str, kind: str, email: str | None = None) -> Unit:
+    """A new agency, inspectorate or department office (commune-level units come from the official list)."""
+    errors = {}
+    if not CODE.match(code or ""):
+        errors["code"] = "2 to 40 lower-case letters, digits and hyphens, e.g. fire-police"
+    elif session.get(Unit, code) is not None:
+        errors["code"] = "a unit with this code exists"
+    if kind not in CREATABLE_KINDS:
+        errors["kind"] = f"one of {', '.join(CREATABLE_KINDS)}"
+    clean = normal_name(name or "")
+    if not clean or len(clean) > MAX_NAME_CHARS:
+        errors["name"] = f"1 to {MAX_NAME_CHARS} characters"
+    if errors:
+        raise ValidationError("the unit is not valid", errors)
+    unit = Unit(code=code, name=clean, kind=kind, active=True)
+    session.add(unit)
+    session.flush()
+    audit(session, actor, "unit_updated", {"unit": code, "created": {"name": clean, "kind": kind}})
+    return update_contact(session, actor, code, email) if email else unit
 
 
 def rename(session: Session, actor: str, code: str, name: str) -> Unit:

@@ -31,12 +31,33 @@ def _kind_label(unit: Unit | str) -> str:
 @bp.get("")
 @roles_required(Role.ADMIN)
 def index():
+    return _index()
+
+
+def _index(errors: dict[str, str] | None = None, status: int = 200):
     args = request.args
     kind = params.text_arg(args, "kind", max_length=20, pattern=KIND)
     query = params.text_arg(args, "q", max_length=100)
     found = units.list_units(db(), kind if kind in KINDS else None, query)
     return render_template("admin/units.html", units=found, kinds=KINDS, kind=kind, query=query,
-                           unit_kind_label=_kind_label)
+                           unit_kind_label=_kind_label, creatable=units.CREATABLE_KINDS, errors=errors or {},
+                           values=request.form if errors else {}), status
+
+
+@bp.post("")
+@roles_required(Role.ADMIN)
+def create():
+    """A new agency, inspectorate or department office (wards and communes come from `units import-wards`)."""
+    form = request.form
+    try:
+        made = units.create_unit(db(), current_actor().username, form.get("code", "").strip()[:100],
+                                 form.get("name", "")[:1000], form.get("kind", "")[:20],
+                                 form.get("email", "")[:1000] or None)
+    except ValidationError as exc:
+        return _index(dict(exc.errors), 422)
+    commit()
+    flash(_("Unit %(name)s saved.", name=made.name), "success")
+    return redirect(url_for(".unit", code=made.code))
 
 
 @bp.get("/<code>")

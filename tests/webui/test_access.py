@@ -149,6 +149,8 @@ ACCESS: dict[tuple[str, str], Access] = {
         data={"reason": "Tiếp tục"}),
     ("/admin/audit", "GET"): staff("/admin/audit", frozenset({"admin"})),
     ("/admin/units", "GET"): staff("/admin/units", frozenset({"admin"})),
+    ("/admin/units", "POST"): staff("/admin/units", frozenset({"admin"}), 422,
+                                    data={"code": "Bad Code", "name": "", "kind": "ward"}),  # refused: nothing made
     ("/admin/units/<code>", "GET"): staff("/admin/units/police", frozenset({"admin"})),
     ("/admin/units/<code>", "POST"): staff("/admin/units/police", frozenset({"admin"}), 422,
                                            data={"name": " ", "email": ""}),  # refused by validation

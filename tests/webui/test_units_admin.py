@@ -83,3 +83,17 @@ def test_an_administrator_adds_a_member_and_sees_the_members(as_user, factory):
     members = admin.get("/admin/units/ward-sai-gon").get_data(as_text=True)
     assert "Lý Văn Tân Định" in members
     assert admin.post("/admin/units/ward-sai-gon/members", data={"username": "nobody"}).status_code == 404
+
+
+def test_an_administrator_adds_an_agency_and_bad_input_is_refused_field_by_field(as_user, factory):
+    admin = as_user("admin")
+    response = admin.post("/admin/units", data={"code": "fire-police", "name": "Cảnh sát PCCC", "kind": "agency",
+                                                "email": "pccc@example.org"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/units/fire-police")
+    with transaction(factory) as session:
+        made = session.get(Unit, "fire-police")
+        assert (made.name, made.kind, made.email, made.active) == ("Cảnh sát PCCC", "agency", "pccc@example.org", True)
+    refused = admin.post("/admin/units", data={"code": "police", "name": " ", "kind": "ward"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert all(f'id="err-{name}"' in html for name in ("code", "name", "kind"))  # wards come from the official list
