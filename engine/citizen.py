@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from forms import validate_form_data
 
-from . import cases, deadlines, events, mail, versions
+from . import cases, deadlines, events, mail, units, versions
 from .actors import Actor
 from .attachments import AttachmentStore, Upload
 from .errors import Conflict, NotFound, ValidationError
-from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submission, Unit
+from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submission
 
 SIMILARITY = 0.8
 OPEN_STATUSES = (CaseStatus.RECEIVED.value, CaseStatus.IN_HANDLING.value, CaseStatus.DISPUTED.value)
@@ -69,8 +69,7 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
     errors = validate_form_data(schema, report)
     contact = clean_reporter(reporter, anonymous, errors)
     ward = report.get("ward") if isinstance(report, dict) else None
-    if isinstance(ward, str) and ward and session.scalar(select(Unit.code).where(Unit.code == ward,
-                                                                                 Unit.kind == "ward")) is None:
+    if isinstance(ward, str) and ward and not units.is_local_unit(session, ward):
         errors["ward"] = "Không có phường/xã này (unknown ward)"
     if errors:
         raise ValidationError("the report is not valid", errors)

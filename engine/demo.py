@@ -1,17 +1,18 @@
-"""Demo organisation: wards, the inspectorate, partner agencies and one user per role (demo mode only)."""
+"""Demo organisation: three real wards, the inspectorate, partner agencies and one user per role (demo only)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import units
 from .models import Role, Unit, UnitKind, User, UserRole
 
+# The demo's wards are real ones from the official list (engine.units), with their official codes and names: a
+# later `units import-wards` finds them instead of adding duplicates.
+DEMO_WARDS = ("ward-ben-thanh", "ward-sai-gon", "ward-tan-dinh")
 DEMO_UNITS = [
     ("inspectorate", "Thanh tra Sở Y tế", UnitKind.INSPECTORATE),
     ("rrt", "Tổ chuyên trách phản ứng nhanh", UnitKind.DEPARTMENT),
-    ("ward-ben-thanh", "UBND phường Bến Thành", UnitKind.WARD),
-    ("ward-sai-gon", "UBND phường Sài Gòn", UnitKind.WARD),
-    ("ward-tan-dinh", "UBND phường Tân Định", UnitKind.WARD),
     ("police", "Công an Thành phố", UnitKind.AGENCY),
     ("market-mgmt", "Chi cục Quản lý thị trường", UnitKind.AGENCY),
     ("labour", "Sở Nội vụ (lĩnh vực lao động - xã hội)", UnitKind.AGENCY),
@@ -36,10 +37,16 @@ DEMO_USERS = [
 
 def seed_units(session: Session) -> int:
     existing = set(session.scalars(select(Unit.code)))
+    existing |= set(session.scalars(select(Unit.official_code).where(Unit.official_code.is_not(None))))
     added = 0
     for code, name, kind in DEMO_UNITS:
         if code not in existing:
             session.add(Unit(code=code, name=name, kind=kind.value))
+            added += 1
+    for ward in units.official_units(units.DEFAULT_PROVINCE):
+        if ward.code in DEMO_WARDS and not {ward.code, ward.official_code} & existing:
+            session.add(Unit(code=ward.code, name=ward.name, kind=UnitKind.WARD.value,
+                             official_code=ward.official_code, division=ward.division.value))
             added += 1
     session.flush()
     return added
@@ -95,7 +102,7 @@ def seed_cases(session: Session) -> list[str]:
     level1 = submit_report(session, DEMO_REPORTS[1])
     do("intake", level1, "screen", {"screening_outcome": "in_scope"})
     do("intake", level1, "classify", {"level": 1, "handling_unit": "ward-tan-dinh"})  # the report's own ward
-    lines.append(f"{level1.code}: level 1 at UBND phường Tân Định, deadline {level1.deadline_at.isoformat()}")
+    lines.append(f"{level1.code}: level 1 at UBND Phường Tân Định, deadline {level1.deadline_at.isoformat()}")
 
     level2 = submit_report(session, DEMO_REPORTS[2], {"email": "citizen@example.org"})
     do("intake", level2, "screen", {"screening_outcome": "in_scope"})

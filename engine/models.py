@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,13 +60,31 @@ def _in(values: type[enum.StrEnum], column: str) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
+class Division(enum.StrEnum):
+    """The official type of a commune-level unit (kind `ward`): phường, xã or đặc khu."""
+
+    WARD = "ward"
+    COMMUNE = "commune"
+    SPECIAL_ZONE = "special_zone"
+
+
 class Unit(Base):
+    """An organisational unit. Kind `ward` is every commune-level People's Committee (its `division` says phường,
+    xã or đặc khu; `official_code` is the national administrative code); agencies, the inspectorate and the
+    department are units of their own kinds. Units are deactivated or merged, never deleted."""
+
     __tablename__ = "units"
-    __table_args__ = (CheckConstraint(_in(UnitKind, "kind"), name="kind"),)
+    __table_args__ = (CheckConstraint(_in(UnitKind, "kind"), name="kind"),
+                      CheckConstraint(f"division IS NULL OR {_in(Division, 'division')}", name="division"))
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
+    official_code: Mapped[str | None] = mapped_column(String(10), unique=True)
+    division: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    merged_into: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
 
 
 class User(Base):

@@ -234,6 +234,20 @@ def set_variable_on_open_tasks(wf: BpmnWorkflow, name: str, value: Any) -> None:
             task.data[name] = value
 
 
+def replace_unit_on_open_tasks(wf: BpmnWorkflow, old: str, new: str) -> bool:
+    """Replace a unit code in the data of every task not yet finished (used when units merge): single values equal
+    to `old` and `old` inside lists (the invited agencies). Whether anything changed."""
+    changed = False
+    for task in wf.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+        for name, value in list(task.data.items()):
+            if value == old:
+                task.data[name], changed = new, True
+            elif isinstance(value, list) and old in value:
+                task.data[name] = list(dict.fromkeys(new if v == old else v for v in value))
+                changed = True
+    return changed
+
+
 def diagram_state(wf: BpmnWorkflow) -> dict[str, list[str]]:
     """Diagram element ids of the case's open tasks and of everything already done (for the diagram view)."""
     active: set[str] = set()

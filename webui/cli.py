@@ -9,12 +9,12 @@ import click
 from sqlalchemy import func, select
 
 from engine import cases as engine_cases
-from engine import citizen, demo, outbox, privacy, schema, timers, versions
+from engine import citizen, demo, outbox, privacy, schema, timers, units, versions
 from engine.accounts import hash_password, save_user
 from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
-from engine.models import Case, ProcessVersion
+from engine.models import Case, ProcessVersion, Unit
 
 from . import config
 
@@ -68,7 +68,33 @@ def init_db() -> None:
             click.echo(f"deployed {version.process_id} version {version.number} ({version.content_hash[:12]})")
         else:
             click.echo(f"{active.process_id} version {active.number} is active")
+        if not session.scalar(select(func.count()).select_from(Unit).where(Unit.official_code.is_not(None))):
+            _echo_import(units.import_wards(session, _province(None), actor="init-db"))
     click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+def _province(given: int | None) -> int:
+    try:
+        return given if given is not None else config.province()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _echo_import(result: units.ImportResult) -> None:
+    click.echo(f"commune-level units: {result.added} added, {result.renamed} updated, {result.unchanged} unchanged")
+
+
+@main.group("units")
+def units_group() -> None:
+    """Organisational units (wards, communes, agencies)."""
+
+
+@units_group.command("import-wards")
+@click.option("--province", type=int, default=None, help="Province code (RR_PROVINCE, default 79 = Hồ Chí Minh).")
+def import_wards(province: int | None) -> None:
+    """Load every commune-level unit of PROVINCE from the official list; safe to run again (updates names)."""
+    with transaction(_factory()) as session:
+        _echo_import(units.import_wards(session, _province(province), actor="cli"))
 
 
 @main.command("seed-demo")

@@ -117,3 +117,11 @@ def contact_retention_days() -> int:
         raise ValueError(f"RR_CONTACT_RETENTION_DAYS must be a whole number of days from 1 to {MAX_RETENTION_DAYS},"
                          f" not {raw[:20]!r}")
     return int(raw)
+
+
+def province() -> int:
+    """RR_PROVINCE: the national code of the province whose commune-level units `init-db` loads (79 = Hồ Chí Minh)."""
+    raw = os.environ.get("RR_PROVINCE", "").strip() or "79"
+    if not raw.isdigit():
+        raise ValueError(f"RR_PROVINCE must be a province code (a number), not {raw!r}")
+    return int(raw)

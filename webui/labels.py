@@ -85,7 +85,20 @@ AUDIT_KINDS = {
     "case_suspended": _l("Case suspended"),
     "case_resumed": _l("Case resumed"),
     "case_cancelled": _l("Case cancelled"),
+    "unit_renamed": _l("Unit renamed"),
+    "unit_updated": _l("Unit changed"),
+    "unit_deactivated": _l("Unit deactivated"),
+    "unit_merged": _l("Unit merged into another"),
 }
+
+# Kinds of units (Unit.kind), and the official types of commune-level units (Unit.division).
+UNIT_KINDS = {
+    "ward": _l("Ward or commune (People's Committee)"),
+    "inspectorate": _l("Inspectorate"),
+    "agency": _l("Partner agency"),
+    "department": _l("Department office"),
+}
+DIVISIONS = {"ward": _l("Ward"), "commune": _l("Commune"), "special_zone": _l("Special zone")}
 
 
 def label(table: dict, code: str | None) -> str:

@@ -16,7 +16,7 @@ from lxml import etree
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from engine import cases, citizen, versions
+from engine import cases, citizen, units, versions
 from engine.attachments import Upload
 from engine.clock import now
 from engine.deadlines import is_overdue
@@ -174,7 +174,7 @@ def service_definition(service_code: str, fmt: str):
     schema = _report_schema()
     if service_code not in _categories(schema):
         raise ApiError(404, f"unknown service_code {service_code[:60]!r}")
-    wards = db().execute(select(Unit.code, Unit.name).where(Unit.kind == "ward").order_by(Unit.name))
+    wards = [(unit.code, unit.name) for unit in units.local_units(db())]
     attributes = [
         {"variable": True, "code": "ward", "datatype": "singlevaluelist", "required": True,
          "datatype_description": "Mã phường/xã trong danh sách (a key from the list)", "order": 1,

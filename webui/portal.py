@@ -17,12 +17,11 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from engine import cases, citizen, reporter_messages, versions
+from engine import cases, citizen, reporter_messages, units, versions
 from engine.attachments import Upload, public_key
 from engine.errors import Conflict, NotFound, ValidationError
-from engine.models import Attachment, Unit
+from engine.models import Attachment
 
 from . import formrender, params
 from .attachments import store
@@ -44,8 +43,8 @@ def _report_schema() -> dict:
 
 
 def _ward_options() -> dict[str, list[tuple[str, str]]]:
-    wards = db().scalars(select(Unit).where(Unit.kind == "ward").order_by(Unit.name)).all()
-    return {"ward": [(w.code, w.name) for w in wards]}
+    """The active wards, communes and special zone by name (static/ward-picker.js adds search-as-you-type)."""
+    return {"ward": [(w.code, w.name) for w in units.local_units(db())]}
 
 
 @bp.get("/report")

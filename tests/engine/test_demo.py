@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from engine import demo
 from engine.db import transaction
-from engine.models import Case, User
+from engine.models import Case, Unit, User
 
 
 def test_demo_cases_go_to_the_units_the_classification_rules_name(factory, clock):
@@ -21,3 +21,12 @@ def test_demo_cases_go_to_the_units_the_classification_rules_name(factory, clock
         assert level1.handling_unit == "ward-tan-dinh"
         staff = session.scalar(select(User).where(User.unit_code == level1.handling_unit))
         assert staff is not None  # someone in the demo can handle it
+
+
+def test_the_demo_wards_are_real_units_with_their_official_codes(factory):
+    with transaction(factory) as session:
+        wards = {u.code: (u.name, u.official_code, u.division)
+                 for u in session.scalars(select(Unit).where(Unit.kind == "ward"))}
+    assert wards == {"ward-ben-thanh": ("Phường Bến Thành", "26743", "ward"),
+                     "ward-sai-gon": ("Phường Sài Gòn", "26740", "ward"),
+                     "ward-tan-dinh": ("Phường Tân Định", "26737", "ward")}

@@ -148,6 +148,18 @@ ACCESS: dict[tuple[str, str], Access] = {
         _w("/admin/incidents/{level1}/resume"), frozenset({"admin"}), 409,  # not suspended: nothing to resume
         data={"reason": "Tiếp tục"}),
     ("/admin/audit", "GET"): staff("/admin/audit", frozenset({"admin"})),
+    ("/admin/units", "GET"): staff("/admin/units", frozenset({"admin"})),
+    ("/admin/units", "POST"): staff("/admin/units", frozenset({"admin"}), 422,
+                                    data={"code": "Bad Code", "name": "", "kind": "ward"}),  # refused: nothing made
+    ("/admin/units/<code>", "GET"): staff("/admin/units/police", frozenset({"admin"})),
+    ("/admin/units/<code>", "POST"): staff("/admin/units/police", frozenset({"admin"}), 422,
+                                           data={"name": " ", "email": ""}),  # refused by validation
+    ("/admin/units/<code>/<any(deactivate, activate):action>", "POST"): staff(
+        "/admin/units/police/activate", frozenset({"admin"}), "redirect:/admin/units/police"),  # already active
+    ("/admin/units/<code>/merge", "POST"): staff("/admin/units/police/merge", frozenset({"admin"}), 422,
+                                                 data={"into": "police"}),  # not into itself: nothing changes
+    ("/admin/units/<code>/members", "POST"): staff("/admin/units/police/members", frozenset({"admin"}), 404,
+                                                   data={"username": "nobody"}),
     # --- the process studio: process owners only
     ("/studio/", "GET"): staff("/studio/", frozenset({"owner"})),
     ("/studio/<process_id>", "GET"): staff("/studio/rapid_response", frozenset({"owner"})),

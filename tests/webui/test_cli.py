@@ -1,6 +1,7 @@
 """The operator's command line: set-up, demo data, and firing timers at a chosen instant."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from engine.db import make_engine, make_session_factory, transaction
-from engine.models import Case, InboxItem
+from engine.models import Case, InboxItem, Unit
 from webui.cli import main
 
 
@@ -125,3 +126,26 @@ def test_processes_validate_and_deploy_share_the_studios_checks(cli, tmp_path):
     assert xxe.exit_code == 1 and "root:" not in xxe.output
     deployed = cli("processes", "deploy", str(good), "--note", "level 1 in 12 h")
     assert deployed.exit_code == 0 and "version 2 active" in deployed.output
+
+
+def test_a_fresh_init_db_has_the_168_units_and_the_demo_adds_agencies_not_duplicate_wards(cli):
+    result = cli("init-db")
+    assert result.exit_code == 0, result.output
+    assert "commune-level units: 168 added" in result.output
+    assert "commune-level units" not in cli("init-db").output  # imported once, on the fresh install
+    assert "5 units" in cli("seed-demo").output  # the inspectorate, the team, three agencies: its wards exist
+    sessions = make_session_factory(make_engine(cli.url))
+    with transaction(sessions) as session:
+        kinds = Counter(session.scalars(select(Unit.kind)))
+        assert kinds == {"ward": 168, "agency": 3, "inspectorate": 1, "department": 1}
+
+
+def test_import_wards_twice_changes_nothing_and_refuses_an_unknown_province(cli, monkeypatch):
+    cli("db", "upgrade")
+    assert "168 added" in cli("units", "import-wards", "--province", "79").output
+    assert "0 added, 0 updated, 168 unchanged" in cli("units", "import-wards").output  # RR_PROVINCE default 79
+    refused = CliRunner().invoke(main, ["units", "import-wards", "--province", "999"])
+    assert refused.exit_code == 1 and "no province with code 999" in refused.output
+    monkeypatch.setenv("RR_PROVINCE", "HCM")
+    refused = CliRunner().invoke(main, ["units", "import-wards"])
+    assert refused.exit_code == 1 and "RR_PROVINCE must be a province code" in refused.output

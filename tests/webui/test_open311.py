@@ -12,7 +12,7 @@ from lxml import etree
 from PIL import Image
 from sqlalchemy import func, select
 
-from engine import citizen
+from engine import citizen, units
 from engine.db import transaction
 from engine.models import Attachment, Case
 
@@ -96,12 +96,22 @@ def test_services_are_the_report_categories_in_json_and_xml(api):
     assert [s.findtext("service_code") for s in root.iter("service")] == list(services)
 
 
+def test_a_service_definition_lists_all_168_commune_level_units_once_imported(api, factory):
+    with transaction(factory) as session:
+        units.import_wards(session, 79, actor="admin")
+    ward = api.get(f"{API}/services/unlicensed_pharmacy.json").get_json()["attributes"][0]
+    assert ward["code"] == "ward" and len(ward["values"]) == 168
+    assert len({v["key"] for v in ward["values"]}) == 168
+    assert {"key": "zone-con-dao", "name": "Đặc khu Côn Đảo"} in ward["values"]
+    assert {"key": "commune-can-gio", "name": "Xã Cần Giờ"} in ward["values"]
+
+
 def test_a_service_definition_offers_the_wards_and_the_optional_attributes(api):
     definition = api.get(f"{API}/services/unlicensed_pharmacy.json").get_json()
     assert definition["service_code"] == "unlicensed_pharmacy"
     ward, facility, observed = definition["attributes"]
     assert (ward["code"], ward["datatype"], ward["required"], ward["order"]) == ("ward", "singlevaluelist", True, 1)
-    assert {"key": "ward-ben-thanh", "name": "UBND phường Bến Thành"} in ward["values"]
+    assert {"key": "ward-ben-thanh", "name": "Phường Bến Thành"} in ward["values"]
     assert {v["key"] for v in ward["values"]} == {"ward-ben-thanh", "ward-sai-gon", "ward-tan-dinh"}
     assert (facility["code"], facility["datatype"], facility["required"]) == ("facility_name", "string", False)
     assert (observed["code"], observed["datatype"], observed["required"]) == ("observed_at", "datetime", False)

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from engine import units
 from engine.db import transaction
 from engine.models import Attachment, Case, OutboxEmail
 
@@ -50,9 +51,48 @@ def test_the_landing_page_offers_report_and_track(browser):
 
 def test_report_form_has_the_categories_wards_files_and_contact_fields(browser):
     html = browser.get("/report").get_data(as_text=True)
-    for needle in ('name="category"', 'name="ward"', "UBND phường Bến Thành", 'name="files"', 'name="phone"',
+    for needle in ('name="category"', 'name="ward"', "Phường Bến Thành", 'name="files"', 'name="phone"',
                    'name="anonymous"', 'name="submission_key"', 'name="website"'):
         assert needle in html
+
+
+def test_the_ward_picker_offers_every_official_unit_by_name_and_searches_as_you_type(browser, factory):
+    with transaction(factory) as session:
+        units.import_wards(session, 79, actor="admin")
+    html = browser.get("/report").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="ward".*?</select>', html, re.S).group(0)
+    options = re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select_html)
+    assert len(options) == 168  # a plain <select>: works without JavaScript
+    assert ("ward-ben-thanh", "Phường Bến Thành") in options and ("zone-con-dao", "Đặc khu Côn Đảo") in options
+    assert "UBND" not in select_html  # the unit's name, not its committee
+    assert "/static/ward-picker.js" in html and 'data-ward-search="' in html  # search-as-you-type, from a file
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None  # no inline script (the CSP forbids it)
+
+
+def test_the_ward_picker_script_is_served(browser):
+    response = browser.get("/static/ward-picker.js")
+    body = response.get_data()
+    response.close()
+    assert response.status_code == 200 and b"normalize('NFD')" in body
+
+
+def test_a_report_names_its_ward_by_the_unit_code_and_the_tracking_page_by_its_name(browser, factory):
+    with transaction(factory) as session:
+        units.import_wards(session, 79, actor="admin")
+    assert submit(browser, {"ward": "commune-can-gio"}).status_code == 302
+    with transaction(factory) as session:
+        case = session.scalars(select(Case)).one()
+        assert case.ward == "commune-can-gio"
+    page = browser.get(f"/track?code={tracking_code(browser)}").get_data(as_text=True)
+    assert "12 Lê Lợi, Xã Cần Giờ" in page and "UBND" not in page
+
+
+def test_a_deactivated_ward_is_not_offered_and_a_report_for_it_is_refused(browser, factory):
+    with transaction(factory) as session:
+        units.set_active(session, "admin", "ward-tan-dinh", False)
+    assert 'value="ward-tan-dinh"' not in browser.get("/report").get_data(as_text=True)
+    response = submit(browser, {"ward": "ward-tan-dinh"})
+    assert response.status_code == 422 and count_cases(factory) == 0
 
 
 def test_a_citizen_reports_with_a_photo_and_gets_a_tracking_code(browser, factory):
