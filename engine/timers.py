@@ -210,10 +210,7 @@ def suspend_case(session: Session, actor: str, case_id: int, reason: str | None)
     if case.suspended:
         raise Conflict(f"case {case.code} is already suspended")
     case.suspended, case.suspend_reason = True, text
-    events.record(session, case, actor, "case_suspended", detail={"reason": text})
-    events.audit(session, actor, "case_suspended", {"case": case.code, "reason": text})
-    session.flush()
-    return case
+    return _recorded(session, actor, case, "case_suspended", text)
 
 
 def resume_case(session: Session, actor: str, case_id: int, reason: str | None) -> Case:
@@ -224,10 +221,7 @@ def resume_case(session: Session, actor: str, case_id: int, reason: str | None) 
         raise Conflict(f"case {case.code} is not suspended")
     case.suspended, case.suspend_reason = False, None
     case.incident, case.timer_failures, case.lease_owner, case.lease_expires_at = False, 0, None, None
-    events.record(session, case, actor, "case_resumed", detail={"reason": text})
-    events.audit(session, actor, "case_resumed", {"case": case.code, "reason": text})
-    session.flush()
-    return case
+    return _recorded(session, actor, case, "case_resumed", text)
 
 
 def cancel_case(session: Session, actor: str, case_id: int, reason: str | None) -> Case:
@@ -240,7 +234,13 @@ def cancel_case(session: Session, actor: str, case_id: int, reason: str | None) 
     case.next_timer_at, case.lease_owner, case.lease_expires_at = None, None, None
     session.execute(delete(InboxItem).where(InboxItem.case_id == case.id).execution_options(
         synchronize_session=False))
-    events.record(session, case, actor, "case_cancelled", from_status=before, detail={"reason": text})
-    events.audit(session, actor, "case_cancelled", {"case": case.code, "reason": text})
+    return _recorded(session, actor, case, "case_cancelled", text, from_status=before)
+
+
+def _recorded(session: Session, actor: str, case: Case, kind: str, reason: str, from_status: str | None = None
+              ) -> Case:
+    """An administrator's action on a case, with its reason in the case timeline and the audit log."""
+    events.record(session, case, actor, kind, from_status=from_status, detail={"reason": reason})
+    events.audit(session, actor, kind, {"case": case.code, "reason": reason})
     session.flush()
     return case

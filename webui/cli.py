@@ -40,7 +40,8 @@ def _factory():
 
 class _Commands(click.Group):
     """Engine errors become a clean message and exit code 1, never a traceback. `bench` is loaded only when it
-    is asked for (and only where the benchmark is present: a source checkout)."""
+    is asked for, and only where the benchmark can be imported (a source checkout: `python -m webui.cli bench`);
+    the installed `rapid-response` points to `python -m bench`."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -54,7 +55,10 @@ class _Commands(click.Group):
         return sorted([*names, "bench"]) if _bench_present() else names
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name == "bench" and name not in self.commands and _bench_present():
+        if name == "bench" and name not in self.commands:
+            if not _bench_present():
+                raise click.UsageError("the benchmark is not installed with the application: run "
+                                       "`python -m bench` in a source checkout (or `make bench`)", ctx)
             from bench.cli import bench
 
             return bench
