@@ -5,7 +5,6 @@ import importlib.util
 import logging
 import threading
 from datetime import datetime
-from functools import cache
 
 import click
 from sqlalchemy import func, select
@@ -21,16 +20,19 @@ from engine.settings import Settings
 
 from . import config
 
+_SETTINGS = "rapid_response.settings"
 BENCH_MODULE = "bench.cli"  # the benchmark, run from a source checkout; not part of the installed package
 
 
-@cache
 def _settings() -> Settings:
     """The settings from the environment, read once per command; a bad value is a clean error."""
-    try:
-        return config.settings()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+    meta = click.get_current_context().meta
+    if _SETTINGS not in meta:
+        try:
+            meta[_SETTINGS] = config.settings()
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return meta[_SETTINGS]
 
 
 def _factory():
