@@ -11,8 +11,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select, update
 
-from engine import cases, outbox
-from engine.accounts import actor_of
+from engine import cases, citizen, outbox
+from engine.accounts import actor_of, save_user
 from engine.db import make_session_factory, transaction
 from engine.errors import ValidationError
 from engine.inbox import case_tasks
@@ -114,6 +114,31 @@ def test_addresses_that_could_inject_headers_are_refused(factory):
         mail = outbox.enqueue(session, "ok@b.vn", "line one\r\nBcc: x@y.vn", "b")
         assert mail.subject == "line one Bcc: x@y.vn"  # a subject can never break into a new header
     assert len(pending(factory)) == 1
+
+
+@pytest.mark.parametrize(("address", "usable"), [
+    ("mai.reporter@example.org", True),
+    ("Nguyen.Van.A+phananh@soyte.hochiminhcity.gov.vn", True),
+    ("mai@bộytế.vn", True),  # an internationalised domain
+    ("mai@example", False),  # no domain a mail can reach
+    ("mai@@example.org", False),
+    ("mai example@example.org", False),
+    ("mai@example.org\r\nBcc: all@city.vn", False),
+    ("a" * 250 + "@b.vn", False),
+])
+def test_the_reporter_form_the_staff_form_and_the_outbox_agree_on_an_address(factory, address, usable):
+    errors: dict[str, str] = {}
+    citizen.clean_reporter({"email": address}, False, errors)
+    assert ("email" not in errors) is usable
+    with transaction(factory) as session:
+        with pytest.raises(ValidationError) as staff:
+            save_user(session, "admin", username="new.staff", display_name="", roles=["intake"], email=address)
+        assert ("email" not in staff.value.errors) is usable  # the empty name is refused either way
+        if usable:
+            assert outbox.enqueue(session, address, "s", "b").to_addr == address
+        else:
+            with pytest.raises(ValidationError):
+                outbox.enqueue(session, address, "s", "b")
 
 
 def test_recipients_are_the_active_users_of_the_role_in_the_unit_with_an_email(factory):
