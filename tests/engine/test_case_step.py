@@ -99,3 +99,17 @@ def test_submission_completion_and_timers_each_leave_one_saved_step(drive):
                                .where(CaseEvent.case_id == case_id, CaseEvent.kind == "timer_fired"))
     assert saved == rows and len(rows) == 1
     assert fired == 1
+
+
+def test_a_saved_case_loads_only_on_the_process_it_was_saved_with(drive):
+    """The document refers to its process spec; handed another process, loading is refused, never guessed."""
+    case = drive.case(drive.report())
+    parsed = versions.parsed(case.process_version)
+    other = versions.ParsedProcess(spec=parsed.subprocess_specs[next(iter(parsed.subprocess_specs))],
+                                   subprocess_specs={})
+    with pytest.raises(ProcessError, match="not supplied"):
+        workflows.loads(case.workflow_json, Effects(), other)
+    with pytest.raises(ProcessError, match="not supplied"):
+        workflows.loads(case.workflow_json, Effects(), None)
+    assert [t.name for t in workflows.ready_tasks(workflows.loads(case.workflow_json, Effects(), parsed))] == [
+        "screen"]
