@@ -55,7 +55,7 @@ lint: setup
 
 # the performance benchmark (needs PostgreSQL on 127.0.0.1:5432, like `make test`); about 2–3 minutes
 bench: setup
-	$(BIN)/rapid-response bench --json bench/out/bench-results.json --markdown bench/out/bench-results.md $(BENCH_ARGS)
+	$(BIN)/python -m bench --json bench/out/bench-results.json --markdown bench/out/bench-results.md $(BENCH_ARGS)
 
 # after changing user-facing text: refresh the Vietnamese catalog, then translate the new entries
 translations: setup

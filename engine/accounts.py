@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from . import events
+from . import events, mail
 from .actors import Actor
 from .clock import now
 from .errors import TooManyAttempts, ValidationError
@@ -121,7 +121,7 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
         errors["roles"] = "Chọn ít nhất một vai trò hợp lệ (choose at least one known role)"
     if unit and session.get(Unit, unit) is None:
         errors["unit"] = "Không có đơn vị này (no such unit)"
-    if email and ("@" not in email or any(c in email for c in "\r\n ")):
+    if email and not mail.valid_address(email.strip()):
         errors["email"] = "Sai định dạng e-mail (not an e-mail address)"
     user = session.scalar(select(User).where(User.username == username))
     if password is not None and password != "" and len(password) < MIN_PASSWORD:

@@ -5,20 +5,19 @@ import secrets
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from forms import validate_form_data
 
-from . import events, inbox, notifications, reporter_messages, versions, workflows
+from . import events, notifications, reporter_messages, versions, workflows
 from .actors import Actor
-from .budget import ExpressionError, LimitError
 from .clock import now
-from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, PermissionDenied, ProcessError, ValidationError
-from .functions import NOT_ACCEPTED_OUTCOMES, Effects, RuleRefused
-from .models import Case, CaseNote, CaseStatus, InboxItem, Role, Unit, User
+from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .functions import Effects
+from .models import Case, CaseNote, CaseStatus, InboxItem, Role, User
+from .steps import case_step, first_step
 
 # Tracking codes: unguessable, and easy to read aloud (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
 CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -27,9 +26,6 @@ CODE_LENGTH = 10
 CASE_SUMMARY_FIELDS = ("level", "handling_unit", "agencies")
 # Roles that see every case; the others see the cases of their unit (handling unit or invited agency).
 SEE_ALL_CASES = frozenset({Role.INTAKE, Role.INSPECTOR, Role.LEADERSHIP, Role.ADMIN, Role.PROCESS_OWNER})
-# Largest saved case document (the serialized workflow with all task data), in bytes (UTF-8). The web app and
-# the worker pass their setting (RR_MAX_CASE_BYTES) through the session factory's `info["max_case_bytes"]`.
-MAX_CASE_BYTES = 1_000_000
 # Roles that may see the reporter's name, phone and e-mail.
 SEE_REPORTER = frozenset({Role.INTAKE, Role.INSPECTOR})
 
@@ -51,13 +47,9 @@ def submit_report(session: Session, report: dict[str, Any], reporter: dict[str, 
     case = Case(code=_unused_code(session), process_version=version, status=CaseStatus.RECEIVED.value,
                 category=report.get("category"), ward=report.get("ward"), report=report,
                 reporter=reporter or None, received_at=received, workflow_json="", serializer_version="")
-    effects = Effects()
     data = {"report": report, "received_at": received.isoformat(), "case_code": case.code}
-    wf = run_step(lambda: workflows.start(versions.parsed(version), data, effects))
-    session.add(case)
-    session.flush()
-    events.record(session, case, actor, "received", to_status=case.status, detail={"code": case.code})
-    _save(session, case, wf, effects, actor)
+    with first_step(session, case, data, actor):
+        events.record(session, case, actor, "received", to_status=case.status, detail={"code": case.code})
     reporter_messages.report_received(session, case)
     return case
 
@@ -180,42 +172,33 @@ def unclaim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> 
 def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, data: dict[str, Any],
                   expected_version: int | None = None) -> Case:
     """Validate the form data, complete the task, run the engine and save; the case is unchanged on error."""
-    case = get_case(session, case_id, with_document=True)
-    if expected_version is not None and expected_version != case.row_version:
-        raise Conflict("the case has changed since you opened it; reload to see its current state")
-    item = _permitted_item(session, actor, case_id, task_id)
-    if item.claimed_by not in (None, actor.username):
-        raise PermissionDenied(f"this task is claimed by {item.claimed_by}")
-    schema = versions.version_form(case.process_version, item.form)
-    if not isinstance(data, dict):
-        raise ValidationError("form data must be an object", {"": "expected an object"})
-    errors = validate_form_data(schema, data) if schema is not None else {}
-    if errors:
-        raise ValidationError("some fields are not valid", errors)
-    effects = Effects()
-    wf = workflows.loads(case.workflow_json, effects, versions.parsed(case.process_version))
-    task = workflows.find_task(wf, task_id)
-    if task is None or task.state != TaskState.READY:
-        raise Conflict("this task has already been completed or is no longer open")
-    from_status = case.status
-    run_step(lambda: workflows.complete(wf, task, data), case.id)
-    for field in CASE_SUMMARY_FIELDS:
-        if field in data:
-            setattr(case, field, data[field])
-    events.record(session, case, actor.username, "task_completed", task_name=item.task_name,
-                  from_status=from_status, detail={"title": item.title, "form": item.form, "data": data})
-    _save(session, case, wf, effects, actor.username)
+    with case_step(session, case_id, actor.username, expected_version=expected_version) as step:
+        case = step.case
+        item = _permitted_item(session, actor, case_id, task_id)
+        if item.claimed_by not in (None, actor.username):
+            raise PermissionDenied(f"this task is claimed by {item.claimed_by}")
+        schema = versions.version_form(case.process_version, item.form)
+        if not isinstance(data, dict):
+            raise ValidationError("form data must be an object", {"": "expected an object"})
+        errors = validate_form_data(schema, data) if schema is not None else {}
+        if errors:
+            raise ValidationError("some fields are not valid", errors)
+        task = workflows.find_task(step.workflow, task_id)
+        if task is None or task.state != TaskState.READY:
+            raise Conflict("this task has already been completed or is no longer open")
+        from_status = case.status
+        step.run(lambda wf: workflows.complete(wf, task, data))
+        for field in CASE_SUMMARY_FIELDS:
+            if field in data:
+                setattr(case, field, data[field])
+        events.record(session, case, actor.username, "task_completed", task_name=item.task_name,
+                      from_status=from_status, detail={"title": item.title, "form": item.form, "data": data})
     return case
 
 
 def load_workflow(case: Case) -> BpmnWorkflow:
     """A case's workflow for reading (effects of a read are discarded)."""
     return workflows.loads(case.workflow_json, Effects(), versions.parsed(case.process_version))
-
-
-def save_after_step(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:
-    """Persist a workflow some other engine part advanced (the timer worker)."""
-    _save(session, case, wf, effects, actor)
 
 
 def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
@@ -230,109 +213,6 @@ def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str) 
     if item.role == Role.CITIZEN and actor != Actor.citizen(get_case(session, case_id).code):
         raise PermissionDenied("only the reporter of this case can answer it")
     return item
-
-
-def run_step(step, case_id: int | None = None):
-    """Run engine steps; a failure of the diagram becomes ProcessError, a limit overrun LimitExceeded."""
-    try:
-        return step()
-    except RuleRefused as exc:  # a rule of the diagram refused the data: the caller keeps nothing of this step
-        raise ValidationError("the procedure's rules refuse this input", {exc.field: exc.message}) from exc
-    except SpiffWorkflowException as exc:
-        cause = _expression_error(exc)
-        if isinstance(cause, LimitError):
-            raise LimitExceeded("the procedure went over a limit on diagrams", [str(exc)], case_id) from exc
-        raise ProcessError("the procedure could not continue", [str(exc)]) from exc
-
-
-def _expression_error(exc: BaseException) -> ExpressionError | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ExpressionError):
-            return current
-        seen.add(id(current))
-        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
-    return None
-
-
-def max_case_bytes(session: Session) -> int:
-    return int(session.info.get("max_case_bytes") or MAX_CASE_BYTES)
-
-
-def _save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:
-    """Apply the step's effects and store the document; a document over the size limit refuses the whole step
-    (the caller's transaction rolls back, nothing is saved). A suspended case takes no step at all."""
-    if case.suspended:
-        raise CaseSuspended(f"case {case.code} is suspended by an administrator: {case.suspend_reason}")
-    status_before = case.status
-    _apply_effects(session, case, wf, effects, actor)
-    document = workflows.dumps(wf)
-    size, limit = len(document.encode()), max_case_bytes(session)
-    if size > limit:
-        raise LimitExceeded(f"the case document would be too large ({size} bytes, at most {limit})",
-                            [f"case data of {size} bytes is over the limit of {limit} bytes"], case.id)
-    case.workflow_json = document
-    case.serializer_version = workflows.SERIALIZER_VERSION
-    case.next_timer_at = workflows.next_timer_due(wf)
-    deadline = workflows.case_deadline(wf)
-    if case.overdue and deadline is not None and deadline != case.deadline_at and deadline > now():
-        case.overdue = False  # a fresh deadline (a reopened case): overdue again only if the diagram says so
-    case.deadline_at = deadline or case.deadline_at
-    session.flush()
-    for item in inbox.refresh(session, case, workflows.ready_tasks(wf)):
-        if item.role in notifications.ANNOUNCED_ROLES:
-            notifications.add(session, case, "assignment", item.role, unit=item.unit, task_name=item.title)
-    session.flush()
-    reporter_messages.after_step(session, case, status_before)
-    notifications.deliver_pending(session)
-
-
-def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:
-    for effect in effects.drain():
-        before = case.status
-        match effect.name, effect.args:
-            case "set_status", (status,):
-                case.status = status
-                if status != before:
-                    events.record(session, case, actor, "status_changed", from_status=before)
-            case "mark_overdue", ():
-                case.overdue = True
-                events.record(session, case, actor, "escalated", from_status=before)
-                notifications.add(session, case, "escalation", Role.LEADERSHIP.value)
-            case "notify", (kind, role, unit):
-                unit = _recipient_unit(session, case, role, unit)
-                notifications.add(session, case, kind, role, unit=unit)
-                events.record(session, case, actor, "notified", detail={"kind": kind, "role": role, "unit": unit})
-            case "reassign_unit", (unit,):
-                workflows.set_variable_on_open_tasks(wf, "handling_unit", unit)
-                events.record(session, case, actor, "reassigned",
-                              detail={"from": case.handling_unit, "to": unit})
-                case.handling_unit = unit
-            case "publish_result", ():
-                case.status = CaseStatus.RESULT_PUBLISHED.value
-                case.published_at = now()
-                events.record(session, case, actor, "result_published", from_status=before)
-            case "close_case", (outcome,):
-                not_accepted = outcome in NOT_ACCEPTED_OUTCOMES
-                case.status = (CaseStatus.NOT_ACCEPTED if not_accepted else CaseStatus.CLOSED).value
-                case.outcome = outcome
-                case.closed_at = now()
-                events.record(session, case, actor, "closed", from_status=before, detail={"outcome": outcome})
-            case _:
-                raise ProcessError(f"unknown effect {effect.name}")
-
-
-def _recipient_unit(session: Session, case: Case, role: str, unit: str | None) -> str | None:
-    """The unit a diagram's notification goes to; the handling unit role defaults to the case's handling unit, an
-    agency must be one invited to the case (a coordinator never hears of other cases)."""
-    if unit is None:
-        return case.handling_unit if role == Role.HANDLING_UNIT else None
-    if role == Role.COORDINATOR and unit not in (case.agencies or []):
-        raise ProcessError(f"notify: agency {unit!r} is not invited to case {case.code}")
-    if session.get(Unit, unit) is None:
-        raise ProcessError(f"notify: unit {unit!r} does not exist")
-    return unit
 
 
 def _unused_code(session: Session) -> str:

@@ -25,7 +25,6 @@ from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submissi
 
 SIMILARITY = 0.8
 OPEN_STATUSES = (CaseStatus.RECEIVED.value, CaseStatus.IN_HANDLING.value, CaseStatus.DISPUTED.value)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 .-]{8,15}$")
 
 
@@ -49,7 +48,7 @@ def clean_reporter(reporter: dict[str, Any] | None, anonymous: bool,
         errors["name"] = "Quá dài (too long)"
     if "phone" in out and not _PHONE.match(out["phone"]):
         errors["phone"] = "Số điện thoại không hợp lệ (not a phone number)"
-    if "email" in out and (not _EMAIL.match(out["email"]) or len(out["email"]) > 254):
+    if "email" in out and not mail.valid_address(out["email"]):
         errors["email"] = "E-mail không hợp lệ (not an e-mail address)"
     return out or None
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import Conflict, ValidationError
+from .settings import Settings, session_info
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,11 +31,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def default_database_url(instance_path: str | os.PathLike[str] = "instance") -> str:
-    """`DATABASE_URL` if set, else an SQLite file in the instance folder."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return normalize_url(url)
+def sqlite_file_url(instance_path: str | os.PathLike[str] = "instance") -> str:
+    """The embedded default database: an SQLite file in the instance folder (created if missing)."""
     folder = Path(instance_path).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'rapid_response.sqlite3'}"
@@ -80,11 +78,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine, *, max_case_bytes: int | None = None) -> sessionmaker[Session]:
-    """Sessions for one database. `max_case_bytes` (largest saved case document; default
-    `engine.cases.MAX_CASE_BYTES`) travels with each session in `session.info`."""
-    info = {"max_case_bytes": max_case_bytes} if max_case_bytes else {}
-    return sessionmaker(bind=engine, expire_on_commit=False, info=info)
+def make_session_factory(engine: Engine, settings: Settings | None = None) -> sessionmaker[Session]:
+    """Sessions for one database. The settings (default: `engine.settings.DEFAULTS`) travel with each session;
+    services read them with `engine.settings.of(session)`."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info=session_info(settings))
 
 
 @contextmanager

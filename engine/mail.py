@@ -6,26 +6,39 @@ block, so the reporter reads the same words on the page and in the mail.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from sqlalchemy.orm import Session
 
+from . import settings
 from .functions import parse_timestamp
+from .settings import LOCAL_TZ
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "mail"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LANGUAGES = ("vi", "en")
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+MAX_ADDRESS_CHARS = 254
 
 
-def base_url() -> str:
-    """Where links in mails point: RR_BASE_URL, without a trailing slash."""
-    return os.environ.get("RR_BASE_URL", "").strip().rstrip("/") or DEFAULT_BASE_URL
+def link(session: Session, path: str) -> str:
+    """An absolute link for a mail: the configured base URL (settings.base_url) followed by `path`."""
+    return f"{settings.of(session).base_url}{path}"
+
+
+def valid_address(address: str, *, internal: bool = False) -> bool:
+    """Whether `address` is a usable e-mail address (syntax only: no DNS look-up, works offline). `internal`
+    also accepts a host of the department's own network (no dot in the domain), e.g. for the sender."""
+    if not address or len(address) > MAX_ADDRESS_CHARS or not address.isprintable():
+        return False
+    try:
+        validate_email(address, check_deliverability=False, globally_deliverable=not internal)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def local_time(value: datetime | str | None) -> str:

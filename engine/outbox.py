@@ -1,7 +1,7 @@
 """Where e-mails are queued and sent: the outbox table and its worker.
 
 Services only queue mails (`enqueue`, in the caller's transaction), so nothing is sent for work that is
-rolled back. The worker claims due rows under a lease like the timer sweep (engine/timers.py), sends them
+rolled back. The worker takes due rows under a lease like the timer sweep (engine/leases.py), sends them
 over one SMTP connection per batch and marks each one sent. Mails are never deleted: a failure is recorded
 and retried with backoff, so while the SMTP server is away everything simply stays pending. Delivery is
 at least once; the Message-ID is stable per row so a mail sent twice can be recognised as one.
@@ -9,107 +9,45 @@ at least once; the Message-ID is stable per row so a mail sent twice can be reco
 from __future__ import annotations
 
 import logging
-import os
-import re
 import smtplib
-import socket
 import ssl
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import mail
+from . import leases, mail
 from .clock import now
 from .db import transaction
 from .errors import ValidationError
 from .models import Case, Notification, OutboxEmail, User, UserRole
+from .settings import SmtpSettings
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=1)
-_ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+")
 # A problem with one message; anything else means the connection is unusable for the rest of the batch.
 _MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, ValueError)
-_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "": False, "0": False, "false": False, "no": False,
-          "off": False}
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 25
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-    use_starttls: bool = False
-    use_ssl: bool = False
-    sender: str = "rapid-response@localhost"
-    timeout: float = 10.0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> SmtpSettings | None:
-        """Settings from RR_SMTP_* / RR_MAIL_FROM; None when RR_SMTP_HOST is unset (e-mail disabled)."""
-        host = environ.get("RR_SMTP_HOST", "").strip()
-        if not host:
-            return None
-        use_ssl = _flag(environ, "RR_SMTP_SSL")
-        use_starttls = _flag(environ, "RR_SMTP_STARTTLS")
-        if use_ssl and use_starttls:
-            raise ValueError("RR_SMTP_SSL and RR_SMTP_STARTTLS cannot both be set")
-        port = _number(environ, "RR_SMTP_PORT", int, 465 if use_ssl else 25, 65535)
-        timeout = _number(environ, "RR_SMTP_TIMEOUT", float, 10.0, 3600)
-        sender = environ.get("RR_MAIL_FROM", "").strip() or "rapid-response@localhost"
-        if not _valid_address(parseaddr(sender)[1]):  # "Name <address>" is fine
-            raise ValueError(f"RR_MAIL_FROM is not a valid e-mail address: {sender!r}")
-        return cls(host=host, port=port, username=environ.get("RR_SMTP_USER") or None,
-                   password=environ.get("RR_SMTP_PASSWORD") or None, use_starttls=use_starttls,
-                   use_ssl=use_ssl, sender=sender, timeout=timeout)
-
-
-def _flag(environ: Mapping[str, str], name: str) -> bool:
-    value = environ.get(name, "").strip().lower()
-    if value not in _FLAGS:
-        raise ValueError(f"{name} must be 1/true or 0/false, not {value!r}")
-    return _FLAGS[value]
-
-
-def _number(environ: Mapping[str, str], name: str, kind: type[int] | type[float], default: float, most: float):
-    value = environ.get(name, "").strip()
-    try:
-        number = kind(value) if value else default
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
-    if not 0 < number <= most:
-        raise ValueError(f"{name} must be more than 0 and at most {most}, not {value}")
-    return number
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def _valid_address(addr: str) -> bool:
-    return len(addr) <= 254 and addr.isprintable() and _ADDRESS.fullmatch(addr) is not None
 
 
 def enqueue(session: Session, to_addr: str, subject: str, body: str) -> OutboxEmail:
     """Queue one e-mail; it is sent by the worker once the caller's transaction commits."""
     to_addr = to_addr.strip()
-    if not _valid_address(to_addr):
+    if not mail.valid_address(to_addr):
         raise ValidationError("invalid e-mail address",
                               {"to_addr": "Địa chỉ e-mail không hợp lệ (invalid e-mail address)"})
     subject = " ".join(subject.split())[:300]  # no line breaks in a header
-    mail = OutboxEmail(to_addr=to_addr, subject=subject, body=body, next_attempt_at=now())
-    session.add(mail)
+    queued = OutboxEmail(to_addr=to_addr, subject=subject, body=body, next_attempt_at=now())
+    session.add(queued)
     session.flush()
-    return mail
+    return queued
 
 
 def recipients_for(session: Session, notification: Notification) -> list[str]:
@@ -124,7 +62,7 @@ def recipients_for(session: Session, notification: Notification) -> list[str]:
     addresses: dict[str, str] = {}
     for user in session.scalars(query):
         addr = (user.email or "").strip()
-        if addr and not _valid_address(addr):
+        if addr and not mail.valid_address(addr):
             log.warning("user %s has an invalid e-mail address; no e-mail sent", user.username)
         elif addr:
             addresses.setdefault(addr.lower(), addr)
@@ -145,7 +83,7 @@ def enqueue_for_notification(session: Session, notification: Notification, case:
     subject, body = mail.render("staff/notification.txt", kind=notification.kind, code=case.code,
                                 facility=about.facility, level=case.level, task=about.task_text,
                                 due=about.due_at, seconds_left=_seconds_left(about.due_at),
-                                has_task=about.task is not None, link=f"{mail.base_url()}{about.path}")
+                                has_task=about.task is not None, link=mail.link(session, about.path))
     for addr in recipients:
         enqueue(session, addr, subject, body)
     return len(recipients)
@@ -205,19 +143,11 @@ def build_message(settings: SmtpSettings, mail: OutboxEmail) -> EmailMessage:
 
 def claim_due(session: Session, owner: str, at: datetime, limit: int) -> list[OutboxEmail]:
     """Lease up to `limit` unsent mails that are due and that no live lease holds; returns the ones we hold."""
-    free = or_(OutboxEmail.lease_expires_at.is_(None), OutboxEmail.lease_expires_at < at)
-    query = (select(OutboxEmail.id).where(OutboxEmail.sent_at.is_(None), OutboxEmail.next_attempt_at <= at, free)
+    query = (select(OutboxEmail.id)
+             .where(OutboxEmail.sent_at.is_(None), OutboxEmail.next_attempt_at <= at, leases.free(OutboxEmail, at))
              .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=OutboxEmail)
-    held = []
-    for mail_id in session.scalars(query).all():
-        taken = session.execute(update(OutboxEmail)
-                                .where(OutboxEmail.id == mail_id, OutboxEmail.sent_at.is_(None), free)
-                                .values(lease_owner=owner, lease_expires_at=at + LEASE)
-                                .execution_options(synchronize_session=False))
-        if taken.rowcount == 1:
-            held.append(mail_id)
+    candidates = list(session.scalars(leases.skip_locked(session, query, OutboxEmail)))
+    held = leases.take(session, OutboxEmail, candidates, owner, at, LEASE, OutboxEmail.sent_at.is_(None))
     return list(session.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(held)).order_by(OutboxEmail.id)))
 
 
@@ -240,7 +170,7 @@ def send_pending(factory: sessionmaker[Session], settings: SmtpSettings, *, owne
                  batch: int = 50, smtp_factory: Callable[[SmtpSettings], smtplib.SMTP] | None = None
                  ) -> SendResult:
     """Send every due mail, one SMTP connection per batch. Failures stay pending with backoff."""
-    owner = owner or worker_id()
+    owner = owner or leases.worker_id()
     result = SendResult()
     while True:
         at = now()
@@ -288,7 +218,7 @@ def _send_batch(factory: sessionmaker[Session], settings: SmtpSettings, mails: l
 def run_forever(factory: sessionmaker[Session], settings: SmtpSettings, stop: threading.Event,
                 poll_seconds: float = 10.0) -> None:
     """The mail worker loop: send what is due, then sleep until the next poll (or until asked to stop)."""
-    owner = worker_id()
+    owner = leases.worker_id()
     while not stop.is_set():
         try:
             result = send_pending(factory, settings, owner=owner)

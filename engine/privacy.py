@@ -1,8 +1,8 @@
 """Reporter contact is kept no longer than needed (Vietnam's personal-data protection rules).
 
 A reporter's name, phone and e-mail serve one purpose: to confirm receipt and to reach the reporter about the
-report while it is handled. A set time after the case closes (`retention_days`, default 365; the web app and
-the CLI read it from RR_CONTACT_RETENTION_DAYS) the contact is erased: the case row keeps everything else (the
+report while it is handled. A set time after the case closes (`retention_days`: `settings.contact_retention_days`,
+from RR_CONTACT_RETENTION_DAYS, default 365) the contact is erased: the case row keeps everything else (the
 report, its timeline, the result), `contact_erased_at` records when, the confirmation e-mail to the reporter
 is deleted from the outbox, and an audit entry (`contact_erased`) records that it happened — never what was
 erased. The worker calls `erase_expired` once per batch; each call does a bounded amount of work.
@@ -25,7 +25,6 @@ from .models import Case, OutboxEmail
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RETENTION_DAYS = 365
 MAX_RETENTION_DAYS = 36500
 BATCH = 100
 CONTACT_ERASED = "contact_erased"

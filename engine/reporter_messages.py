@@ -25,8 +25,8 @@ STEPS = ("received", "classified", "result_published", "reopened", "dispute_uphe
 CLOSED_STATUSES = (CaseStatus.CLOSED.value, CaseStatus.NOT_ACCEPTED.value)
 
 
-def track_url(case: Case) -> str:
-    return f"{mail.base_url()}/track?code={case.code}"
+def track_url(session: Session, case: Case) -> str:
+    return mail.link(session, f"/track?code={case.code}")
 
 
 def report_received(session: Session, case: Case) -> ReporterMessage | None:
@@ -62,7 +62,7 @@ def for_case(session: Session, case: Case, lang: str) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         tmpl = mail.template(_template_name(row.step, lang))
-        context = _context(case, row)
+        context = _context(session, case, row)
         out.append({"step": row.step, "at": row.created_at, "emailed": row.email_id is not None,
                     "subject": mail.render_block(tmpl, "subject", context).removeprefix(f"[{case.code}] "),
                     "text": mail.render_block(tmpl, "message", context)})
@@ -81,7 +81,7 @@ def _tell(session: Session, case: Case, step: str, key: str, facts: dict[str, An
     session.flush()
     address = str(reporter.get("email") or "").strip()
     if address:
-        subject, body = mail.render(_template_name(step, message.lang), **_context(case, message))
+        subject, body = mail.render(_template_name(step, message.lang), **_context(session, case, message))
         try:
             message.email_id = outbox.enqueue(session, address, subject, body).id
         except ValidationError:  # shown on /track all the same; the address is not logged (confidential)
@@ -95,8 +95,8 @@ def _template_name(step: str, lang: str) -> str:
     return f"reporter/{step}.{mail.language(lang)}.txt"
 
 
-def _context(case: Case, message: ReporterMessage) -> dict[str, Any]:
-    url = track_url(case)
+def _context(session: Session, case: Case, message: ReporterMessage) -> dict[str, Any]:
+    url = track_url(session, case)
     return {"level": None, "deadline": None, "unit_kind": None, "summary": "", "closes_at": None,
             "outcome": None, **(message.facts or {}), "code": case.code, "track_url": url,
             "rate_url": f"{url}#feedback", "at": message.created_at}

@@ -1,8 +1,8 @@
 """Where timers are fired: the worker wakes only cases whose earliest timer is due, under a lease.
 
-A case is claimed by setting a lease (owner + expiry) in one conditional UPDATE, so two workers never
-process the same case at once; on PostgreSQL the candidates are picked with FOR UPDATE SKIP LOCKED so
-workers do not queue behind each other. A worker that dies leaves its lease to expire. A case that fails is
+A case is taken under a lease (engine/leases.py: owner + expiry set in one conditional UPDATE, candidates
+picked with FOR UPDATE SKIP LOCKED on PostgreSQL), so two workers never process the same case at once; a
+worker that dies leaves its lease to expire (settings.timer_lease_seconds). A case that fails is
 recorded, retried with backoff and, after repeated failures, marked as an incident; it never stops a sweep.
 A case that goes over a limit on diagrams (evaluation budget, timer value, document size) is an incident at
 once: retrying would fail the same way. Administrators can suspend (no timers fire, no task can be completed),
@@ -11,27 +11,23 @@ resume or cancel a case, always with a reason that goes to the case timeline and
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker, undefer
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from . import cases, events, versions, workflows
+from . import cases, events, leases, settings, workflows
 from .clock import now
 from .db import transaction
 from .errors import Conflict, EngineError, LimitExceeded, ValidationError
-from .functions import Effects
 from .models import Case, CaseStatus, InboxItem
+from .steps import case_step
 
 log = logging.getLogger(__name__)
 
-# How long a claimed case stays with a worker; a worker that dies holds it this long (RR_TIMER_LEASE_SECONDS).
-LEASE = timedelta(seconds=float(os.environ.get("RR_TIMER_LEASE_SECONDS", "300")))
 INCIDENT_AFTER_FAILURES = 5
 MAX_BACKOFF = timedelta(hours=1)
 MAX_REASON_CHARS = 1000
@@ -45,54 +41,38 @@ class SweepResult:
     failed: list[int] = field(default_factory=list)
 
 
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
 def due_case_ids(session: Session, at: datetime, limit: int, exclude: frozenset[int] = frozenset()) -> list[int]:
     """Candidates: cases whose next timer is due and that no live lease holds. Uses the timer index.
 
     "Due" is strictly before `at`, as SpiffWorkflow fires a timer only once its time has passed.
     """
     query = (select(Case.id)
-             .where(Case.next_timer_at < at, Case.suspended.is_(False),
-                    or_(Case.lease_expires_at.is_(None), Case.lease_expires_at < at))
+             .where(Case.next_timer_at < at, Case.suspended.is_(False), leases.free(Case, at))
              .order_by(Case.next_timer_at)
              .limit(limit))
     if exclude:
         query = query.where(Case.id.not_in(sorted(exclude)))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Case)
-    return list(session.scalars(query))
+    return list(session.scalars(leases.skip_locked(session, query, Case)))
 
 
 def lease(session: Session, case_ids: list[int], owner: str, at: datetime) -> list[int]:
-    """Take the lease on each candidate that is still free; returns the ones we hold."""
-    held = []
-    for case_id in case_ids:
-        result = session.execute(
-            update(Case)
-            .where(Case.id == case_id, Case.next_timer_at < at, Case.suspended.is_(False),
-                   or_(Case.lease_expires_at.is_(None), Case.lease_expires_at < at))
-            .values(lease_owner=owner, lease_expires_at=at + LEASE)
-            .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            held.append(case_id)
-    return held
+    """Take the lease on each candidate that is still free, for the configured lease time (a worker that dies
+    holds its cases this long); returns the ones we hold."""
+    length = timedelta(seconds=settings.of(session).timer_lease_seconds)
+    return leases.take(session, Case, case_ids, owner, at, length, Case.next_timer_at < at,
+                       Case.suspended.is_(False))
 
 
 def fire_case(session: Session, case_id: int, owner: str) -> int:
     """Fire the due timers of one leased case and release the lease. Returns how many timers fired."""
-    case = session.get(Case, case_id, options=[undefer(Case.workflow_json)])
+    case = session.get(Case, case_id)
     if case is None or case.lease_owner != owner:
         return 0
-    effects = Effects()
-    wf = workflows.loads(case.workflow_json, effects, versions.parsed(case.process_version))
-    fired = cases.run_step(lambda: workflows.fire_due_timers(wf), case.id)
-    for timer in fired:
-        events.record(session, case, "timer", "timer_fired", task_name=timer.name,
-                      detail={"timer_role": timer.role})
-    cases.save_after_step(session, case, wf, effects, "timer")
+    with case_step(session, case_id, "timer") as step:
+        fired = step.run(workflows.fire_due_timers)
+        for timer in fired:
+            events.record(session, step.case, "timer", "timer_fired", task_name=timer.name,
+                          detail={"timer_role": timer.role})
     case.lease_owner = None
     case.lease_expires_at = None
     case.timer_failures = 0
@@ -119,7 +99,7 @@ def record_failure(session: Session, case_id: int, owner: str, error: BaseExcept
 def run_once(factory: sessionmaker[Session], *, owner: str | None = None, batch: int = 100,
              max_batches: int | None = None) -> SweepResult:
     """Fire everything due at the engine clock's now; one transaction per case, each case once per run."""
-    owner = owner or worker_id()
+    owner = owner or leases.worker_id()
     result = SweepResult()
     seen: set[int] = set()
     batches = 0
@@ -148,15 +128,14 @@ def next_due(session: Session) -> datetime | None:
     """The earliest timer due on a case no worker holds (uses the timer index)."""
     at = now()
     return session.scalar(select(Case.next_timer_at)
-                          .where(Case.next_timer_at.is_not(None), Case.suspended.is_(False),
-                                 or_(Case.lease_expires_at.is_(None), Case.lease_expires_at < at))
+                          .where(Case.next_timer_at.is_not(None), Case.suspended.is_(False), leases.free(Case, at))
                           .order_by(Case.next_timer_at).limit(1))
 
 
 def run_forever(factory: sessionmaker[Session], stop: threading.Event, poll_seconds: float = 5.0) -> None:
     """The worker loop: sweep, then sleep until the next timer is due — at most one poll interval, so timers
     that other processes create are seen within a poll."""
-    owner = worker_id()
+    owner = leases.worker_id()
     while not stop.is_set():
         pause = poll_seconds
         try:
@@ -231,10 +210,7 @@ def suspend_case(session: Session, actor: str, case_id: int, reason: str | None)
     if case.suspended:
         raise Conflict(f"case {case.code} is already suspended")
     case.suspended, case.suspend_reason = True, text
-    events.record(session, case, actor, "case_suspended", detail={"reason": text})
-    events.audit(session, actor, "case_suspended", {"case": case.code, "reason": text})
-    session.flush()
-    return case
+    return _recorded(session, actor, case, "case_suspended", text)
 
 
 def resume_case(session: Session, actor: str, case_id: int, reason: str | None) -> Case:
@@ -245,10 +221,7 @@ def resume_case(session: Session, actor: str, case_id: int, reason: str | None) 
         raise Conflict(f"case {case.code} is not suspended")
     case.suspended, case.suspend_reason = False, None
     case.incident, case.timer_failures, case.lease_owner, case.lease_expires_at = False, 0, None, None
-    events.record(session, case, actor, "case_resumed", detail={"reason": text})
-    events.audit(session, actor, "case_resumed", {"case": case.code, "reason": text})
-    session.flush()
-    return case
+    return _recorded(session, actor, case, "case_resumed", text)
 
 
 def cancel_case(session: Session, actor: str, case_id: int, reason: str | None) -> Case:
@@ -261,7 +234,13 @@ def cancel_case(session: Session, actor: str, case_id: int, reason: str | None) 
     case.next_timer_at, case.lease_owner, case.lease_expires_at = None, None, None
     session.execute(delete(InboxItem).where(InboxItem.case_id == case.id).execution_options(
         synchronize_session=False))
-    events.record(session, case, actor, "case_cancelled", from_status=before, detail={"reason": text})
-    events.audit(session, actor, "case_cancelled", {"case": case.code, "reason": text})
+    return _recorded(session, actor, case, "case_cancelled", text, from_status=before)
+
+
+def _recorded(session: Session, actor: str, case: Case, kind: str, reason: str, from_status: str | None = None
+              ) -> Case:
+    """An administrator's action on a case, with its reason in the case timeline and the audit log."""
+    events.record(session, case, actor, kind, from_status=from_status, detail={"reason": reason})
+    events.audit(session, actor, kind, {"case": case.code, "reason": reason})
     session.flush()
     return case

@@ -1,7 +1,7 @@
 """The only module that knows SpiffWorkflow's task tree: start, load, save and read a case's workflow."""
 from __future__ import annotations
 
-import threading
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,9 +27,10 @@ from .versions import ParsedProcess
 class _SpecReferenceConverter(BpmnWorkflowConverter):
     """Saves a case's workflow without its process spec: the deployed version holds the spec, and loading takes
     the already-parsed one from the version cache (a level-1 case shrinks from ~65 KB to ~18 KB). Documents
-    written with the spec embedded (serializer version without "+ref") still load."""
+    written with the spec embedded (serializer version without "+ref") still load.
 
-    loading: ParsedProcess | None = None
+    The parsed spec reaches `from_dict` through the serializer's keyword arguments (`BpmnWorkflowSerializer.
+    from_dict(dct, parsed=...)` passes them to the converter of the top-level object)."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct = WorkflowConverter.to_dict(self, workflow)
@@ -38,23 +39,15 @@ class _SpecReferenceConverter(BpmnWorkflowConverter):
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
-        if "spec" in dct:
-            return super().from_dict(dct)
-        parsed = _loading.parsed
-        if parsed is None or parsed.spec.name != dct.get("spec_ref"):
-            raise ProcessError("the workflow refers to a process spec that was not supplied")
-        workflow = self.target_class(parsed.spec, parsed.subprocess_specs, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
+    def from_dict(self, dct: dict[str, Any], parsed: ParsedProcess | None = None) -> BpmnWorkflow:
+        if "spec" not in dct:
+            if parsed is None or parsed.spec.name != dct.get("spec_ref"):
+                raise ProcessError("the workflow refers to a process spec that was not supplied")
+            # spec objects pass through the registry unchanged: SpiffWorkflow builds the workflow on them
+            dct = {**dct, "spec": parsed.spec, "subprocess_specs": parsed.subprocess_specs}
+        return super().from_dict(dct)
 
 
-_loading = threading.local()
-_loading.parsed = None
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**SPIFF_CONFIG,
                                                                       BpmnWorkflow: _SpecReferenceConverter}))
 SERIALIZER_VERSION = f"{SERIALIZER.VERSION}+ref"
@@ -111,11 +104,9 @@ def dumps(wf: BpmnWorkflow) -> str:
 def loads(text: str, effects: Effects, parsed: ParsedProcess) -> BpmnWorkflow:
     """Deserialize on the version's parsed spec and always put the restricted script engine back (it is not
     serialized)."""
-    _loading.parsed = parsed
-    try:
-        wf = SERIALIZER.deserialize_json(text)
-    finally:
-        _loading.parsed = None
+    dct = json.loads(text, cls=SERIALIZER.json_decoder_cls)
+    SERIALIZER.migrate(dct)
+    wf = SERIALIZER.from_dict(dct, parsed=parsed)
     wf.script_engine = script_engine_for(effects, lambda: wf)
     return wf
 

@@ -1,6 +1,7 @@
 """Flask application factory: the staff workspace (and later the citizen portal) as blueprints."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,15 @@ VENDOR_PREFIXES = ("bootstrap/dist/", "htmx.org/dist/", "bpmn-js/dist/", "chart.
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config.instance_path()))
+    settings = config.settings()
     app.config.from_mapping(
         SECRET_KEY=config.secret_key(),
-        DATABASE_URL=config.database_url(),
+        DATABASE_URL=settings.database_url,
         ATTACHMENTS_DIR=str(config.attachments_dir()),
         NODE_MODULES=str(config.node_modules_dir()),
         DEMO=config.demo_mode(),
-        CONTACT_RETENTION_DAYS=config.contact_retention_days(),
+        CONTACT_RETENTION_DAYS=settings.contact_retention_days,
+        MAX_CASE_BYTES=settings.max_case_bytes,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=config.max_upload_bytes(),
@@ -61,10 +64,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     params.init_app(app)  # bounded route converters, before any route is added
-    engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"])
+    settings = replace(settings, database_url=app.config["DATABASE_URL"], max_case_bytes=app.config["MAX_CASE_BYTES"],
+                       contact_retention_days=app.config["CONTACT_RETENTION_DAYS"])
+    app.extensions["rr_settings"] = settings
+    engine = app.config.get("DB_ENGINE") or make_engine(settings.database_url)
     app.extensions["rr_engine"] = engine
-    app.extensions["rr_sessions"] = make_session_factory(
-        engine, max_case_bytes=app.config.get("MAX_CASE_BYTES", config.max_case_bytes()))
+    app.extensions["rr_sessions"] = make_session_factory(engine, settings)
 
     init_db(app)
     csrf.init_app(app)

@@ -1,6 +1,7 @@
 """The `rapid-response` command: set-up, demo data, the web server, the timer worker and timer operations."""
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 from datetime import datetime
@@ -15,16 +16,34 @@ from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
 from engine.models import Case, ProcessVersion, Unit
+from engine.settings import Settings
 
 from . import config
 
+_SETTINGS = "rapid_response.settings"
+BENCH_MODULE = "bench.cli"  # the benchmark, run from a source checkout; not part of the installed package
+
+
+def _settings() -> Settings:
+    """The settings from the environment, read once per command; a bad value is a clean error."""
+    meta = click.get_current_context().meta
+    if _SETTINGS not in meta:
+        try:
+            meta[_SETTINGS] = config.settings()
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return meta[_SETTINGS]
+
 
 def _factory():
-    return make_session_factory(make_engine(config.database_url()), max_case_bytes=config.max_case_bytes())
+    settings = _settings()
+    return make_session_factory(make_engine(settings.database_url), settings)
 
 
 class _Commands(click.Group):
-    """Engine errors become a clean message and exit code 1, never a traceback."""
+    """Engine errors become a clean message and exit code 1, never a traceback. `bench` is loaded only when it
+    is asked for, and only where the benchmark can be imported (a source checkout: `python -m webui.cli bench`);
+    the installed `rapid-response` points to `python -m bench`."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -32,6 +51,27 @@ class _Commands(click.Group):
         except EngineError as exc:
             problems = getattr(exc, "problems", []) or [f"{k}: {v}" for k, v in getattr(exc, "errors", {}).items()]
             raise click.ClickException("\n".join([str(exc), *problems])) from exc
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted([*names, "bench"]) if _bench_present() else names
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "bench" and name not in self.commands:
+            if not _bench_present():
+                raise click.UsageError("the benchmark is not installed with the application: run "
+                                       "`python -m bench` in a source checkout (or `make bench`)", ctx)
+            from bench.cli import bench
+
+            return bench
+        return super().get_command(ctx, name)
+
+
+def _bench_present() -> bool:
+    try:
+        return importlib.util.find_spec(BENCH_MODULE) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 @click.group(cls=_Commands)
@@ -51,16 +91,16 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply the migrations up to REVISION."""
-    schema.upgrade(make_engine(config.database_url()), revision)
+    schema.upgrade(make_engine(_settings().database_url), revision)
     click.echo(f"database at {revision}")
 
 
 @main.command("init-db")
 def init_db() -> None:
     """Apply migrations and deploy the procedure in processes/bpmn if no version is active yet."""
-    engine = make_engine(config.database_url())
+    engine = make_engine(_settings().database_url)
     schema.upgrade(engine)
-    with transaction(make_session_factory(engine)) as session:
+    with transaction(make_session_factory(engine, _settings())) as session:
         active = session.scalar(select(ProcessVersion).where(ProcessVersion.active.is_(True)))
         if active is None:
             version = versions.deploy(session, versions.read_bundle(), actor="init-db",
@@ -109,38 +149,32 @@ def seed_demo() -> None:
         click.echo(f"  {line}")
 
 
-def _retention_days() -> int:
-    try:
-        return config.contact_retention_days()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _start_contact_erasure(factory, stop: threading.Event) -> None:
+def _start_contact_erasure(factory, stop: threading.Event, settings: Settings) -> None:
     """Reporter contact erased a set time after a case closes (engine.privacy), in a daemon thread."""
-    days = _retention_days()
+    days = settings.contact_retention_days
     threading.Thread(target=privacy.run_forever, args=(factory, stop, days), name="contact-erasure",
                      daemon=True).start()
     click.echo(f"reporter contact erased {days} days after a case closes")
 
 
-def _start_workers(factory, stop: threading.Event) -> None:
-    """The timer worker, the contact erasure, and the e-mail sender when SMTP is configured (RR_SMTP_HOST), as
-    daemon threads."""
-    poll = config.timer_poll_seconds()
-    _start_contact_erasure(factory, stop)
-    threading.Thread(target=timers.run_forever, args=(factory, stop, poll), name="timer-worker", daemon=True).start()
-    click.echo(f"timer worker running (poll every {poll:g} s)")
-    try:
-        smtp = outbox.SmtpSettings.from_env()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
+def _start_mail_sender(factory, stop: threading.Event, settings: Settings, poll: float) -> None:
+    """The e-mail sender when SMTP is configured (RR_SMTP_HOST), in a daemon thread."""
+    smtp = settings.smtp
     if smtp is None:
         click.echo("e-mail sending is off (set RR_SMTP_HOST); e-mails wait in the outbox")
         return
     threading.Thread(target=outbox.run_forever, args=(factory, smtp, stop, poll), name="mail-sender",
                      daemon=True).start()
     click.echo(f"e-mail sender running via {smtp.host}:{smtp.port}")
+
+
+def _start_workers(factory, stop: threading.Event, settings: Settings) -> None:
+    """The timer worker, the contact erasure and the e-mail sender, as daemon threads."""
+    poll = settings.timer_poll_seconds
+    _start_contact_erasure(factory, stop, settings)
+    threading.Thread(target=timers.run_forever, args=(factory, stop, poll), name="timer-worker", daemon=True).start()
+    click.echo(f"timer worker running (poll every {poll:g} s)")
+    _start_mail_sender(factory, stop, settings, poll)
 
 
 @main.command("serve")
@@ -155,7 +189,7 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     app = create_app()
     stop = threading.Event()
     if with_worker:
-        _start_workers(app.extensions["rr_sessions"], stop)
+        _start_workers(app.extensions["rr_sessions"], stop, app.extensions["rr_settings"])
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
@@ -168,21 +202,14 @@ def worker(poll: float | None) -> None:
     """Run the timer worker (deadlines, reminders, escalations), the e-mail sender and the erasure of expired
     reporter contact until stopped."""
     stop = threading.Event()
+    settings = _settings()
     factory = _factory()
-    try:
-        smtp = outbox.SmtpSettings.from_env()
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    _start_contact_erasure(factory, stop)
-    if smtp is not None:
-        threading.Thread(target=outbox.run_forever, args=(factory, smtp, stop, poll or config.timer_poll_seconds()),
-                         name="mail-sender", daemon=True).start()
-        click.echo(f"e-mail sender running via {smtp.host}:{smtp.port}")
-    else:
-        click.echo("e-mail sending is off (set RR_SMTP_HOST); e-mails wait in the outbox")
+    poll = poll or settings.timer_poll_seconds
+    _start_contact_erasure(factory, stop, settings)
+    _start_mail_sender(factory, stop, settings, poll)
     click.echo("timer worker started; Ctrl+C to stop")
     try:
-        timers.run_forever(factory, stop, poll or config.timer_poll_seconds())
+        timers.run_forever(factory, stop, poll)
     except KeyboardInterrupt:
         stop.set()
 
@@ -271,7 +298,7 @@ def privacy_group() -> None:
               help="Retention in days (default RR_CONTACT_RETENTION_DAYS, else 365).")
 def privacy_erase_expired(days: int | None) -> None:
     """Erase the reporter contact of every case closed longer ago than the retention period (audited)."""
-    days = days or _retention_days()
+    days = days or _settings().contact_retention_days
     factory = _factory()
     erased: list[str] = []
     while True:
@@ -355,15 +382,6 @@ def processes_deploy(files: tuple[str, ...], process_id: str, forms_dir: str | N
         version = studio.deploy_bundle(session, "cli", bundle, note)
         click.echo(f"{version.process_id} version {version.number} active ({version.content_hash[:12]})")
 
-
-def _bench_command() -> None:
-    """`rapid-response bench` lives in the bench package (measurements, not part of the app)."""
-    from bench.cli import bench
-
-    main.add_command(bench)
-
-
-_bench_command()
 
 if __name__ == "__main__":
     main()

@@ -1,13 +1,32 @@
-"""Settings from environment variables, with defaults that work on a laptop."""
+"""Settings from environment variables, with defaults that work on a laptop.
+
+The only module that reads the RR_* variables. `settings()` builds the engine's typed settings object once at
+start-up (web app, CLI, worker); the engine never reads the environment itself.
+"""
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
+from engine import mail
 from engine.accounts import SignInPolicy
-from engine.db import default_database_url
+from engine.db import normalize_url, sqlite_file_url
+from engine.settings import DEFAULT_BASE_URL, DEFAULT_MAX_CASE_BYTES, DEFAULT_RETENTION_DAYS, Settings, SmtpSettings
+
+_FLAGS = {"1": True, "true": True, "yes": True, "on": True, "": False, "0": False, "false": False, "no": False,
+          "off": False}
+
+
+def settings() -> Settings:
+    """The engine's settings from the environment; a bad value stops start-up with a ValueError naming it."""
+    return Settings(database_url=database_url(), base_url=base_url(), timer_lease_seconds=timer_lease_seconds(),
+                    timer_poll_seconds=timer_poll_seconds(),
+                    max_case_bytes=max_case_bytes() or DEFAULT_MAX_CASE_BYTES,
+                    contact_retention_days=contact_retention_days(), smtp=smtp_settings())
 
 
 def instance_path() -> Path:
@@ -15,11 +34,19 @@ def instance_path() -> Path:
 
 
 def database_url() -> str:
-    return default_database_url(instance_path())
+    """DATABASE_URL if set, else an SQLite file in the instance folder."""
+    url = os.environ.get("DATABASE_URL")
+    return normalize_url(url) if url else sqlite_file_url(instance_path())
 
 
 def timer_poll_seconds() -> float:
     return float(os.environ.get("RR_TIMER_POLL_SECONDS", "5"))
+
+
+def timer_lease_seconds() -> float:
+    """How long a worker holds a case it took (RR_TIMER_LEASE_SECONDS, default 300): a worker that dies holds its
+    cases this long."""
+    return _number(os.environ, "RR_TIMER_LEASE_SECONDS", float, 300.0, 86400)
 
 
 def attachments_dir() -> Path:
@@ -74,8 +101,9 @@ def secret_key() -> str:
 
 
 def base_url() -> str:
-    """The address users reach the service at (RR_BASE_URL); https turns on Secure cookies and HSTS."""
-    return os.environ.get("RR_BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000"
+    """The address users reach the service at (RR_BASE_URL, without a trailing slash): links in mails point
+    there, and https turns on Secure cookies and HSTS."""
+    return os.environ.get("RR_BASE_URL", "").strip().rstrip("/") or DEFAULT_BASE_URL
 
 
 def served_over_https() -> bool:
@@ -110,7 +138,7 @@ def trusted_proxies() -> int:
 
 def contact_retention_days() -> int:
     """Days a reporter's contact is kept after the case closes (RR_CONTACT_RETENTION_DAYS, default 365)."""
-    from engine.privacy import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS
+    from engine.privacy import MAX_RETENTION_DAYS
 
     raw = os.environ.get("RR_CONTACT_RETENTION_DAYS", "").strip() or str(DEFAULT_RETENTION_DAYS)
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_RETENTION_DAYS:
@@ -125,3 +153,40 @@ def province() -> int:
     if not raw.isdigit():
         raise ValueError(f"RR_PROVINCE must be a province code (a number), not {raw!r}")
     return int(raw)
+
+
+def smtp_settings(environ: Mapping[str, str] = os.environ) -> SmtpSettings | None:
+    """Settings from RR_SMTP_* / RR_MAIL_FROM; None when RR_SMTP_HOST is unset (e-mail disabled)."""
+    host = environ.get("RR_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    use_ssl = _flag(environ, "RR_SMTP_SSL")
+    use_starttls = _flag(environ, "RR_SMTP_STARTTLS")
+    if use_ssl and use_starttls:
+        raise ValueError("RR_SMTP_SSL and RR_SMTP_STARTTLS cannot both be set")
+    port = _number(environ, "RR_SMTP_PORT", int, 465 if use_ssl else 25, 65535)
+    timeout = _number(environ, "RR_SMTP_TIMEOUT", float, 10.0, 3600)
+    sender = environ.get("RR_MAIL_FROM", "").strip()
+    if sender and not mail.valid_address(parseaddr(sender)[1], internal=True):  # "Name <address>" is fine
+        raise ValueError(f"RR_MAIL_FROM is not a valid e-mail address: {sender!r}")
+    return SmtpSettings(host=host, port=port, username=environ.get("RR_SMTP_USER") or None,
+                        password=environ.get("RR_SMTP_PASSWORD") or None, use_starttls=use_starttls,
+                        use_ssl=use_ssl, sender=sender or SmtpSettings.sender, timeout=timeout)
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if value not in _FLAGS:
+        raise ValueError(f"{name} must be 1/true or 0/false, not {value!r}")
+    return _FLAGS[value]
+
+
+def _number(environ: Mapping[str, str], name: str, kind: type[int] | type[float], default: float, most: float):
+    value = environ.get(name, "").strip()
+    try:
+        number = kind(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+    if not 0 < number <= most:
+        raise ValueError(f"{name} must be more than 0 and at most {most}, not {value}")
+    return number

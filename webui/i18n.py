@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -13,12 +12,12 @@ from flask_babel import Babel, format_datetime, gettext
 
 from engine.clock import now
 from engine.functions import parse_timestamp
+from engine.settings import LOCAL_TZ
 
 log = logging.getLogger(__name__)
 CATALOGS = Path(__file__).resolve().parent / "translations"
 
 LANGUAGES = ("vi", "en")
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 babel = Babel()
 
 
@@ -78,7 +77,7 @@ def _duration_text(seconds: float) -> str:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "vi")
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", LOCAL_TZ.key)
     try:
         compiled = compile_catalogs(Path(app.instance_path) / "translations")
     except OSError as exc:  # a read-only instance folder: fall back to catalogs compiled at install time

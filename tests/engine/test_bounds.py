@@ -9,10 +9,11 @@ import tracemalloc
 import pytest
 from sqlalchemy import func, select
 
-from engine import cases, events, timers, versions
+from engine import cases, events, settings, timers, versions
 from engine.db import make_session_factory, transaction
 from engine.errors import CaseSuspended, LimitExceeded
 from engine.models import AuditEntry, Case, CaseEvent
+from engine.settings import Settings
 from engine.timer_bounds import TimerValueError, check_timer_value
 from engine.validation import validate_bundle
 from tests.casedriver import REPORT, CaseDriver
@@ -107,7 +108,7 @@ def test_a_script_over_budget_in_the_timer_worker_is_an_incident_on_that_case_on
 # --- 2. bounded documents --------------------------------------------------------------------------------------
 
 def test_a_case_document_over_the_configured_size_refuses_the_step_and_saves_nothing(db_engine, drive):
-    small = make_session_factory(db_engine, max_case_bytes=50_000)
+    small = make_session_factory(db_engine, Settings(max_case_bytes=50_000))
     deploy(small, variant(RECEIVED_SCRIPT, "<bpmn:script>big = 'a' * 60000\nset_status(\"received\")\n"))
     with pytest.raises(LimitExceeded, match="too large .* at most 50000"), transaction(small) as session:
         cases.submit_report(session, dict(REPORT))
@@ -118,7 +119,7 @@ def test_a_case_document_over_the_configured_size_refuses_the_step_and_saves_not
 
 def test_the_default_document_limit_is_one_megabyte(db_engine):
     with make_session_factory(db_engine)() as session:
-        assert cases.max_case_bytes(session) == cases.MAX_CASE_BYTES == 1_000_000
+        assert settings.of(session).max_case_bytes == settings.DEFAULT_MAX_CASE_BYTES == 1_000_000
 
 
 def test_duplicate_detection_and_lists_do_not_load_the_workflow_document(drive):

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from engine import cases, reporter_messages
-from engine.db import transaction
+from engine.db import make_session_factory, transaction
 from engine.models import OutboxEmail, ReporterMessage, User
+from engine.settings import Settings
 from tests.casedriver import REPORT, CaseDriver
 
 BASE = "https://phananh.example.gov.vn"
@@ -23,14 +24,10 @@ SECOND_RESULT = {**RESULT, "citizen_summary": "Đã kiểm tra lại: cơ sở �
 ACCEPT = {"verification": "accept"}
 
 
-@pytest.fixture(autouse=True)
-def base_url(monkeypatch):
-    monkeypatch.setenv("RR_BASE_URL", BASE + "/")
-
-
 @pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
+def drive(factory, db_engine, clock) -> CaseDriver:
+    """Cases driven with links in mails pointing at BASE (settings.base_url)."""
+    return CaseDriver(make_session_factory(db_engine, Settings(base_url=BASE)), clock)
 
 
 def report(drive: CaseDriver, reporter: dict | None = None) -> int:
