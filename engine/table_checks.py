@@ -51,6 +51,19 @@ def check_table_files(tables: dict[str, str], function_names: Iterable[str]) -> 
     return problems
 
 
+def decision_ids(tables: dict[str, str]) -> set[str]:
+    """The ids of the decisions in the bundle's table files (files that do not parse are reported elsewhere)."""
+    found = set()
+    for filename, text in tables.items():
+        try:
+            root = parse_xml(text, filename)
+        except ProcessError:
+            continue
+        if is_dmn(root):
+            found |= {d.get("id") for d in _children(root, "decision")}
+    return found
+
+
 def _children(element: etree._Element, name: str) -> list[etree._Element]:
     return element.findall(f"{{{etree.QName(element).namespace}}}{name}")
 
@@ -142,8 +155,9 @@ def _input_cell(text: str, names: frozenset[str]) -> list[str]:
 # ---- once the bundle parses: run every table for every level ----------------------------------------------
 
 def check_decisions(parsed_process: Any, tables: dict[str, str], data: dict[str, Any]) -> list[Problem]:
-    files = {table.get("id"): filename for filename, text in tables.items()
-             for table in parse_xml(text, filename).iter() if etree.QName(table).localname == "decisionTable"}
+    owners = {table.get("id"): (filename, table.getparent().get("name") or table.getparent().get("id"))
+              for filename, text in tables.items() for table in parse_xml(text, filename).iter()
+              if etree.QName(table).localname == "decisionTable"}
     problems: list[Problem] = []
     seen = set()
     for spec in rule_tasks(parsed_process):
@@ -151,7 +165,8 @@ def check_decisions(parsed_process: Any, tables: dict[str, str], data: dict[str,
         if table.id in seen:
             continue
         seen.add(table.id)
-        where = {"file": files.get(table.id), "element_name": table.name or table.id}
+        filename, decision = owners.get(table.id, (None, table.id))
+        where = {"file": filename, "element_name": decision}
         for level in LEVELS:
             problems += _check_level(spec, table, {**data, "level": level}, level, where)
     return problems

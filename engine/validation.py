@@ -21,7 +21,7 @@ from .expressions import check_expression, check_script, dry_run_expression, dry
 from .functions import RULE_MESSAGES, Effects, build_functions
 from .models import LANE_ROLES, Role
 from .problems import Problem
-from .table_checks import check_decisions, check_table_files
+from .table_checks import check_decisions, check_table_files, decision_ids
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
 from .versions import VALIDATOR, parse_bundle, parse_xml
 
@@ -62,6 +62,7 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
     forms = bundle.get("forms") or {}
     process_id = bundle.get("process_id")
     found_process = False
+    decisions = decision_ids(bundle.get("dmn") or {})
     for filename, text in diagrams.items():
         try:
             root = parse_xml(text, filename)
@@ -73,6 +74,7 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
             continue
         problems += _xsd(root, filename)
         problems += _check_diagram(root, filename, forms)
+        problems += _rule_tasks(root, filename, decisions)
         found_process |= bool(root.xpath("//bpmn:process[@id=$id]", namespaces=NS, id=process_id))
     if not problems and not found_process:
         problems.append(Problem(f"no process with id {process_id!r} in the diagrams"))
@@ -163,6 +165,21 @@ def _user_tasks(process: etree._Element, filename: str, forms: dict[str, Any]) -
             problems.append(_problem(task, filename, "the user task has no form (property formJsonSchemaFilename)"))
         elif form.removesuffix(".json") not in forms:
             problems.append(_problem(task, filename, f"the form {form} does not exist"))
+    return problems
+
+
+def _rule_tasks(root: etree._Element, filename: str, decisions: set[str]) -> list[Problem]:
+    """Every business rule task calls a decision table of the bundle (`spiffworkflow:calledDecisionId`)."""
+    problems = []
+    known = ", ".join(sorted(decisions)) or "none"
+    for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
+        called = (task.findtext(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}calledDecisionId") or "").strip()
+        if not called:
+            problems.append(_problem(task, filename, "the business rule task names no decision table "
+                                                     "(spiffworkflow:calledDecisionId)"))
+        elif called not in decisions:
+            problems.append(_problem(task, filename, f"the business rule task calls decision table “{called}”, "
+                                                     f"which is not in the bundle (known: {known})"))
     return problems
 
 

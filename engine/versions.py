@@ -44,10 +44,11 @@ class ParsedProcess:
 
 def read_bundle(process_id: str = DEFAULT_PROCESS_ID, bpmn_files: Iterable[Path] | None = None,
                 forms_dir: Path = FORMS_DIR) -> dict[str, Any]:
-    """Collect diagrams, decision tables (the `.dmn` files beside the diagrams) and forms from disk into a
-    version bundle."""
-    files = sorted(bpmn_files) if bpmn_files is not None else sorted(PROCESSES_DIR.glob("*.bpmn"))
-    tables = sorted({p for f in files for p in f.parent.glob("*.dmn")}) if files else []
+    """Collect diagrams, decision tables (the `.dmn` files given, else those beside the diagrams) and forms from
+    disk into a version bundle."""
+    given = sorted(bpmn_files) if bpmn_files is not None else sorted(PROCESSES_DIR.glob("*.bpmn"))
+    files = [p for p in given if p.suffix != ".dmn"]
+    tables = [p for p in given if p.suffix == ".dmn"] or sorted({t for f in files for t in f.parent.glob("*.dmn")})
     forms = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(forms_dir.glob("*.json"))}
     return {
         "process_id": process_id,
