@@ -19,7 +19,7 @@ from tests.webui.conftest import text_of
 PROCESS = versions.DEFAULT_PROCESS_ID
 MAIN_FILE = "rapid_response.bpmn"
 ORIGINAL = (versions.PROCESSES_DIR / MAIN_FILE).read_text(encoding="utf-8")
-LEVEL_1_RULE = "{1: 24, 2: 48, 3: 72}"
+LEVEL_1_CELL = '<outputEntry id="deadline_level_1_sla"><text>24</text>'
 
 
 @pytest.fixture
@@ -68,7 +68,8 @@ def studio_pages(version: int, draft: int) -> list[str]:
         "/studio/", f"/studio/{PROCESS}", f"/studio/versions/{version}", f"/studio/versions/{version}/live.json",
         f"/studio/versions/{version}/diagram.bpmn", f"/studio/versions/{version}/download",
         f"/studio/drafts/{draft}", f"/studio/drafts/{draft}/diagram.bpmn", f"/studio/drafts/{draft}/download",
-        f"/studio/drafts/{draft}/forms", f"/studio/drafts/{draft}/forms/screen",
+        f"/studio/drafts/{draft}/forms", f"/studio/drafts/{draft}/forms/screen", f"/studio/drafts/{draft}/tables",
+        f"/studio/drafts/{draft}/tables/deadlines.dmn",
         f"/studio/diff?a={version}&b={version}", "/studio/audit",
     ]
 
@@ -90,6 +91,9 @@ def test_nobody_else_can_change_processes(as_user, factory, draft_id, username):
                       (f"/studio/drafts/{draft_id}/forms-preview", {"schema": "{}"})]:
         assert client.post(url, data=data).status_code == 403, url
     assert client.post(f"/studio/drafts/{draft_id}/diagram", data=ORIGINAL.encode(),
+                       content_type="application/xml").status_code == 403
+    table = (versions.PROCESSES_DIR / "deadlines.dmn").read_bytes()
+    assert client.post(f"/studio/drafts/{draft_id}/tables/deadlines.dmn", data=table,
                        content_type="application/xml").status_code == 403
     assert upload(client, draft_id, ORIGINAL.encode()).status_code == 403
     with transaction(factory) as session:
@@ -131,10 +135,15 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
     response = owner.post(f"/studio/versions/{version_1}/draft")
     assert response.status_code == 302
     draft = int(re.search(r"/studio/drafts/(\d+)$", response.headers["Location"]).group(1))
-    xml = owner.get(f"/studio/drafts/{draft}/diagram.bpmn").get_data(as_text=True)
-    assert LEVEL_1_RULE in xml
-    saved = owner.post(f"/studio/drafts/{draft}/diagram", data=xml.replace("{1: 24,", "{1: 12,").encode(),
-                       content_type="application/xml")
+    editor = owner.get(f"/studio/drafts/{draft}").get_data(as_text=True)
+    assert f'href="/studio/drafts/{draft}/tables?file=deadlines.dmn"' in editor
+    page = owner.get(f"/studio/drafts/{draft}/tables?file=deadlines.dmn").get_data(as_text=True)
+    assert 'id="dmn-editor"' in page and "dmn-modeler.production.min.js" in page
+    xml = owner.get(f"/studio/drafts/{draft}/tables/deadlines.dmn").get_data(as_text=True)
+    assert LEVEL_1_CELL in xml
+    saved = owner.post(f"/studio/drafts/{draft}/tables/deadlines.dmn",
+                       data=xml.replace(LEVEL_1_CELL, LEVEL_1_CELL.replace("24", "12")).encode(),
+                       content_type="application/xml", headers={"Accept": "application/json"})
     assert saved.status_code == 200 and saved.json == {"saved": True, "problems": []}
 
     deployed = owner.post(f"/studio/drafts/{draft}/deploy", data={"note": "Cấp 1: 12 giờ"})
@@ -153,8 +162,8 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
     diff = owner.get(f"/studio/diff?a={version_1}&b={version_2_id}")
     assert diff.status_code == 200
     html = diff.get_data(as_text=True)
-    assert 'data-element="set_deadlines" data-field="script"' in html
-    assert "{1: 24, 2: 48, 3: 72}" in html and "{1: 12, 2: 48, 3: 72}" in html
+    row = html.split('data-rule="deadline_level_1"')[1].split("</tr>")[0]
+    assert "1 → 24 | 4" in row and "1 → 12 | 4" in row
 
     assert owner.post(f"/studio/versions/{version_1}/activate").status_code == 302
     assert active_id(factory) == version_1
@@ -162,7 +171,7 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
     assert classify_level_1(drive, started_after_roll_back) == timedelta(hours=24)
 
     audit = owner.get("/studio/audit").get_data(as_text=True)
-    for kind in ("draft_created", "draft_diagram_saved", "version_deployed", "version_activated"):
+    for kind in ("draft_created", "draft_table_saved", "version_deployed", "version_activated"):
         assert f'data-kind="{kind}"' in audit, kind
     assert "owner" in text_of(owner.get("/studio/audit"))
 
@@ -348,3 +357,36 @@ def test_the_draft_list_shows_drafts_of_the_process(as_user, factory, draft_id):
         assert session.get(ProcessDraft, draft_id).process_id == PROCESS
     assert f'data-draft="{draft_id}"' in as_user("owner").get(f"/studio/{PROCESS}").get_data(as_text=True)
 
+
+
+# --- decision tables ------------------------------------------------------------------------------------------------
+
+def test_a_table_with_a_problem_is_saved_with_its_problems_and_never_deployed(as_user, factory, draft_id):
+    owner = as_user("owner")
+    xml = owner.get(f"/studio/drafts/{draft_id}/tables/deadlines.dmn").get_data(as_text=True)
+    broken = xml.replace(LEVEL_1_CELL, LEVEL_1_CELL.replace("24", "2000"))
+    checked = owner.post(f"/studio/drafts/{draft_id}/tables/deadlines.dmn/validate", data=broken.encode(),
+                         content_type="application/xml", headers={"Accept": "application/json"})
+    assert [(p["file"], p["element_id"]) for p in checked.json["problems"]] == [("deadlines.dmn", "deadline_level_1")]
+    assert LEVEL_1_CELL in draft_bundle(factory, draft_id)["dmn"]["deadlines.dmn"]  # checking saved nothing
+    saved = owner.post(f"/studio/drafts/{draft_id}/tables/deadlines.dmn", data=broken.encode(),
+                       content_type="application/xml", headers={"Accept": "application/json"})
+    assert saved.status_code == 200 and "between 1 and 720" in saved.json["problems"][0]["message"]
+    assert owner.post(f"/studio/drafts/{draft_id}/deploy", data={}).status_code == 422
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+
+
+@pytest.mark.parametrize(("name", "content", "status"), [
+    ("deadlines.dmn", b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', 422),
+    ("deadlines.dmn", b"<definitions", 422),
+    ("deadlines.dmn", ORIGINAL.encode(), 422),  # a BPMN diagram is not a table
+    ("deadlines.dmn", b"\xff\xfe", 422),
+    ("other.dmn", (versions.PROCESSES_DIR / "deadlines.dmn").read_bytes(), 404),
+])
+def test_a_hostile_or_wrong_table_is_refused_and_nothing_is_stored(as_user, factory, draft_id, name, content, status):
+    before = draft_bundle(factory, draft_id)["dmn"]
+    response = as_user("owner").post(f"/studio/drafts/{draft_id}/tables/{name}", data=content,
+                                     content_type="application/xml", headers={"Accept": "application/json"})
+    assert response.status_code == status and response.json["error"]
+    assert draft_bundle(factory, draft_id)["dmn"] == before
