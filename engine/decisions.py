@@ -74,9 +74,14 @@ def rule_tasks(parsed_process: Any) -> list[Any]:
 def probe(task_spec: Any, data: dict[str, Any]) -> Any:
     """A stand-in for a running task of `task_spec` (all the DMN engine reads: its data, spec and the workflow's
     script engine, the restricted one, with the effects of reviewed functions discarded)."""
-    engine = SafeScriptEngine(build_functions(Effects()))
-    return SimpleNamespace(data=dict(data), task_spec=task_spec,
-                           workflow=SimpleNamespace(script_engine=engine, spec=task_spec._wf_spec))
+    workflow = SimpleNamespace(script_engine=SafeScriptEngine(build_functions(Effects())), spec=task_spec._wf_spec)
+    workflow.top_workflow = workflow  # error reports trace the task up to the top workflow: this one
+    return SimpleNamespace(data=dict(data), task_spec=task_spec, workflow=workflow)
+
+
+def explain(exc: BaseException) -> str:
+    """An error of SpiffWorkflow's DMN engine with the notes that say why (the evaluator's reason, the row)."""
+    return "; ".join([str(exc), *getattr(exc, "__notes__", [])])
 
 
 def decide(task_spec: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +90,7 @@ def decide(task_spec: Any, data: dict[str, Any]) -> dict[str, Any]:
     try:
         result = task_spec.dmnEngine.result(probe(task_spec, data))
     except Exception as exc:  # the evaluator's errors arrive wrapped by SpiffWorkflow
-        raise DecisionError(str(exc)) from exc
+        raise DecisionError(explain(exc)) from exc
     if not result:
         raise DecisionError("no rule of the table matches")
     return dict(result)

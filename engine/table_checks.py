@@ -18,7 +18,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
-from .decisions import DecisionError, decide, is_dmn, probe, rule_tasks
+from .decisions import DecisionError, decide, explain, is_dmn, probe, rule_tasks
 from .errors import ProcessError
 from .expressions import check_expression
 from .problems import Problem
@@ -141,14 +141,15 @@ def _check_rule(rule: etree._Element, number: int, inputs: int, outputs: int, na
 
 
 def _input_cell(text: str, names: frozenset[str]) -> list[str]:
-    """A cell is a value compared with the input (`1`), a test with the input on the left (`> 3`, `in (2, 3)`),
-    or a test that names it `?` — the same three forms SpiffWorkflow's DMN engine accepts."""
+    """A cell is a value compared with the input (`1`), a test that continues the input expression (`> 3`, `>= 2`:
+    SpiffWorkflow's DMN engine appends it to the input with no space in between), or a test that names the input
+    `?` (`? in (2, 3)`) — checked as the engine will run them."""
     if "?" in text:
         return check_expression(text.replace("?", _INPUT), names | {_INPUT})
     as_value = check_expression(text, names)
     if not as_value:
         return []
-    as_test = check_expression(f"{_INPUT} {text}", names | {_INPUT})
+    as_test = check_expression(f"{_INPUT}{text}", names | {_INPUT})
     return as_value if as_test else []
 
 
@@ -222,4 +223,4 @@ def _matching_rules(spec: Any, table: Any, data: dict[str, Any]) -> list[Any] | 
     try:
         return DMNEngine(every).decide(probe(spec, data))
     except Exception as exc:  # the evaluator's errors arrive wrapped by SpiffWorkflow
-        return str(exc)
+        return explain(exc)

@@ -239,3 +239,23 @@ def test_a_business_rule_task_must_name_an_existing_table():
         "check_classification", "the business rule task calls decision table “routes”, which is not in the bundle "
                                 "(known: deadline_rule, routing_rule)")
 
+
+
+def test_input_cells_are_checked_the_way_the_engine_joins_them_to_the_input():
+    """SpiffWorkflow appends a test to the input expression without a space: `in (2, 3)` would fail at run time,
+    `? in (2, 3)` names the level and works."""
+    joined = table_changed(ROUTING, '<inputEntry id="routing_level_2_in"><text>2</text>',
+                           '<inputEntry id="routing_level_2_in"><text>in (2, 3)</text>')
+    assert [(e, m.split(":")[0]) for _f, e, m in problems_of(joined)] == [
+        ("routing_level_2", "rule 2, input cell “in (2, 3)”")]
+    named = {**joined, "dmn": {**joined["dmn"], ROUTING: joined["dmn"][ROUTING].replace(
+        "<text>in (2, 3)</text>", "<text>? in (2, 3)</text>").replace(
+        '"routing_level_3_in"><text>3</text>', '"routing_level_3_in"><text>&gt; 5</text>')}}
+    assert validate_bundle(named) == []
+
+
+def test_a_cell_that_fails_on_a_case_names_the_level_and_the_reason():
+    bundle = table_changed(ROUTING, '<text>report["ward"]</text>', '<text>report["no_such_field"]</text>')
+    [(file, element, message)] = problems_of(bundle)
+    assert (file, element) == (ROUTING, "routing_level_1")
+    assert message.startswith("level 1: ") and "no_such_field" in message
