@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from . import versions
 from .clock import now
+from .decisions import is_dmn, table_diff
 from .errors import Conflict, DraftDeployed, NotFound, ProcessError, ValidationError
 from .events import audit
 from .models import Case, InboxItem, ProcessDraft, ProcessVersion
-from .validation import BPMN, NS, Problem, validate_bundle
+from .validation import BPMN, NS, SPIFF, Problem, validate_bundle
 
 NEAR_DEADLINE = timedelta(hours=4)
 MAX_FORM_BYTES = 256 * 1024
@@ -177,6 +178,26 @@ def save_diagram(session: Session, actor: str, draft: ProcessDraft, filename: st
     return validate_bundle(bundle)
 
 
+def save_table(session: Session, actor: str, draft: ProcessDraft, filename: str, xml: str | bytes) -> list[Problem]:
+    """Store a decision table file (DMN, as the studio's table editor saves it) in the draft; only well-formed,
+    safe XML of an existing or new `.dmn` file is kept. Returns the draft's problems."""
+    try:
+        text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    except UnicodeDecodeError as exc:
+        raise ProcessError(f"{filename}: not UTF-8 text", [str(exc)]) from exc
+    if not filename.endswith(".dmn") or "/" in filename or "\\" in filename or filename.startswith("."):
+        raise ValidationError("bad file name", {"file": "Tên tệp không hợp lệ (a plain file name ending in .dmn)"})
+    if not is_dmn(versions.parse_xml(text, filename)):  # refuses DOCTYPE/entities, huge and malformed files
+        raise ProcessError(f"{filename}: not a DMN decision table file", ["the root must be DMN <definitions>"])
+    bundle = copy.deepcopy(draft.bundle)
+    bundle["dmn"] = {**(bundle.get("dmn") or {}), filename: text}
+    draft.bundle = bundle
+    draft.updated_by, draft.updated_at = actor, now()
+    audit(session, actor, "draft_table_saved", {"draft": draft.id, "file": filename, "bytes": len(text)})
+    session.flush()
+    return validate_bundle(bundle)
+
+
 def save_form(session: Session, actor: str, draft: ProcessDraft, name: str, schema: Any) -> None:
     """Store a task form (JSON Schema) in the draft; the schema itself must be valid JSON Schema."""
     from jsonschema import Draft202012Validator
@@ -286,8 +307,13 @@ def _elements(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 if timer is not None:
                     info["timer"] = f"{tag}: {(timer.text or '').strip()}"
             script = element.find(f"{{{BPMN}}}script")
+            if script is None:  # a business rule task's script runs after its table
+                script = element.find(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}postScript")
             if script is not None:
                 info["script"] = (script.text or "").strip()
+            decision = element.find(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}calledDecisionId")
+            if decision is not None:
+                info["decision"] = (decision.text or "").strip()
             condition = element.find(f"{{{BPMN}}}conditionExpression")
             if condition is not None:
                 info["condition"] = (condition.text or "").strip()
@@ -297,7 +323,7 @@ def _elements(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """What changed from `old` to `new`: elements added/removed/changed (with before/after per field), timers
-    changed, forms added/removed/changed."""
+    changed, forms added/removed/changed, decision table rows added/removed/changed."""
     before, after = _elements(old), _elements(new)
     changed = []
     for element_id in sorted(before.keys() & after.keys()):
@@ -320,6 +346,7 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "forms": {"added": sorted(new_forms.keys() - old_forms.keys()),
                   "removed": sorted(old_forms.keys() - new_forms.keys()),
                   "changed": sorted(k for k in old_forms.keys() & new_forms.keys() if old_forms[k] != new_forms[k])},
+        "tables": table_diff(old.get("dmn") or {}, new.get("dmn") or {}),
     }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from lxml import etree
@@ -21,6 +20,8 @@ from .errors import ProcessError
 from .expressions import check_expression, check_script, dry_run_expression, dry_run_script
 from .functions import RULE_MESSAGES, Effects, build_functions
 from .models import LANE_ROLES, Role
+from .problems import Problem
+from .table_checks import check_decisions, check_table_files, decision_ids
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
 from .versions import VALIDATOR, parse_bundle, parse_xml
 
@@ -34,7 +35,8 @@ FUNCTION_NAMES = frozenset(build_functions(Effects()))
 SUPPORTED = {
     "startEvent", "endEvent", "userTask", "manualTask", "scriptTask", "task", "exclusiveGateway",
     "parallelGateway", "inclusiveGateway", "eventBasedGateway", "subProcess", "callActivity", "boundaryEvent",
-    "intermediateCatchEvent", "intermediateThrowEvent", "sequenceFlow", "laneSet", "lane", "flowNodeRef",
+    "intermediateCatchEvent", "intermediateThrowEvent", "sequenceFlow", "businessRuleTask", "laneSet", "lane",
+    "flowNodeRef",
     "childLaneSet", "documentation", "extensionElements", "incoming", "outgoing", "conditionExpression",
     "timerEventDefinition", "timeDuration", "timeDate", "timeCycle", "script", "multiInstanceLoopCharacteristics",
     "standardLoopCharacteristics", "loopCardinality", "loopDataInputRef", "loopDataOutputRef", "inputDataItem",
@@ -43,32 +45,16 @@ SUPPORTED = {
     "signalEventDefinition", "errorEventDefinition", "escalationEventDefinition", "ioSpecification",
     "dataInput", "dataOutput", "inputSet", "outputSet", "dataInputRefs", "dataOutputRefs", "group",
 }
-FLOW_NODES = ("startEvent", "endEvent", "userTask", "manualTask", "scriptTask", "task", "exclusiveGateway",
+FLOW_NODES = ("startEvent", "endEvent", "userTask", "manualTask", "scriptTask", "businessRuleTask", "task",
+              "exclusiveGateway",
               "parallelGateway", "inclusiveGateway", "eventBasedGateway", "subProcess", "callActivity",
               "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent")
 _ISO_LITERAL = re.compile(r"^(R\d*/)?P|^\d{4}-\d{2}-\d{2}")
 
 
-@dataclass(frozen=True)
-class Problem:
-    message: str
-    file: str | None = None
-    element_id: str | None = None
-    element_name: str | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = " ".join(p for p in (self.file, f"line {self.line}" if self.line else None,
-                                     self.element_id and f"[{self.element_id}]",
-                                     self.element_name and f"“{self.element_name}”") if p)
-        return f"{where}: {self.message}" if where else self.message
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
-    """Every problem found in the bundle (an empty list means it can be deployed)."""
+    """Every problem found in the bundle, its diagrams and its decision tables (an empty list means it can be
+    deployed)."""
     problems: list[Problem] = []
     diagrams = bundle.get("bpmn") if isinstance(bundle, dict) else None
     if not isinstance(diagrams, dict) or not diagrams:
@@ -76,6 +62,7 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
     forms = bundle.get("forms") or {}
     process_id = bundle.get("process_id")
     found_process = False
+    decisions = decision_ids(bundle.get("dmn") or {})
     for filename, text in diagrams.items():
         try:
             root = parse_xml(text, filename)
@@ -87,14 +74,18 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
             continue
         problems += _xsd(root, filename)
         problems += _check_diagram(root, filename, forms)
+        problems += _rule_tasks(root, filename, decisions)
         found_process |= bool(root.xpath("//bpmn:process[@id=$id]", namespaces=NS, id=process_id))
     if not problems and not found_process:
         problems.append(Problem(f"no process with id {process_id!r} in the diagrams"))
+    problems += check_table_files(bundle.get("dmn") or {}, FUNCTION_NAMES)
     if not problems:
         try:
-            parse_bundle(bundle)
+            parsed = parse_bundle(bundle)
         except ProcessError as exc:
             problems += [Problem(p) for p in exc.problems] or [Problem(str(exc))]
+        else:
+            problems += check_decisions(parsed, bundle.get("dmn") or {}, representative_data(forms))
     return problems
 
 
@@ -177,6 +168,21 @@ def _user_tasks(process: etree._Element, filename: str, forms: dict[str, Any]) -
     return problems
 
 
+def _rule_tasks(root: etree._Element, filename: str, decisions: set[str]) -> list[Problem]:
+    """Every business rule task calls a decision table of the bundle (`spiffworkflow:calledDecisionId`)."""
+    problems = []
+    known = ", ".join(sorted(decisions)) or "none"
+    for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
+        called = (task.findtext(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}calledDecisionId") or "").strip()
+        if not called:
+            problems.append(_problem(task, filename, "the business rule task names no decision table "
+                                                     "(spiffworkflow:calledDecisionId)"))
+        elif called not in decisions:
+            problems.append(_problem(task, filename, f"the business rule task calls decision table “{called}”, "
+                                                     f"which is not in the bundle (known: {known})"))
+    return problems
+
+
 def representative_data(forms: dict[str, Any]) -> dict[str, Any]:
     """Task data like a running case's: every field of every form with a plausible value, the report under
     `report`, and the start variables."""
@@ -216,7 +222,7 @@ def _expressions(process: etree._Element, filename: str, data: dict[str, Any]) -
         text = (condition.text or "").strip()
         messages = check_expression(text, FUNCTION_NAMES) or dry_run_expression(text, dict(data), functions)
         problems += [_problem(condition, filename, f"condition: {m}") for m in messages]
-    for script in process.iter(f"{{{BPMN}}}script"):
+    for script in process.iter(f"{{{BPMN}}}script", f"{{{SPIFF}}}preScript", f"{{{SPIFF}}}postScript"):
         text = script.text or ""
         messages = check_script(text, FUNCTION_NAMES) or _reviewed_arguments(text) or \
             dry_run_script(text, dict(data), functions)

@@ -1,4 +1,5 @@
-"""Process versions: a bundle of diagrams and forms, stored immutably by content hash, parsed once."""
+"""Process versions: a bundle of diagrams, decision tables and forms, stored immutably by content hash, parsed
+once."""
 from __future__ import annotations
 
 import ast
@@ -18,6 +19,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
+from .decisions import table_output
 from .errors import NotFound, ProcessError
 from .events import audit
 from .expressions import ExpressionError, execute
@@ -42,12 +44,16 @@ class ParsedProcess:
 
 def read_bundle(process_id: str = DEFAULT_PROCESS_ID, bpmn_files: Iterable[Path] | None = None,
                 forms_dir: Path = FORMS_DIR) -> dict[str, Any]:
-    """Collect diagrams and forms from disk into a version bundle."""
-    files = sorted(bpmn_files) if bpmn_files is not None else sorted(PROCESSES_DIR.glob("*.bpmn"))
+    """Collect diagrams, decision tables (the `.dmn` files given, else those beside the diagrams) and forms from
+    disk into a version bundle."""
+    given = sorted(bpmn_files) if bpmn_files is not None else sorted(PROCESSES_DIR.glob("*.bpmn"))
+    files = [p for p in given if p.suffix != ".dmn"]
+    tables = [p for p in given if p.suffix == ".dmn"] or sorted({t for f in files for t in f.parent.glob("*.dmn")})
     forms = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(forms_dir.glob("*.json"))}
     return {
         "process_id": process_id,
         "bpmn": {p.name: p.read_text(encoding="utf-8") for p in files},
+        "dmn": {p.name: p.read_text(encoding="utf-8") for p in tables},
         "forms": forms,
     }
 
@@ -70,10 +76,12 @@ def parse_xml(text: str | bytes, filename: str = "<diagram>") -> etree._Element:
 
 
 def parse_bundle(bundle: dict[str, Any]) -> ParsedProcess:
-    """Parse with SpiffWorkflow's spiff parser and the BPMN XSD; errors become ProcessError."""
+    """Parse with SpiffWorkflow's spiff parser, the BPMN XSD and the DMN schemas; errors become ProcessError."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
     process_id = bundle["process_id"]
     try:
+        for filename, text in (bundle.get("dmn") or {}).items():
+            parser.add_dmn_xml(parse_xml(text, filename), filename)
         for filename, text in bundle["bpmn"].items():
             parser.add_bpmn_xml(parse_xml(text, filename), filename)
         spec = parser.get_spec(process_id)
@@ -179,7 +187,7 @@ def main_diagram(version: ProcessVersion) -> str:
     return version.bundle["bpmn"][name] if name else ""
 
 
-# ---- deadline texts: read from the version's diagram, never written in code --------------------------------
+# ---- deadline texts: read from the version's decision table (or diagram), never written in code ----------
 
 LEVELS = (1, 2, 3)
 _SAMPLE_RECEIPT = "2026-01-01T00:00:00+00:00"  # any instant: the scripts count hours from it
@@ -187,8 +195,8 @@ _SAMPLE_RECEIPT = "2026-01-01T00:00:00+00:00"  # any instant: the scripts count 
 
 @dataclass(frozen=True)
 class DeadlineHours:
-    """Hours from receipt, as the version's diagram computes them: for screening and classification
-    (`screening_hours`) and per level (`sla_hours`). None when the diagram does not say."""
+    """Hours from receipt, as the version computes them: for screening and classification (`screening_hours`,
+    from the diagram) and per level (`sla_hours`, from the deadline decision table). None when it does not say."""
 
     screening: int | float | None
     levels: dict[int, int | float]
@@ -202,8 +210,9 @@ _HOURS_LOCK = threading.Lock()
 
 
 def deadline_hours(version: ProcessVersion) -> DeadlineHours:
-    """The deadlines a version promises, found by running its deadline scripts (the script tasks that assign
-    `screening_hours` and `sla_hours`) in the restricted evaluator for each level; cached per version."""
+    """The deadlines a version promises, found by running its decision table that gives `sla_hours` for each
+    level (versions from before the tables: the script that assigns it) and the script that assigns
+    `screening_hours`, all in the restricted evaluator; cached per version."""
     key = (version.id, version.content_hash)
     with _HOURS_LOCK:
         if key in _HOURS:
@@ -212,7 +221,8 @@ def deadline_hours(version: ProcessVersion) -> DeadlineHours:
     scripts = [spec.script for process in (parsed_process.spec, *parsed_process.subprocess_specs.values())
                for spec in process.task_specs.values() if isinstance(getattr(spec, "script", None), str)]
     levels = {level: hours for level in LEVELS
-              if (hours := _assigned(scripts, "sla_hours", {"level": level})) is not None}
+              if (hours := _table_hours(parsed_process, level)) is not None
+              or (hours := _assigned(scripts, "sla_hours", {"level": level})) is not None}
     found = DeadlineHours(_assigned(scripts, "screening_hours", {}), levels)
     with _HOURS_LOCK:
         _HOURS[key] = found
@@ -223,6 +233,17 @@ def deadline_hours(version: ProcessVersion) -> DeadlineHours:
 
 def active_deadline_hours(session: Session, process_id: str = DEFAULT_PROCESS_ID) -> DeadlineHours:
     return deadline_hours(active_version(session, process_id))
+
+
+def _table_hours(parsed_process: ParsedProcess, level: int) -> int | float | None:
+    value = table_output(parsed_process, "sla_hours", {"level": level, "received_at": _SAMPLE_RECEIPT})
+    return _positive(value)
+
+
+def _positive(value: Any) -> int | float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return int(value) if float(value).is_integer() else value
+    return None
 
 
 def _assigned(scripts: list[str], name: str, names: dict[str, Any]) -> int | float | None:
@@ -240,7 +261,6 @@ def _assigned(scripts: list[str], name: str, names: dict[str, Any]) -> int | flo
             execute(script, context, build_functions(Effects()))
         except ExpressionError:
             continue
-        value = context.get(name)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-            return int(value) if float(value).is_integer() else value
+        if (value := _positive(context.get(name))) is not None:
+            return value
     return None

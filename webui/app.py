@@ -40,7 +40,7 @@ from .labels import CATEGORIES, EVENTS, NOTIFICATIONS, PUBLIC_STEPS, ROLES, STAT
 
 csrf = CSRFProtect()
 # Front-end packages served from node_modules (installed from the npm registry by `make`); nothing else is exposed.
-VENDOR_PREFIXES = ("bootstrap/dist/", "htmx.org/dist/", "bpmn-js/dist/", "chart.js/dist/")
+VENDOR_PREFIXES = ("bootstrap/dist/", "htmx.org/dist/", "bpmn-js/dist/", "chart.js/dist/", "dmn-js/dist/")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -51,6 +51,7 @@ AUDIT_KINDS = {
     "draft_created": _l("Draft created"),
     "draft_diagram_saved": _l("Draft diagram saved"),
     "draft_form_saved": _l("Draft form saved"),
+    "draft_table_saved": _l("Draft decision table saved"),
     "version_deployed": _l("Version deployed"),
     "draft_deployed": _l("Draft deployed"),
     "version_activated": _l("Version activated"),
@@ -423,3 +424,6 @@ def _error_problems(exc: ProcessError | ValidationError) -> list[dict]:
 def _attachment(text: str, name: str):
     return send_file(io.BytesIO(text.encode("utf-8")), mimetype="application/xml", as_attachment=True,
                      download_name=name)
+
+
+from . import studio_tables  # noqa: E402, F401 - the decision table editor's routes on this blueprint

@@ -1,27 +1,29 @@
 """The process owner's journey in a real browser: open the studio, start a draft from the active version, change the
-level-1 deadline from 24 to 12 hours in the script task with the modeler's properties panel, save ("last saved"
+screening deadline from 4 to 3 hours in the script task with the modeler's properties panel, save ("last saved"
 moves on), confirm what deploying does (no problems, the running cases stay on their version) and deploy. A
-level-1 case started before keeps 24 hours; a case started after the deployment gets 12. The deployed draft is
-read-only from then on."""
+report received before keeps 4 hours; a report received after the deployment gets 3. The deployed draft is
+read-only from then on. (The level deadlines are a decision table: tests/browser/test_decision_table_journey.py.)"""
 from __future__ import annotations
 
 import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from engine import studio, versions
+from engine import inbox, studio, versions
 from engine.db import transaction
+from engine.models import Case
 from engine.validation import validate_bundle
-from tests.browser.staff import do_task, sign_in
+from tests.browser.staff import sign_in
 
 PROCESS = versions.DEFAULT_PROCESS_ID
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def classify_level_1(factory, case_id: int) -> timedelta:
-    do_task(factory, "intake", case_id, "screen", {"screening_outcome": "in_scope"})
-    case = do_task(factory, "intake", case_id, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
-    return case.deadline_at - case.received_at
+def screening_time(factory, case_id: int) -> timedelta:
+    """How long intake has to screen the report: the due time of its Screen task, from receipt."""
+    with transaction(factory) as session:
+        [screen] = [t for t in inbox.case_tasks(session, case_id) if t.task_name == "screen"]
+        return screen.due_at - session.get(Case, case_id).received_at
 
 
 def active_number(factory) -> int:
@@ -39,7 +41,7 @@ def saved_at_local(factory, draft: int) -> str:
         return studio.get_draft(session, draft).updated_at.astimezone(LOCAL).strftime("%d/%m/%Y %H:%M")
 
 
-def test_owner_shortens_the_level_1_deadline_in_the_modeler(page, live_server, new_case, shot):
+def test_owner_shortens_the_screening_deadline_in_the_modeler(page, live_server, new_case, shot):
     started_before = new_case().id
     first = active_number(live_server.factory)
 
@@ -59,21 +61,21 @@ def test_owner_shortens_the_level_1_deadline_in_the_modeler(page, live_server, n
     assert "/studio/drafts/" in page.url
     page.wait_for_selector('#modeler[data-ready="1"]')
     shot(page, "draft-editor")
+    draft = draft_id_of(page)
+    assert page.locator("#draft-state").get_attribute("data-state") == "editing"
+    created_at = page.locator("#last-saved").get_attribute("data-saved-at")
 
-    # select the script task that sets the deadlines and edit its script in the properties panel
-    page.click('[data-element-id="set_deadlines"]')
+    # select the script task that sets the screening deadline and edit its script in the properties panel
+    page.click('[data-element-id="set_received"]')
     page.wait_for_selector("#prop-script", state="visible")
-    assert page.locator("#prop-id").inner_text() == "set_deadlines"
+    assert page.locator("#prop-id").inner_text() == "set_received"
     script = page.input_value("#prop-script")
-    assert "{1: 24, 2: 48, 3: 72}" in script
-    page.fill("#prop-script", script.replace("{1: 24,", "{1: 12,"))
+    assert "screening_hours = 4" in script
+    page.fill("#prop-script", script.replace("screening_hours = 4", "screening_hours = 3"))
     shot(page, "script-edited")
     page.click("#prop-apply")
     page.wait_for_selector("#unsaved", state="visible")
 
-    draft = draft_id_of(page)
-    assert page.locator("#draft-state").get_attribute("data-state") == "editing"
-    created_at = page.locator("#last-saved").get_attribute("data-saved-at")
     page.click("#save-draft")
     page.wait_for_selector("#editor-status.alert-success")
     assert page.locator("#problems li.list-group-item-danger").count() == 0
@@ -82,7 +84,7 @@ def test_owner_shortens_the_level_1_deadline_in_the_modeler(page, live_server, n
     shot(page, "draft-saved")
 
     # Deploy first shows what it will do: no problems, the running case stays on the active version
-    page.fill("#deploy-note", "Cấp độ 1: 12 giờ")
+    page.fill("#deploy-note", "Sàng lọc: 3 giờ")
     page.click("#deploy-draft")
     dialog = page.locator("#deploy-dialog.show")
     dialog.locator("#confirm-deploy").wait_for()
@@ -90,8 +92,8 @@ def test_owner_shortens_the_level_1_deadline_in_the_modeler(page, live_server, n
     with transaction(live_server.factory) as session:
         running = studio.running_cases(session, versions.active_version(session).id)
     assert running >= 1 and dialog.locator("#deploy-running").get_attribute("data-running") == str(running)
-    assert dialog.locator('#changes-elements [data-element="set_deadlines"]').count() == 1
-    assert dialog.locator("#confirm-note").input_value() == "Cấp độ 1: 12 giờ"
+    assert dialog.locator('#changes-elements [data-element="set_received"]').count() == 1
+    assert dialog.locator("#confirm-note").input_value() == "Sàng lọc: 3 giờ"
     assert active_number(live_server.factory) == first, "nothing is deployed before the confirmation"
     shot(page, "deploy-confirmation")
     with page.expect_navigation():
@@ -118,13 +120,13 @@ def test_owner_shortens_the_level_1_deadline_in_the_modeler(page, live_server, n
 
     # the running case keeps its version's rule; a new case follows the new one
     started_after = new_case().id
-    assert classify_level_1(live_server.factory, started_after) == timedelta(hours=12)
-    assert classify_level_1(live_server.factory, started_before) == timedelta(hours=24)
+    assert screening_time(live_server.factory, started_after) == timedelta(hours=3)
+    assert screening_time(live_server.factory, started_before) == timedelta(hours=4)
 
     # what changed, and the audit log
     with page.expect_navigation():
         page.click("#compare-form button[type=submit]")
-    assert page.locator('tr[data-element="set_deadlines"][data-field="script"]').count() == 1
+    assert page.locator('tr[data-element="set_received"][data-field="script"]').count() == 1
     shot(page, "diff")
     page.click("#studio-nav a[href='/studio/audit']")
     assert page.locator('#audit-table tr[data-kind="version_deployed"]', has_text="owner").count() == 1
@@ -132,11 +134,11 @@ def test_owner_shortens_the_level_1_deadline_in_the_modeler(page, live_server, n
     page.go_back()
     page.go_back()
 
-    # the new version's live view: the new case waits at "start handling"
+    # the new version's live view: the new case waits at "screen"
     with page.expect_navigation():
         page.locator(f'#versions-table tr[data-version="{second}"] a').first.click()  # "view"
     page.wait_for_selector('#live-diagram[data-ready="1"]')
-    assert page.locator('.studio-counts[data-element-id="start_handling"] [data-kind="ok"]').inner_text() == "1"
+    assert page.locator('.studio-counts[data-element-id="screen"] [data-kind="ok"]').inner_text() == "1"
     shot(page, "live-view")
 
 

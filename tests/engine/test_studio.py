@@ -11,6 +11,7 @@ from engine import studio, versions
 from engine.db import transaction
 from engine.errors import Conflict, DraftDeployed, ProcessError, ValidationError
 from engine.models import AuditEntry, ProcessVersion
+from tests.tables import DEADLINES, set_deadline
 
 MAIN = "rapid_response.bpmn"
 
@@ -27,11 +28,12 @@ def sla_hours(drive, case_id) -> float:
     return (case.deadline_at - case.received_at) / timedelta(hours=1)
 
 
-def deploy_change(factory, old: str, new: str):
+def deploy_level_1_in_12_hours(factory) -> int:
+    """The process owner changes level 1's cell of the deadline table in a draft and deploys it."""
     with transaction(factory) as session:
         draft = studio.new_draft(session, "owner", versions.active_version(session))
-        text = draft.bundle["bpmn"][MAIN].replace(old, new)
-        assert studio.save_diagram(session, "owner", draft, MAIN, text) == []
+        table = set_deadline(draft.bundle, 1, 12)["dmn"][DEADLINES]
+        assert studio.save_table(session, "owner", draft, DEADLINES, table) == []
         return studio.deploy_draft(session, "owner", draft, "level 1 in 12 hours").number
 
 
@@ -43,7 +45,7 @@ def drive(factory, clock):
 
 def test_a_new_version_applies_to_new_cases_while_running_cases_keep_theirs(factory, drive):
     old_case = drive.report()
-    assert deploy_change(factory, "{1: 24, 2: 48, 3: 72}", "{1: 12, 2: 48, 3: 72}") == 2
+    assert deploy_level_1_in_12_hours(factory) == 2
     new_case = level1(drive)
     drive.do("intake", old_case, "screen", {"screening_outcome": "in_scope"})
     drive.do("intake", old_case, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
@@ -53,14 +55,14 @@ def test_a_new_version_applies_to_new_cases_while_running_cases_keep_theirs(fact
 
 
 def test_roll_back_by_activating_an_older_version(factory, drive):
-    deploy_change(factory, "{1: 24, 2: 48, 3: 72}", "{1: 12, 2: 48, 3: 72}")
+    deploy_level_1_in_12_hours(factory)
     with transaction(factory) as session:
         first = next(r.version for r in studio.version_rows(session, "rapid_response") if r.version.number == 1)
         studio.activate(session, "owner", first)
     assert sla_hours(drive, level1(drive)) == 24
     with transaction(factory) as session:
         kinds = [e.kind for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
-    assert {"draft_created", "draft_diagram_saved", "version_deployed", "version_activated"} <= set(kinds)
+    assert {"draft_created", "draft_table_saved", "version_deployed", "version_activated"} <= set(kinds)
 
 
 def test_running_case_counts_per_version(factory, drive):
@@ -94,16 +96,21 @@ def test_hostile_xml_is_never_stored_in_a_draft(factory):
         assert draft.bundle["bpmn"] == before
 
 
-def test_the_diff_names_changed_timers_scripts_and_forms():
+def test_the_diff_names_changed_timers_scripts_tables_and_forms():
     old = versions.read_bundle()
-    new = {**old, "bpmn": {MAIN: old["bpmn"][MAIN].replace('"PT4H"', '"PT2H"').replace(
-        "{1: 24, 2: 48, 3: 72}", "{1: 12, 2: 48, 3: 72}")}, "forms": {**old["forms"], "extra": {"type": "object"}}}
+    new = set_deadline(old, 1, 12)
+    new = {**new, "bpmn": {MAIN: old["bpmn"][MAIN].replace('"PT4H"', '"PT2H"').replace(
+        "set_status(\"in_handling\")", "set_status(\"in_handling\")\nnotify(\"reminder\", \"intake\")")},
+        "forms": {**old["forms"], "extra": {"type": "object"}}}
     result = studio.diff(old, new)
     assert [c["id"] for c in result["timers_changed"]] == ["ack_timer"]
     changed = {c["id"]: c["fields"] for c in result["changed"]}
-    assert "24" in changed["set_deadlines"]["script"][0] and "12" in changed["set_deadlines"]["script"][1]
+    assert "notify" not in changed["set_deadlines"]["script"][0] and "notify" in changed["set_deadlines"]["script"][1]
     assert result["forms"]["added"] == ["extra"]
     assert result["added"] == [] and result["removed"] == []
+    assert result["tables"] == [{"file": DEADLINES, "status": "changed", "added": [], "removed": [],
+                                 "changed": [{"rule_id": "deadline_level_1", "before": "1 → 24 | 4",
+                                              "after": "1 → 12 | 4"}]}]
 
 
 def test_live_counts_per_task(factory, drive):
@@ -140,7 +147,7 @@ def test_bytes_that_are_not_utf8_are_a_clear_problem(factory):
 
 # --- the deploy preview and the state of drafts -----------------------------------------------------------------
 
-def edited_draft(session, old: str = "{1: 24, 2: 48, 3: 72}", new: str = "{1: 12, 2: 48, 3: 72}"):
+def edited_draft(session, old: str = "screening_hours = 4", new: str = "screening_hours = 3"):
     draft = studio.new_draft(session, "owner", versions.active_version(session))
     studio.save_diagram(session, "owner", draft, MAIN, draft.bundle["bpmn"][MAIN].replace(old, new))
     return draft
@@ -158,7 +165,7 @@ def test_the_deploy_preview_counts_the_cases_running_on_the_active_version_and_n
         assert (preview.problems, preview.deployable) == ([], True)
         assert (preview.active.number, preview.running, preview.number) == (1, 2, 2)  # the closed case is not running
         assert preview.identical is None and not preview.base_moved_on
-        assert [(c["id"], list(c["fields"])) for c in preview.changes["changed"]] == [("set_deadlines", ["script"])]
+        assert [(c["id"], list(c["fields"])) for c in preview.changes["changed"]] == [("set_received", ["script"])]
         assert preview.changes["forms"]["changed"] == ["screen"]
         assert preview.content_hash == versions.content_hash(draft.bundle)
         assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1, "a preview deploys nothing"

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import re
 import time
+from xml.sax.saxutils import escape
 
 import pytest
 
 from engine import versions
 from engine.validation import validate_bundle
+from tests.tables import DEADLINES, ROUTING
 
 ORIGINAL = versions.read_bundle()
 MAIN = "rapid_response.bpmn"
 
 
 def bundle_with(text: str, forms: dict | None = None) -> dict:
-    return {"process_id": ORIGINAL["process_id"], "bpmn": {MAIN: text},
+    return {"process_id": ORIGINAL["process_id"], "bpmn": {MAIN: text}, "dmn": ORIGINAL["dmn"],
             "forms": ORIGINAL["forms"] if forms is None else forms}
 
 
@@ -146,3 +148,114 @@ def test_an_empty_bundle_is_a_problem_not_a_crash():
 def test_reviewed_functions_are_called_with_arguments_they_accept(old, new, expected):
     found = messages(changed(old, new))
     assert len(found) == 1 and expected in found[0], found
+
+
+# ---- decision tables ------------------------------------------------------------------------------------------
+
+def table_changed(filename: str, old: str, new: str) -> dict:
+    text = ORIGINAL["dmn"][filename]
+    assert old in text, old
+    return {**ORIGINAL, "dmn": {**ORIGINAL["dmn"], filename: text.replace(old, new, 1)}}
+
+
+def problems_of(bundle: dict) -> list[tuple[str | None, str | None, str]]:
+    return [(p.file, p.element_id, p.message) for p in validate_bundle(bundle)]
+
+
+def test_a_level_without_a_rule_is_named():
+    bundle = table_changed(DEADLINES, '<inputEntry id="deadline_level_2_in"><text>2</text>',
+                           '<inputEntry id="deadline_level_2_in"><text>20</text>')
+    assert problems_of(bundle) == [(DEADLINES, "deadline_rule_table",
+                                    "level 2 is not covered: no rule matches it")]
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("0", "the deadline for level 1 is 0 hours; it must be between 1 and 720"),
+    ("721", "the deadline for level 1 is 721 hours; it must be between 1 and 720"),
+    ("4", "the reminder for level 1 is 4 hours before the deadline; it must be more than 0 and less than the "
+          "deadline (4 hours)"),
+])
+def test_deadline_hours_must_be_within_bounds(cell, expected):
+    bundle = table_changed(DEADLINES, '<outputEntry id="deadline_level_1_sla"><text>24</text>',
+                           f'<outputEntry id="deadline_level_1_sla"><text>{cell}</text>')
+    assert problems_of(bundle) == [(DEADLINES, "deadline_level_1", f"rule 1: {expected}")]
+
+
+def test_an_output_of_the_wrong_type_is_named():
+    bundle = table_changed(DEADLINES, '<outputEntry id="deadline_level_3_sla"><text>72</text>',
+                           '<outputEntry id="deadline_level_3_sla"><text>"72"</text>')
+    assert problems_of(bundle) == [(DEADLINES, "deadline_level_3", "rule 3: sla_hours for level 3 is '72', not of "
+                                                                   "type integer")]
+
+
+def test_overlapping_rules_break_a_unique_hit_policy_but_not_first():
+    overlap = table_changed(ROUTING, '<inputEntry id="routing_level_3_in"><text>3</text>',
+                            '<inputEntry id="routing_level_3_in"><text>&gt;= 2</text>')
+    assert problems_of(overlap) == [(ROUTING, "routing_level_3", "level 2 matches rules 2, 3; with hit policy "
+                                                                 "UNIQUE only one may match")]
+    first = {**overlap, "dmn": {**overlap["dmn"], ROUTING: overlap["dmn"][ROUTING].replace(
+        'hitPolicy="UNIQUE"', 'hitPolicy="FIRST"')}}
+    assert validate_bundle(first) == []
+    collect = table_changed(ROUTING, 'hitPolicy="UNIQUE"', 'hitPolicy="COLLECT"')
+    assert (ROUTING, "routing_rule", "hit policy COLLECT is not supported (use UNIQUE or FIRST)") in \
+        problems_of(collect)
+
+
+@pytest.mark.parametrize("cell", ["__import__('pathlib').Path(MARKER).touch()",
+                                  "().__class__.__base__.__subclasses__()", "open(MARKER, 'w')"])
+def test_a_hostile_cell_is_refused_before_it_runs(cell, tmp_path):
+    marker = tmp_path / "ran"
+    cell = cell.replace("MARKER", repr(str(marker)))
+    bundle = table_changed(ROUTING, '<text>"inspectorate"</text>', f"<text>{escape(cell)}</text>")
+    found = problems_of(bundle)
+    assert found and all(f == ROUTING and e == "routing_level_2" and m.startswith(f"rule 2, output cell “{cell}”")
+                         for f, e, m in found)
+    assert not marker.exists()
+
+
+def test_a_hostile_input_cell_and_input_expression_are_refused():
+    cell = table_changed(DEADLINES, '<inputEntry id="deadline_level_1_in"><text>1</text>',
+                         '<inputEntry id="deadline_level_1_in"><text>? == __import__("os")</text>')
+    assert [e for _f, e, _m in problems_of(cell)] == ["deadline_level_1"]
+    expression = table_changed(DEADLINES, "<text>level</text>", "<text>level.__class__</text>")
+    assert [(e, m) for _f, e, m in problems_of(expression)] == [
+        ("deadline_input_level", "input “Cấp độ / Level”: attribute access is not allowed")]
+
+
+def test_a_hostile_table_file_is_refused_without_reading_anything():
+    hostile = '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><definitions>&e;</definitions>'
+    bundle = {**ORIGINAL, "dmn": {**ORIGINAL["dmn"], DEADLINES: hostile}}
+    found = problems_of(bundle)
+    assert (DEADLINES, None, f"{DEADLINES}: DOCTYPE and entity declarations are not allowed") in found
+    assert not any("root:" in m for _f, _e, m in found)  # /etc/passwd was never read
+    not_dmn = {**ORIGINAL, "dmn": {**ORIGINAL["dmn"], "x.dmn": ORIGINAL["bpmn"][MAIN]}}
+    assert problems_of(not_dmn) == [("x.dmn", None, "not a DMN decision table file (DMN 1.3 <definitions>)")]
+
+
+def test_a_business_rule_task_must_name_an_existing_table():
+    bundle = changed("<spiffworkflow:calledDecisionId>routing_rule<", "<spiffworkflow:calledDecisionId>routes<")
+    [problem] = validate_bundle(bundle)
+    assert (problem.element_id, problem.message) == (
+        "check_classification", "the business rule task calls decision table “routes”, which is not in the bundle "
+                                "(known: deadline_rule, routing_rule)")
+
+
+
+def test_input_cells_are_checked_the_way_the_engine_joins_them_to_the_input():
+    """SpiffWorkflow appends a test to the input expression without a space: `in (2, 3)` would fail at run time,
+    `? in (2, 3)` names the level and works."""
+    joined = table_changed(ROUTING, '<inputEntry id="routing_level_2_in"><text>2</text>',
+                           '<inputEntry id="routing_level_2_in"><text>in (2, 3)</text>')
+    assert [(e, m.split(":")[0]) for _f, e, m in problems_of(joined)] == [
+        ("routing_level_2", "rule 2, input cell “in (2, 3)”")]
+    named = {**joined, "dmn": {**joined["dmn"], ROUTING: joined["dmn"][ROUTING].replace(
+        "<text>in (2, 3)</text>", "<text>? in (2, 3)</text>").replace(
+        '"routing_level_3_in"><text>3</text>', '"routing_level_3_in"><text>&gt; 5</text>')}}
+    assert validate_bundle(named) == []
+
+
+def test_a_cell_that_fails_on_a_case_names_the_level_and_the_reason():
+    bundle = table_changed(ROUTING, '<text>report["ward"]</text>', '<text>report["no_such_field"]</text>')
+    [(file, element, message)] = problems_of(bundle)
+    assert (file, element) == (ROUTING, "routing_level_1")
+    assert message.startswith("level 1: ") and "no_such_field" in message

@@ -198,6 +198,13 @@ ACCESS: dict[tuple[str, str], Access] = {
                                                                   data={"schema": "{not json"}),
     ("/studio/drafts/<int:draft_id>/forms-preview", "POST"): staff(_w("/studio/drafts/{draft}/forms-preview"),
                                                                    frozenset({"owner"}), data={"schema": "{}"}),
+    ("/studio/drafts/<int:draft_id>/tables", "GET"): staff(_w("/studio/drafts/{draft}/tables"), frozenset({"owner"})),
+    ("/studio/drafts/<int:draft_id>/tables/<name>", "GET"): staff(_w("/studio/drafts/{draft}/tables/routing.dmn"),
+                                                                  frozenset({"owner"})),
+    ("/studio/drafts/<int:draft_id>/tables/<name>", "POST"): staff(_w("/studio/drafts/{draft}/tables/routing.dmn"),
+                                                                   frozenset({"owner"}), 422, data={"xml": ""}),
+    ("/studio/drafts/<int:draft_id>/tables/<name>/validate", "POST"): staff(
+        _w("/studio/drafts/{draft}/tables/routing.dmn/validate"), frozenset({"owner"}), data={}),
 }
 
 

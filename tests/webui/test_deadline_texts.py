@@ -9,6 +9,7 @@ import pytest
 
 from engine import versions
 from engine.db import transaction
+from tests.tables import set_deadline
 from tests.webui.conftest import text_of
 from webui.i18n import LOCAL_TZ
 
@@ -16,12 +17,11 @@ SCREEN_IN = {"screening_outcome": "in_scope", "screening_reason": "Có dấu hi�
 
 
 def deploy(factory, level_1: int = 12, screening: int = 4) -> None:
-    bundle = versions.read_bundle()
+    bundle = set_deadline(versions.read_bundle(), 1, level_1)  # level 1's hours: a cell of the deadline table
     main = versions.main_file(bundle, bundle["process_id"])
     text = bundle["bpmn"][main]
-    assert "{1: 24, 2: 48, 3: 72}[level]" in text and "screening_hours = 4" in text
-    bundle["bpmn"][main] = text.replace("{1: 24,", f"{{1: {level_1},").replace(
-        "screening_hours = 4", f"screening_hours = {screening}")
+    assert "screening_hours = 4" in text
+    bundle["bpmn"][main] = text.replace("screening_hours = 4", f"screening_hours = {screening}")
     with transaction(factory) as session:
         versions.deploy(session, bundle, actor="tests", note="level 1 in 12 h")
 
@@ -92,7 +92,7 @@ def test_open311_notices_and_expected_time_follow_the_deployed_deadlines(browser
     assert classified["expected_datetime"] == expected.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
-def test_deadline_hours_are_read_from_the_versions_scripts(factory):
+def test_deadline_hours_are_read_from_the_versions_table_and_scripts(factory):
     with transaction(factory) as session:
         original = versions.active_deadline_hours(session)
     assert (original.screening, original.levels) == (4, {1: 24, 2: 48, 3: 72})

@@ -20,7 +20,8 @@ from tests.webui.conftest import text_of
 PROCESS = versions.DEFAULT_PROCESS_ID
 MAIN_FILE = "rapid_response.bpmn"
 ORIGINAL = (versions.PROCESSES_DIR / MAIN_FILE).read_text(encoding="utf-8")
-LEVEL_1_RULE = "{1: 24, 2: 48, 3: 72}"
+LEVEL_1_CELL = '<outputEntry id="deadline_level_1_sla"><text>24</text>'
+SCREENING_4H, SCREENING_3H = "screening_hours = 4", "screening_hours = 3"  # a script edit in *Record receipt*
 
 
 @pytest.fixture
@@ -83,7 +84,8 @@ def studio_pages(version: int, draft: int) -> list[str]:
         "/studio/", f"/studio/{PROCESS}", f"/studio/versions/{version}", f"/studio/versions/{version}/live.json",
         f"/studio/versions/{version}/diagram.bpmn", f"/studio/versions/{version}/download",
         f"/studio/drafts/{draft}", f"/studio/drafts/{draft}/diagram.bpmn", f"/studio/drafts/{draft}/download",
-        f"/studio/drafts/{draft}/forms", f"/studio/drafts/{draft}/forms/screen",
+        f"/studio/drafts/{draft}/forms", f"/studio/drafts/{draft}/forms/screen", f"/studio/drafts/{draft}/tables",
+        f"/studio/drafts/{draft}/tables/deadlines.dmn",
         f"/studio/diff?a={version}&b={version}", "/studio/audit",
     ]
 
@@ -105,6 +107,9 @@ def test_nobody_else_can_change_processes(as_user, factory, draft_id, username):
                       (f"/studio/drafts/{draft_id}/forms-preview", {"schema": "{}"})]:
         assert client.post(url, data=data).status_code == 403, url
     assert client.post(f"/studio/drafts/{draft_id}/diagram", data=ORIGINAL.encode(),
+                       content_type="application/xml").status_code == 403
+    table = (versions.PROCESSES_DIR / "deadlines.dmn").read_bytes()
+    assert client.post(f"/studio/drafts/{draft_id}/tables/deadlines.dmn", data=table,
                        content_type="application/xml").status_code == 403
     assert upload(client, draft_id, ORIGINAL.encode()).status_code == 403
     with transaction(factory) as session:
@@ -146,11 +151,16 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
     response = owner.post(f"/studio/versions/{version_1}/draft")
     assert response.status_code == 302
     draft = int(re.search(r"/studio/drafts/(\d+)$", response.headers["Location"]).group(1))
-    xml = owner.get(f"/studio/drafts/{draft}/diagram.bpmn").get_data(as_text=True)
-    assert LEVEL_1_RULE in xml
-    saved = owner.post(f"/studio/drafts/{draft}/diagram", data=xml.replace("{1: 24,", "{1: 12,").encode(),
-                       content_type="application/xml")
-    assert saved.status_code == 200 and saved.json["saved"] is True and saved.json["problems"] == []
+    editor = owner.get(f"/studio/drafts/{draft}").get_data(as_text=True)
+    assert f'href="/studio/drafts/{draft}/tables?file=deadlines.dmn"' in editor
+    page = owner.get(f"/studio/drafts/{draft}/tables?file=deadlines.dmn").get_data(as_text=True)
+    assert 'id="dmn-editor"' in page and "dmn-modeler.production.min.js" in page
+    xml = owner.get(f"/studio/drafts/{draft}/tables/deadlines.dmn").get_data(as_text=True)
+    assert LEVEL_1_CELL in xml
+    saved = owner.post(f"/studio/drafts/{draft}/tables/deadlines.dmn",
+                       data=xml.replace(LEVEL_1_CELL, LEVEL_1_CELL.replace("24", "12")).encode(),
+                       content_type="application/xml", headers={"Accept": "application/json"})
+    assert saved.status_code == 200 and saved.json == {"saved": True, "problems": []}
 
     deployed = deploy(owner, draft, "Cấp 1: 12 giờ")
     assert deployed.status_code == 302 and deployed.headers["Location"].endswith(f"/studio/{PROCESS}")
@@ -168,8 +178,8 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
     diff = owner.get(f"/studio/diff?a={version_1}&b={version_2_id}")
     assert diff.status_code == 200
     html = diff.get_data(as_text=True)
-    assert 'data-element="set_deadlines" data-field="script"' in html
-    assert "{1: 24, 2: 48, 3: 72}" in html and "{1: 12, 2: 48, 3: 72}" in html
+    row = html.split('data-rule="deadline_level_1"')[1].split("</tr>")[0]
+    assert "1 → 24 | 4" in row and "1 → 12 | 4" in row
 
     assert owner.post(f"/studio/versions/{version_1}/activate").status_code == 302
     assert active_id(factory) == version_1
@@ -177,7 +187,7 @@ def test_a_shorter_level_1_deadline_applies_to_new_cases_only_and_a_roll_back_re
     assert classify_level_1(drive, started_after_roll_back) == timedelta(hours=24)
 
     audit = owner.get("/studio/audit").get_data(as_text=True)
-    for kind in ("draft_created", "draft_diagram_saved", "version_deployed", "version_activated"):
+    for kind in ("draft_created", "draft_table_saved", "version_deployed", "version_activated"):
         assert f'data-kind="{kind}"' in audit, kind
     assert "owner" in text_of(owner.get("/studio/audit"))
 
@@ -375,8 +385,8 @@ def test_deploy_asks_for_confirmation_with_problems_running_cases_and_changes(as
     drive.report()
     drive.report()
     owner = as_user("owner")
-    assert save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,").replace('"PT4H"', '"PT2H"')).status_code \
-        == 200
+    changed = ORIGINAL.replace(SCREENING_4H, SCREENING_3H).replace('"PT4H"', '"PT2H"')
+    assert save_xml(owner, draft_id, changed).status_code == 200
 
     editor = owner.get(f"/studio/drafts/{draft_id}").get_data(as_text=True)  # the Deploy button opens the summary
     assert re.search(rf'<form method="get" action="/studio/drafts/{draft_id}/deploy"[^>]*id="deploy-form"', editor)
@@ -384,7 +394,7 @@ def test_deploy_asks_for_confirmation_with_problems_running_cases_and_changes(as
     html = page.get_data(as_text=True)
     assert 'id="deploy-problems" data-count="0"' in html
     assert 'id="deploy-running" data-running="2"' in html
-    assert '<span data-element="set_deadlines">' in html and 'id="changes-timers"' in html
+    assert '<span data-element="set_received">' in html and 'id="changes-timers"' in html
     assert 'id="confirm-deploy"' in html and 'value="Cấp 1: 12 giờ"' in html
     text = text_of(page)
     assert "Triển khai phiên bản 2" in text and "2 hồ sơ đang xử lý trên phiên bản đang áp dụng 1" in text
@@ -402,7 +412,7 @@ def version_of(factory, number: int) -> int:
 
 def test_a_deploy_without_the_confirmation_leads_to_it(as_user, factory, draft_id):
     owner = as_user("owner")
-    save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,"))
+    save_xml(owner, draft_id, ORIGINAL.replace(SCREENING_4H, SCREENING_3H))
     response = owner.post(f"/studio/drafts/{draft_id}/deploy", data={"note": "vội"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/studio/drafts/{draft_id}/deploy?note=v%E1%BB%99i")
@@ -423,7 +433,7 @@ def test_the_confirmation_of_a_draft_with_problems_counts_them_and_offers_no_dep
 def test_a_draft_changed_after_the_confirmation_is_sent_back_to_it(as_user, factory, draft_id):
     owner = as_user("owner")
     _page, confirm = confirmation(owner, draft_id)
-    save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,"))  # e.g. saved in another tab meanwhile
+    save_xml(owner, draft_id, ORIGINAL.replace(SCREENING_4H, SCREENING_3H))  # e.g. saved in another tab meanwhile
     response = owner.post(f"/studio/drafts/{draft_id}/deploy", data={"confirm": confirm}, follow_redirects=True)
     assert response.status_code == 200 and 'id="deploy-confirmation"' in response.get_data(as_text=True)
     assert "Bản nháp đã thay đổi sau khi bạn mở bản tóm tắt này" in text_of(response)
@@ -444,7 +454,7 @@ def test_the_editor_dialog_gets_the_same_confirmation_without_the_page_around_it
 
 def test_a_deployed_draft_is_read_only_and_offers_a_new_draft_from_its_version(as_user, factory, draft_id):
     owner = as_user("owner")
-    save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,"))
+    save_xml(owner, draft_id, ORIGINAL.replace(SCREENING_4H, SCREENING_3H))
     editing = owner.get(f"/studio/drafts/{draft_id}").get_data(as_text=True)
     assert 'id="draft-state" data-state="editing"' in editing and 'id="save-draft"' in editing
     assert deploy(owner, draft_id).status_code == 302
@@ -470,7 +480,8 @@ def test_a_deployed_draft_is_read_only_and_offers_a_new_draft_from_its_version(a
 def test_saving_a_deployed_draft_is_refused_with_the_way_on(as_user, factory, draft_id):
     owner = as_user("owner")
     assert deploy(owner, draft_id).status_code == 302  # unchanged: deployed as version 1
-    refused = owner.post(f"/studio/drafts/{draft_id}/diagram", data=ORIGINAL.replace("{1: 24,", "{1: 12,").encode(),
+    refused = owner.post(f"/studio/drafts/{draft_id}/diagram", data=ORIGINAL.replace(SCREENING_4H, SCREENING_3H)
+                         .encode(),
                          content_type="application/xml", headers={"Accept": "application/json"})
     assert refused.status_code == 409 and refused.json["saved"] is False
     assert refused.json["deployed_as"] == 1
@@ -495,7 +506,7 @@ def test_last_saved_shows_the_local_time_of_the_latest_save(as_user, clock, draf
     owner = as_user("owner")
     clock.advance(hours=2, minutes=30)
     local = (clock.now() + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")  # Asia/Ho_Chi_Minh is UTC+7
-    saved = save_xml(owner, draft_id, ORIGINAL.replace("{1: 24,", "{1: 12,"))
+    saved = save_xml(owner, draft_id, ORIGINAL.replace(SCREENING_4H, SCREENING_3H))
     assert saved.json["last_saved"] == f"lưu gần nhất bởi owner, {local}"
     assert saved.json["saved_at"] == clock.now().isoformat()
     assert f"lưu gần nhất bởi owner, {local}" in text_of(owner.get(f"/studio/drafts/{draft_id}"))
@@ -504,3 +515,39 @@ def test_last_saved_shows_the_local_time_of_the_latest_save(as_user, clock, draf
     refused = save_xml(owner, draft_id, "<bpmn:definitions")
     assert refused.status_code == 422 and "last_saved" not in refused.json
     assert f"lưu gần nhất bởi owner, {local}" in text_of(owner.get(f"/studio/drafts/{draft_id}"))
+
+
+# --- decision tables ------------------------------------------------------------------------------------------------
+
+def test_a_table_with_a_problem_is_saved_with_its_problems_and_never_deployed(as_user, factory, draft_id):
+    owner = as_user("owner")
+    xml = owner.get(f"/studio/drafts/{draft_id}/tables/deadlines.dmn").get_data(as_text=True)
+    broken = xml.replace(LEVEL_1_CELL, LEVEL_1_CELL.replace("24", "2000"))
+    checked = owner.post(f"/studio/drafts/{draft_id}/tables/deadlines.dmn/validate", data=broken.encode(),
+                         content_type="application/xml", headers={"Accept": "application/json"})
+    assert [(p["file"], p["element_id"]) for p in checked.json["problems"]] == [("deadlines.dmn", "deadline_level_1")]
+    assert LEVEL_1_CELL in draft_bundle(factory, draft_id)["dmn"]["deadlines.dmn"]  # checking saved nothing
+    saved = owner.post(f"/studio/drafts/{draft_id}/tables/deadlines.dmn", data=broken.encode(),
+                       content_type="application/xml", headers={"Accept": "application/json"})
+    assert saved.status_code == 200 and "between 1 and 720" in saved.json["problems"][0]["message"]
+    page, _confirm = confirmation(owner, draft_id)  # the problem is counted and no deploy is offered
+    assert 'id="deploy-problems" data-count="1"' in page.get_data(as_text=True)
+    assert 'id="confirm-deploy"' not in page.get_data(as_text=True)
+    assert owner.post(f"/studio/drafts/{draft_id}/deploy", data={"confirm": "0" * 64}).status_code in (303, 422)
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+
+
+@pytest.mark.parametrize(("name", "content", "status"), [
+    ("deadlines.dmn", b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', 422),
+    ("deadlines.dmn", b"<definitions", 422),
+    ("deadlines.dmn", ORIGINAL.encode(), 422),  # a BPMN diagram is not a table
+    ("deadlines.dmn", b"\xff\xfe", 422),
+    ("other.dmn", (versions.PROCESSES_DIR / "deadlines.dmn").read_bytes(), 404),
+])
+def test_a_hostile_or_wrong_table_is_refused_and_nothing_is_stored(as_user, factory, draft_id, name, content, status):
+    before = draft_bundle(factory, draft_id)["dmn"]
+    response = as_user("owner").post(f"/studio/drafts/{draft_id}/tables/{name}", data=content,
+                                     content_type="application/xml", headers={"Accept": "application/json"})
+    assert response.status_code == status and response.json["error"]
+    assert draft_bundle(factory, draft_id)["dmn"] == before

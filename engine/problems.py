@@ -1,0 +1,23 @@
+"""A problem found in a process bundle, named by file, element (or table rule) and line for the studio."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    file: str | None = None
+    element_id: str | None = None
+    element_name: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = " ".join(p for p in (self.file, f"line {self.line}" if self.line else None,
+                                     self.element_id and f"[{self.element_id}]",
+                                     self.element_name and f"“{self.element_name}”") if p)
+        return f"{where}: {self.message}" if where else self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
