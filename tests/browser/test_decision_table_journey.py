@@ -26,15 +26,14 @@ def active_number(factory) -> int:
 
 
 def deploy_from_the_draft_page(page) -> None:
-    """Click Deploy; accept a confirmation step if the studio asks for one (a dialog or a confirmation form)."""
-    page.once("dialog", lambda dialog: dialog.accept())
+    """Click Deploy, check the confirmation the studio shows (no problems, the running cases stay on their
+    version) and confirm it."""
+    page.click("#deploy-draft")
+    dialog = page.locator("#deploy-dialog.show")
+    dialog.locator("#confirm-deploy").wait_for()
+    assert dialog.locator("#deploy-problems").get_attribute("data-count") == "0"
     with page.expect_navigation():
-        page.click("#deploy-draft")
-    if page.url.endswith(f"/studio/{PROCESS}"):
-        return
-    confirm = page.locator("form[action$='/deploy'] button[type=submit]")
-    with page.expect_navigation():
-        confirm.first.click()
+        dialog.locator("#confirm-deploy").click()
 
 
 def test_owner_changes_the_level_1_deadline_in_the_decision_table(page, live_server, new_case, shot):
