@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from engine import timers
 from engine.errors import (
+    CommitFailed,
     Conflict,
     EngineError,
     LimitExceeded,
@@ -17,10 +17,10 @@ from engine.errors import (
     ValidationError,
 )
 
-from .db import commit, db, discard
+from .db import in_new_transaction, rollback_request
 
 STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationError: 422, ProcessError: 422,
-          TooManyAttempts: 429}
+          TooManyAttempts: 429, CommitFailed: 503}
 
 
 def status_of(error: EngineError) -> int:
@@ -35,11 +35,10 @@ def wants_json() -> bool:
 def init_app(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(error: EngineError):
-        discard()
+        rollback_request()
         if isinstance(error, LimitExceeded) and error.case_id is not None:
             # the step was refused and rolled back; the case becomes an incident for the administrators
-            timers.record_incident(db(), error.case_id, error)
-            commit()
+            in_new_transaction(lambda session: timers.record_incident(session, error.case_id, error))
         code = status_of(error)
         details = getattr(error, "errors", {}) or {}
         problems = getattr(error, "problems", []) or []
@@ -48,13 +47,9 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", code=code, message=str(error), details=details,
                                problems=problems), code
 
-    @app.errorhandler(StaleDataError)
-    def _stale(_error: StaleDataError):  # a concurrent change of the same case, seen while saving
-        return _engine_error(Conflict("someone else changed this case at the same moment; reload and try again"))
-
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        discard()
+        rollback_request()
         if wants_json():
             return jsonify(error=error.description), error.code
         return render_template("error.html", code=error.code, message=error.description, details={},

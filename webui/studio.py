@@ -24,22 +24,21 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from lxml import etree
-from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from engine import studio, versions
+from engine import studio, studio_reads, versions
 from engine.errors import NotFound, ProcessError, ValidationError
-from engine.models import AuditEntry, ProcessDraft, ProcessVersion, Role
+from engine.models import ProcessDraft, ProcessVersion, Role
 from engine.validation import BPMN, validate_bundle
 from engine.versions import MAX_DIAGRAM_BYTES
 
 from . import formrender, params
 from .auth import current_actor, roles_required
-from .db import commit, db
+from .db import db, on_failure
+from .i18n import lang
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 UPLOAD_LIMIT = MAX_DIAGRAM_BYTES + 64 * 1024  # the largest diagram plus room for the multipart envelope
@@ -71,8 +70,7 @@ def process(process_id: str):
     session = db()
     rows = studio.version_rows(session, process_id)
     active = next((row.version for row in rows if row.version.active), None)
-    drafts = session.scalars(select(ProcessDraft).where(ProcessDraft.process_id == process_id)
-                             .order_by(ProcessDraft.updated_at.desc(), ProcessDraft.id.desc())).all()
+    drafts = studio_reads.drafts(session, current_actor(), process_id)
     return render_template("studio/process.html", process_id=process_id, rows=rows, active=active, drafts=drafts)
 
 
@@ -110,7 +108,6 @@ def download_version(version_id: int):
 def new_draft(version_id: int):
     session = db()
     draft = studio.new_draft(session, current_actor().username, studio.get_version(session, version_id))
-    commit()
     flash(_("Draft %(id)s created; it changes nothing until it is deployed.", id=draft.id), "success")
     return redirect(url_for(".draft", draft_id=draft.id))
 
@@ -120,7 +117,6 @@ def new_draft(version_id: int):
 def activate(version_id: int):
     session = db()
     found = studio.activate(session, current_actor().username, studio.get_version(session, version_id))
-    commit()
     flash(_("Version %(number)s is now active: new cases start on it; running cases keep their version.",
             number=found.number), "success")
     return redirect(url_for(".process", process_id=found.process_id))
@@ -139,8 +135,7 @@ def diff():
 @bp.get("/audit")
 @roles_required(Role.PROCESS_OWNER)
 def audit():
-    entries = db().scalars(select(AuditEntry).where(AuditEntry.kind.in_(AUDIT_KINDS))  # not views of contact
-                           .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(AUDIT_ROWS)).all()
+    entries = studio_reads.change_log(db(), current_actor(), AUDIT_KINDS, AUDIT_ROWS)  # not views of contact
     return render_template("studio/audit.html", entries=entries, kinds=AUDIT_KINDS)
 
 
@@ -174,13 +169,10 @@ def save_diagram(draft_id: int):
     """The editor saves its XML (the request body); answers with the draft's problems as JSON."""
     session = db()
     found = studio.get_draft(session, draft_id)
-    try:
-        filename = _draft_file(found)
-        problems = studio.save_diagram(session, current_actor().username, found, filename, _body_text(filename))
-    except (ProcessError, ValidationError) as exc:
-        session.rollback()
-        return jsonify(saved=False, error=str(exc), problems=_error_problems(exc)), 422
-    commit()
+    on_failure((ProcessError, ValidationError),
+               lambda exc: (jsonify(saved=False, error=str(exc), problems=_error_problems(exc)), 422))
+    filename = _draft_file(found)
+    problems = studio.save_diagram(session, current_actor().username, found, filename, _body_text(filename))
     return jsonify(saved=True, problems=[p.as_dict() for p in problems])
 
 
@@ -214,7 +206,6 @@ def upload(draft_id: int):
     name = target if target in found.bundle.get("bpmn", {}) else secure_filename(uploaded.filename) or "diagram"
     name = name if name.endswith(".bpmn") else f"{name}.bpmn"
     problems = studio.save_diagram(session, current_actor().username, found, name, _diagram_text(data, name))
-    commit()
     if problems:
         flash(_("Diagram uploaded; it has %(count)s problem(s) to fix before it can be deployed.",
                 count=len(problems)), "warning")
@@ -229,14 +220,11 @@ def upload(draft_id: int):
 def deploy(draft_id: int):
     session = db()
     found = studio.get_draft(session, draft_id)
-    try:
-        deployed = studio.deploy_draft(session, current_actor().username, found,
-                                       (request.form.get("note") or "").strip()[:500] or None)
-    except ProcessError as exc:
-        session.rollback()
-        return _editor(studio.get_draft(session, draft_id), _draft_file(found), _error_problems(exc),
-                       message=_("Not deployed: the draft has problems."), status=422)
-    commit()
+    filename = _draft_file(found)
+    on_failure(ProcessError, lambda exc: _editor(studio.get_draft(db(), draft_id), filename, _error_problems(exc),
+                                                 message=_("Not deployed: the draft has problems."), status=422))
+    deployed = studio.deploy_draft(session, current_actor().username, found,
+                                   (request.form.get("note") or "").strip()[:500] or None)
     flash(_("Deployed as version %(number)s; new cases start on it, running cases keep their version.",
             number=deployed.number), "success")
     return redirect(url_for(".process", process_id=deployed.process_id))
@@ -278,17 +266,17 @@ def form(draft_id: int, name: str):
         if problem:
             errors = {"schema": problem}
         else:
-            try:
-                studio.save_form(session, current_actor().username, found, name, schema)
-            except ValidationError as exc:
-                session.rollback()
-                errors = dict(exc.errors) or {"schema": str(exc)}
-            else:
-                commit()
-                flash(_("Form %(name)s saved in draft %(id)s.", name=name, id=found.id), "success")
-                return redirect(url_for(".forms", draft_id=found.id))
+            on_failure(ValidationError, lambda exc: _form_page(
+                found, name, text, dict(exc.errors) or {"schema": str(exc)}, is_new=existing is None))
+            studio.save_form(session, current_actor().username, found, name, schema)
+            flash(_("Form %(name)s saved in draft %(id)s.", name=name, id=found.id), "success")
+            return redirect(url_for(".forms", draft_id=found.id))
+    return _form_page(found, name, text, errors, is_new=existing is None)
+
+
+def _form_page(found: ProcessDraft, name: str, text: str, errors: dict[str, str], *, is_new: bool):
     return render_template("studio/form.html", draft=found, name=name, text=text, errors=errors,
-                           is_new=existing is None, preview=_preview(text)), (422 if errors else 200)
+                           is_new=is_new, preview=_preview(text)), (422 if errors else 200)
 
 
 @bp.post("/drafts/<int:draft_id>/forms-preview")
@@ -319,7 +307,7 @@ def _preview(text: str) -> dict[str, Any]:
     if bad:
         return {"error": _("Field %(name)s is not a JSON object.", name=bad[0])}
     try:
-        fields = formrender.render_fields(schema, lang=str(get_locale() or "vi"), prefix="preview")
+        fields = formrender.render_fields(schema, lang=lang(), prefix="preview")
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         return {"error": _("The preview cannot show this schema: %(reason)s", reason=str(exc))}
     return {"fields": fields, "title": schema.get("title", "")}
