@@ -1,7 +1,9 @@
-"""Engine errors mapped once to HTTP: 404 not found, 403 forbidden, 409 conflict, 422 invalid input."""
+"""Engine errors mapped once to HTTP: 404 not found, 403 forbidden, 409 conflict (with a link to the case as it
+is now), 422 invalid input, 503 not saved."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from engine import timers
@@ -42,10 +44,11 @@ def init_app(app: Flask) -> None:
         code = status_of(error)
         details = getattr(error, "errors", {}) or {}
         problems = getattr(error, "problems", []) or []
+        fresh = _fresh_state(error)
         if wants_json():
-            return jsonify(error=str(error), fields=details, problems=problems), code
-        return render_template("error.html", code=code, message=str(error), details=details,
-                               problems=problems), code
+            return jsonify(error=str(error), fields=details, problems=problems, **fresh), code
+        return render_template("error.html", code=code, message=str(error), details=details, problems=problems,
+                               fresh_case_url=_fresh_case_url(fresh)), code
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -54,3 +57,20 @@ def init_app(app: Flask) -> None:
             return jsonify(error=error.description), error.code
         return render_template("error.html", code=error.code, message=error.description, details={},
                                problems=[]), error.code
+
+
+def _fresh_state(error: EngineError) -> dict[str, int]:
+    """What a stale page needs to catch up: the case and its current row version (conflicts that know them)."""
+    if not isinstance(error, Conflict) or error.case_id is None:
+        return {}
+    fresh = {"case_id": error.case_id}
+    if error.row_version is not None:
+        fresh["row_version"] = error.row_version
+    return fresh
+
+
+def _fresh_case_url(fresh: dict[str, int]) -> str | None:
+    """The case page as it is now, for signed-in staff (citizens follow their report by tracking code)."""
+    if "case_id" not in fresh or not current_user.is_authenticated:
+        return None
+    return url_for("cases.show", case_id=fresh["case_id"])
