@@ -47,8 +47,8 @@ class SignedInUser(UserMixin):
 def _load(user_id: str) -> SignedInUser | None:
     if not user_id.isdigit():
         return None
-    user = db().get(User, int(user_id))
-    return SignedInUser(user) if user is not None and user.active else None
+    user = accounts.signed_in_user(db(), int(user_id))
+    return SignedInUser(user) if user is not None else None
 
 
 def roles_required(*roles: str) -> Callable:

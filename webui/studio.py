@@ -31,7 +31,7 @@ from werkzeug.utils import secure_filename
 
 from engine import studio, studio_reads, versions
 from engine.errors import NotFound, ProcessError, ValidationError
-from engine.models import ProcessDraft, ProcessVersion, Role
+from engine.models import ProcessDraft, Role
 from engine.validation import BPMN, validate_bundle
 from engine.versions import MAX_DIAGRAM_BYTES
 
@@ -234,7 +234,7 @@ def _editor(found: ProcessDraft, filename: str, problems: list[dict] | None = No
             status: int = 200):
     return render_template("studio/draft.html", draft=found, filename=filename, files=sorted(found.bundle["bpmn"]),
                            forms=sorted(found.bundle.get("forms", {})), problems=problems or [], message=message,
-                           based_on=db().get(ProcessVersion, found.based_on_id) if found.based_on_id else None
+                           based_on=studio.get_version(db(), found.based_on_id) if found.based_on_id else None
                            ), status
 
 
