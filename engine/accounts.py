@@ -98,6 +98,12 @@ def _lock_end(session: Session, column: InstrumentedAttribute, value: str, limit
     return ends[-1] if ends and ends[-1] > at else None
 
 
+def signed_in_user(session: Session, user_id: int) -> User | None:
+    """The account of a sign-in session, if it still exists and is active (a deactivated user is signed out)."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
 def actor_of(user: User) -> Actor:
     return Actor(user.username, user.role_names, user.unit_code)
 

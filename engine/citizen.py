@@ -20,7 +20,7 @@ from forms import validate_form_data
 from . import cases, deadlines, events, mail, units, versions
 from .actors import Actor
 from .attachments import AttachmentStore, Upload
-from .errors import Conflict, NotFound, ValidationError
+from .errors import Conflict, DuplicateSubmission, NotFound, ValidationError
 from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submission
 
 SIMILARITY = 0.8
@@ -60,10 +60,9 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
 
     `lang` is the reporter's language (the portal's at submission): their e-mails are written in it. A submission
     by a registered application (`client`) gets a random token only that client can look up."""
-    if key:
-        earlier = session.get(Submission, key)
-        if earlier is not None:
-            return Submitted(cases.get_case(session, earlier.case_id), created=False, token=earlier.token)
+    earlier = submitted_before(session, key)
+    if earlier is not None:
+        return earlier
     schema = versions.version_form(versions.active_version(session), "report") or {}
     errors = validate_form_data(schema, report)
     contact = clean_reporter(reporter, anonymous, errors)
@@ -91,8 +90,16 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
         session.flush()
     except IntegrityError as exc:  # the same key submitted at the same moment by a second request
         store.delete([s.storage_key for s in stored])
-        raise Conflict("this report was just submitted; use its tracking code") from exc
+        raise DuplicateSubmission("this report was just submitted; use its tracking code") from exc
     return Submitted(case, created=True, duplicate_hint=similar is not None, attachments=attachments, token=token)
+
+
+def submitted_before(session: Session, key: str | None) -> Submitted | None:
+    """The case an earlier submission with the same key opened (a double submit, a retried API call), if any."""
+    earlier = session.get(Submission, key) if key else None
+    if earlier is None:
+        return None
+    return Submitted(cases.get_case(session, earlier.case_id), created=False, token=earlier.token)
 
 
 def _normal(text: Any) -> str:
@@ -170,6 +177,15 @@ def public_attachments(session: Session, case: Case) -> list[Attachment]:
     """Photos whose metadata-free copy may be shown on the public track page (videos are not shown)."""
     rows = session.scalars(select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id))
     return [a for a in rows if a.kind == "image"]
+
+
+def public_photo(session: Session, attachment_id: int, code: str) -> Attachment:
+    """A photo of the case with this tracking code (whoever holds the code may see its public copy)."""
+    item = session.get(Attachment, attachment_id)
+    case = session.get(Case, item.case_id) if item is not None and item.kind == "image" else None
+    if case is None or not secrets.compare_digest(case.code, code):
+        raise NotFound("no such photo for this tracking code")
+    return item
 
 
 # --- registered API clients (Open311) -------------------------------------------------------------------

@@ -17,7 +17,14 @@ class PermissionDenied(EngineError):
 
 
 class Conflict(EngineError):
-    """The case changed since the caller looked at it (stale version, task already completed)."""
+    """The case changed since the caller looked at it (stale version, task already completed).
+
+    `case_id` and `row_version` say where the fresh state is (the case as it is now), when known."""
+
+    def __init__(self, message: str, *, case_id: int | None = None, row_version: int | None = None):
+        super().__init__(message)
+        self.case_id = case_id
+        self.row_version = row_version
 
 
 class ValidationError(EngineError):
@@ -66,3 +73,17 @@ class DraftDeployed(Conflict):
         super().__init__(message)
         self.version_id = version_id
         self.version_number = version_number
+
+
+class DuplicateSubmission(Conflict):
+    """The same submission key was saved by a twin request at the same moment: its case is the answer."""
+
+
+class CommitFailed(EngineError):
+    """The database refused to save the work (unavailable, out of space, a constraint): nothing was saved."""
+
+
+def stale_case_conflict(message: str = "someone else changed this case at the same moment; reload and try again",
+                        ) -> Conflict:
+    """The Conflict for a row-version clash seen while saving (SQLAlchemy's StaleDataError), written once."""
+    return Conflict(message)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from .actors import Actor
 from .clock import now
 from .deadlines import overdue_clause
-from .models import Case, InboxItem
+from .models import Case, InboxItem, Role, User, UserRole
 from .workflows import TaskInfo
 
 
@@ -142,3 +142,17 @@ def counts_by_role(session: Session, actor: Actor) -> dict[str, int]:
 def case_tasks(session: Session, case_id: int) -> list[InboxItem]:
     return list(session.scalars(select(InboxItem).where(InboxItem.case_id == case_id)
                                 .order_by(InboxItem.id)))
+
+
+def colleagues(session: Session, actor: Actor) -> dict[tuple[str, str | None], list[User]]:
+    """Who a supervisor may give a task to, per (role, unit): active staff of the supervisor's unit."""
+    if Role.SUPERVISOR.value not in actor.roles:
+        return {}
+    query = select(User).join(UserRole).where(User.active.is_(True))
+    if actor.unit is not None:
+        query = query.where(User.unit_code == actor.unit)
+    people: dict[tuple[str, str | None], list[User]] = {}
+    for user in session.scalars(query.order_by(User.display_name)).unique():
+        for role in user.role_names:
+            people.setdefault((role, user.unit_code), []).append(user)
+    return people

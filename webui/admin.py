@@ -6,16 +6,15 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from engine import audit, cases, timers
+from engine import admin_reads, audit, cases, directory, timers
 from engine.accounts import save_user
 from engine.errors import NotFound, ValidationError
-from engine.models import Role, Unit, User
+from engine.models import Role
 
 from . import params
 from .auth import current_actor, roles_required
-from .db import commit, db
+from .db import db, on_failure
 from .i18n import LOCAL_TZ
 from .labels import AUDIT_KINDS
 from .studio import AUDIT_KINDS as STUDIO_AUDIT_KINDS
@@ -30,7 +29,7 @@ MAX_AUDIT_PAGE = 100_000
 @bp.get("/users")
 @roles_required(Role.ADMIN)
 def users():
-    rows = db().scalars(select(User).order_by(User.username)).all()
+    rows = admin_reads.users(db(), current_actor())
     return render_template("admin/users.html", users=rows)
 
 
@@ -39,28 +38,27 @@ def users():
 @roles_required(Role.ADMIN)
 def edit_user(username: str | None = None):
     session = db()
-    user = session.scalar(select(User).where(User.username == username)) if username else None
+    user = admin_reads.user_named(session, current_actor(), username) if username else None
     if username and user is None:
         flash(_("There is no user %(name)s.", name=username), "warning")
         return redirect(url_for(".users"))
-    errors: dict[str, str] = {}
     form = request.form
-    if request.method == "POST":
-        try:
-            saved = save_user(session, current_actor().username, username=username or form.get("username", ""),
-                              display_name=form.get("display_name", ""), roles=form.getlist("roles"),
-                              unit=form.get("unit") or None, email=form.get("email") or None,
-                              password=form.get("password") or None, active=form.get("active") == "1")
-        except ValidationError as exc:
-            errors = dict(exc.errors)
-        else:
-            commit()
-            flash(_("User %(name)s saved.", name=saved.username), "success")
-            return redirect(url_for(".users"))
-    values = form if request.method == "POST" else None
-    units = session.scalars(select(Unit).order_by(Unit.kind, Unit.name)).all()
-    return render_template("admin/user_form.html", user=user, values=values, errors=errors, units=units,
-                           roles=STAFF_ROLES), (422 if errors else 200)
+    if request.method == "GET":
+        return _user_form(username, None, {})
+    on_failure(ValidationError, lambda exc: _user_form(username, form, dict(exc.errors)))
+    saved = save_user(session, current_actor().username, username=username or form.get("username", ""),
+                      display_name=form.get("display_name", ""), roles=form.getlist("roles"),
+                      unit=form.get("unit") or None, email=form.get("email") or None,
+                      password=form.get("password") or None, active=form.get("active") == "1")
+    flash(_("User %(name)s saved.", name=saved.username), "success")
+    return redirect(url_for(".users"))
+
+
+def _user_form(username: str | None, values, errors: dict[str, str]):
+    """The account form (again, with the problems, after a refused save: read from a clean session)."""
+    user = admin_reads.user_named(db(), current_actor(), username) if username else None
+    return render_template("admin/user_form.html", user=user, values=values, errors=errors,
+                           units=directory.all_units(db()), roles=STAFF_ROLES), (422 if errors else 200)
 
 
 @bp.get("/incidents")
@@ -74,7 +72,6 @@ def incidents(errors: dict[str, str] | None = None, status: int = 200):
 @roles_required(Role.ADMIN)
 def retry(case_id: int):
     case = timers.retry_incident(db(), current_actor().username, case_id)
-    commit()
     flash(_("Case %(code)s will be retried at the next sweep.", code=case.code), "success")
     return redirect(url_for(".incidents"))
 
@@ -96,12 +93,9 @@ def suspend_by_code():
 @bp.post("/incidents/<int:case_id>/<any(suspend, resume, cancel):action>")
 @roles_required(Role.ADMIN)
 def case_action(case_id: int, action: str):
-    try:
-        case = CASE_ACTIONS[action](db(), current_actor().username, case_id, request.form.get("reason"))
-    except ValidationError:
-        return incidents({"reason": _("Give a reason (at most %(n)d characters).", n=timers.MAX_REASON_CHARS)},
-                         422)
-    commit()
+    on_failure(ValidationError, lambda _error: incidents(
+        {"reason": _("Give a reason (at most %(n)d characters).", n=timers.MAX_REASON_CHARS)}, 422))
+    case = CASE_ACTIONS[action](db(), current_actor().username, case_id, request.form.get("reason"))
     done = {"suspend": _("Case %(code)s is suspended: no timers fire and no task can be completed.", code=case.code),
             "resume": _("Case %(code)s is resumed.", code=case.code),
             "cancel": _("Case %(code)s is cancelled and closed.", code=case.code)}

@@ -13,7 +13,7 @@ from engine.models import Role, Unit, UnitKind
 
 from . import params
 from .auth import current_actor, roles_required
-from .db import commit, db
+from .db import db, on_failure
 from .labels import DIVISIONS, UNIT_KINDS, label
 
 bp = Blueprint("admin_units", __name__, url_prefix="/admin/units")
@@ -49,13 +49,10 @@ def _index(errors: dict[str, str] | None = None, status: int = 200):
 def create():
     """A new agency, inspectorate or department office (wards and communes come from `units import-wards`)."""
     form = request.form
-    try:
-        made = units.create_unit(db(), current_actor().username, form.get("code", "").strip()[:100],
-                                 form.get("name", "")[:1000], form.get("kind", "")[:20],
-                                 form.get("email", "")[:1000] or None)
-    except ValidationError as exc:
-        return _index(dict(exc.errors), 422)
-    commit()
+    on_failure(ValidationError, lambda exc: _index(dict(exc.errors), 422))
+    made = units.create_unit(db(), current_actor().username, form.get("code", "").strip()[:100],
+                             form.get("name", "")[:1000], form.get("kind", "")[:20],
+                             form.get("email", "")[:1000] or None)
     flash(_("Unit %(name)s saved.", name=made.name), "success")
     return redirect(url_for(".unit", code=made.code))
 
@@ -75,12 +72,9 @@ def unit(code: str, errors: dict[str, str] | None = None, status: int = 200):
 @roles_required(Role.ADMIN)
 def save(code: str):
     form, by = request.form, current_actor().username
-    try:
-        units.rename(db(), by, code, form.get("name", "")[:1000])
-        units.update_contact(db(), by, code, form.get("email", "")[:1000])
-    except ValidationError as exc:
-        return unit(code, dict(exc.errors), 422)
-    commit()
+    on_failure(ValidationError, lambda exc: unit(code, dict(exc.errors), 422))  # nothing of it is saved
+    units.rename(db(), by, code, form.get("name", "")[:1000])
+    units.update_contact(db(), by, code, form.get("email", "")[:1000])
     flash(_("Unit %(name)s saved.", name=units.get_unit(db(), code).name), "success")
     return redirect(url_for(".unit", code=code))
 
@@ -89,7 +83,6 @@ def save(code: str):
 @roles_required(Role.ADMIN)
 def set_active(code: str, action: str):
     found = units.set_active(db(), current_actor().username, code, action == "activate")
-    commit()
     flash(_("Unit %(name)s is active again.", name=found.name) if found.active else
           _("Unit %(name)s is deactivated: citizens can no longer choose it for a new report; its cases and "
             "users stay.", name=found.name), "success")
@@ -100,11 +93,8 @@ def set_active(code: str, action: str):
 @roles_required(Role.ADMIN)
 def merge(code: str):
     into = request.form.get("into", "")[:40]
-    try:
-        units.merge(db(), current_actor().username, code, into)
-    except ValidationError as exc:
-        return unit(code, dict(exc.errors), 422)
-    commit()
+    on_failure(ValidationError, lambda exc: unit(code, dict(exc.errors), 422))
+    units.merge(db(), current_actor().username, code, into)
     flash(_("Unit merged: its cases and users now belong to %(name)s.", name=units.get_unit(db(), into).name),
           "success")
     return redirect(url_for(".unit", code=into))
@@ -114,6 +104,5 @@ def merge(code: str):
 @roles_required(Role.ADMIN)
 def add_member(code: str):
     user = units.add_member(db(), current_actor().username, code, request.form.get("username", "").strip()[:80])
-    commit()
     flash(_("%(user)s is now a member of this unit.", user=user.display_name), "success")
     return redirect(url_for(".unit", code=code))

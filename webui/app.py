@@ -6,15 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, g, redirect, render_template, send_from_directory, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
 
+from engine import directory
 from engine.db import make_engine, make_session_factory
-from engine.models import Unit
 
 from . import (
     admin,
@@ -107,7 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _template_helpers(app: Flask) -> None:
     def unit_names() -> dict[str, str]:
         if "unit_names" not in g:
-            g.unit_names = {u.code: u.name for u in db().scalars(select(Unit))}
+            g.unit_names = directory.unit_names(db())
         return g.unit_names
 
     def actor_label(actor: str) -> str:
@@ -131,7 +129,7 @@ def _template_helpers(app: Flask) -> None:
         unit_name=lambda code: unit_names().get(code, code or "") if code else "",
         actor_label=actor_label,
         error_heading=lambda code: str(headings.get(code, _l("Something went wrong"))),
-        current_lang=lambda: str(get_locale() or "vi"),
+        current_lang=i18n.lang,
         demo_mode=app.config["DEMO"],
     )
 

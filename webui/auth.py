@@ -18,7 +18,7 @@ from engine.errors import PermissionDenied, TooManyAttempts
 from engine.models import User
 
 from . import config
-from .db import commit, db
+from .db import db
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -47,8 +47,8 @@ class SignedInUser(UserMixin):
 def _load(user_id: str) -> SignedInUser | None:
     if not user_id.isdigit():
         return None
-    user = db().get(User, int(user_id))
-    return SignedInUser(user) if user is not None and user.active else None
+    user = accounts.signed_in_user(db(), int(user_id))
+    return SignedInUser(user) if user is not None else None
 
 
 def roles_required(*roles: str) -> Callable:
@@ -86,12 +86,10 @@ def login():
         user = accounts.sign_in(db(), username, request.form.get("password", ""), request.remote_addr,
                                 current_app.config["SIGNIN_POLICY"])
     except TooManyAttempts as exc:
-        commit()  # the failure that started the lock-out is kept
         seconds = max(60, math.ceil(exc.retry_after.total_seconds()))
         error = ngettext("Too many failed sign-ins. Please try again in %(num)d minute.",
                          "Too many failed sign-ins. Please try again in %(num)d minutes.", math.ceil(seconds / 60))
         return render_template("auth/login.html", error=error, username=username), 429, {"Retry-After": str(seconds)}
-    commit()
     if user is None:
         return render_template("auth/login.html", error=_("Wrong user name or password."), username=username), 401
     login_user(SignedInUser(user), remember=False)

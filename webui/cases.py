@@ -6,7 +6,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     g,
@@ -17,20 +16,18 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
-from engine import audit, caselist, cases, events, inbox, versions
-from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from engine.models import Attachment, Case, CaseNote, InboxItem, Unit
+from engine import audit, casefile, caselist, cases, directory, versions
+from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
+from engine.models import Case
 
 from . import deadlines, formrender, params
 from .auth import current_actor, roles_required
-from .db import commit, db
+from .db import db, on_failure
 from .deadlines import deadline_of, deadline_view
+from .i18n import lang
 from .labels import CATEGORIES, STATUSES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -63,7 +60,7 @@ def index():
     wanted = _list_filter()
     page = params.int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE)
     found = caselist.list_cases(db(), current_actor(), wanted, page=page)
-    wards = db().scalars(select(Unit).where(Unit.kind == "ward").order_by(Unit.name)).all()
+    wards = directory.wards(db())
     query = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("cases/index.html", found=found, wanted=wanted, query=query, statuses=STATUSES,
                            categories=CATEGORIES, wards=wards)
@@ -72,19 +69,11 @@ def index():
 @bp.get("/<int:case_id>")
 @login_required
 def show(case_id: int):
-    session = db()
-    actor = current_actor()
-    case = cases.viewable_case(session, actor, case_id)
-    notes = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)).all()
-    attachments = session.scalars(select(Attachment).where(Attachment.case_id == case.id)
-                                  .order_by(Attachment.id)).all()
-    tasks = inbox.case_tasks(session, case.id)
-    timeline = [_timeline_entry(case, event) for event in events.case_events(session, case.id)]
-    show_reporter = audit.show_reporter(session, actor, case, page="case")
-    commit()  # the audit entry of this view of the reporter's contact
-    return render_template("cases/show.html", case=case, notes=notes, attachments=attachments, tasks=tasks,
-                           timeline=timeline, show_reporter=show_reporter,
-                           mine={t.task_id for t in tasks if _may_work_on(t)})
+    found = casefile.case_file(db(), current_actor(), case_id)  # records the audit entry if the contact is shown
+    timeline = [_timeline_entry(found.case, event) for event in found.events]
+    return render_template("cases/show.html", case=found.case, notes=found.notes, attachments=found.attachments,
+                           tasks=found.tasks, timeline=timeline, show_reporter=found.show_reporter,
+                           mine={t.task_id for t in found.tasks if _may_work_on(t)})
 
 
 def _may_work_on(item) -> bool:
@@ -106,7 +95,7 @@ def _timeline_entry(case: Case, event) -> dict:
             schema = versions.version_form(case.process_version, item_form)
         except NotFound:
             schema = None
-        summary = formrender.summarize(schema or {}, data, lang=str(get_locale() or "vi"), options=_unit_options())
+        summary = formrender.summarize(schema or {}, data, lang=lang(), options=_unit_options())
     return {"event": event, "summary": summary}
 
 
@@ -117,55 +106,49 @@ def task(case_id: int, task_id: str):
     actor = current_actor()
     case = cases.get_case(session, case_id)
     try:
-        item = cases.permitted_task(session, actor, case_id, task_id)
+        page = casefile.task_page(session, actor, case_id, task_id)
     except NotFound:
         if request.method == "POST":  # submitted too late: someone else completed it in the meantime
             raise Conflict("this task was completed by someone else or the case moved on; nothing was saved. "
-                           "Open the case to see its current state.") from None
+                           "Open the case to see its current state.", case_id=case.id,
+                           row_version=case.row_version) from None
         flash(_("This task is no longer open: someone completed it or the case moved on. "
                 "Here is the case as it is now."), "warning")
         return redirect(url_for(".show", case_id=case_id)) if cases.can_view(actor, case) else \
             redirect(url_for("inbox.index"))
-    schema = versions.version_form(case.process_version, item.form) or {"type": "object", "properties": {}}
+    schema = versions.version_form(case.process_version, page.item.form) or {"type": "object", "properties": {}}
     schema = deadlines.with_level_deadlines(schema, versions.deadline_hours(case.process_version))
-    options = _unit_options()
-    values, errors, status, message = _prefilled(case, schema), {}, 200, None
-    if request.method == "POST":
-        values, errors = formrender.parse_submission(schema, request.form)
-        if not errors:
-            try:
-                cases.complete_task(session, actor, case_id, task_id, values,
-                                    expected_version=request.form.get("row_version", type=int))
-                commit()
-            except ValidationError as exc:
-                errors, status = dict(exc.errors), 422
-            except (Conflict, StaleDataError, NotFound) as exc:
-                # NotFound here: the task was open a moment ago, so someone completed it in between
-                session.rollback()
-                session.expunge_all()
-                if session.scalar(select(InboxItem.id).where(InboxItem.task_id == task_id)) is None:
-                    raise Conflict("this task was completed by someone else at the same moment; nothing was saved. "
-                                   "Open the case to see its current state.") from exc
-                item = cases.permitted_task(session, actor, case_id, task_id)
-                reason = str(exc) if isinstance(exc, Conflict) else _("someone else changed this case at the same "
-                                                                       "moment")
-                flash(_("Not saved: %(reason)s. Your input is shown below; check the case and submit again.",
-                        reason=reason), "warning")
-                status, message = 409, reason
-                case = cases.get_case(session, case_id)
-            else:
-                flash(_("Done: “%(task)s” for case %(code)s is complete.", task=item.title, code=case.code), "success")
-                return redirect(url_for("inbox.index"))
-        else:
-            status = 422
-    fields = formrender.render_fields(schema, values, errors, lang=str(get_locale() or "vi"), options=options)
-    if request.method == "POST":
-        session.rollback()  # the submission was not saved: none of it may be committed with the audit entry
-    show_reporter = audit.show_reporter(session, actor, case, page="task")
-    commit()  # the audit entry of this view of the reporter's contact
-    return render_template("cases/task.html", case=case, item=item, fields=fields, errors=errors,
-                           conflict=message, show_reporter=show_reporter,
-                           form_title=_form_title(schema), earlier=_earlier_work(case)), status
+    if request.method == "GET":
+        return _task_form(page, schema, _prefilled(case, schema), {}, 200)
+    values, errors = formrender.parse_submission(schema, request.form)
+    if errors:
+        return _task_form(page, schema, values, errors, 422)
+
+    def not_saved(error: EngineError):
+        """Nothing of the submission was saved: the form again with the input, on the case as it is now."""
+        if isinstance(error, ValidationError):
+            return _task_form(casefile.task_page(db(), actor, case_id, task_id), schema, values,
+                              dict(error.errors), 422)
+        fresh = casefile.fresh_task_page(db(), actor, case_id, task_id)  # Conflict if the task is gone
+        flash(_("Not saved: %(reason)s. Your input is shown below; check the case and submit again.",
+                reason=str(error)), "warning")
+        return _task_form(fresh, schema, values, {}, 409, conflict=str(error))
+
+    # NotFound here: the task was open a moment ago, so someone completed it in between
+    on_failure((ValidationError, Conflict, NotFound), not_saved)
+    cases.complete_task(session, actor, case_id, task_id, values,
+                        expected_version=request.form.get("row_version", type=int))
+    flash(_("Done: “%(task)s” for case %(code)s is complete.", task=page.item.title, code=case.code), "success")
+    return redirect(url_for("inbox.index"))
+
+
+def _task_form(page: casefile.TaskPage, schema: dict, values: dict, errors: dict, status: int,
+               conflict: str | None = None):
+    fields = formrender.render_fields(schema, values, errors, lang=lang(), options=_unit_options())
+    show_reporter = audit.show_reporter(db(), current_actor(), page.case, page="task")  # audited when shown
+    return render_template("cases/task.html", case=page.case, item=page.item, fields=fields, errors=errors,
+                           conflict=conflict, show_reporter=show_reporter, form_title=_form_title(schema),
+                           earlier=_earlier_work(page)), status
 
 
 def _prefilled(case: Case, schema: dict) -> dict:
@@ -179,17 +162,17 @@ def _prefilled(case: Case, schema: dict) -> dict:
 EARLIER_STEPS = ("classify", "contribute_findings", "confirm_in_writing", "enter_result", "verify_result")
 
 
-def _earlier_work(case: Case) -> list[dict]:
+def _earlier_work(page: casefile.TaskPage) -> list[dict]:
     """The latest submission of each earlier step worth seeing (per agency for the coordination steps)."""
     latest: dict[tuple[str, str], dict] = {}
-    for event in events.case_events(db(), case.id):
+    for event in page.events:
         if event.kind == "task_completed" and event.task_name in EARLIER_STEPS:
-            latest[(event.task_name, event.actor)] = _timeline_entry(case, event)
+            latest[(event.task_name, event.actor)] = _timeline_entry(page.case, event)
     return list(latest.values())
 
 
 def _form_title(schema: dict) -> str:
-    if str(get_locale() or "vi") == "en":
+    if lang() == "en":
         return schema.get("x-title-en") or schema.get("title", "")
     return schema.get("title", "")
 
@@ -197,7 +180,7 @@ def _form_title(schema: dict) -> str:
 def _unit_options() -> dict[str, list[tuple[str, str]]]:
     """Units offered (and named) in forms; read once per request, however many timeline entries use them."""
     if "unit_options" not in g:
-        units = db().scalars(select(Unit).order_by(Unit.kind, Unit.name)).all()
+        units = directory.all_units(db())
         handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
         agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
         g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies}
@@ -207,12 +190,13 @@ def _unit_options() -> dict[str, list[tuple[str, str]]]:
 @bp.post("/<int:case_id>/notes")
 @login_required
 def add_note(case_id: int):
-    try:
-        cases.add_note(db(), current_actor(), case_id, request.form.get("body", ""))
-    except ValidationError as exc:
-        flash(_("The note was not saved: %(reason)s", reason=next(iter(exc.errors.values()), str(exc))), "danger")
+
+    def not_saved(error: EngineError):
+        flash(_("The note was not saved: %(reason)s", reason=next(iter(error.errors.values()), str(error))), "danger")
         return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
-    commit()
+
+    on_failure(ValidationError, not_saved)
+    cases.add_note(db(), current_actor(), case_id, request.form.get("body", ""))
     flash(_("Note added."), "success")
     return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
 
@@ -242,10 +226,7 @@ def diagram_state(case_id: int):
 @bp.get("/attachments/<int:attachment_id>")
 @login_required
 def attachment(attachment_id: int):
-    item = db().get(Attachment, attachment_id)
-    if item is None:
-        abort(404)
-    cases.viewable_case(db(), current_actor(), item.case_id)
+    item = casefile.staff_attachment(db(), current_actor(), attachment_id)
     folder = Path(current_app.config["ATTACHMENTS_DIR"])
     response = send_from_directory(folder, item.storage_key, mimetype=item.content_type, conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"

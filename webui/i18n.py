@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, redirect, request, session
-from flask_babel import Babel, format_datetime, gettext
+from flask_babel import Babel, format_datetime, get_locale, gettext
 
 from engine.clock import now
 from engine.functions import parse_timestamp
@@ -24,6 +24,11 @@ babel = Babel()
 def select_locale() -> str:
     chosen = session.get("lang")
     return chosen if chosen in LANGUAGES else "vi"
+
+
+def lang() -> str:
+    """The language of this request's pages ("vi" or "en")."""
+    return str(get_locale() or "vi")
 
 
 def local_time(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:

@@ -4,15 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from engine import cases, inbox
+from engine import cases, directory, inbox
 from engine.errors import ValidationError
-from engine.models import Role, Unit, User, UserRole
+from engine.models import Role
 
 from . import params
 from .auth import current_actor, roles_required
-from .db import commit, db
+from .db import db
 from .labels import CATEGORIES
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -42,24 +41,12 @@ def index():
     wanted = _filter_from_request()
     session = db()
     rows = inbox.search(session, actor, wanted)
-    wards = session.scalars(select(Unit).where(Unit.kind == "ward").order_by(Unit.name)).all()
-    colleagues = _colleagues(actor) if Role.SUPERVISOR in actor.roles else {}
+    wards = directory.wards(session)
+    colleagues = inbox.colleagues(session, actor) if Role.SUPERVISOR in actor.roles else {}
     template = "inbox/_rows.html" if request.headers.get("HX-Request") else "inbox/index.html"
     return render_template(template, rows=rows, wanted=wanted, counts=inbox.queue_counts(session, actor),
                            wards=wards, categories=CATEGORIES, colleagues=colleagues,
                            query=request.args.to_dict())
-
-
-def _colleagues(actor) -> dict[tuple[str, str | None], list[User]]:
-    """Who a supervisor may give a task to, per (role, unit)."""
-    query = select(User).join(UserRole).where(User.active.is_(True))
-    if actor.unit is not None:
-        query = query.where(User.unit_code == actor.unit)
-    people: dict[tuple[str, str | None], list[User]] = {}
-    for user in db().scalars(query.order_by(User.display_name)).unique():
-        for role in user.role_names:
-            people.setdefault((role, user.unit_code), []).append(user)
-    return people
 
 
 def _back():
@@ -71,7 +58,6 @@ def _back():
 @login_required
 def claim():
     cases.claim_task(db(), current_actor(), _case_id(), request.form.get("task_id", ""))
-    commit()
     flash(_("Task claimed: it is yours now."), "success")
     return _back()
 
@@ -80,7 +66,6 @@ def claim():
 @login_required
 def unclaim():
     cases.unclaim_task(db(), current_actor(), _case_id(), request.form.get("task_id", ""))
-    commit()
     flash(_("Task released: colleagues can take it."), "info")
     return _back()
 
@@ -90,7 +75,6 @@ def unclaim():
 def assign():
     username = request.form.get("username") or None
     cases.assign_task(db(), current_actor(), _case_id(), request.form.get("task_id", ""), username)
-    commit()
     flash(_("Task given to %(name)s.", name=username) if username else _("Task released."), "success")
     return _back()
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from engine import notifications
 
 from .auth import current_actor
-from .db import commit, db
+from .db import db
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -21,7 +21,6 @@ def index():
     groups = notifications.grouped(session, actor)
     unread_ids = {n.id for n in notifications.latest(session, actor, limit=unread)} if unread else set()
     notifications.mark_read(session, actor)
-    commit()
     return render_template("notifications/index.html", groups=groups, unread_ids=unread_ids)
 
 

@@ -13,19 +13,19 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from lxml import etree
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from engine import cases, citizen, units, versions
+from engine import cases, citizen, directory, open311_search, units, versions
+from engine.actors import Actor
 from engine.attachments import Upload
 from engine.clock import now
 from engine.deadlines import is_overdue
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
-from engine.models import ApiClient, Case, CaseStatus, Unit
+from engine.models import ApiClient, Case, CaseStatus
 
 from . import openapi, params
 from .attachments import store
-from .db import commit, db
+from .db import db
 from .i18n import LOCAL_TZ
 from .limits import limiter, lookup, lookup_limit, submit_limit
 
@@ -39,11 +39,11 @@ ENGINE_STATUS = {NotFound: 404, ValidationError: 400, PermissionDenied: 403, Con
 PARAMETERS = {"category": "service_code", "address": "address_string", "ward": "attribute[ward]",
               "facility_name": "attribute[facility_name]", "observed_at": "attribute[observed_at]",
               "name": "first_name/last_name", "files": "media"}
-CLOSED = (CaseStatus.CLOSED.value, CaseStatus.NOT_ACCEPTED.value)
+CLOSED = open311_search.CLOSED
 DEPARTMENT = "Sở Y tế TP. Hồ Chí Minh"
 MAX_DESCRIPTION = 4000  # GeoReport v2
 DEFAULT_WINDOW = timedelta(days=90)
-MAX_RESULTS = 1000
+MAX_RESULTS = open311_search.MAX_RESULTS
 API_KEY_HEADER = "X-API-Key"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,60}$")
 LAT_LONG = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
@@ -276,7 +276,6 @@ def post_request(fmt: str):
                           uploads=[Upload(f.filename or "media", f.stream) for f in files],
                           key=f"idem:{client.id}:{header}" if header else None, client=client,
                           source=f"open311:{client.name}"[:40])
-    commit()
     return _reply("service_requests", [{"service_request_id": done.case.code, "token": done.token,
                                         "service_notice": _service_notice(done.case),
                                         "account_id": None}], fmt, 201)
@@ -316,7 +315,7 @@ def _position(case: Case) -> tuple[float | None, float | None]:
 
 def _request_rows(found: list[Case]) -> list[dict[str, Any]]:
     """Public facts only: no reporter, no staff, no internal notes, no photos."""
-    units = dict(db().execute(select(Unit.code, Unit.name)).all())
+    unit_names = directory.unit_names(db())
     names: dict[int, dict[str, dict[str, Any]]] = {}
     rows = []
     for case in found:
@@ -328,7 +327,7 @@ def _request_rows(found: list[Case]) -> list[dict[str, Any]]:
             "status_notes": _status_notes(case),
             "service_name": names[case.process_version_id].get(case.category or "", {}).get("title"),
             "service_code": case.category, "description": case.report.get("description"),
-            "agency_responsible": units.get(case.handling_unit or "") or DEPARTMENT,
+            "agency_responsible": unit_names.get(case.handling_unit or "") or DEPARTMENT,
             "service_notice": _service_notice(case),
             "requested_datetime": _iso(case.received_at),
             "updated_datetime": _iso(citizen.latest_time(case.published_at, case.closed_at, case.received_at)),
@@ -340,30 +339,24 @@ def _request_rows(found: list[Case]) -> list[dict[str, Any]]:
     return rows
 
 
-def _search(args: Any) -> list[Case]:
-    query = select(Case).order_by(Case.received_at.desc(), Case.id.desc()).limit(MAX_RESULTS)
+def _search_filter(args: Any) -> open311_search.RequestSearch:
+    """The search parameters, checked (400 with the parameter's name when one is not valid)."""
     codes = [c.strip().upper() for c in args.get("service_request_id", "").split(",") if c.strip()]
     if codes:  # GeoReport v2: with service_request_id the other filters are ignored
-        return list(db().scalars(query.where(Case.code.in_(codes[:MAX_RESULTS]))))
+        return open311_search.RequestSearch(codes=tuple(codes[:MAX_RESULTS]))
     start = _parse_time("start_date", args["start_date"]) if args.get("start_date", "").strip() else None
     end = _parse_time("end_date", args["end_date"]) if args.get("end_date", "").strip() else None
     if start is None:
         start = (end or now()) - DEFAULT_WINDOW
     if end is not None and end < start:
         raise ApiError(400, "end_date: before start_date")
-    query = query.where(Case.received_at >= start.astimezone(UTC))
-    if end is not None:
-        query = query.where(Case.received_at <= end.astimezone(UTC))
-    if service_codes := [c.strip() for c in args.get("service_code", "").split(",") if c.strip()]:
-        query = query.where(Case.category.in_(service_codes))
     statuses = {s.strip().lower() for s in args.get("status", "").split(",") if s.strip()}
     if statuses - {"open", "closed"}:
         raise ApiError(400, "status: open or closed")
-    if statuses == {"open"}:
-        query = query.where(Case.status.not_in(CLOSED))
-    elif statuses == {"closed"}:
-        query = query.where(Case.status.in_(CLOSED))
-    return list(db().scalars(query))
+    return open311_search.RequestSearch(
+        since=start, until=end,
+        service_codes=tuple(c.strip() for c in args.get("service_code", "").split(",") if c.strip()),
+        status=next(iter(statuses)) if len(statuses) == 1 else None)
 
 
 @bp.get("/requests.<fmt>")
@@ -372,8 +365,10 @@ def list_requests(fmt: str):
     """Searching across reports needs a registered application's key (one report by id needs only its id,
     which is its unguessable tracking code — the same rule as the portal)."""
     fmt = _format(fmt)
-    _client("searching requests is for registered applications")
-    return _reply("service_requests", _request_rows(_search(request.args)), fmt)
+    client = _client("searching requests is for registered applications")
+    wanted = _search_filter(request.args)
+    found = open311_search.search(db(), Actor(f"api:{client.name}", frozenset()), wanted)
+    return _reply("service_requests", _request_rows(found), fmt)
 
 
 @bp.get("/requests/<service_request_id>.<fmt>")

@@ -6,7 +6,6 @@ import secrets
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -15,27 +14,23 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from engine import cases, citizen, reporter_messages, units, versions
 from engine.attachments import Upload, public_key
-from engine.errors import Conflict, NotFound, ValidationError
-from engine.models import Attachment
+from engine.errors import CommitFailed, Conflict, DuplicateSubmission, EngineError, NotFound, ValidationError
 
 from . import formrender, params
 from .attachments import store
-from .db import commit, db
+from .db import after_commit, db, on_failure
+from .errors import status_of
+from .i18n import lang
 from .limits import limiter, lookup, lookup_when_refused, submit_limit
 
 bp = Blueprint("portal", __name__)
 CONTACT_FIELDS = ("name", "phone", "email")
 HONEYPOT = "website"  # hidden from people; bots fill it in
 TRACKING_CODE = re.compile(r"^[A-Za-z0-9-]+$")
-
-
-def _lang() -> str:
-    return str(get_locale() or "vi")
 
 
 def _report_schema() -> dict:
@@ -54,7 +49,7 @@ def report_form():
 
 def _render_report(values: dict, contact: dict, errors: dict, *, anonymous: bool, status: int = 200):
     schema = _report_schema()
-    fields = formrender.render_fields(schema, values, errors, lang=_lang(), options=_ward_options(), prefix="r")
+    fields = formrender.render_fields(schema, values, errors, lang=lang(), options=_ward_options(), prefix="r")
     return render_template("portal/report.html", fields=fields, contact=contact, errors=errors, anonymous=anonymous,
                            submission_key=request.form.get("submission_key") or secrets.token_urlsafe(18),
                            honeypot=HONEYPOT), status
@@ -74,18 +69,30 @@ def submit_report():
         return _render_report(values, contact, errors, anonymous=anonymous, status=422)
     uploads = [Upload(f.filename or "", f.stream) for f in request.files.getlist("files") if f and f.filename]
     key = form.get("submission_key", "")
-    try:
-        done = citizen.submit(db(), store(), values, reporter=contact, anonymous=anonymous, uploads=uploads,
-                              key=f"web:{key[:60]}" if key else None, source="web", lang=_lang())
-        commit()
-    except ValidationError as exc:
-        db().rollback()
-        return _render_report(values, contact, dict(exc.errors), anonymous=anonymous, status=422)
-    except Conflict:
-        db().rollback()
-        done = citizen.submit(db(), store(), values, key=f"web:{key[:60]}")  # the twin request's case
-    session["submitted"] = {"code": done.case.code, "duplicate": done.duplicate_hint,
-                            "email": bool(contact.get("email")) and not anonymous}
+    submission_key = f"web:{key[:60]}" if key else None
+
+    def not_saved(error: EngineError):
+        """Nothing was saved (and the files were deleted with it): the form again, never a tracking code."""
+        if isinstance(error, ValidationError):
+            return _render_report(values, contact, dict(error.errors), anonymous=anonymous, status=422)
+        twin = citizen.submitted_before(db(), submission_key) if isinstance(error, DuplicateSubmission) else None
+        if twin is not None:  # the same form sent twice at once: the first request's case is the answer
+            return _submitted(twin, contact, anonymous)
+        message = _("Your report could not be saved, so it has no tracking code yet. Please send it again "
+                    "(attach the photos again too).")
+        return _render_report(values, contact, {"": message}, anonymous=anonymous, status=status_of(error))
+
+    on_failure((ValidationError, Conflict, CommitFailed), not_saved)
+    done = citizen.submit(db(), store(), values, reporter=contact, anonymous=anonymous, uploads=uploads,
+                          key=submission_key, source="web", lang=lang())
+    return _submitted(done, contact, anonymous)
+
+
+def _submitted(done: citizen.Submitted, contact: dict, anonymous: bool):
+    """The tracking code goes into the citizen's session only once the case is saved."""
+    info = {"code": done.case.code, "duplicate": done.duplicate_hint,
+            "email": bool(contact.get("email")) and not anonymous}
+    after_commit(lambda: session.update(submitted=info))
     return redirect(url_for(".report_done"))
 
 
@@ -117,8 +124,8 @@ def _render_track(view: dict, values: dict | None = None, errors: dict | None = 
     feedback = None
     if view["can_rate"]:
         schema = versions.version_form(case.process_version, "citizen_feedback") or {}
-        feedback = formrender.render_fields(schema, values or {}, errors or {}, lang=_lang(), prefix="fb")
-    messages = reporter_messages.for_case(db(), case, _lang())
+        feedback = formrender.render_fields(schema, values or {}, errors or {}, lang=lang(), prefix="fb")
+    messages = reporter_messages.for_case(db(), case, lang())
     return render_template("portal/track.html", view=view, photos=photos, feedback=feedback, messages=messages,
                            errors=errors or {}), status
 
@@ -127,28 +134,23 @@ def _render_track(view: dict, values: dict | None = None, errors: dict | None = 
 @lookup_when_refused
 def feedback():
     code = (request.form.get("code") or "").strip().upper()
-    try:
-        case = cases.get_case_by_code(db(), code)
-    except NotFound:
-        abort(404)
+    case = cases.get_case_by_code(db(), code)
     schema = versions.version_form(case.process_version, "citizen_feedback") or {}
     values, errors = formrender.parse_submission(schema, request.form)
-    if not errors:
-        try:
-            citizen.give_feedback(db(), code, values)
-            commit()
-        except ValidationError as exc:
-            db().rollback()
-            errors = dict(exc.errors)
-        except Conflict:
-            db().rollback()
-            flash(_("This report is not waiting for a rating any more."), "warning")
-            return redirect(url_for(".track", code=code))
-        else:
-            flash(_("Thank you. Your answer has been recorded.") if values.get("resolved") else
-                  _("Thank you. An inspector will review the case again."), "success")
-            return redirect(url_for(".track", code=code))
-    return _render_track(citizen.public_view(db(), code), values, errors, status=422)
+    if errors:
+        return _render_track(citizen.public_view(db(), code), values, errors, status=422)
+
+    def not_saved(error: EngineError):
+        if isinstance(error, ValidationError):
+            return _render_track(citizen.public_view(db(), code), values, dict(error.errors), status=422)
+        flash(_("This report is not waiting for a rating any more."), "warning")
+        return redirect(url_for(".track", code=code))
+
+    on_failure((ValidationError, Conflict), not_saved)
+    citizen.give_feedback(db(), code, values)
+    flash(_("Thank you. Your answer has been recorded.") if values.get("resolved") else
+          _("Thank you. An inspector will review the case again."), "success")
+    return redirect(url_for(".track", code=code))
 
 
 @bp.get("/track/photo/<int:attachment_id>")
@@ -156,12 +158,7 @@ def feedback():
 def photo(attachment_id: int):
     """A reporter's photo without metadata, for whoever holds the tracking code."""
     code = params.text_arg(request.args, "code", max_length=20, pattern=TRACKING_CODE).upper()
-    item = db().get(Attachment, attachment_id)
-    if item is None or item.kind != "image":
-        abort(404)
-    case = cases.get_case(db(), item.case_id)
-    if not secrets.compare_digest(case.code, code):
-        abort(404)
+    item = citizen.public_photo(db(), attachment_id, code)
     response = send_from_directory(store().root, public_key(item.storage_key), mimetype="image/jpeg")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, max-age=3600"

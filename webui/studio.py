@@ -24,24 +24,22 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from lxml import etree
-from sqlalchemy import select
 from werkzeug.utils import secure_filename
 
-from engine import studio, versions
+from engine import studio, studio_reads, versions
 from engine.errors import Conflict, DraftDeployed, NotFound, ProcessError, ValidationError
-from engine.models import AuditEntry, ProcessDraft, ProcessVersion, Role
+from engine.models import ProcessDraft, Role
 from engine.validation import BPMN, validate_bundle
 from engine.versions import MAX_DIAGRAM_BYTES
 
 from . import formrender, params
 from .auth import current_actor, roles_required
-from .db import commit, db, discard
+from .db import db, on_failure
 from .errors import wants_json
-from .i18n import local_time
+from .i18n import lang, local_time
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 UPLOAD_LIMIT = MAX_DIAGRAM_BYTES + 64 * 1024  # the largest diagram plus room for the multipart envelope
@@ -113,7 +111,6 @@ def download_version(version_id: int):
 def new_draft(version_id: int):
     session = db()
     draft = studio.new_draft(session, current_actor().username, studio.get_version(session, version_id))
-    commit()
     flash(_("Draft %(id)s created; it changes nothing until it is deployed.", id=draft.id), "success")
     return redirect(url_for(".draft", draft_id=draft.id))
 
@@ -123,7 +120,6 @@ def new_draft(version_id: int):
 def activate(version_id: int):
     session = db()
     found = studio.activate(session, current_actor().username, studio.get_version(session, version_id))
-    commit()
     flash(_("Version %(number)s is now active: new cases start on it; running cases keep their version.",
             number=found.number), "success")
     return redirect(url_for(".process", process_id=found.process_id))
@@ -142,8 +138,7 @@ def diff():
 @bp.get("/audit")
 @roles_required(Role.PROCESS_OWNER)
 def audit():
-    entries = db().scalars(select(AuditEntry).where(AuditEntry.kind.in_(AUDIT_KINDS))  # not views of contact
-                           .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(AUDIT_ROWS)).all()
+    entries = studio_reads.change_log(db(), current_actor(), AUDIT_KINDS, AUDIT_ROWS)  # not views of contact
     return render_template("studio/audit.html", entries=entries, kinds=AUDIT_KINDS)
 
 
@@ -177,13 +172,10 @@ def save_diagram(draft_id: int):
     """The editor saves its XML (the request body); answers with the draft's problems as JSON."""
     session = db()
     found = studio.get_draft(session, draft_id)
-    try:
-        filename = _draft_file(found)
-        problems = studio.save_diagram(session, current_actor().username, found, filename, _body_text(filename))
-    except (ProcessError, ValidationError) as exc:
-        session.rollback()
-        return jsonify(saved=False, error=str(exc), problems=_error_problems(exc)), 422
-    commit()
+    on_failure((ProcessError, ValidationError),
+               lambda exc: (jsonify(saved=False, error=str(exc), problems=_error_problems(exc)), 422))
+    filename = _draft_file(found)
+    problems = studio.save_diagram(session, current_actor().username, found, filename, _body_text(filename))
     return jsonify(saved=True, problems=[p.as_dict() for p in problems], saved_at=found.updated_at.isoformat(),
                    last_saved=_last_saved(found))
 
@@ -218,7 +210,6 @@ def upload(draft_id: int):
     name = target if target in found.bundle.get("bpmn", {}) else secure_filename(uploaded.filename) or "diagram"
     name = name if name.endswith(".bpmn") else f"{name}.bpmn"
     problems = studio.save_diagram(session, current_actor().username, found, name, _diagram_text(data, name))
-    commit()
     if problems:
         flash(_("Diagram uploaded; it has %(count)s problem(s) to fix before it can be deployed.",
                 count=len(problems)), "warning")
@@ -248,28 +239,27 @@ def deploy(draft_id: int):
     confirmed = (request.form.get("confirm") or "").strip()[:64]
     if not confirmed:  # nothing is deployed before the owner has seen the confirmation
         return redirect(url_for(".confirm_deploy", draft_id=found.id, note=note), 303)
-    try:
-        deployed = studio.deploy_draft(session, current_actor().username, found, note, confirmed_hash=confirmed)
-    except DraftDeployed:
-        raise
-    except Conflict:
-        discard()
-        flash(_("The draft changed after you opened this summary; check it again before deploying."), "warning")
-        return redirect(url_for(".confirm_deploy", draft_id=draft_id, note=note), 303)
-    except ProcessError as exc:
-        session.rollback()
-        return _editor(studio.get_draft(session, draft_id), _draft_file(found), _error_problems(exc),
-                       message=_("Not deployed: the draft has problems."), status=422)
-    commit()
+    filename = _draft_file(found)
+    on_failure(ProcessError, lambda exc: _editor(studio.get_draft(db(), draft_id), filename, _error_problems(exc),
+                                                 message=_("Not deployed: the draft has problems."), status=422))
+    on_failure(Conflict, lambda exc: _changed_since_confirmation(exc, draft_id, note))
+    deployed = studio.deploy_draft(session, current_actor().username, found, note, confirmed_hash=confirmed)
     flash(_("Deployed as version %(number)s; new cases start on it, running cases keep their version.",
             number=deployed.number), "success")
     return redirect(url_for(".process", process_id=deployed.process_id))
 
 
+def _changed_since_confirmation(error: Conflict, draft_id: int, note: str | None):
+    """The draft was saved again after the owner opened the deploy summary: show the summary again."""
+    if isinstance(error, DraftDeployed):
+        return _read_only(error)
+    flash(_("The draft changed after you opened this summary; check it again before deploying."), "warning")
+    return redirect(url_for(".confirm_deploy", draft_id=draft_id, note=note), 303)
+
+
 @bp.errorhandler(DraftDeployed)
 def _read_only(error: DraftDeployed):
     """A change to a deployed draft: said clearly, with the way on (a new draft from its version)."""
-    discard()
     message = _("This draft was deployed as version %(number)s and is read-only. To change the process, start a "
                 "new draft from version %(number)s.", number=error.version_number)
     if wants_json():
@@ -288,7 +278,7 @@ def _editor(found: ProcessDraft, filename: str, problems: list[dict] | None = No
     return render_template("studio/draft.html", draft=found, filename=filename, files=sorted(found.bundle["bpmn"]),
                            state=studio.draft_state(db(), found), last_saved=_last_saved(found),
                            forms=sorted(found.bundle.get("forms", {})), problems=problems or [], message=message,
-                           based_on=db().get(ProcessVersion, found.based_on_id) if found.based_on_id else None
+                           based_on=studio.get_version(db(), found.based_on_id) if found.based_on_id else None
                            ), status
 
 
@@ -320,17 +310,17 @@ def form(draft_id: int, name: str):
         if problem:
             errors = {"schema": problem}
         else:
-            try:
-                studio.save_form(session, current_actor().username, found, name, schema)
-            except ValidationError as exc:
-                session.rollback()
-                errors = dict(exc.errors) or {"schema": str(exc)}
-            else:
-                commit()
-                flash(_("Form %(name)s saved in draft %(id)s.", name=name, id=found.id), "success")
-                return redirect(url_for(".forms", draft_id=found.id))
+            on_failure(ValidationError, lambda exc: _form_page(
+                found, name, text, dict(exc.errors) or {"schema": str(exc)}, is_new=existing is None))
+            studio.save_form(session, current_actor().username, found, name, schema)
+            flash(_("Form %(name)s saved in draft %(id)s.", name=name, id=found.id), "success")
+            return redirect(url_for(".forms", draft_id=found.id))
+    return _form_page(found, name, text, errors, is_new=existing is None)
+
+
+def _form_page(found: ProcessDraft, name: str, text: str, errors: dict[str, str], *, is_new: bool):
     return render_template("studio/form.html", draft=found, name=name, text=text, errors=errors,
-                           is_new=existing is None, preview=_preview(text)), (422 if errors else 200)
+                           is_new=is_new, preview=_preview(text)), (422 if errors else 200)
 
 
 @bp.post("/drafts/<int:draft_id>/forms-preview")
@@ -361,7 +351,7 @@ def _preview(text: str) -> dict[str, Any]:
     if bad:
         return {"error": _("Field %(name)s is not a JSON object.", name=bad[0])}
     try:
-        fields = formrender.render_fields(schema, lang=str(get_locale() or "vi"), prefix="preview")
+        fields = formrender.render_fields(schema, lang=lang(), prefix="preview")
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         return {"error": _("The preview cannot show this schema: %(reason)s", reason=str(exc))}
     return {"fields": fields, "title": schema.get("title", "")}

@@ -15,7 +15,7 @@ from engine.models import ProcessDraft, Role
 from engine.validation import validate_bundle
 
 from .auth import current_actor, roles_required
-from .db import commit, db
+from .db import db
 from .studio import UPLOAD_LIMIT, bp
 
 
@@ -64,7 +64,6 @@ def save_table(draft_id: int, name: str):
     found = studio.get_draft(session, draft_id)
     filename = _table_file(found, name)
     problems = studio.save_table(session, current_actor().username, found, filename, _body_text(filename))
-    commit()
     return jsonify(saved=True, problems=[p.as_dict() for p in problems])
 
 
