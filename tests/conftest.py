@@ -95,6 +95,14 @@ def clock():
         yield frozen
 
 
+@pytest.fixture
+def drive(factory, clock):
+    """Drives cases through the engine services the way staff would (tests/casedriver.py)."""
+    from tests.casedriver import CaseDriver
+
+    return CaseDriver(factory, clock)
+
+
 def pytest_terminal_summary(terminalreporter):
     if _pg_problem:
         terminalreporter.section("PostgreSQL NOT AVAILABLE", sep="!", red=True, bold=True)

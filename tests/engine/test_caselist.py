@@ -22,11 +22,6 @@ STAFF = ["intake", "ward", "inspectorate", "chief", "inspector", "police", "mark
          "admin"]
 
 
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
-
-
 def classified(drive: CaseDriver, level: int, unit: str, agencies=None, **report) -> int:
     case_id = drive.report(**report)
     drive.do("intake", case_id, "screen", SCREEN_IN)

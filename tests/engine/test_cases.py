@@ -7,12 +7,6 @@ from engine import cases
 from engine.actors import Actor
 from engine.db import transaction
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from tests.casedriver import CaseDriver
-
-
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
 
 
 @pytest.fixture

@@ -28,11 +28,6 @@ def base_url(monkeypatch):
     monkeypatch.setenv("RR_BASE_URL", BASE + "/")
 
 
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
-
-
 def report(drive: CaseDriver, reporter: dict | None = None) -> int:
     with transaction(drive.factory) as session:
         reporter = {"name": "Nguyễn Thị Mai", "email": EMAIL} if reporter is None else reporter

@@ -34,12 +34,6 @@ def deploy_change(factory, old: str, new: str):
         return studio.deploy_draft(session, "owner", draft, "level 1 in 12 hours").number
 
 
-@pytest.fixture
-def drive(factory, clock):
-    from tests.casedriver import CaseDriver
-    return CaseDriver(factory, clock)
-
-
 def test_a_new_version_applies_to_new_cases_while_running_cases_keep_theirs(factory, drive):
     old_case = drive.report()
     assert deploy_change(factory, "{1: 24, 2: 48, 3: 72}", "{1: 12, 2: 48, 3: 72}") == 2

@@ -30,11 +30,6 @@ COVERED = {
 }
 
 
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
-
-
 def classified(drive: CaseDriver, classification: dict) -> int:
     case_id = drive.report()
     drive.do("intake", case_id, "screen", SCREEN_IN)

@@ -3,18 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from engine import timers
 from engine.db import transaction
 from engine.models import Case
-from tests.casedriver import CaseDriver
-
-
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
 
 
 def level1(drive) -> int:

@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 from engine.accounts import hash_password
 from engine.db import transaction
 from engine.models import User
-from tests.casedriver import CaseDriver
 from webui.app import create_app
 
 _DEMO_HASH: list[str] = []
@@ -30,11 +29,6 @@ def app(factory, clock, tmp_path):
                       "SECRET_KEY": "test", "ATTACHMENTS_DIR": str(tmp_path / "attachments")})
     app.extensions["rr_sessions"] = factory
     return app
-
-
-@pytest.fixture
-def drive(factory, clock):
-    return CaseDriver(factory, clock)
 
 
 class Browser:
