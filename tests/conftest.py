@@ -95,6 +95,24 @@ def clock():
         yield frozen
 
 
+@pytest.fixture(scope="session")
+def catalogs(tmp_path_factory):
+    """The translation catalogs, compiled once per run (so an app under test compiles nothing)."""
+    from webui.i18n import compile_catalogs
+
+    return compile_catalogs(tmp_path_factory.mktemp("translations"))
+
+
+@pytest.fixture
+def app_config(tmp_path, catalogs):
+    """A test configuration for `create_app`: a temporary instance folder and the compiled catalogs, plus the
+    given settings. An app made with it writes nothing outside that folder."""
+    def make(**settings):
+        return {"INSTANCE_PATH": str(tmp_path / "instance"), "BABEL_TRANSLATION_DIRECTORIES": str(catalogs),
+                **settings}
+    return make
+
+
 @pytest.fixture
 def drive(factory, clock):
     """Drives cases through the engine services the way staff would (tests/casedriver.py)."""

@@ -22,11 +22,11 @@ def demo_hash() -> str:
 
 
 @pytest.fixture
-def app(factory, clock, tmp_path):
+def app(factory, clock, tmp_path, app_config):
     with transaction(factory) as session:
         session.execute(update(User).values(password_hash=demo_hash()))
-    app = create_app({"DB_ENGINE": factory.kw["bind"], "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "SECRET_KEY": "test", "ATTACHMENTS_DIR": str(tmp_path / "attachments")})
+    app = create_app(app_config(DB_ENGINE=factory.kw["bind"], TESTING=True, WTF_CSRF_ENABLED=False,
+                                SECRET_KEY="test", ATTACHMENTS_DIR=str(tmp_path / "attachments")))
     app.extensions["rr_sessions"] = factory
     return app
 
