@@ -224,7 +224,8 @@ def test_a_suspended_case_fires_no_timers_and_accepts_no_completion_until_resume
     assert drive.events(case_id)[-4:] == ["case_suspended", "case_resumed", "timer_fired", "notified"]
     drive.do("ward", case_id, "start_handling", {"handling_plan": "Kiểm tra cơ sở"})
     with transaction(drive.factory) as session:
-        audited = session.scalars(select(AuditEntry.kind).where(AuditEntry.kind.like("case_%"))).all()
+        audited = session.scalars(select(AuditEntry.kind).where(AuditEntry.kind.like("case_%"))
+                                  .order_by(AuditEntry.id)).all()
         reasons = [e.detail["reason"] for e in events.case_events(session, case_id) if "reason" in e.detail]
     assert audited == ["case_suspended", "case_resumed"]
     assert reasons == ["reminder storm", "fixed the diagram"]

@@ -16,8 +16,9 @@ from engine.accounts import actor_of
 from engine.db import transaction
 from engine.errors import ValidationError
 from engine.inbox import case_tasks
-from engine.models import Notification, OutboxEmail, User, UserRole
+from engine.models import Notification, OutboxEmail, User
 from tests.casedriver import REPORT
+from tests.factories import add_user
 
 REPORTER = {"name": "Nguyễn Thị Mai", "phone": "0909123456", "email": "mai.reporter@example.org"}
 
@@ -76,12 +77,6 @@ def settings(smtp_server) -> outbox.SmtpSettings:
                                 timeout=5)
 
 
-def add_user(session, username: str, role: str, unit: str | None, email_addr: str | None, active=True) -> None:
-    session.add(User(username=username, display_name=username.title(), email=email_addr, unit_code=unit,
-                     active=active, roles=[UserRole(role=role)]))
-    session.flush()
-
-
 def pending(factory) -> list[OutboxEmail]:
     with transaction(factory) as session:
         return list(session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)))
@@ -117,13 +112,13 @@ def test_addresses_that_could_inject_headers_are_refused(factory):
 
 def test_recipients_are_the_active_users_of_the_role_in_the_unit_with_an_email(factory):
     with transaction(factory) as session:
-        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
-        add_user(session, "ward3", "handling_unit", "ward-ben-thanh", "WARD2@example.vn")  # same mailbox
-        add_user(session, "ward4", "handling_unit", "ward-ben-thanh", None)
-        add_user(session, "ward5", "handling_unit", "ward-ben-thanh", "gone@example.vn", active=False)
-        add_user(session, "other_ward", "handling_unit", "ward-sai-gon", "saigon@example.vn")
-        add_user(session, "intake2", "intake", "ward-ben-thanh", "intake2@example.vn")
-        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward2", email="ward2@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward3", email="WARD2@example.vn")  # same mailbox
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward4", email=None)
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward5", email="gone@example.vn", active=False)
+        add_user(session, "handling_unit", "ward-sai-gon", "other_ward", email="saigon@example.vn")
+        add_user(session, "intake", "ward-ben-thanh", "intake2", email="intake2@example.vn")
+        add_user(session, "leadership", None, "leader2", email="leader2@example.vn")
         for_ward = Notification(kind="reminder", role="handling_unit", unit="ward-ben-thanh")
         assert outbox.recipients_for(session, for_ward) == ["ward2@example.vn"]
         any_unit = Notification(kind="reminder", role="handling_unit", unit=None)
@@ -139,8 +134,8 @@ def test_classifying_a_case_emails_the_wards_staff_what_and_which_without_the_re
         factory, clock, smtp_server, settings, monkeypatch):
     monkeypatch.setenv("RR_BASE_URL", "https://rr.health.example.vn/")
     with transaction(factory) as session:
-        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
-        add_user(session, "other_ward", "handling_unit", "ward-sai-gon", "saigon@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward2", email="ward2@example.vn")
+        add_user(session, "handling_unit", "ward-sai-gon", "other_ward", email="saigon@example.vn")
         actor = actor_of(session.scalar(select(User).where(User.username == "intake")))
         case = cases.submit_report(session, REPORT, REPORTER)
         clock.advance(hours=1, minutes=30)  # the deadline counts from receipt
@@ -176,7 +171,7 @@ KINDS = ["assignment", "reminder", "escalation", "ack_overdue", "contribution_ov
 
 def test_every_kind_has_a_bilingual_text_and_unknown_kinds_a_generic_one(factory, clock):
     with transaction(factory) as session:
-        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+        add_user(session, "leadership", None, "leader2", email="leader2@example.vn")
         case = cases.submit_report(session, REPORT, REPORTER)
         case.deadline_at = None
         for kind in [*KINDS, "something_new"]:
@@ -334,8 +329,8 @@ def test_a_reminder_says_the_time_left_and_an_escalation_how_late_with_leadershi
     from tests.casedriver import CaseDriver
 
     with transaction(factory) as session:
-        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
-        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward2", email="ward2@example.vn")
+        add_user(session, "leadership", None, "leader2", email="leader2@example.vn")
     drive = CaseDriver(factory, clock)
     case_id = drive.report()
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
@@ -367,7 +362,7 @@ def test_a_late_acknowledgement_names_the_late_agency_in_intakes_mail(factory, c
     from tests.casedriver import CaseDriver
 
     with transaction(factory) as session:
-        add_user(session, "intake2", "intake", "rrt", "intake2@example.vn")
+        add_user(session, "intake", "rrt", "intake2", email="intake2@example.vn")
     drive = CaseDriver(factory, clock)
     case_id = drive.report()
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
