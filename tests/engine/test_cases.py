@@ -10,10 +10,8 @@ from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 
 @pytest.fixture
-def screened(drive):
-    case_id = drive.report(ward="ward-sai-gon")  # so level 1 goes to UBND phường Sài Gòn
-    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
-    return case_id
+def screened(create_case):
+    return create_case(at="classify", ward="ward-sai-gon")  # so level 1 goes to UBND phường Sài Gòn
 
 
 def attempt(drive, actor, case_id, task_id, data, expected_version=None):
