@@ -83,8 +83,8 @@ class CaseFactory:
 
     `at` is the task open when the case is handed over (one of STEPS); a case given a `level` is classified
     and waits at "start_handling" unless `at` says otherwise (a level-3 case goes no further: its agencies'
-    tasks come first). With `received_at`, the clock stands at that
-    instant while the case is made and goes back afterwards: its timers since then fire at the next sweep."""
+    tasks come first). With `received_at`, the clock stands at that instant while the case is made and goes
+    back afterwards: its timers due since then fire at the next sweep."""
 
     def __init__(self, drive: CaseDriver):
         self.drive = drive
@@ -97,8 +97,9 @@ class CaseFactory:
         if at not in STEPS:
             raise ValueError(f"unknown step {at!r}; one of {', '.join(STEPS)}")
         steps = STEPS[:STEPS.index(at)]
-        if "classify" in steps and level is None:
-            raise ValueError(f"a case at {at!r} needs a level")
+        if ("classify" in steps) != (level is not None):
+            raise ValueError(f"a case at {at!r} needs a level" if level is None else
+                             f"a case at {at!r} is not classified yet: no level")
         if level == 3 and "enter_result" in steps + (at,):
             raise ValueError("a level-3 case waits for its agencies after start_handling: drive them in the test")
         clock = self.drive.clock

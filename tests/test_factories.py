@@ -42,3 +42,10 @@ def test_a_user_made_for_a_new_unit_gets_that_units_tasks(create_unit, create_us
 def test_a_level_3_case_is_not_driven_past_its_agencies(create_case):
     with pytest.raises(ValueError, match="agencies"):
         create_case(3, agencies=["police"], at="enter_result")
+
+
+def test_a_level_is_asked_for_exactly_when_the_case_is_classified(create_case):
+    with pytest.raises(ValueError, match="needs a level"):
+        create_case(at="enter_result")
+    with pytest.raises(ValueError, match="no level"):
+        create_case(2, at="classify")

@@ -1,5 +1,5 @@
-"""Web fixtures: the Flask app on the real test databases, demo users with the password "demo", a client
-that signs in as any of them."""
+"""Web fixtures: the Flask app on the real test databases, the test organisation's users (tests/factories.py)
+with the password "demo", a client that signs in as any of them."""
 from __future__ import annotations
 
 import re
@@ -32,7 +32,7 @@ def app(factory, clock, tmp_path, app_config):
 
 
 class Browser:
-    """A test client that signs in as a demo user."""
+    """A test client that signs in as a user of the test organisation."""
 
     def __init__(self, app):
         self.app = app
