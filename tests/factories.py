@@ -21,6 +21,9 @@ _serial = itertools.count(1)
 
 # The steps a case can be created at, in the order of the procedure; each names the task that is open there.
 STEPS = ("screen", "classify", "start_handling", "enter_result", "verify_result", "citizen_feedback")
+WARDS = {"ward-ben-thanh": "UBND phường Bến Thành", "ward-sai-gon": "UBND phường Sài Gòn",
+         "ward-tan-dinh": "UBND phường Tân Định"}
+AGENCIES = {"police": "Công an Thành phố", "market-mgmt": "Chi cục Quản lý thị trường", "labour": "Sở Nội vụ"}
 RESULT = {"findings": "Cơ sở tiêm filler không phép", "measures": ["fine"], "fine_amount": 10000000,
           "citizen_summary": "Đã xử phạt 10 triệu đồng."}
 
@@ -50,32 +53,22 @@ def add_user(session: Session, role: Role | str | list[Role | str] = Role.HANDLI
 
 def organisation(session: Session) -> None:
     """The units and the one-user-per-role staff most tests work with."""
-    for code, name, kind in [
-        ("rrt", "Tổ phản ứng nhanh", UnitKind.DEPARTMENT),
-        ("inspectorate", "Thanh tra Sở Y tế", UnitKind.INSPECTORATE),
-        ("ward-ben-thanh", "UBND phường Bến Thành", UnitKind.WARD),
-        ("ward-sai-gon", "UBND phường Sài Gòn", UnitKind.WARD),
-        ("ward-tan-dinh", "UBND phường Tân Định", UnitKind.WARD),
-        ("police", "Công an Thành phố", UnitKind.AGENCY),
-        ("market-mgmt", "Chi cục Quản lý thị trường", UnitKind.AGENCY),
-        ("labour", "Sở Nội vụ", UnitKind.AGENCY),
-    ]:
-        add_unit(session, code, name, kind)
-    for username, roles, unit, name in [
-        ("intake", Role.INTAKE, "rrt", None),
-        ("ward", Role.HANDLING_UNIT, "ward-ben-thanh", "Trần Thị Phường"),
-        ("tandinh", Role.HANDLING_UNIT, "ward-tan-dinh", None),
-        ("inspectorate", Role.HANDLING_UNIT, "inspectorate", None),
-        ("chief", [Role.HANDLING_UNIT, Role.SUPERVISOR], "inspectorate", None),
-        ("inspector", Role.INSPECTOR, None, None),
-        ("police", Role.COORDINATOR, "police", None),
-        ("market", Role.COORDINATOR, "market-mgmt", None),
-        ("labour", Role.COORDINATOR, "labour", None),
-        ("leader", Role.LEADERSHIP, None, None),
-        ("owner", Role.PROCESS_OWNER, None, None),
-        ("admin", Role.ADMIN, None, None),
-    ]:
-        add_user(session, roles, unit, username, display_name=name)
+    add_unit(session, "rrt", "Tổ phản ứng nhanh", UnitKind.DEPARTMENT)
+    add_unit(session, "inspectorate", "Thanh tra Sở Y tế", UnitKind.INSPECTORATE)
+    for code, name in WARDS.items():
+        add_unit(session, code, name, UnitKind.WARD)
+    for code, name in AGENCIES.items():
+        add_unit(session, code, name, UnitKind.AGENCY)
+    add_user(session, Role.INTAKE, "rrt", "intake")
+    add_user(session, Role.HANDLING_UNIT, "ward-ben-thanh", "ward", display_name="Trần Thị Phường")
+    add_user(session, Role.HANDLING_UNIT, "ward-tan-dinh", "tandinh")
+    add_user(session, Role.HANDLING_UNIT, "inspectorate", "inspectorate")
+    add_user(session, [Role.HANDLING_UNIT, Role.SUPERVISOR], "inspectorate", "chief")
+    for agency, username in (("police", "police"), ("market-mgmt", "market"), ("labour", "labour")):
+        add_user(session, Role.COORDINATOR, agency, username)
+    for role, username in ((Role.INSPECTOR, "inspector"), (Role.LEADERSHIP, "leader"),
+                           (Role.PROCESS_OWNER, "owner"), (Role.ADMIN, "admin")):
+        add_user(session, role, None, username)
 
 
 class CaseFactory:
