@@ -72,20 +72,53 @@ def db_engine(request):
 
 @pytest.fixture
 def factory(db_engine):
-    """A session factory on a clean database that has the procedure deployed and demo units/users."""
+    """A session factory on a clean database that has the procedure deployed and the test organisation
+    (tests/factories.py `organisation`: units and one user per role)."""
     return seeded_factory(db_engine)
 
 
 def seeded_factory(engine):
-    """Demo units and users and the procedure on `engine` (emptied by the caller); returns a session factory."""
-    from engine import demo
+    """The test organisation and the procedure on `engine` (emptied by the caller); returns a session factory."""
+    from tests.factories import organisation
 
     sessions = make_session_factory(engine)
     with transaction(sessions) as session:
-        demo.seed_units(session)
-        demo.seed_users(session)
+        organisation(session)
         versions.deploy(session, versions.read_bundle(), actor="tests")
     return sessions
+
+
+@pytest.fixture
+def create_unit(factory):
+    """create_unit(code=None, name=None, kind=UnitKind.WARD) -> the unit's code, committed."""
+    from tests.factories import add_unit
+
+    def make(code=None, name=None, kind="ward") -> str:
+        with transaction(factory) as session:
+            return add_unit(session, code, name, kind).code
+    return make
+
+
+@pytest.fixture
+def create_user(factory):
+    """create_user(role=..., unit=..., username=None, email=..., active=..., display_name=...) -> the user
+    name, committed. `role` may be a list of roles."""
+    from tests.factories import add_user
+
+    def make(role="handling_unit", unit=None, username=None, **details) -> str:
+        with transaction(factory) as session:
+            return add_user(session, role, unit, username, **details).username
+    return make
+
+
+@pytest.fixture
+def create_case(drive):
+    """create_case(level=None, received_at=None, ward="ward-ben-thanh", at=..., handling_unit=...,
+    agencies=..., reporter=..., **report) -> case id, driven through the engine services
+    (tests/factories.py CaseFactory)."""
+    from tests.factories import CaseFactory
+
+    return CaseFactory(drive)
 
 
 @pytest.fixture
@@ -93,6 +126,32 @@ def clock():
     frozen = FrozenClock(START)
     with use_clock(frozen):
         yield frozen
+
+
+@pytest.fixture(scope="session")
+def catalogs(tmp_path_factory):
+    """The translation catalogs, compiled once per run (so an app under test compiles nothing)."""
+    from webui.i18n import compile_catalogs
+
+    return compile_catalogs(tmp_path_factory.mktemp("translations"))
+
+
+@pytest.fixture
+def app_config(tmp_path, catalogs):
+    """A test configuration for `create_app`: a temporary instance folder and the compiled catalogs, plus the
+    given settings. An app made with it writes nothing outside that folder."""
+    def make(**settings):
+        return {"INSTANCE_PATH": str(tmp_path / "instance"), "BABEL_TRANSLATION_DIRECTORIES": str(catalogs),
+                **settings}
+    return make
+
+
+@pytest.fixture
+def drive(factory, clock):
+    """Drives cases through the engine services the way staff would (tests/casedriver.py)."""
+    from tests.casedriver import CaseDriver
+
+    return CaseDriver(factory, clock)
 
 
 def pytest_terminal_summary(terminalreporter):

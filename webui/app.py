@@ -1,6 +1,7 @@
 """Flask application factory: the staff workspace (and later the citizen portal) as blueprints."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -42,12 +43,23 @@ VENDOR_PREFIXES = ("bootstrap/dist/", "htmx.org/dist/", "bpmn-js/dist/", "chart.
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(config.instance_path()))
+    """The app. A test configuration is applied first: its INSTANCE_PATH is the instance folder, and nothing
+    is read from or written to the default one (no stored secret key, no database file, no catalogs there)."""
+    test_config = dict(test_config or {})
+    instance = Path(test_config.pop("INSTANCE_PATH", None) or config.instance_path())
+    app = Flask(__name__, instance_path=str(instance))
     settings = config.settings()
+    if test_config:
+        app.config.from_mapping(test_config)
+        app.config["SECRET_KEY"] = test_config.get("SECRET_KEY") or secrets.token_hex(32)
+        if "DB_ENGINE" not in test_config and "DATABASE_URL" not in test_config:
+            instance.mkdir(parents=True, exist_ok=True)
+            app.config["DATABASE_URL"] = f"sqlite:///{instance.resolve() / 'rapid_response.sqlite3'}"
+        app.config.setdefault("ATTACHMENTS_DIR", str(instance / "attachments"))
+    else:
+        app.config.from_mapping(SECRET_KEY=config.secret_key(), DATABASE_URL=settings.database_url,
+                                ATTACHMENTS_DIR=str(config.attachments_dir()))
     app.config.from_mapping(
-        SECRET_KEY=config.secret_key(),
-        DATABASE_URL=settings.database_url,
-        ATTACHMENTS_DIR=str(config.attachments_dir()),
         NODE_MODULES=str(config.node_modules_dir()),
         DEMO=config.demo_mode(),
         CONTACT_RETENTION_DAYS=settings.contact_retention_days,
@@ -59,8 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         HTTPS=config.served_over_https(),
         TRUSTED_PROXIES=config.trusted_proxies(),
     )
-    if test_config:
-        app.config.update(test_config)
+    app.config.update(test_config)
     params.init_app(app)  # bounded route converters, before any route is added
     settings = replace(settings, database_url=app.config["DATABASE_URL"], max_case_bytes=app.config["MAX_CASE_BYTES"],
                        contact_retention_days=app.config["CONTACT_RETENTION_DAYS"])

@@ -83,12 +83,13 @@ def _duration_text(seconds: float) -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "vi")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", LOCAL_TZ.key)
-    try:
-        compiled = compile_catalogs(Path(app.instance_path) / "translations")
-    except OSError as exc:  # a read-only instance folder: fall back to catalogs compiled at install time
-        log.warning("could not compile translations into the instance folder: %s", exc)
-        compiled = CATALOGS
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compiled))
+    if "BABEL_TRANSLATION_DIRECTORIES" not in app.config:  # else compiled by whoever configured it
+        try:
+            compiled = compile_catalogs(Path(app.instance_path) / "translations")
+        except OSError as exc:  # a read-only instance folder: fall back to catalogs compiled at install time
+            log.warning("could not compile translations into the instance folder: %s", exc)
+            compiled = CATALOGS
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["iso_local"] = iso_local

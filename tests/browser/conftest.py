@@ -80,7 +80,7 @@ def _demo_hash(password: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+def live_server(tmp_path_factory, catalogs) -> Iterator[LiveServer]:
     _require_chromium()  # no point serving pages nobody will open
     tmp = tmp_path_factory.mktemp("live")
     engine = make_engine(f"sqlite:///{tmp / 'browser.sqlite3'}")
@@ -90,7 +90,8 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
         versions.deploy(session, versions.read_bundle(), actor="tests")
         demo.seed_units(session)
         demo.seed_users(session, _demo_hash)
-    app = create_app({"DB_ENGINE": engine, "SECRET_KEY": "browser-tests", "ATTACHMENTS_DIR": str(tmp / "att")})
+    app = create_app({"DB_ENGINE": engine, "SECRET_KEY": "browser-tests", "ATTACHMENTS_DIR": str(tmp / "att"),
+                      "INSTANCE_PATH": str(tmp / "instance"), "BABEL_TRANSLATION_DIRECTORIES": str(catalogs)})
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per asset
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

@@ -12,12 +12,6 @@ from engine import audit, events, studio, versions
 from engine.accounts import actor_of, save_user
 from engine.db import transaction
 from engine.models import AuditEntry, Case, User
-from tests.casedriver import CaseDriver
-
-
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
 
 
 def entries(factory, kind: str | None = None) -> list[AuditEntry]:

@@ -16,7 +16,7 @@ from engine.models import AuditEntry, Case, CaseEvent
 from engine.settings import Settings
 from engine.timer_bounds import TimerValueError, check_timer_value
 from engine.validation import validate_bundle
-from tests.casedriver import REPORT, CaseDriver
+from tests.casedriver import REPORT
 
 ORIGINAL = versions.read_bundle()
 MAIN = "rapid_response.bpmn"
@@ -36,11 +36,6 @@ def deploy(factory, bundle: dict) -> None:
     """Deploy without the studio's validation: as if the diagram predates the checks (or a variable is bad)."""
     with transaction(factory) as session:
         versions.deploy(session, bundle, actor="tests")
-
-
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
 
 
 def case_count(factory) -> int:

@@ -22,21 +22,6 @@ STAFF = ["intake", "ward", "inspectorate", "chief", "inspector", "police", "mark
          "admin"]
 
 
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
-
-
-def classified(drive: CaseDriver, level: int, unit: str, agencies=None, **report) -> int:
-    case_id = drive.report(**report)
-    drive.do("intake", case_id, "screen", SCREEN_IN)
-    data = {"level": level, "handling_unit": unit}
-    if agencies:
-        data["agencies"] = agencies
-    drive.do("intake", case_id, "classify", data)
-    return case_id
-
-
 def published(drive: CaseDriver, case_id: int, user: str) -> None:
     drive.do(user, case_id, "start_handling", {"handling_plan": "Kiểm tra"})
     drive.do(user, case_id, "enter_result", RESULT)
@@ -54,15 +39,15 @@ def state(drive: CaseDriver, case_id: int) -> deadlines.DeadlineState:
 
 
 @pytest.fixture
-def spread(drive):
+def spread(drive, create_case):
     """A level-1 case at Bến Thành, one at Tân Định, a level-3 case with the police, a level-2 case, a report
     not screened yet and a report screened out (closed)."""
     ids = {
-        "ben_thanh": classified(drive, 1, "ward-ben-thanh"),
-        "tan_dinh": classified(drive, 1, "ward-tan-dinh", ward="ward-tan-dinh"),
-        "level3": classified(drive, 3, "inspectorate", ["police"]),
-        "level2": classified(drive, 2, "inspectorate", category="service_prices"),
-        "new": drive.report(),
+        "ben_thanh": create_case(1),
+        "tan_dinh": create_case(1, ward="ward-tan-dinh"),
+        "level3": create_case(3, agencies=["police"]),
+        "level2": create_case(2, category="service_prices"),
+        "new": create_case(),
     }
     closed = drive.report(ward="ward-sai-gon")
     drive.do("intake", closed, "screen", {"screening_outcome": "out_of_scope", "screening_reason": "Ngoài phạm vi"})
@@ -182,8 +167,8 @@ def test_pages_of_the_list(drive):
 
 # --- one notion of overdue --------------------------------------------------------------------------------------
 
-def test_an_escalated_case_is_overdue_until_its_result_is_published(drive):
-    case_id = classified(drive, 1, "ward-ben-thanh")
+def test_an_escalated_case_is_overdue_until_its_result_is_published(drive, create_case):
+    case_id = create_case(1)
     received = drive.case(case_id).received_at
     assert state(drive, case_id).kind == "running"
     assert state(drive, case_id).remaining == timedelta(hours=24)
@@ -201,8 +186,8 @@ def test_an_escalated_case_is_overdue_until_its_result_is_published(drive):
     assert (done.handled.on_time, done.handled.late_by) == (False, timedelta(hours=7))
 
 
-def test_a_passed_deadline_counts_as_overdue_before_the_worker_fires(drive):
-    case_id = classified(drive, 1, "ward-ben-thanh")
+def test_a_passed_deadline_counts_as_overdue_before_the_worker_fires(drive, create_case):
+    case_id = create_case(1)
     drive.clock.advance(hours=24, seconds=1)  # no sweep yet
     case = drive.case(case_id)
     assert not case.overdue and deadlines.is_overdue(case)
@@ -226,8 +211,8 @@ def test_a_case_closed_without_a_result_has_no_countdown(drive, spread):
     assert not deadlines.is_overdue(drive.case(spread["closed"]), drive.clock.now() + timedelta(days=30))
 
 
-def test_a_reopened_case_gets_a_fresh_deadline_and_is_no_longer_overdue(drive):
-    case_id = classified(drive, 2, "inspectorate")
+def test_a_reopened_case_gets_a_fresh_deadline_and_is_no_longer_overdue(drive, create_case):
+    case_id = create_case(2)
     drive.advance(hours=48, minutes=1)
     assert drive.case(case_id).overdue
     published(drive, case_id, "inspectorate")
@@ -258,8 +243,8 @@ def test_handling_time_at_the_boundaries(clock):
         deadlines.handling_time(received, received - timedelta(seconds=1), deadline)
 
 
-def test_a_result_published_in_time_is_on_time(drive):
-    case_id = classified(drive, 2, "inspectorate")
+def test_a_result_published_in_time_is_on_time(drive, create_case):
+    case_id = create_case(2)
     drive.clock.advance(hours=31)
     published(drive, case_id, "inspectorate")
     done = state(drive, case_id)

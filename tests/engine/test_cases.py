@@ -7,19 +7,11 @@ from engine import cases
 from engine.actors import Actor
 from engine.db import transaction
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from tests.casedriver import CaseDriver
 
 
 @pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
-
-
-@pytest.fixture
-def screened(drive):
-    case_id = drive.report(ward="ward-sai-gon")  # so level 1 goes to UBND phường Sài Gòn
-    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
-    return case_id
+def screened(create_case):
+    return create_case(at="classify", ward="ward-sai-gon")  # so level 1 goes to UBND phường Sài Gòn
 
 
 def attempt(drive, actor, case_id, task_id, data, expected_version=None):

@@ -13,11 +13,6 @@ SCREEN_IN = {"screening_outcome": "in_scope", "screening_reason": "Có dấu hi�
 TAN_DINH = {"ward": "ward-tan-dinh", "facility_name": "Nhà thuốc Minh Tâm", "address": "120 Hai Bà Trưng"}
 
 
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
-
-
 def screened(drive: CaseDriver) -> int:
     case_id = drive.report(**TAN_DINH)
     drive.do("intake", case_id, "screen", SCREEN_IN)

@@ -16,9 +16,10 @@ from engine.accounts import actor_of, save_user
 from engine.db import make_session_factory, transaction
 from engine.errors import ValidationError
 from engine.inbox import case_tasks
-from engine.models import Notification, OutboxEmail, User, UserRole
+from engine.models import Notification, OutboxEmail, User
 from engine.settings import Settings
 from tests.casedriver import REPORT
+from tests.factories import add_user
 
 REPORTER = {"name": "Nguyễn Thị Mai", "phone": "0909123456", "email": "mai.reporter@example.org"}
 
@@ -75,12 +76,6 @@ def smtp_server():
 def settings(smtp_server) -> outbox.SmtpSettings:
     return outbox.SmtpSettings(host="127.0.0.1", port=smtp_server.port, sender="Sở Y tế <rr@health.example.vn>",
                                 timeout=5)
-
-
-def add_user(session, username: str, role: str, unit: str | None, email_addr: str | None, active=True) -> None:
-    session.add(User(username=username, display_name=username.title(), email=email_addr, unit_code=unit,
-                     active=active, roles=[UserRole(role=role)]))
-    session.flush()
 
 
 def pending(factory) -> list[OutboxEmail]:
@@ -143,13 +138,13 @@ def test_the_reporter_form_the_staff_form_and_the_outbox_agree_on_an_address(fac
 
 def test_recipients_are_the_active_users_of_the_role_in_the_unit_with_an_email(factory):
     with transaction(factory) as session:
-        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
-        add_user(session, "ward3", "handling_unit", "ward-ben-thanh", "WARD2@example.vn")  # same mailbox
-        add_user(session, "ward4", "handling_unit", "ward-ben-thanh", None)
-        add_user(session, "ward5", "handling_unit", "ward-ben-thanh", "gone@example.vn", active=False)
-        add_user(session, "other_ward", "handling_unit", "ward-sai-gon", "saigon@example.vn")
-        add_user(session, "intake2", "intake", "ward-ben-thanh", "intake2@example.vn")
-        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward2", email="ward2@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward3", email="WARD2@example.vn")  # same mailbox
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward4", email=None)
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward5", email="gone@example.vn", active=False)
+        add_user(session, "handling_unit", "ward-sai-gon", "other_ward", email="saigon@example.vn")
+        add_user(session, "intake", "ward-ben-thanh", "intake2", email="intake2@example.vn")
+        add_user(session, "leadership", None, "leader2", email="leader2@example.vn")
         for_ward = Notification(kind="reminder", role="handling_unit", unit="ward-ben-thanh")
         assert outbox.recipients_for(session, for_ward) == ["ward2@example.vn"]
         any_unit = Notification(kind="reminder", role="handling_unit", unit=None)
@@ -165,8 +160,8 @@ def test_classifying_a_case_emails_the_wards_staff_what_and_which_without_the_re
         factory, db_engine, clock, smtp_server, settings):
     factory = make_session_factory(db_engine, Settings(base_url="https://rr.health.example.vn"))
     with transaction(factory) as session:
-        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
-        add_user(session, "other_ward", "handling_unit", "ward-sai-gon", "saigon@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward2", email="ward2@example.vn")
+        add_user(session, "handling_unit", "ward-sai-gon", "other_ward", email="saigon@example.vn")
         actor = actor_of(session.scalar(select(User).where(User.username == "intake")))
         case = cases.submit_report(session, REPORT, REPORTER)
         clock.advance(hours=1, minutes=30)  # the deadline counts from receipt
@@ -202,7 +197,7 @@ KINDS = ["assignment", "reminder", "escalation", "ack_overdue", "contribution_ov
 
 def test_every_kind_has_a_bilingual_text_and_unknown_kinds_a_generic_one(factory, clock):
     with transaction(factory) as session:
-        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+        add_user(session, "leadership", None, "leader2", email="leader2@example.vn")
         case = cases.submit_report(session, REPORT, REPORTER)
         case.deadline_at = None
         for kind in [*KINDS, "something_new"]:
@@ -327,8 +322,8 @@ def test_a_reminder_says_the_time_left_and_an_escalation_how_late_with_leadershi
     from tests.casedriver import CaseDriver
 
     with transaction(factory) as session:
-        add_user(session, "ward2", "handling_unit", "ward-ben-thanh", "ward2@example.vn")
-        add_user(session, "leader2", "leadership", None, "leader2@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward2", email="ward2@example.vn")
+        add_user(session, "leadership", None, "leader2", email="leader2@example.vn")
     drive = CaseDriver(factory, clock)
     case_id = drive.report()
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
@@ -360,7 +355,7 @@ def test_a_late_acknowledgement_names_the_late_agency_in_intakes_mail(factory, c
     from tests.casedriver import CaseDriver
 
     with transaction(factory) as session:
-        add_user(session, "intake2", "intake", "rrt", "intake2@example.vn")
+        add_user(session, "intake", "rrt", "intake2", email="intake2@example.vn")
     drive = CaseDriver(factory, clock)
     case_id = drive.report()
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})

@@ -12,14 +12,9 @@ from engine.attachments import AttachmentStore
 from engine.db import transaction
 from engine.errors import ValidationError
 from engine.models import AuditEntry, Case, CaseEvent, OutboxEmail
-from tests.casedriver import REPORT, CaseDriver
+from tests.casedriver import REPORT
 
 CONTACT = {"name": "Lê Thị Hoa", "phone": "0903 123 456", "email": "hoa@example.org"}
-
-
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
 
 
 def closed_case(factory, drive, tmp_path, contact=CONTACT, **report) -> int:

@@ -25,11 +25,6 @@ def classify(level: int, unit: str, agencies: list[str] | None = None) -> dict:
     return data
 
 
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
-
-
 def assert_round_trip(drive: CaseDriver, case_id: int) -> None:
     """Save → load at a wait state gives the same inbox and the same due times."""
     case = drive.case(case_id)

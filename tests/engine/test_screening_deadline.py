@@ -5,18 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from engine import studio, versions
 from engine.db import transaction
-from tests.casedriver import CaseDriver
 
 SCREEN_IN = {"screening_outcome": "in_scope", "screening_reason": "Có dấu hiệu vi phạm"}
-
-
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
 
 
 def test_a_new_report_is_due_for_screening_four_hours_after_receipt_in_intakes_inbox(drive):

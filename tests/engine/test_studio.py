@@ -37,12 +37,6 @@ def deploy_level_1_in_12_hours(factory) -> int:
         return studio.deploy_draft(session, "owner", draft, "level 1 in 12 hours").number
 
 
-@pytest.fixture
-def drive(factory, clock):
-    from tests.casedriver import CaseDriver
-    return CaseDriver(factory, clock)
-
-
 def test_a_new_version_applies_to_new_cases_while_running_cases_keep_theirs(factory, drive):
     old_case = drive.report()
     assert deploy_level_1_in_12_hours(factory) == 2

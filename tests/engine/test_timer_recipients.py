@@ -30,11 +30,6 @@ COVERED = {
 }
 
 
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
-
-
 def classified(drive: CaseDriver, classification: dict) -> int:
     case_id = drive.report()
     drive.do("intake", case_id, "screen", SCREEN_IN)
@@ -108,23 +103,15 @@ def test_late_findings_are_told_to_the_agency_the_inspectorate_and_intake(drive)
                                          ("contribution_overdue", "intake", None)]
 
 
-def published(drive: CaseDriver) -> int:
-    case_id = classified(drive, {"level": 2, "handling_unit": "inspectorate"})
-    drive.do("inspectorate", case_id, "start_handling", {"handling_plan": "Kiểm tra"})
-    drive.do("inspectorate", case_id, "enter_result", RESULT)
-    drive.do("inspector", case_id, "verify_result", {"verification": "accept"})
-    return case_id
-
-
-def test_the_automatic_close_notifies_no_staff(drive):
-    case_id = published(drive)
+def test_the_automatic_close_notifies_no_staff(drive, create_case):
+    case_id = create_case(2, at="citizen_feedback")
     drive.advance(days=7, minutes=1)
     assert drive.case(case_id).outcome == "auto_closed"
     assert drive.recipients(case_id) == []
 
 
-def test_a_late_dispute_review_goes_to_leadership(drive):
-    case_id = published(drive)
+def test_a_late_dispute_review_goes_to_leadership(drive, create_case):
+    case_id = create_case(2, at="citizen_feedback")
     drive.do_as_citizen(case_id, {"resolved": False, "rating": 1})
     drive.advance(hours=48, minutes=1)
     assert drive.recipients(case_id) == [("dispute_overdue", "leadership", None)]

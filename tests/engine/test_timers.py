@@ -3,35 +3,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from engine import timers
 from engine.db import transaction
 from engine.models import Case
-from tests.casedriver import CaseDriver
 
 
-@pytest.fixture
-def drive(factory, clock) -> CaseDriver:
-    return CaseDriver(factory, clock)
-
-
-def level1(drive) -> int:
-    case_id = drive.report()
-    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
-    drive.do("intake", case_id, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
-    return case_id
-
-
-def test_nothing_due_wakes_nothing(drive):
-    level1(drive)
+def test_nothing_due_wakes_nothing(drive, create_case):
+    create_case(1)
     assert timers.run_once(drive.factory).woken == 0
     assert drive.advance(hours=1).woken == 0
 
 
-def test_a_timer_is_fired_once_even_if_the_sweep_runs_again(drive):
-    case_id = level1(drive)
+def test_a_timer_is_fired_once_even_if_the_sweep_runs_again(drive, create_case):
+    case_id = create_case(1)
     result = drive.advance(hours=21)
     assert (result.woken, result.fired) == (1, 1)
     again = timers.run_once(drive.factory)
@@ -39,8 +25,8 @@ def test_a_timer_is_fired_once_even_if_the_sweep_runs_again(drive):
     assert drive.notifications(case_id) == [("reminder", "handling_unit")]
 
 
-def test_a_case_leased_by_a_live_worker_is_left_alone_until_the_lease_expires(drive):
-    case_id = level1(drive)
+def test_a_case_leased_by_a_live_worker_is_left_alone_until_the_lease_expires(drive, create_case):
+    case_id = create_case(1)
     drive.clock.advance(hours=21)
     with transaction(drive.factory) as session:
         assert timers.lease(session, [case_id], "other-worker", drive.clock.now()) == [case_id]
@@ -50,8 +36,8 @@ def test_a_case_leased_by_a_live_worker_is_left_alone_until_the_lease_expires(dr
     assert drive.notifications(case_id) == [("reminder", "handling_unit")]
 
 
-def test_a_failing_case_is_recorded_retried_with_backoff_and_becomes_an_incident(drive):
-    broken, healthy = level1(drive), level1(drive)
+def test_a_failing_case_is_recorded_retried_with_backoff_and_becomes_an_incident(drive, create_case):
+    broken, healthy = create_case(1), create_case(1)
     with transaction(drive.factory) as session:
         session.execute(update(Case).where(Case.id == broken).values(workflow_json='{"not": "a workflow"}'))
     result = drive.advance(hours=21)
@@ -67,8 +53,8 @@ def test_a_failing_case_is_recorded_retried_with_backoff_and_becomes_an_incident
     assert "incident" in drive.events(broken)
 
 
-def test_the_sweep_uses_the_next_timer_column_only(drive):
-    case_id = level1(drive)
+def test_the_sweep_uses_the_next_timer_column_only(drive, create_case):
+    case_id = create_case(1)
     with transaction(drive.factory) as session:
         due = session.scalar(select(Case.next_timer_at).where(Case.id == case_id))
     assert due == drive.clock.now() + timedelta(hours=20)

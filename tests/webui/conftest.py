@@ -1,5 +1,5 @@
-"""Web fixtures: the Flask app on the real test databases, demo users with the password "demo", a client
-that signs in as any of them."""
+"""Web fixtures: the Flask app on the real test databases, the test organisation's users (tests/factories.py)
+with the password "demo", a client that signs in as any of them."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 from engine.accounts import hash_password
 from engine.db import transaction
 from engine.models import User
-from tests.casedriver import CaseDriver
 from webui.app import create_app
 
 _DEMO_HASH: list[str] = []
@@ -23,22 +22,17 @@ def demo_hash() -> str:
 
 
 @pytest.fixture
-def app(factory, clock, tmp_path):
+def app(factory, clock, tmp_path, app_config):
     with transaction(factory) as session:
         session.execute(update(User).values(password_hash=demo_hash()))
-    app = create_app({"DB_ENGINE": factory.kw["bind"], "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "SECRET_KEY": "test", "ATTACHMENTS_DIR": str(tmp_path / "attachments")})
+    app = create_app(app_config(DB_ENGINE=factory.kw["bind"], TESTING=True, WTF_CSRF_ENABLED=False,
+                                SECRET_KEY="test", ATTACHMENTS_DIR=str(tmp_path / "attachments")))
     app.extensions["rr_sessions"] = factory
     return app
 
 
-@pytest.fixture
-def drive(factory, clock):
-    return CaseDriver(factory, clock)
-
-
 class Browser:
-    """A test client that signs in as a demo user."""
+    """A test client that signs in as a user of the test organisation."""
 
     def __init__(self, app):
         self.app = app

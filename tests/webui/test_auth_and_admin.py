@@ -41,10 +41,10 @@ def test_an_inactive_user_cannot_sign_in(browser, factory):
     assert browser.sign_in("ward").status_code == 401
 
 
-def test_forms_without_the_csrf_token_are_refused(factory, clock, tmp_path):
+def test_forms_without_the_csrf_token_are_refused(factory, clock, app_config):
     from webui.app import create_app
 
-    app = create_app({"DB_ENGINE": factory.kw["bind"], "TESTING": True, "SECRET_KEY": "t"})
+    app = create_app(app_config(DB_ENGINE=factory.kw["bind"], TESTING=True, SECRET_KEY="t"))
     app.extensions["rr_sessions"] = factory
     response = app.test_client().post("/login", data={"username": "ward", "password": "demo"})
     assert response.status_code == 400

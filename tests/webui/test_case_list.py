@@ -24,16 +24,6 @@ def row_of(response, code: str) -> str:
     return match.group(0)
 
 
-def classified(drive, level: int, unit: str, agencies=None, **report) -> int:
-    case_id = drive.report(**report)
-    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
-    data = {"level": level, "handling_unit": unit}
-    if agencies:
-        data["agencies"] = agencies
-    drive.do("intake", case_id, "classify", data)
-    return case_id
-
-
 def publish(drive, case_id: int, user: str) -> None:
     drive.do(user, case_id, "start_handling", {"handling_plan": "Kiểm tra"})
     drive.do(user, case_id, "enter_result", RESULT)
@@ -41,11 +31,11 @@ def publish(drive, case_id: int, user: str) -> None:
 
 
 @pytest.fixture
-def spread(drive):
+def spread(drive, create_case):
     ids = {
-        "ben_thanh": classified(drive, 1, "ward-ben-thanh"),
-        "tan_dinh": classified(drive, 1, "ward-tan-dinh", ward="ward-tan-dinh"),
-        "level3": classified(drive, 3, "inspectorate", ["police"]),
+        "ben_thanh": create_case(1),
+        "tan_dinh": create_case(1, ward="ward-tan-dinh"),
+        "level3": create_case(3, agencies=["police"]),
     }
     return {name: drive.case(case_id).code for name, case_id in ids.items()} | {"ids": ids}
 
@@ -71,9 +61,9 @@ def test_units_have_the_case_list_in_the_menu(as_user, spread):
         assert 'href="/cases/"' in as_user(user).get("/inbox/").get_data(as_text=True), user
 
 
-def test_units_search_and_filter_like_intake(as_user, drive, spread):
+def test_units_search_and_filter_like_intake(as_user, drive, spread, create_case):
     inspectorate = as_user("inspectorate")
-    level2 = classified(drive, 2, "inspectorate", category="service_prices")
+    level2 = create_case(2, category="service_prices")
     code2 = drive.case(level2).code
     assert codes(inspectorate.get(f"/cases/?q={code2[:5]}")) == [code2]
     assert codes(inspectorate.get("/cases/?level=3")) == [spread["level3"]]

@@ -13,24 +13,15 @@ def codes(response) -> list[str]:
 
 
 @pytest.fixture
-def two_wards(drive):
-    """Level-1 cases at two different wards and one level-3 case with the police."""
-    ids = {}
-    for ward in ("ward-ben-thanh", "ward-tan-dinh"):
-        case_id = drive.report(ward=ward)
-        drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
-        drive.do("intake", case_id, "classify", {"level": 1, "handling_unit": ward})
-        ids[ward] = case_id
+def two_wards(drive, create_case):
+    """Level-1 cases at two different wards, one level-3 case with the police and a level-2 case in handling."""
+    ids = {ward: create_case(1, ward=ward) for ward in ("ward-ben-thanh", "ward-tan-dinh")}
     l3 = drive.report()
     drive.do("intake", l3, "screen", {"screening_outcome": "in_scope"})
     drive.do("intake", l3, "classify", {"level": 3, "handling_unit": "inspectorate", "agencies": ["police"]})
     drive.do("inspectorate", l3, "start_handling", {"handling_plan": "Kiểm tra liên ngành"})
     ids["level3"] = l3
-    l2 = drive.report()
-    drive.do("intake", l2, "screen", {"screening_outcome": "in_scope"})
-    drive.do("intake", l2, "classify", {"level": 2, "handling_unit": "inspectorate"})
-    drive.do("inspectorate", l2, "start_handling", {"handling_plan": "Làm việc với cơ sở"})
-    ids["level2"] = l2
+    ids["level2"] = create_case(2, at="enter_result")
     return ids
 
 

@@ -16,13 +16,6 @@ def task_url(item) -> str:
     return f"/cases/{item.case_id}/tasks/{item.task_id}"
 
 
-def classified(drive) -> int:
-    case_id = drive.report()
-    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
-    drive.do("intake", case_id, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
-    return case_id
-
-
 def audit_kinds(factory) -> list[str]:
     with transaction(factory) as session:
         return list(session.scalars(select(AuditEntry.kind).where(AuditEntry.kind.like("case_%"))
@@ -46,8 +39,8 @@ def test_a_bad_timer_value_gives_a_clear_error_and_an_incident_the_admin_sees(as
     assert f'data-case-code="{drive.case(case_id).code}"' in html and "table-danger" in html
 
 
-def test_an_admin_suspends_a_runaway_case_by_its_code_and_resumes_it(as_user, drive, factory):
-    case_id = classified(drive)
+def test_an_admin_suspends_a_runaway_case_by_its_code_and_resumes_it(as_user, drive, factory, create_case):
+    case_id = create_case(1)
     code = drive.case(case_id).code
     admin = as_user("admin")
     response = admin.post("/admin/incidents/suspend", data={"code": code, "reason": "reminder storm"})
@@ -65,8 +58,8 @@ def test_an_admin_suspends_a_runaway_case_by_its_code_and_resumes_it(as_user, dr
     assert 'data-kind="case_suspended"' in timeline and "reminder storm" in timeline and "diagram fixed" in timeline
 
 
-def test_an_admin_cancels_a_case_which_closes_it(as_user, drive, factory):
-    case_id = classified(drive)
+def test_an_admin_cancels_a_case_which_closes_it(as_user, drive, factory, create_case):
+    case_id = create_case(1)
     response = as_user("admin").post(f"/admin/incidents/{case_id}/cancel", data={"reason": "sent twice by mistake"})
     assert response.status_code == 302
     case = drive.case(case_id)

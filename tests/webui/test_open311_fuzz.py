@@ -19,7 +19,7 @@ OPERATIONS = ["listServices", "serviceDefinition", "createRequest", "searchReque
 
 
 @pytest.fixture
-def fuzzed(sqlite_engine, clock, tmp_path, monkeypatch):
+def fuzzed(sqlite_engine, clock, tmp_path, monkeypatch, app_config):
     """The app on a fresh SQLite database with one registered application; limits high enough not to hide
     anything behind a 429."""
     monkeypatch.setenv("RR_LIMIT_SUBMIT", "100000/minute")
@@ -28,8 +28,8 @@ def fuzzed(sqlite_engine, clock, tmp_path, monkeypatch):
     factory = seeded_factory(sqlite_engine)
     with transaction(factory) as session:
         key = citizen.register_client(session, "fuzzer", "tests")
-    app = create_app({"DB_ENGINE": sqlite_engine, "TESTING": True, "SECRET_KEY": "test",
-                      "ATTACHMENTS_DIR": str(tmp_path / "attachments")})
+    app = create_app(app_config(DB_ENGINE=sqlite_engine, TESTING=True, SECRET_KEY="test",
+                                ATTACHMENTS_DIR=str(tmp_path / "attachments")))
     app.extensions["rr_sessions"] = factory
     return app, key
 

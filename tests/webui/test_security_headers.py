@@ -94,24 +94,24 @@ def sign_in_cookies(app) -> list[str]:
     return response.headers.getlist("Set-Cookie")
 
 
-def make_app(factory, monkeypatch, base_url: str | None):
+def make_app(factory, monkeypatch, app_config, base_url: str | None):
     if base_url is None:
         monkeypatch.delenv("RR_BASE_URL", raising=False)
     else:
         monkeypatch.setenv("RR_BASE_URL", base_url)
-    app = create_app({"DB_ENGINE": factory.kw["bind"], "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "SECRET_KEY": "test"})
+    app = create_app(app_config(DB_ENGINE=factory.kw["bind"], TESTING=True, WTF_CSRF_ENABLED=False,
+                                SECRET_KEY="test"))
     app.extensions["rr_sessions"] = factory
     return app
 
 
-def test_cookies_are_secure_and_hsts_is_sent_when_the_base_url_is_https(app, factory, monkeypatch):
-    secure = make_app(factory, monkeypatch, "https://phananh.example.gov.vn")
+def test_cookies_are_secure_and_hsts_is_sent_when_the_base_url_is_https(app, factory, monkeypatch, app_config):
+    secure = make_app(factory, monkeypatch, app_config, "https://phananh.example.gov.vn")
     [cookie] = [c for c in sign_in_cookies(secure) if c.startswith("session=")]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert secure.test_client().get("/login").headers["Strict-Transport-Security"].startswith("max-age=")
 
-    plain = make_app(factory, monkeypatch, None)
+    plain = make_app(factory, monkeypatch, app_config, None)
     [cookie] = [c for c in sign_in_cookies(plain) if c.startswith("session=")]
     assert "Secure" not in cookie and "HttpOnly" in cookie
     assert "Strict-Transport-Security" not in plain.test_client().get("/login").headers

@@ -144,11 +144,11 @@ def test_lock_out_numbers_come_from_the_environment(monkeypatch):
     assert config.signin_policy() == accounts.SignInPolicy(3, 50, timedelta(minutes=30), timedelta(minutes=30))
 
 
-def test_behind_a_trusted_proxy_the_forwarded_client_address_is_counted(factory, clock):
+def test_behind_a_trusted_proxy_the_forwarded_client_address_is_counted(factory, clock, app_config):
     from webui.app import create_app
 
-    app = create_app({"DB_ENGINE": factory.kw["bind"], "TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "SECRET_KEY": "test", "TRUSTED_PROXIES": 1})
+    app = create_app(app_config(DB_ENGINE=factory.kw["bind"], TESTING=True, WTF_CSRF_ENABLED=False,
+                                SECRET_KEY="test", TRUSTED_PROXIES=1))
     app.extensions["rr_sessions"] = factory
     client = app.test_client()
     client.post("/login", data={"username": "ward", "password": "wrong"},

@@ -6,10 +6,8 @@ import pytest
 
 
 @pytest.fixture
-def screened(drive):
-    case_id = drive.report()
-    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
-    return case_id
+def screened(create_case):
+    return create_case(at="classify")
 
 
 def url(item) -> str:
