@@ -15,6 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from . import case_filters
 from .actors import Actor
 from .cases import SEE_ALL_CASES
 from .deadlines import overdue_clause
@@ -134,20 +135,14 @@ def _query(actor: Actor, wanted: CaseFilter) -> Select:
     scope = scope_clause(actor)
     if scope is not None:
         query = query.where(scope)
-    if wanted.code:
-        query = query.where(Case.code.contains(wanted.code.strip().upper().replace(" ", ""), autoescape=True))
+    query = case_filters.matching(query, level=wanted.level, category=wanted.category, ward=wanted.ward,
+                                  code=wanted.code)
     if wanted.status:
         query = query.where(Case.status == wanted.status)
     if wanted.period == "current":
         query = query.where(Case.status.not_in(sorted(PAST_STATUSES)))
     elif wanted.period == "past":
         query = query.where(Case.status.in_(sorted(PAST_STATUSES)))
-    if wanted.level:
-        query = query.where(Case.level == wanted.level)
-    if wanted.category:
-        query = query.where(Case.category == wanted.category)
-    if wanted.ward:
-        query = query.where(Case.ward == wanted.ward)
     if wanted.overdue:
         query = query.where(overdue_clause())
     return query

@@ -62,6 +62,16 @@ def get_case(session: Session, case_id: int, *, with_document: bool = False) -> 
     return case
 
 
+def get_case_by_id_or_code(session: Session, reference: str) -> Case:
+    """A case named by an operator: its number or its tracking code."""
+    reference = (reference or "").strip()
+    if reference.isdigit() and len(reference) <= 10:
+        found = session.get(Case, int(reference))
+        if found is not None:
+            return found
+    return get_case_by_code(session, reference)
+
+
 def get_case_by_code(session: Session, code: str) -> Case:
     case = session.scalar(select(Case).where(Case.code == code.strip().upper()))
     if case is None:

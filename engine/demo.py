@@ -80,6 +80,13 @@ DEMO_REPORTS = [
 ]
 
 
+def seed_cases_once(session: Session) -> list[str]:
+    """The demo cases, unless the database has cases already (then nothing; returns no lines)."""
+    from .models import Case
+
+    return [] if session.scalar(select(Case.id).limit(1)) is not None else seed_cases(session)
+
+
 def seed_cases(session: Session) -> list[str]:
     """A few cases at different steps, driven through the real services. Returns one line per case."""
     from .actors import Actor

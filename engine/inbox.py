@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from . import case_filters
 from .actors import Actor
 from .clock import now
 from .deadlines import overdue_clause
@@ -96,20 +97,14 @@ def search(session: Session, actor: Actor, wanted: InboxFilter, limit: int = 200
              .join(Case, Case.id == InboxItem.case_id))
     if wanted.role:
         query = query.where(InboxItem.role == wanted.role)
-    if wanted.level:
-        query = query.where(Case.level == wanted.level)
-    if wanted.category:
-        query = query.where(Case.category == wanted.category)
-    if wanted.ward:
-        query = query.where(Case.ward == wanted.ward)
+    query = case_filters.matching(query, level=wanted.level, category=wanted.category, ward=wanted.ward,
+                                  code=wanted.code)
     if wanted.overdue:
         query = query.where(row_overdue(at))
     if wanted.claim == "mine":
         query = query.where(InboxItem.claimed_by == actor.username)
     elif wanted.claim == "unclaimed":
         query = query.where(InboxItem.claimed_by.is_(None))
-    if wanted.code:
-        query = query.where(Case.code.contains(wanted.code.strip().upper().replace(" ", ""), autoescape=True))
     if wanted.sort == "received":
         query = query.order_by(Case.received_at, InboxItem.id)
     else:

@@ -123,6 +123,11 @@ def list_units(session: Session, kind: str | None = None, query: str = "") -> li
     return sorted(units, key=lambda u: (not u.active, fold(u.name)))
 
 
+def official_units_loaded(session: Session) -> bool:
+    """Whether the official list of commune-level units was imported (init-db imports it once)."""
+    return session.scalar(select(Unit.code).where(Unit.official_code.is_not(None)).limit(1)) is not None
+
+
 def local_units(session: Session, query: str = "") -> list[Unit]:
     """The active commune-level units (phường, xã, đặc khu) a citizen can choose, matching a search."""
     return [u for u in list_units(session, UnitKind.WARD.value, query) if u.active]

@@ -156,11 +156,16 @@ def deploy(session: Session, bundle: dict[str, Any], actor: str, note: str | Non
 
 
 def active_version(session: Session, process_id: str = DEFAULT_PROCESS_ID) -> ProcessVersion:
-    version = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
-                                                          ProcessVersion.active.is_(True)))
+    version = find_active_version(session, process_id)
     if version is None:
         raise NotFound(f"no active version of process {process_id!r}; run `rapid-response init-db`")
     return version
+
+
+def find_active_version(session: Session, process_id: str = DEFAULT_PROCESS_ID) -> ProcessVersion | None:
+    """The active version, or None before the first deployment."""
+    return session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                                       ProcessVersion.active.is_(True)))
 
 
 def version_form(version: ProcessVersion, form_file: str | None) -> dict[str, Any] | None:

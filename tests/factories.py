@@ -21,8 +21,8 @@ _serial = itertools.count(1)
 
 # The steps a case can be created at, in the order of the procedure; each names the task that is open there.
 STEPS = ("screen", "classify", "start_handling", "enter_result", "verify_result", "citizen_feedback")
-WARDS = {"ward-ben-thanh": "UBND phường Bến Thành", "ward-sai-gon": "UBND phường Sài Gòn",
-         "ward-tan-dinh": "UBND phường Tân Định"}
+WARDS = {"ward-ben-thanh": "Phường Bến Thành", "ward-sai-gon": "Phường Sài Gòn",
+         "ward-tan-dinh": "Phường Tân Định"}
 AGENCIES = {"police": "Công an Thành phố", "market-mgmt": "Chi cục Quản lý thị trường", "labour": "Sở Nội vụ"}
 RESULT = {"findings": "Cơ sở tiêm filler không phép", "measures": ["fine"], "fine_amount": 10000000,
           "citizen_summary": "Đã xử phạt 10 triệu đồng."}

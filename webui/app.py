@@ -73,10 +73,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(test_config)
     params.init_app(app)  # bounded route converters, before any route is added
-    settings = replace(settings, database_url=app.config["DATABASE_URL"], max_case_bytes=app.config["MAX_CASE_BYTES"],
+    engine = app.config.get("DB_ENGINE") or make_engine(app.config["DATABASE_URL"])
+    settings = replace(settings, database_url=engine.url.render_as_string(hide_password=False),
+                       max_case_bytes=app.config["MAX_CASE_BYTES"],
                        contact_retention_days=app.config["CONTACT_RETENTION_DAYS"])
     app.extensions["rr_settings"] = settings
-    engine = app.config.get("DB_ENGINE") or make_engine(settings.database_url)
     app.extensions["rr_engine"] = engine
     app.extensions["rr_sessions"] = make_session_factory(engine, settings)
 

@@ -7,7 +7,6 @@ import threading
 from datetime import datetime
 
 import click
-from sqlalchemy import func, select
 
 from engine import cases as engine_cases
 from engine import citizen, demo, outbox, privacy, schema, timers, units, versions
@@ -15,7 +14,6 @@ from engine.accounts import hash_password, save_user
 from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
-from engine.models import Case, ProcessVersion, Unit
 from engine.settings import Settings
 
 from . import config
@@ -101,14 +99,14 @@ def init_db() -> None:
     engine = make_engine(_settings().database_url)
     schema.upgrade(engine)
     with transaction(make_session_factory(engine, _settings())) as session:
-        active = session.scalar(select(ProcessVersion).where(ProcessVersion.active.is_(True)))
+        active = versions.find_active_version(session)
         if active is None:
             version = versions.deploy(session, versions.read_bundle(), actor="init-db",
                                       note="initial deployment from processes/bpmn")
             click.echo(f"deployed {version.process_id} version {version.number} ({version.content_hash[:12]})")
         else:
             click.echo(f"{active.process_id} version {active.number} is active")
-        if not session.scalar(select(func.count()).select_from(Unit).where(Unit.official_code.is_not(None))):
+        if not units.official_units_loaded(session):
             _echo_import(units.import_wards(session, _province(None), actor="init-db"))
     click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
 
@@ -143,7 +141,7 @@ def seed_demo() -> None:
     with transaction(_factory()) as session:
         units = demo.seed_units(session)
         users = demo.seed_users(session, hash_password)
-        cases = demo.seed_cases(session) if not session.scalar(select(func.count()).select_from(Case)) else []
+        cases = demo.seed_cases_once(session)
     click.echo(f"demo data: {units} units, {users} users, {len(cases)} cases added")
     for line in cases:
         click.echo(f"  {line}")
@@ -276,8 +274,7 @@ def _case_command(action: str, help_text: str):
     def command(case: str, reason: str, actor: str) -> None:
         action_of = {"suspend": timers.suspend_case, "resume": timers.resume_case, "cancel": timers.cancel_case}
         with transaction(_factory()) as session:
-            target = (session.get(Case, int(case)) if case.isdigit() else None) or \
-                engine_cases.get_case_by_code(session, case)
+            target = engine_cases.get_case_by_id_or_code(session, case)
             done = action_of[action](session, actor, target.id, reason)
             click.echo(f"case {done.code}: {action} done ({reason.strip()})")
     return command

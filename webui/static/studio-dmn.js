@@ -43,19 +43,7 @@
     }
   }
 
-  async function postXml(url) {
-    const { xml } = await modeler.saveXML({ format: true });
-    const response = await fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/xml; charset=utf-8", "X-CSRFToken": box.dataset.csrf,
-                 "Accept": "application/json" },
-      body: xml,
-    });
-    let body;
-    try { body = await response.json(); } catch (err) { body = { error: response.status + " " + response.statusText }; }
-    return { ok: response.ok, body };
-  }
+  const postXml = (url) => window.studioPostXml(modeler, url, box.dataset.csrf);
 
   $("save-table").addEventListener("click", async () => {
     say(texts.saving);
