@@ -15,7 +15,7 @@ from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine,
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from .errors import Conflict, ValidationError
+from .errors import ValidationError, stale_case_conflict
 from .settings import Settings, session_info
 
 NAMING_CONVENTION = {
@@ -93,7 +93,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.commit()
     except StaleDataError as exc:  # another transaction changed the same case first (row version)
         session.rollback()
-        raise Conflict("someone else changed this case at the same moment; reload and try again") from exc
+        raise stale_case_conflict() from exc
     except BaseException:
         session.rollback()
         raise
