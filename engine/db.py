@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -32,10 +33,9 @@ class Base(DeclarativeBase):
 
 
 def sqlite_file_url(instance_path: str | os.PathLike[str] = "instance") -> str:
-    """The embedded default database: an SQLite file in the instance folder (created if missing)."""
-    folder = Path(instance_path).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'rapid_response.sqlite3'}"
+    """The embedded default database: an SQLite file in the instance folder (the folder is made when an engine
+    is first created on it, not when the URL is computed)."""
+    return f"sqlite:///{Path(instance_path).resolve() / 'rapid_response.sqlite3'}"
 
 
 def normalize_url(url: str) -> str:
@@ -49,6 +49,9 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)  # the embedded default's instance folder
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -125,7 +128,6 @@ def empty_postgres_database(url: str) -> Engine:
     """An engine on the PostgreSQL database of `url`, created if missing and emptied (other sessions ended,
     public schema dropped). For tests and the benchmark only: it destroys data."""
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
     target = make_url(normalize_url(url))
     admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False),

@@ -10,10 +10,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from . import cases, workflows
+from . import steps, workflows
 from .errors import Conflict, NotFound, ValidationError
 from .events import audit
-from .functions import Effects
 from .models import Case, CaseStatus, Division, InboxItem, Notification, Unit, UnitKind, User
 
 DEFAULT_PROVINCE = 79  # Thành phố Hồ Chí Minh
@@ -250,13 +249,11 @@ def _cases_of(session: Session, code: str) -> list[Case]:
 
 def _move_case(session: Session, actor: str, case: Case, old: str, new: str) -> None:
     if case.status in _OPEN:
-        wf = cases.load_workflow(case)
-        effects = Effects()
-        if case.handling_unit == old:
-            effects.add("reassign_unit", new)
-        workflows.replace_unit_on_open_tasks(wf, old, new)
-        _move_columns(case, old, new)
-        cases.save_after_step(session, case, wf, effects, actor)
+        with steps.case_step(session, case.id, actor) as step:  # its open tasks move too
+            if case.handling_unit == old:
+                step.effects.add("reassign_unit", new)
+            workflows.replace_unit_on_open_tasks(step.workflow, old, new)
+            _move_columns(case, old, new)
     else:
         _move_columns(case, old, new)
         for item in session.scalars(select(InboxItem).where(InboxItem.case_id == case.id, InboxItem.unit == old)):

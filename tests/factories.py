@@ -21,17 +21,21 @@ _serial = itertools.count(1)
 
 # The steps a case can be created at, in the order of the procedure; each names the task that is open there.
 STEPS = ("screen", "classify", "start_handling", "enter_result", "verify_result", "citizen_feedback")
-WARDS = {"ward-ben-thanh": "Phường Bến Thành", "ward-sai-gon": "Phường Sài Gòn",
-         "ward-tan-dinh": "Phường Tân Định"}
+WARDS = {  # real wards of Ho Chi Minh City, with their official codes (as `units import-wards` loads them)
+    "ward-ben-thanh": ("Phường Bến Thành", "26743"),
+    "ward-sai-gon": ("Phường Sài Gòn", "26740"),
+    "ward-tan-dinh": ("Phường Tân Định", "26737"),
+}
 AGENCIES = {"police": "Công an Thành phố", "market-mgmt": "Chi cục Quản lý thị trường", "labour": "Sở Nội vụ"}
 RESULT = {"findings": "Cơ sở tiêm filler không phép", "measures": ["fine"], "fine_amount": 10000000,
           "citizen_summary": "Đã xử phạt 10 triệu đồng."}
 
 
 def add_unit(session: Session, code: str | None = None, name: str | None = None,
-             kind: UnitKind | str = UnitKind.WARD) -> Unit:
+             kind: UnitKind | str = UnitKind.WARD, official_code: str | None = None) -> Unit:
     code = code or f"unit-{next(_serial)}"
-    unit = Unit(code=code, name=name or code, kind=UnitKind(kind).value)
+    unit = Unit(code=code, name=name or code, kind=UnitKind(kind).value, official_code=official_code,
+                division="ward" if official_code else None)
     session.add(unit)
     session.flush()
     return unit
@@ -55,13 +59,13 @@ def organisation(session: Session) -> None:
     """The units and the one-user-per-role staff most tests work with."""
     add_unit(session, "rrt", "Tổ phản ứng nhanh", UnitKind.DEPARTMENT)
     add_unit(session, "inspectorate", "Thanh tra Sở Y tế", UnitKind.INSPECTORATE)
-    for code, name in WARDS.items():
-        add_unit(session, code, name, UnitKind.WARD)
+    for code, (name, official_code) in WARDS.items():
+        add_unit(session, code, name, UnitKind.WARD, official_code)
     for code, name in AGENCIES.items():
         add_unit(session, code, name, UnitKind.AGENCY)
     add_user(session, Role.INTAKE, "rrt", "intake")
     add_user(session, Role.HANDLING_UNIT, "ward-ben-thanh", "ward", display_name="Trần Thị Phường")
-    add_user(session, Role.HANDLING_UNIT, "ward-tan-dinh", "tandinh")
+    add_user(session, Role.HANDLING_UNIT, "ward-tan-dinh", "tandinh", display_name="Lý Văn Tân Định")
     add_user(session, Role.HANDLING_UNIT, "inspectorate", "inspectorate")
     add_user(session, [Role.HANDLING_UNIT, Role.SUPERVISOR], "inspectorate", "chief")
     for agency, username in (("police", "police"), ("market-mgmt", "market"), ("labour", "labour")):

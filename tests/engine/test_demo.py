@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine import demo
-from engine.db import transaction
+from engine.db import make_session_factory, transaction
 from engine.models import Case, Unit, User
 
 
@@ -23,8 +23,10 @@ def test_demo_cases_go_to_the_units_the_classification_rules_name(factory, clock
         assert staff is not None  # someone in the demo can handle it
 
 
-def test_the_demo_wards_are_real_units_with_their_official_codes(factory):
-    with transaction(factory) as session:
+def test_the_demo_wards_are_real_units_with_their_official_codes(db_engine):
+    with transaction(make_session_factory(db_engine)) as session:
+        demo.seed_units(session)
+    with transaction(make_session_factory(db_engine)) as session:
         wards = {u.code: (u.name, u.official_code, u.division)
                  for u in session.scalars(select(Unit).where(Unit.kind == "ward"))}
     assert wards == {"ward-ben-thanh": ("Phường Bến Thành", "26743", "ward"),
