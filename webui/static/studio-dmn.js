@@ -9,14 +9,8 @@
   const $ = (id) => document.getElementById(id);
   const modeler = new window.DmnJS({ container: box });
 
-  function say(text, kind) {
-    const status = $("editor-status");
-    status.className = "alert py-2 mb-2 alert-" + (kind || "info");
-    status.textContent = text;
-    status.hidden = false;
-  }
-
-  function count(template, n) { return template.replace("{count}", String(n)); }
+  const say = window.studioSay;
+  const count = window.studioCount;
 
   function setDirty(value) {
     box.dataset.dirty = value ? "1" : "0";

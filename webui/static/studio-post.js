@@ -1,4 +1,14 @@
-// Shared by the studio's diagram and table editors: send a modeler's XML to the server, get its JSON answer.
+// Shared by the studio's diagram and table editors: the status line, counted texts, and sending a modeler's XML
+// to the server for its JSON answer.
+window.studioSay = function (text, kind) {
+  const status = document.getElementById("editor-status");
+  status.className = "alert py-2 mb-2 alert-" + (kind || "info");
+  status.textContent = text;
+  status.hidden = false;
+};
+
+window.studioCount = function (template, n) { return template.replace("{count}", String(n)); };
+
 window.studioPostXml = async function (modeler, url, csrf) {
   const { xml } = await modeler.saveXML({ format: true });
   const response = await fetch(url, {

@@ -17,14 +17,8 @@
 
   // ---- messages ---------------------------------------------------------------------------------------------
 
-  function say(text, kind) {
-    const status = $("editor-status");
-    status.className = "alert py-2 mb-2 alert-" + (kind || "info");
-    status.textContent = text;
-    status.hidden = false;
-  }
-
-  function count(template, n) { return template.replace("{count}", String(n)); }
+  const say = window.studioSay;
+  const count = window.studioCount;
 
   /** A button that starts a new draft from the version this draft was deployed as (after a refused save). */
   function offerNewDraft(url, number) {
