@@ -1,0 +1,94 @@
+"""The studio's task-form editor: a draft's JSON Schema forms, edited with a live preview. Routes of the studio
+blueprint, kept in their own module; `webui.studio` imports it at its end."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine import studio
+from engine.errors import NotFound, ValidationError
+from engine.models import ProcessDraft, Role
+
+from . import formrender
+from .auth import current_actor, roles_required
+from .db import db, on_failure
+from .i18n import lang
+from .studio import bp
+
+NEW_FORM = {"type": "object", "title": "", "properties": {}, "required": []}
+
+
+@bp.get("/drafts/<int:draft_id>/forms")
+@roles_required(Role.PROCESS_OWNER)
+def forms(draft_id: int):
+    found = studio.get_draft(db(), draft_id)
+    wanted = (request.args.get("name") or "").strip()
+    if wanted:  # "new form" asks for its name first
+        return redirect(url_for(".form", draft_id=found.id, name=wanted))
+    return render_template("studio/forms.html", draft=found, forms=sorted(found.bundle.get("forms", {}).items()))
+
+
+@bp.route("/drafts/<int:draft_id>/forms/<name>", methods=["GET", "POST"])
+@roles_required(Role.PROCESS_OWNER)
+def form(draft_id: int, name: str):
+    session = db()
+    found = studio.get_draft(session, draft_id)
+    if not name.replace("_", "").isalnum() or len(name) > 80:
+        raise NotFound(_("There is no form %(name)s.", name=name))
+    existing = found.bundle.get("forms", {}).get(name)
+    text = json.dumps(existing if existing is not None else NEW_FORM, ensure_ascii=False, indent=2)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        text = request.form.get("schema", "")
+        schema, problem = _parse_schema(text)
+        if problem:
+            errors = {"schema": problem}
+        else:
+            on_failure(ValidationError, lambda exc: _form_page(
+                found, name, text, dict(exc.errors) or {"schema": str(exc)}, is_new=existing is None))
+            studio.save_form(session, current_actor().username, found, name, schema)
+            flash(_("Form %(name)s saved in draft %(id)s.", name=name, id=found.id), "success")
+            return redirect(url_for(".forms", draft_id=found.id))
+    return _form_page(found, name, text, errors, is_new=existing is None)
+
+
+def _form_page(found: ProcessDraft, name: str, text: str, errors: dict[str, str], *, is_new: bool):
+    return render_template("studio/form.html", draft=found, name=name, text=text, errors=errors,
+                           is_new=is_new, preview=_preview(text)), (422 if errors else 200)
+
+
+@bp.post("/drafts/<int:draft_id>/forms-preview")
+@roles_required(Role.PROCESS_OWNER)
+def form_preview(draft_id: int):
+    studio.get_draft(db(), draft_id)
+    return render_template("studio/_preview.html", preview=_preview(request.form.get("schema", "")))
+
+
+def _parse_schema(text: str) -> tuple[Any, str | None]:
+    if len(text.encode("utf-8")) > studio.MAX_FORM_BYTES:
+        return None, _("The schema is larger than %(kib)s KiB.", kib=studio.MAX_FORM_BYTES // 1024)
+    try:
+        schema = json.loads(text)
+    except ValueError as exc:
+        return None, _("Not valid JSON: %(reason)s.", reason=str(exc))
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties", {}), dict):
+        return None, _("A form is a JSON object with “properties”.")
+    return schema, None
+
+
+def _preview(text: str) -> dict[str, Any]:
+    """The fields the schema renders to, or the reason it cannot be shown."""
+    schema, problem = _parse_schema(text)
+    if problem:
+        return {"error": problem}
+    bad = [key for key, prop in schema.get("properties", {}).items() if not isinstance(prop, dict)]
+    if bad:
+        return {"error": _("Field %(name)s is not a JSON object.", name=bad[0])}
+    try:
+        fields = formrender.render_fields(schema, lang=lang(), prefix="preview")
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        return {"error": _("The preview cannot show this schema: %(reason)s", reason=str(exc))}
+    return {"fields": fields, "title": schema.get("title", "")}
