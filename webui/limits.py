@@ -34,4 +34,7 @@ lookup_when_refused = limiter.shared_limit(lookup_limit, scope="lookup", deduct_
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RR_RATELIMIT_STORAGE_URI", "memory://"))
+    # explicit per app: the limiter object is shared, and an app configured without limits must not switch
+    # them off for the next one
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)

@@ -214,7 +214,11 @@ def test_fifty_people_completing_the_same_tasks_at_once_lose_no_update(pg, clock
 def test_the_app_and_the_worker_recover_from_a_dropped_database_connection(pg, clock, postgres_engine, app_config):
     from webui.app import create_app
 
-    app = create_app(app_config(DB_ENGINE=postgres_engine, TESTING=True, WTF_CSRF_ENABLED=False, SECRET_KEY="t"))
+    # no rate limits here: their in-memory storage runs a non-daemon timer thread, which under faketime (the
+    # time-shifted pass of `make test`) never wakes and keeps the test process from exiting
+
+    app = create_app(app_config(DB_ENGINE=postgres_engine, TESTING=True, WTF_CSRF_ENABLED=False, SECRET_KEY="t",
+                                RATELIMIT_ENABLED=False))
     app.extensions["rr_sessions"] = pg
     client = app.test_client()
     assert client.get("/track?code=AAAAA-AAAAA").status_code == 404  # a query ran: a pooled connection exists
@@ -266,7 +270,8 @@ def test_two_people_submitting_the_same_task_form_at_once_one_wins_the_other_get
     case_id = drive.report()
     task = drive.task(case_id, "screen")
     version = drive.case(case_id).row_version
-    app = create_app(app_config(DB_ENGINE=postgres_engine, TESTING=True, WTF_CSRF_ENABLED=False, SECRET_KEY="t"))
+    app = create_app(app_config(DB_ENGINE=postgres_engine, TESTING=True, WTF_CSRF_ENABLED=False, SECRET_KEY="t",
+                                RATELIMIT_ENABLED=False))
     app.extensions["rr_sessions"] = pg
     clients = []
     for name in ("intake1", "intake2", "intake3", "intake4"):
