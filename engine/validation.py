@@ -16,8 +16,9 @@ from typing import Any
 from lxml import etree
 
 from .clock import now
+from .dry_run import dry_run_expression, dry_run_script
 from .errors import ProcessError
-from .expressions import check_expression, check_script, dry_run_expression, dry_run_script
+from .expressions import check_expression, check_script
 from .functions import RULE_MESSAGES, Effects, build_functions
 from .models import LANE_ROLES, Role
 from .problems import Problem
