@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from forms import validate_form_data
 
-from . import cases, deadlines, events, mail, units, versions
+from . import cases, deadlines, events, mail, tracking_codes, units, versions
 from .actors import Actor
 from .attachments import AttachmentStore, Upload
 from .errors import Conflict, DuplicateSubmission, NotFound, ValidationError
@@ -156,6 +156,7 @@ def public_view(session: Session, code: str) -> dict[str, Any]:
         "result": result if published else None, "timeline": timeline,
         "can_rate": feedback_task(session, case) is not None, "duplicate_hint": case.duplicate_of is not None,
         "description": case.report.get("description"), "address": case.report.get("address"),
+        "facility_name": case.report.get("facility_name"), "observed_at": case.report.get("observed_at"),
     }
 
 
@@ -183,7 +184,7 @@ def public_photo(session: Session, attachment_id: int, code: str) -> Attachment:
     """A photo of the case with this tracking code (whoever holds the code may see its public copy)."""
     item = session.get(Attachment, attachment_id)
     case = session.get(Case, item.case_id) if item is not None and item.kind == "image" else None
-    if case is None or not secrets.compare_digest(case.code, code):
+    if case is None or not secrets.compare_digest(case.code, tracking_codes.normalise_or_none(code) or ""):
         raise NotFound("no such photo for this tracking code")
     return item
 

@@ -16,9 +16,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine import cases, citizen, reporter_messages, units, versions
+from engine import cases, citizen, reporter_messages, tracking_codes, units, versions
 from engine.attachments import Upload, public_key
 from engine.errors import CommitFailed, Conflict, DuplicateSubmission, EngineError, NotFound, ValidationError
+from engine.tracking_codes import BadTrackingCode, CodeProblem
 
 from . import formrender, params
 from .attachments import store
@@ -104,17 +105,27 @@ def report_done():
     return render_template("portal/done.html", info=info)
 
 
+def _code_problem(error: NotFound) -> str:
+    """Why a typed code finds nothing, in the citizen's words."""
+    problem = error.problem if isinstance(error, BadTrackingCode) else None
+    if problem is CodeProblem.LOOKALIKE:
+        return _("Tracking codes never contain 0, O, 1, I, L, 2, Z, 5, S, 8 or B. Check the code in your "
+                 "message and try again.")
+    if problem in (CodeProblem.LENGTH, CodeProblem.CHARACTERS):
+        return _("A tracking code has 10 letters and digits, like ABCDE-FGHJK. Check the code and try again.")
+    return _("No report has this tracking code. Check the code and try again.")
+
+
 @bp.get("/track")
 @lookup
 def track():
-    code = (request.args.get("code") or "").strip().upper()
-    if not code:
+    typed = (request.args.get("code") or "")[:60]
+    if not typed.strip():
         return render_template("portal/track_lookup.html", code="", error=None)
     try:
-        view = citizen.public_view(db(), code)
-    except NotFound:
-        return render_template("portal/track_lookup.html", code=code,
-                               error=_("No report has this tracking code. Check the code and try again.")), 404
+        view = citizen.public_view(db(), typed)
+    except NotFound as error:
+        return render_template("portal/track_lookup.html", code=typed.strip(), error=_code_problem(error)), 404
     return _render_track(view)
 
 
@@ -133,7 +144,7 @@ def _render_track(view: dict, values: dict | None = None, errors: dict | None = 
 @bp.post("/track/feedback")
 @lookup_when_refused
 def feedback():
-    code = (request.form.get("code") or "").strip().upper()
+    code = tracking_codes.normalise(request.form.get("code"))
     case = cases.get_case_by_code(db(), code)
     schema = versions.version_form(case.process_version, "citizen_feedback") or {}
     values, errors = formrender.parse_submission(schema, request.form)
@@ -157,7 +168,7 @@ def feedback():
 @lookup_when_refused
 def photo(attachment_id: int):
     """A reporter's photo without metadata, for whoever holds the tracking code."""
-    code = params.text_arg(request.args, "code", max_length=20, pattern=TRACKING_CODE).upper()
+    code = tracking_codes.normalise(params.text_arg(request.args, "code", max_length=20, pattern=TRACKING_CODE))
     item = citizen.public_photo(db(), attachment_id, code)
     response = send_from_directory(store().root, public_key(item.storage_key), mimetype="image/jpeg")
     response.headers["X-Content-Type-Options"] = "nosniff"
