@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, undefer
 
 from forms import validate_form_data
 
-from . import events, notifications, reporter_messages, tracking_codes, versions, workflows
+from . import duplicates, events, notifications, reporter_messages, tracking_codes, versions, workflows
 from .actors import Actor
 from .clock import now
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -201,6 +201,8 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
         for field in CASE_SUMMARY_FIELDS:
             if field in data:
                 setattr(case, field, data[field])
+        if "screening_outcome" in data:
+            duplicates.after_screening(case, data)
         events.record(session, case, actor.username, "task_completed", task_name=item.task_name,
                       from_status=from_status, detail={"title": item.title, "form": item.form, "data": data})
     return case
