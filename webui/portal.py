@@ -129,22 +129,48 @@ def track():
     return _render_track(view)
 
 
+STAR_FIELD = "rating"
+
+
+def _star_rating(schema: dict) -> dict | None:
+    """The rating field shown as five stars (a radio group), when the form's rating is a whole number 1–5."""
+    prop = schema.get("properties", {}).get(STAR_FIELD) or {}
+    if prop.get("type") != "integer" or prop.get("minimum") != 1 or prop.get("maximum") != 5:
+        return None
+    return {"required": STAR_FIELD in schema.get("required", [])}
+
+
 def _render_track(view: dict, values: dict | None = None, errors: dict | None = None, status: int = 200):
     case = cases.get_case_by_code(db(), view["code"])
     photos = citizen.public_attachments(db(), case)
-    feedback = None
+    values, errors = values or {}, errors or {}
+    feedback = stars = None
     if view["can_rate"]:
         schema = versions.version_form(case.process_version, "citizen_feedback") or {}
-        feedback = formrender.render_fields(schema, values or {}, errors or {}, lang=lang(), prefix="fb")
+        stars = _star_rating(schema)
+        names = list(schema.get("properties", {}))
+        cut = names.index(STAR_FIELD) if stars is not None else len(names)
+
+        def part(keep: list[str]):  # the fields around the stars, in the form's order
+            props = {k: v for k, v in schema.get("properties", {}).items() if k in keep}
+            return formrender.render_fields({**schema, "properties": props}, values, errors, lang=lang(), prefix="fb")
+
+        feedback = {"before": part(names[:cut]), "after": part(names[cut + 1:])}
+        if stars is not None:
+            chosen = values.get(STAR_FIELD)
+            stars.update(value=str(chosen) if chosen is not None else "",
+                         error="; ".join(m for p, m in errors.items() if p.split("/")[0] == STAR_FIELD))
     messages = reporter_messages.for_case(db(), case, lang())
-    return render_template("portal/track.html", view=view, photos=photos, feedback=feedback, messages=messages,
-                           errors=errors or {}), status
+    return render_template("portal/track.html", view=view, photos=photos, feedback=feedback, stars=stars,
+                           messages=messages, errors=errors), status
 
 
+@bp.post("/track")
 @bp.post("/track/feedback")
 @lookup_when_refused
 def feedback():
-    code = tracking_codes.normalise(request.form.get("code"))
+    """The rating form posts to the track page itself: an invalid answer is shown there, with the input kept."""
+    code = tracking_codes.normalise(request.form.get("code") or request.args.get("code"))
     case = cases.get_case_by_code(db(), code)
     schema = versions.version_form(case.process_version, "citizen_feedback") or {}
     values, errors = formrender.parse_submission(schema, request.form)
