@@ -7,6 +7,7 @@ import secrets
 from flask import (
     Blueprint,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -24,8 +25,10 @@ from engine.tracking_codes import BadTrackingCode, CodeProblem
 from . import formrender, params
 from .attachments import store
 from .db import after_commit, db, on_failure
+from .deadlines import deadline_view
 from .errors import status_of
-from .i18n import lang
+from .i18n import lang, local_time
+from .labels import CATEGORIES, STATUSES, label
 from .limits import limiter, lookup, lookup_when_refused, submit_limit
 
 bp = Blueprint("portal", __name__)
@@ -188,6 +191,27 @@ def feedback():
     flash(_("Thank you. Your answer has been recorded.") if values.get("resolved") else
           _("Thank you. An inspector will review the case again."), "success")
     return redirect(url_for(".track", code=code))
+
+
+@bp.get("/track/status.json")
+@lookup
+def status():
+    """One report's status and time left by its code, for "My reports" (static/my-reports.js); each call counts
+    against the lookup budget like /track. The codes stay in the citizen's browser: nothing is stored here."""
+    try:
+        view = citizen.public_view(db(), (request.args.get("code") or "")[:60])
+    except NotFound as error:
+        return jsonify({"error": _code_problem(error)}), 404
+    dl = deadline_view(view["deadline"])
+    time_text = {"overdue": (_("overdue by") + " " + dl["text"]) if dl["text"] else _("Overdue"),
+                 "running": dl["text"], "handled": dl["text"]}.get(dl["kind"], "")
+    response = jsonify({
+        "code": view["code"], "status": view["status"], "status_label": label(STATUSES, view["status"]),
+        "category_label": label(CATEGORIES, view["category"]), "facility": view["facility_name"] or "",
+        "received": local_time(view["received_at"]), "deadline_kind": dl["kind"], "time_text": time_text,
+        "time_css": dl["css"], "can_rate": view["can_rate"], "url": url_for(".track", code=view["code"])})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/track/photo/<int:attachment_id>")
