@@ -18,14 +18,15 @@ from .clock import now
 from .errors import TooManyAttempts, ValidationError
 from .models import Role, SignInFailure, Unit, User, UserRole
 
-# Argon2id with m = 64 MiB, t = 2, p = 1. OWASP's Password Storage Cheat Sheet asks for at least m = 19 MiB,
-# t = 2, p = 1 (or the equivalent m = 47 MiB, t = 1): this is 3.4 times that memory at the same passes, so an
-# attacker's guess costs more than the minimum, while one hash takes about 140 ms on the department's 2-core
-# server under load (median of 7 verifications with argon2-cffi, load average 5 on 2 cores: 141 ms; m = 64 MiB,
-# t = 3, p = 4 — argon2-cffi's default, used before — took 262 ms, and sign-in median was about 600 ms with the
-# dummy hash and the page). p = 1: extra lanes only help when cores are idle, and sign-in shares them with the
-# web workers. A stored hash made with other parameters is replaced at the next successful sign-in.
-ARGON2_PARAMETERS = {"time_cost": 2, "memory_cost": 64 * 1024, "parallelism": 1}
+# Argon2id with m = 32 MiB, t = 2, p = 1. OWASP's Password Storage Cheat Sheet asks for at least m = 19 MiB,
+# t = 2, p = 1 (or the equivalent m = 46 MiB, t = 1): this is 1.7 times that memory at the same passes. Measured
+# on the department's 2-core server with argon2-cffi (median of 9 verifications): 66 ms at load average 5 and
+# 124 ms at load average 12, against 262 ms and 533 ms for argon2-cffi's default (m = 64 MiB, t = 3, p = 4,
+# used before; sign-in then took about 600 ms). m = 64 MiB, t = 2 took 141 ms and 305–413 ms: memory-hard work
+# slows down most when the cores are shared, so the memory is what keeps a busy server near 150 ms. p = 1:
+# extra lanes only help on idle cores, and sign-in shares them with the web workers. A stored hash made with
+# other parameters is replaced at the next successful sign-in (`needs_rehash`).
+ARGON2_PARAMETERS = {"time_cost": 2, "memory_cost": 32 * 1024, "parallelism": 1}
 _HASHER = PasswordHasher(**ARGON2_PARAMETERS)
 
 
