@@ -50,3 +50,10 @@ def test_the_engine_finds_a_case_by_its_code_typed_any_way(factory, create_case)
     for typed in (code, code.replace("-", ""), code.lower().replace("-", " "), f"  {code[:3]} {code[3:]}  "):
         with transaction(factory) as session:
             assert cases.get_case_by_code(session, typed).code == code
+
+
+def test_the_staff_code_search_takes_a_whole_code_typed_any_way_and_keeps_fragments():
+    from engine.case_filters import code_fragment
+
+    assert code_fragment("ryh6d ujgcy") == code_fragment("RYH6DUJGCY") == "RYH6D-UJGCY"
+    assert code_fragment(" ryh6 ") == "RYH6" and code_fragment("6D-UJ") == "6D-UJ"
