@@ -36,8 +36,13 @@ class CodeProblem(StrEnum):
 class BadTrackingCode(NotFound):
     """What was typed cannot be any tracking code; `problem` says why (the portal says it in words)."""
 
+    REASONS = {"empty": "no code given",
+               "lookalike": "codes never contain 0, O, 1, I, L, 2, Z, 5, S, 8 or B",
+               "length": "a code has 10 letters and digits, like ABCDE-FGHJK",
+               "characters": "a code has only letters and digits, like ABCDE-FGHJK"}
+
     def __init__(self, problem: CodeProblem):
-        super().__init__(f"not a tracking code ({problem.value})")
+        super().__init__(f"no case has this tracking code: {self.REASONS[problem.value]}")
         self.problem = problem
 
 
