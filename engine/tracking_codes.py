@@ -20,9 +20,6 @@ LENGTH = 10
 GROUP = 5
 # Characters left out of the alphabet because they look like another one; a typed code holding one was misread.
 LOOKALIKES = "01258BILOSZ"
-# A look-alike → the alphabet's character it stands for. Empty: no pair has a member in the alphabet (see above);
-# kept as the one place to add a mapping should the alphabet ever include one member of a pair.
-LOOKALIKE_MAP: dict[str, str] = {}
 _SEPARATORS = re.compile(r"[\s\-_.·‐‑‒–—/]+")
 
 
@@ -63,7 +60,6 @@ def normalise(typed: str | None) -> str:
     raw = _SEPARATORS.sub("", text)
     if not raw:
         raise BadTrackingCode(CodeProblem.EMPTY)
-    raw = "".join(LOOKALIKE_MAP.get(c, c) for c in raw)
     if not raw.isascii() or not raw.isalnum():
         raise BadTrackingCode(CodeProblem.CHARACTERS)
     if any(c in LOOKALIKES for c in raw):
