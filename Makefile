@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
+# `make run PORT=5100` serves on another port (HOST=0.0.0.0 to be reached from other machines)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 CHROMIUM := /usr/bin/chromium
 FAKETIME := /usr/bin/faketime
 # the tests that reason about deadlines, run a second time with the system clock shifted more than a year ahead
@@ -38,7 +42,8 @@ setup: $(STAMP) $(NODE_STAMP)
 run: setup
 	$(BIN)/rapid-response init-db
 	$(BIN)/rapid-response seed-demo
-	RR_DEMO=1 $(BIN)/rapid-response serve --with-worker --host 127.0.0.1 --port 5000
+	RR_DEMO=1 RR_BASE_URL="$${RR_BASE_URL:-http://$(HOST):$(PORT)}" \
+		$(BIN)/rapid-response serve --with-worker --host $(HOST) --port $(PORT)
 
 test: setup $(CHROMIUM) $(FAKETIME)
 	$(BIN)/ruff check engine webui forms processes tests

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import Select
 
+from . import tracking_codes
 from .models import Case
 
 
 def code_fragment(code: str) -> str:
-    """What a person typed as (part of) a tracking code, as stored: upper case, no spaces."""
-    return code.strip().upper().replace(" ", "")
+    """What a person typed as (part of) a tracking code, as stored: upper case, no spaces; a whole code typed
+    any way (`ryh6dujgcy`) as the code itself."""
+    return tracking_codes.normalise_or_none(code) or code.strip().upper().replace(" ", "")
 
 
 def matching(query: Select, *, level: int | None = None, category: str | None = None, ward: str | None = None,

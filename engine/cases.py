@@ -1,7 +1,6 @@
 """Case services: submit a report, claim and complete tasks. Callers own the transaction (we only flush)."""
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session, undefer
 
 from forms import validate_form_data
 
-from . import events, notifications, reporter_messages, versions, workflows
+from . import duplicates, events, notifications, reporter_messages, tracking_codes, versions, workflows
 from .actors import Actor
 from .clock import now
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -19,9 +18,9 @@ from .functions import Effects
 from .models import Case, CaseNote, CaseStatus, InboxItem, Role, User
 from .steps import case_step, first_step
 
-# Tracking codes: unguessable, and easy to read aloud (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
-CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
-CODE_LENGTH = 10
+# Tracking codes: unguessable, and easy to read aloud (no 0/O, 1/I/L, 5/S, 2/Z, 8/B); see tracking_codes.
+CODE_ALPHABET = tracking_codes.ALPHABET
+CODE_LENGTH = tracking_codes.LENGTH
 # Submitted task data that also summarizes the case (copied to the case row for lists and filters).
 CASE_SUMMARY_FIELDS = ("level", "handling_unit", "agencies")
 # Roles that see every case; the others see the cases of their unit (handling unit or invited agency).
@@ -31,8 +30,7 @@ SEE_REPORTER = frozenset({Role.INTAKE, Role.INSPECTOR})
 
 
 def new_tracking_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return f"{raw[:5]}-{raw[5:]}"
+    return tracking_codes.new_code()
 
 
 def submit_report(session: Session, report: dict[str, Any], reporter: dict[str, Any] | None = None,
@@ -73,7 +71,9 @@ def get_case_by_id_or_code(session: Session, reference: str) -> Case:
 
 
 def get_case_by_code(session: Session, code: str) -> Case:
-    case = session.scalar(select(Case).where(Case.code == code.strip().upper()))
+    """The case with this tracking code as a person typed it (any case, dash or spaces; see tracking_codes).
+    Raises NotFound (BadTrackingCode, a kind of it, when no code can look like this)."""
+    case = session.scalar(select(Case).where(Case.code == tracking_codes.normalise(code)))
     if case is None:
         raise NotFound("no case has this tracking code")
     return case
@@ -201,6 +201,8 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
         for field in CASE_SUMMARY_FIELDS:
             if field in data:
                 setattr(case, field, data[field])
+        if "screening_outcome" in data:
+            duplicates.after_screening(case, data)
         events.record(session, case, actor.username, "task_completed", task_name=item.task_name,
                       from_status=from_status, detail={"title": item.title, "form": item.form, "data": data})
     return case

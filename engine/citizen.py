@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from difflib import SequenceMatcher
 from typing import Any
 
 from sqlalchemy import select
@@ -17,14 +15,12 @@ from sqlalchemy.orm import Session
 
 from forms import validate_form_data
 
-from . import cases, deadlines, events, mail, units, versions
+from . import cases, deadlines, duplicates, events, mail, tracking_codes, units, versions
 from .actors import Actor
 from .attachments import AttachmentStore, Upload
 from .errors import Conflict, DuplicateSubmission, NotFound, ValidationError
 from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submission
 
-SIMILARITY = 0.8
-OPEN_STATUSES = (CaseStatus.RECEIVED.value, CaseStatus.IN_HANDLING.value, CaseStatus.DISPUTED.value)
 _PHONE = re.compile(r"^\+?[0-9 .-]{8,15}$")
 
 
@@ -75,7 +71,7 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
         contact["lang"] = lang
     case = cases.submit_report(session, report, contact, actor="citizen")  # validates against forms/report.json
     case.source = source
-    similar = similar_open_case(session, case)
+    similar = duplicates.strong_match(session, case)
     if similar is not None:
         case.duplicate_of = similar.code
     stored = store.save_all(uploads or [])
@@ -102,27 +98,9 @@ def submitted_before(session: Session, key: str | None) -> Submitted | None:
     return Submitted(cases.get_case(session, earlier.case_id), created=False, token=earlier.token)
 
 
-def _normal(text: Any) -> str:
-    folded = unicodedata.normalize("NFKD", str(text or "").lower())
-    plain = "".join(c for c in folded if not unicodedata.combining(c)).replace("đ", "d")
-    return " ".join(re.findall(r"[a-z0-9]+", plain))
-
-
-def similar(a: Any, b: Any) -> bool:
-    left, right = _normal(a), _normal(b)
-    return bool(left and right) and SequenceMatcher(None, left, right).ratio() >= SIMILARITY
-
-
 def similar_open_case(session: Session, case: Case) -> Case | None:
-    """An older open case at the same ward, same category, and a similar facility name or address."""
-    candidates = session.scalars(select(Case).where(Case.ward == case.ward, Case.category == case.category,
-                                                    Case.status.in_(OPEN_STATUSES), Case.id != case.id)
-                                 .order_by(Case.received_at.desc()).limit(200))
-    for other in candidates:
-        if similar(other.report.get("facility_name"), case.report.get("facility_name")) or \
-                similar(other.report.get("address"), case.report.get("address")):
-            return other
-    return None
+    """An older open case about the same place (engine.duplicates: same ward, category and facility or house)."""
+    return duplicates.strong_match(session, case)
 
 
 # What the public may know of a case's history: event kind → public step.
@@ -156,6 +134,7 @@ def public_view(session: Session, code: str) -> dict[str, Any]:
         "result": result if published else None, "timeline": timeline,
         "can_rate": feedback_task(session, case) is not None, "duplicate_hint": case.duplicate_of is not None,
         "description": case.report.get("description"), "address": case.report.get("address"),
+        "facility_name": case.report.get("facility_name"), "observed_at": case.report.get("observed_at"),
     }
 
 
@@ -183,7 +162,7 @@ def public_photo(session: Session, attachment_id: int, code: str) -> Attachment:
     """A photo of the case with this tracking code (whoever holds the code may see its public copy)."""
     item = session.get(Attachment, attachment_id)
     case = session.get(Case, item.case_id) if item is not None and item.kind == "image" else None
-    if case is None or not secrets.compare_digest(case.code, code):
+    if case is None or not secrets.compare_digest(case.code, tracking_codes.normalise_or_none(code) or ""):
         raise NotFound("no such photo for this tracking code")
     return item
 

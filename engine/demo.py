@@ -1,11 +1,14 @@
 """Demo organisation: three real wards, the inspectorate, partner agencies and one user per role (demo only)."""
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import units
 from .models import Role, Unit, UnitKind, User, UserRole
+from .settings import LOCAL_TZ
 
 # The demo's wards are real ones from the official list (engine.units), with their official codes and names: a
 # later `units import-wards` finds them instead of adding duplicates.
@@ -87,6 +90,14 @@ def seed_cases_once(session: Session) -> list[str]:
     return [] if session.scalar(select(Case.id).limit(1)) is not None else seed_cases(session)
 
 
+def local(moment) -> str:
+    """An instant as `timers run-once --now` takes it: Ho Chi Minh City time, whole seconds."""
+    if moment is None:
+        return "-"
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # stored as UTC
+    return aware.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
+
+
 def seed_cases(session: Session) -> list[str]:
     """A few cases at different steps, driven through the real services. Returns one line per case."""
     from .actors import Actor
@@ -104,12 +115,13 @@ def seed_cases(session: Session) -> list[str]:
 
     lines = []
     waiting = submit_report(session, DEMO_REPORTS[0], {"name": "Nguyễn Thị Lan", "phone": "0903000111"})
-    lines.append(f"{waiting.code}: new report, waiting for screening (intake)")
+    lines.append(f"{waiting.code}: new report, waiting for screening (intake); received {local(waiting.received_at)}")
 
     level1 = submit_report(session, DEMO_REPORTS[1])
     do("intake", level1, "screen", {"screening_outcome": "in_scope"})
     do("intake", level1, "classify", {"level": 1, "handling_unit": "ward-tan-dinh"})  # the report's own ward
-    lines.append(f"{level1.code}: level 1 at UBND Phường Tân Định, deadline {level1.deadline_at.isoformat()}")
+    lines.append(f"{level1.code}: level 1 at UBND Phường Tân Định; received {local(level1.received_at)}, "
+                 f"deadline {local(level1.deadline_at)}")
 
     level2 = submit_report(session, DEMO_REPORTS[2], {"email": "citizen@example.org"})
     do("intake", level2, "screen", {"screening_outcome": "in_scope"})

@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from lxml import etree
 from werkzeug.exceptions import HTTPException
 
-from engine import cases, citizen, directory, open311_search, units, versions
+from engine import cases, citizen, directory, open311_search, tracking_codes, units, versions
 from engine.actors import Actor
 from engine.attachments import Upload
 from engine.clock import now
@@ -341,7 +341,8 @@ def _request_rows(found: list[Case]) -> list[dict[str, Any]]:
 
 def _search_filter(args: Any) -> open311_search.RequestSearch:
     """The search parameters, checked (400 with the parameter's name when one is not valid)."""
-    codes = [c.strip().upper() for c in args.get("service_request_id", "").split(",") if c.strip()]
+    codes = [tracking_codes.normalise_or_none(c) or c.strip().upper()
+             for c in args.get("service_request_id", "").split(",") if c.strip()]
     if codes:  # GeoReport v2: with service_request_id the other filters are ignored
         return open311_search.RequestSearch(codes=tuple(codes[:MAX_RESULTS]))
     start = _parse_time("start_date", args["start_date"]) if args.get("start_date", "").strip() else None

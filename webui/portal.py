@@ -7,6 +7,7 @@ import secrets
 from flask import (
     Blueprint,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -16,15 +17,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine import cases, citizen, reporter_messages, units, versions
+from engine import cases, citizen, reporter_messages, tracking_codes, units, versions
 from engine.attachments import Upload, public_key
 from engine.errors import CommitFailed, Conflict, DuplicateSubmission, EngineError, NotFound, ValidationError
+from engine.tracking_codes import BadTrackingCode, CodeProblem
 
 from . import formrender, params
 from .attachments import store
 from .db import after_commit, db, on_failure
+from .deadlines import deadline_view
 from .errors import status_of
-from .i18n import lang
+from .i18n import lang, local_time
+from .labels import CATEGORIES, STATUSES, label
 from .limits import limiter, lookup, lookup_when_refused, submit_limit
 
 bp = Blueprint("portal", __name__)
@@ -104,36 +108,72 @@ def report_done():
     return render_template("portal/done.html", info=info)
 
 
+def _code_problem(error: NotFound) -> str:
+    """Why a typed code finds nothing, in the citizen's words."""
+    problem = error.problem if isinstance(error, BadTrackingCode) else None
+    if problem is CodeProblem.LOOKALIKE:
+        return _("Tracking codes never contain 0, O, 1, I, L, 2, Z, 5, S, 8 or B. Check the code in your "
+                 "message and try again.")
+    if problem in (CodeProblem.LENGTH, CodeProblem.CHARACTERS):
+        return _("A tracking code has 10 letters and digits, like ABCDE-FGHJK. Check the code and try again.")
+    return _("No report has this tracking code. Check the code and try again.")
+
+
 @bp.get("/track")
 @lookup
 def track():
-    code = (request.args.get("code") or "").strip().upper()
-    if not code:
+    typed = (request.args.get("code") or "")[:60]
+    if not typed.strip():
         return render_template("portal/track_lookup.html", code="", error=None)
     try:
-        view = citizen.public_view(db(), code)
-    except NotFound:
-        return render_template("portal/track_lookup.html", code=code,
-                               error=_("No report has this tracking code. Check the code and try again.")), 404
+        view = citizen.public_view(db(), typed)
+    except NotFound as error:
+        return render_template("portal/track_lookup.html", code=typed.strip(), error=_code_problem(error)), 404
     return _render_track(view)
+
+
+STAR_FIELD = "rating"
+
+
+def _star_rating(schema: dict) -> dict | None:
+    """The rating field shown as five stars (a radio group), when the form's rating is a whole number 1–5."""
+    prop = schema.get("properties", {}).get(STAR_FIELD) or {}
+    if prop.get("type") != "integer" or prop.get("minimum") != 1 or prop.get("maximum") != 5:
+        return None
+    return {"required": STAR_FIELD in schema.get("required", [])}
 
 
 def _render_track(view: dict, values: dict | None = None, errors: dict | None = None, status: int = 200):
     case = cases.get_case_by_code(db(), view["code"])
     photos = citizen.public_attachments(db(), case)
-    feedback = None
+    values, errors = values or {}, errors or {}
+    feedback = stars = None
     if view["can_rate"]:
         schema = versions.version_form(case.process_version, "citizen_feedback") or {}
-        feedback = formrender.render_fields(schema, values or {}, errors or {}, lang=lang(), prefix="fb")
+        stars = _star_rating(schema)
+        names = list(schema.get("properties", {}))
+        cut = names.index(STAR_FIELD) if stars is not None else len(names)
+
+        def part(keep: list[str]):  # the fields around the stars, in the form's order
+            props = {k: v for k, v in schema.get("properties", {}).items() if k in keep}
+            return formrender.render_fields({**schema, "properties": props}, values, errors, lang=lang(), prefix="fb")
+
+        feedback = {"before": part(names[:cut]), "after": part(names[cut + 1:])}
+        if stars is not None:
+            chosen = values.get(STAR_FIELD)
+            stars.update(value=str(chosen) if chosen is not None else "",
+                         error="; ".join(m for p, m in errors.items() if p.split("/")[0] == STAR_FIELD))
     messages = reporter_messages.for_case(db(), case, lang())
-    return render_template("portal/track.html", view=view, photos=photos, feedback=feedback, messages=messages,
-                           errors=errors or {}), status
+    return render_template("portal/track.html", view=view, photos=photos, feedback=feedback, stars=stars,
+                           messages=messages, errors=errors), status
 
 
+@bp.post("/track")
 @bp.post("/track/feedback")
 @lookup_when_refused
 def feedback():
-    code = (request.form.get("code") or "").strip().upper()
+    """The rating form posts to the track page itself: an invalid answer is shown there, with the input kept."""
+    code = tracking_codes.normalise(request.form.get("code") or request.args.get("code"))
     case = cases.get_case_by_code(db(), code)
     schema = versions.version_form(case.process_version, "citizen_feedback") or {}
     values, errors = formrender.parse_submission(schema, request.form)
@@ -153,11 +193,32 @@ def feedback():
     return redirect(url_for(".track", code=code))
 
 
+@bp.get("/track/status.json")
+@lookup
+def status():
+    """One report's status and time left by its code, for "My reports" (static/my-reports.js); each call counts
+    against the lookup budget like /track. The codes stay in the citizen's browser: nothing is stored here."""
+    try:
+        view = citizen.public_view(db(), (request.args.get("code") or "")[:60])
+    except NotFound as error:
+        return jsonify({"error": _code_problem(error)}), 404
+    dl = deadline_view(view["deadline"])
+    time_text = {"overdue": (_("overdue by") + " " + dl["text"]) if dl["text"] else _("Overdue"),
+                 "running": dl["text"], "handled": dl["text"]}.get(dl["kind"], "")
+    response = jsonify({
+        "code": view["code"], "status": view["status"], "status_label": label(STATUSES, view["status"]),
+        "category_label": label(CATEGORIES, view["category"]), "facility": view["facility_name"] or "",
+        "received": local_time(view["received_at"]), "deadline_kind": dl["kind"], "time_text": time_text,
+        "time_css": dl["css"], "can_rate": view["can_rate"], "url": url_for(".track", code=view["code"])})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/track/photo/<int:attachment_id>")
 @lookup_when_refused
 def photo(attachment_id: int):
     """A reporter's photo without metadata, for whoever holds the tracking code."""
-    code = params.text_arg(request.args, "code", max_length=20, pattern=TRACKING_CODE).upper()
+    code = tracking_codes.normalise(params.text_arg(request.args, "code", max_length=20, pattern=TRACKING_CODE))
     item = citizen.public_photo(db(), attachment_id, code)
     response = send_from_directory(store().root, public_key(item.storage_key), mimetype="image/jpeg")
     response.headers["X-Content-Type-Options"] = "nosniff"

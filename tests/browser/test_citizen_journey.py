@@ -180,7 +180,8 @@ def test_citizen_reports_with_a_photo_on_a_phone_then_sees_the_result_and_rates_
     assert form.is_visible()
     assert page.locator("#fb-resolved").get_attribute("value") == "true"
     page.check("#fb-resolved")
-    page.fill("#fb-rating", "5")
+    page.click("label[for=fb-rating-5]")  # five stars
+    assert page.locator("#fb-rating-5").is_checked()
     page.fill("#fb-feedback_comment", "Cảm ơn Sở Y tế đã xử lý nhanh.")
     form.scroll_into_view_if_needed()
     shot(page, "feedback-filled")

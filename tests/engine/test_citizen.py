@@ -12,17 +12,6 @@ REPORT = {"category": "unlicensed_pharmacy", "description": "Bán thuốc kê đ
           "facility_name": "Nhà thuốc Minh Tâm", "address": "120 Hai Bà Trưng", "ward": "ward-tan-dinh"}
 
 
-@pytest.mark.parametrize(("a", "b", "same"), [
-    ("Nhà thuốc Minh Tâm", "nha thuoc minh tam", True),
-    ("Nhà thuốc Minh Tâm", "NHÀ THUỐC MINH TÂM!!", True),
-    ("120 Hai Bà Trưng", "120 Hai Ba Trung", True),
-    ("Nhà thuốc Minh Tâm", "Phòng khám Hồng Phúc", False),
-    ("", "", False),
-])
-def test_similar_names_ignore_accents_case_and_punctuation(a, b, same):
-    assert citizen.similar(a, b) is same
-
-
 def test_same_key_twice_is_one_case(factory, clock, tmp_path):
     store = AttachmentStore(tmp_path)
     with transaction(factory) as session:

@@ -32,3 +32,19 @@ def test_the_demo_wards_are_real_units_with_their_official_codes(db_engine):
     assert wards == {"ward-ben-thanh": ("Phường Bến Thành", "26743", "ward"),
                      "ward-sai-gon": ("Phường Sài Gòn", "26740", "ward"),
                      "ward-tan-dinh": ("Phường Tân Định", "26737", "ward")}
+
+
+def test_seed_lines_give_receipt_and_deadline_in_local_time_as_the_timer_command_takes_them(factory, clock):
+    import re
+    from datetime import datetime
+
+    with transaction(factory) as session:
+        lines = demo.seed_cases(session)
+    waiting, level1 = lines[0], lines[1]
+    received = re.search(r"received (\S+)$", waiting).group(1)
+    assert received.endswith("+07:00") and "." not in received  # Ho Chi Minh City time, whole seconds
+    with transaction(factory) as session:
+        case = session.scalar(select(Case).where(Case.code == waiting.split(":")[0]))
+        assert abs((datetime.fromisoformat(received) - case.received_at).total_seconds()) < 1
+    deadline = re.search(r"deadline (\S+)$", level1).group(1)
+    assert deadline.endswith("+07:00") and "." not in deadline and datetime.fromisoformat(deadline)

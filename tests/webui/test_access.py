@@ -205,6 +205,9 @@ ACCESS: dict[tuple[str, str], Access] = {
                                                                    frozenset({"owner"}), 422, data={"xml": ""}),
     ("/studio/drafts/<int:draft_id>/tables/<name>/validate", "POST"): staff(
         _w("/studio/drafts/{draft}/tables/routing.dmn/validate"), frozenset({"owner"}), data={}),
+    # --- the citizen portal: the rating form posts to the track page itself; one report's status by its code
+    ("/track", "POST"): public("/track", "redirect:/track", data=lambda w: {"code": w["level1_code"]}),
+    ("/track/status.json", "GET"): public(_w("/track/status.json?code={level1_code}")),
 }
 
 
