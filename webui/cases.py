@@ -1,6 +1,7 @@
 """The case file: report, attachments, timeline, deadline, diagram and notes; and the task form pages."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -22,6 +23,7 @@ from flask_login import current_user, login_required
 from engine import audit, casefile, caselist, cases, directory, versions
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import Case
+from engine.settings import LOCAL_TZ
 
 from . import deadlines, formrender, params
 from .auth import current_actor, roles_required
@@ -36,41 +38,52 @@ bp.add_app_template_global(deadline_view, "deadline_view")
 LIST_ROLES = tuple(sorted(caselist.LIST_ROLES))
 
 
-def _list_filter() -> caselist.CaseFilter:
-    """The search and filters of a case list, from the query string (bad values are refused by the engine)."""
+def list_filter() -> caselist.CaseFilter:
+    """The search and filters of a case list, from the query string (bad values are refused: a bad date or number
+    here as a 400 naming the parameter, an unknown status or level by the engine)."""
     args = request.args
     level = (args.get("level") or "").strip()
     if level and not level.isdigit():
         raise ValidationError("this case search is not valid", {"level": "1, 2 or 3"})
+    received_to = params.datetime_arg(args, "received_to", LOCAL_TZ)
+    if received_to is not None and "T" not in args.get("received_to", ""):
+        received_to += timedelta(days=1)  # a date "to" includes that whole day
     return caselist.CaseFilter(
-        code=(args.get("q") or "").strip() or None,
+        text=(args.get("q") or "").strip() or None,
         status=args.get("status") or None,
         period=args.get("period") or None,
         level=int(level) if level else None,
         category=args.get("category") or None,
         ward=args.get("ward") or None,
         overdue=args.get("overdue") == "1",
+        unit=(args.get("unit") or "").strip() or None,
+        received_from=params.datetime_arg(args, "received_from", LOCAL_TZ),
+        received_until=received_to,
     )
+
+
 MAX_PAGE = 100_000  # 5 million cases at 50 a page
 
 
 @bp.get("/")
 @roles_required(*LIST_ROLES)
 def index():
-    wanted = _list_filter()
+    wanted = list_filter()
     page = params.int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE)
     found = caselist.list_cases(db(), current_actor(), wanted, page=page)
     wards = directory.wards(db())
     query = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("cases/index.html", found=found, wanted=wanted, query=query, statuses=STATUSES,
-                           categories=CATEGORIES, wards=wards)
+                           categories=CATEGORIES, wards=wards, units=_unit_options()["handling_unit"],
+                           received_from=request.args.get("received_from", "")[:40],
+                           received_to=request.args.get("received_to", "")[:40])
 
 
 @bp.get("/<int:case_id>")
 @login_required
 def show(case_id: int):
     found = casefile.case_file(db(), current_actor(), case_id)  # records the audit entry if the contact is shown
-    timeline = [_timeline_entry(found.case, event) for event in found.events]
+    timeline = [timeline_entry(found.case, event) for event in found.events]
     return render_template("cases/show.html", case=found.case, notes=found.notes, attachments=found.attachments,
                            tasks=found.tasks, timeline=timeline, show_reporter=found.show_reporter,
                            mine={t.task_id for t in found.tasks if _may_work_on(t)})
@@ -84,7 +97,7 @@ def _may_work_on(item) -> bool:
     return item.claimed_by in (None, current_user.username)
 
 
-def _timeline_entry(case: Case, event) -> dict:
+def timeline_entry(case: Case, event) -> dict:
     """An event as the timeline shows it; submitted task data summarized with the form's labels."""
     summary = []
     data = (event.detail or {}).get("data")
@@ -167,7 +180,7 @@ def _earlier_work(page: casefile.TaskPage) -> list[dict]:
     latest: dict[tuple[str, str], dict] = {}
     for event in page.events:
         if event.kind == "task_completed" and event.task_name in EARLIER_STEPS:
-            latest[(event.task_name, event.actor)] = _timeline_entry(page.case, event)
+            latest[(event.task_name, event.actor)] = timeline_entry(page.case, event)
     return list(latest.values())
 
 

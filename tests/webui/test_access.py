@@ -205,6 +205,9 @@ ACCESS: dict[tuple[str, str], Access] = {
                                                                    frozenset({"owner"}), 422, data={"xml": ""}),
     ("/studio/drafts/<int:draft_id>/tables/<name>/validate", "POST"): staff(
         _w("/studio/drafts/{draft}/tables/routing.dmn/validate"), frozenset({"owner"}), data={}),
+    # --- case search: export of the list (each role within its scope) and the printable case file
+    ("/cases/export.<any(csv, xlsx):fmt>", "GET"): staff("/cases/export.xlsx?level=1", EVERYONE),
+    ("/cases/<int:case_id>/print", "GET"): staff(_w("/cases/{level1}/print"), SEE_ALL | {"ward"}),
 }
 
 
