@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import caselist, events, settings
+from . import caselist, events, models_search, settings
 from .actors import Actor
 from .cases import may_see_reporter
 from .deadlines import overdue_clause
@@ -77,7 +77,7 @@ def export_cases(session: Session, actor: Actor, wanted: caselist.CaseFilter, fm
         raise ValidationError("unknown export format", {"format": "csv or xlsx"})
     caselist.check_filter(wanted)
     limit = settings.of(session).export_max_rows
-    query = caselist.matching_query(actor, wanted)
+    query = caselist.matching_query(actor, wanted, models_search.full_text_index(session))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     if total > limit:
         raise ExportTooLarge(total, limit)

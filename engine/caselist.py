@@ -11,18 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import Boolean, ColumnElement, Select, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from . import case_filters, search_text
+from . import case_filters, models_search, search_text
 from .actors import Actor
 from .cases import SEE_ALL_CASES
 from .deadlines import overdue_clause
 from .errors import PermissionDenied, ValidationError
 from .models import Case, CaseStatus, Role
-from .models_search import CaseSearchText
 
 # Roles that have a case list (each limited by `scope_clause`).
 LIST_ROLES = SEE_ALL_CASES | {Role.HANDLING_UNIT, Role.COORDINATOR}
@@ -152,14 +151,16 @@ def check_filter(wanted: CaseFilter) -> None:
         raise ValidationError("this case search is not valid", errors)
 
 
-def matching_query(actor: Actor, wanted: CaseFilter) -> Select:
+def matching_query(actor: Actor, wanted: CaseFilter, full_text_index: bool = False) -> Select:
+    """The cases the actor may see that match `wanted` (summary columns); `full_text_index`: SQLite's FTS5 table
+    is there (`models_search.full_text_index`)."""
     query = select(*ROW_COLUMNS)
     scope = scope_clause(actor)
     if scope is not None:
         query = query.where(scope)
     query = case_filters.matching(query, level=wanted.level, category=wanted.category, ward=wanted.ward)
     if wanted.text:
-        query = query.where(text_clause(wanted.text))
+        query = query.where(text_clause(wanted.text, full_text_index))
     if wanted.unit:
         query = query.where(Case.handling_unit == wanted.unit)
     if wanted.received_from is not None:
@@ -177,13 +178,12 @@ def matching_query(actor: Actor, wanted: CaseFilter) -> Select:
     return query
 
 
-def text_clause(text: str) -> ColumnElement[bool]:
+def text_clause(text: str, full_text_index: bool = False) -> ColumnElement[bool]:
     """SQL: every word of `text` occurs in the case's search text (accents and case ignored)."""
     found = search_text.words(text)
     if not found:
         return Case.id.is_not(None)
-    matches = and_(*(CaseSearchText.body.contains(word, autoescape=True) for word in found))
-    return Case.id.in_(select(CaseSearchText.case_id).where(matches))
+    return Case.id.in_(models_search.matching_case_ids(found, full_text_index))
 
 
 def list_cases(session: Session, actor: Actor, wanted: CaseFilter, page: int = 1,
@@ -193,7 +193,7 @@ def list_cases(session: Session, actor: Actor, wanted: CaseFilter, page: int = 1
         raise PermissionDenied("your role has no case list")
     check_filter(wanted)
     page = max(1, page)
-    query = matching_query(actor, wanted)
+    query = matching_query(actor, wanted, models_search.full_text_index(session))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     result = session.execute(query.order_by(Case.received_at.desc(), Case.id.desc())
                              .limit(page_size).offset((page - 1) * page_size))

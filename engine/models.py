@@ -142,6 +142,7 @@ class Case(Base):
         CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"),
         Index("ix_cases_next_timer_at", "next_timer_at"),
         Index("ix_cases_closed_at", "closed_at"),
+        Index("ix_cases_received_at_id", "received_at", "id"),  # case lists, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

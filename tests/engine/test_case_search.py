@@ -59,6 +59,17 @@ def test_words_without_accents_find_the_facility_address_and_description(drive, 
     assert found(drive, "intake", CaseFilter(text="% _")) == set(spread.values())  # no words: no text filter
 
 
+def test_sqlite_searches_its_trigram_index_and_short_words_still_count(drive, spread, db_engine):
+    from engine import models_search
+
+    with transaction(drive.factory) as session:
+        assert models_search.full_text_index(session) == (db_engine.dialect.name == "sqlite")
+    assert found(drive, "intake", CaseFilter(text="45")) == {spread["ngoc_lan"]}  # shorter than a trigram
+    assert found(drive, "intake", CaseFilter(text="45 ngoc")) == {spread["ngoc_lan"]}
+    assert found(drive, "intake", CaseFilter(text="ngoc bà")) == {spread["tan_dinh"]}  # "3 Hai Bà Trưng"
+    assert found(drive, "intake", CaseFilter(text='ngoc" OR "spa')) == set()  # quotes are not search syntax
+
+
 def test_a_tracking_code_is_found_whole_in_halves_without_its_hyphen_or_in_part(drive, spread):
     code = drive.case(spread["nha_khoa"]).code
     for typed in (code, code.lower(), code.replace("-", ""), code[:5], f"{code[:5]} {code[6:]}"):

@@ -1,5 +1,6 @@
-"""case search: the folded search text of each case (case_search_texts), filled for existing cases; on
-PostgreSQL a trigram index when pg_trgm is available
+"""case search: the folded search text of each case (case_search_texts), filled for existing cases; a trigram
+index over it (PostgreSQL: pg_trgm when available; SQLite: an FTS5 trigram table kept by triggers); cases
+indexed by time received (lists, newest first)
 
 Revision ID: 20261129_0012
 Revises: 20261129_0011
@@ -32,8 +33,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_search_texts')),
     )
     _backfill()
+    op.create_index('ix_cases_received_at_id', 'cases', ['received_at', 'id'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
         _trigram_index()
+    elif op.get_bind().dialect.name == 'sqlite':
+        _fts_table()
 
 
 def _backfill() -> None:
@@ -77,6 +81,40 @@ def _trigram_index() -> None:
     bind.execute(sa.text(f'CREATE INDEX {TRIGRAM_INDEX} ON case_search_texts USING gin (body gin_trgm_ops)'))
 
 
+FTS_TABLE = 'case_search_fts'
+FTS_TRIGGERS = {
+    'case_search_fts_ai': "AFTER INSERT ON case_search_texts BEGIN "
+                          "INSERT INTO case_search_fts(rowid, body) VALUES (new.case_id, new.body); END",
+    'case_search_fts_ad': "AFTER DELETE ON case_search_texts BEGIN "
+                          "INSERT INTO case_search_fts(case_search_fts, rowid, body) "
+                          "VALUES ('delete', old.case_id, old.body); END",
+    'case_search_fts_au': "AFTER UPDATE ON case_search_texts BEGIN "
+                          "INSERT INTO case_search_fts(case_search_fts, rowid, body) "
+                          "VALUES ('delete', old.case_id, old.body); "
+                          "INSERT INTO case_search_fts(rowid, body) VALUES (new.case_id, new.body); END",
+}
+
+
+def _fts_table() -> None:
+    """SQLite's trigram full-text index (FTS5, SQLite 3.34+) over the search text, as an external-content table
+    kept current by triggers. Without FTS5 nothing is made and searches scan the narrow table instead."""
+    bind = op.get_bind()
+    try:
+        with bind.begin_nested():
+            bind.execute(sa.text(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(body, content='case_search_texts', "
+                                 "content_rowid='case_id', tokenize='trigram')"))
+    except sa.exc.DBAPIError:
+        return
+    for name, body in FTS_TRIGGERS.items():
+        bind.execute(sa.text(f'CREATE TRIGGER {name} {body}'))
+    bind.execute(sa.text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"))
+
+
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        for name in FTS_TRIGGERS:
+            op.execute(f'DROP TRIGGER IF EXISTS {name}')
+        op.execute(f'DROP TABLE IF EXISTS {FTS_TABLE}')
     op.execute(f'DROP INDEX IF EXISTS {TRIGRAM_INDEX}')
+    op.drop_index('ix_cases_received_at_id', table_name='cases')
     op.drop_table('case_search_texts')
