@@ -146,7 +146,7 @@ def check_filter(wanted: CaseFilter) -> None:
     if wanted.unit is not None and len(wanted.unit) > MAX_UNIT:
         errors["unit"] = "not a unit"
     if wanted.received_from and wanted.received_until and wanted.received_from >= wanted.received_until:
-        errors["received_to"] = "the end of the period comes before its start"
+        errors["received"] = "the end of the period comes before its start"
     if errors:
         raise ValidationError("this case search is not valid", errors)
 

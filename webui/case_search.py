@@ -8,9 +8,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine import case_export, casefile, clock, directory, spreadsheet
+from engine.errors import ValidationError
 from engine.settings import LOCAL_TZ
 
 from . import cases as case_views
+from . import list_filters
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .labels import CATEGORIES, STATUSES, label
@@ -25,8 +27,10 @@ FILE_STEPS = ("screen", "classify", "enter_result", "verify_result", "citizen_fe
 @bp.get("/export.<any(csv, xlsx):fmt>")
 @roles_required(*case_views.LIST_ROLES)
 def export(fmt: str):
-    wanted = case_views.list_filter()
+    listed = list_filters.parse(request.args)
     query = {k: v for k, v in request.args.items() if k != "page" and v}
+    if listed.problems:  # the list shows what is wrong with its filters
+        return redirect(url_for("cases.index", **query))
 
     def too_large(error: case_export.ExportTooLarge):
         flash(_("This list has %(total)s cases; an export holds at most %(limit)s. Narrow the search or the "
@@ -35,7 +39,8 @@ def export(fmt: str):
         return redirect(url_for("cases.index", **query))
 
     on_failure(case_export.ExportTooLarge, too_large)
-    found = case_export.export_cases(db(), current_actor(), wanted, fmt)
+    on_failure(ValidationError, lambda _error: redirect(url_for("cases.index", **query)))
+    found = case_export.export_cases(db(), current_actor(), listed.wanted, fmt)
     headers, rows = _table(found)
     if fmt == "csv":
         body = spreadsheet.write_csv(headers, rows)

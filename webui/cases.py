@@ -1,7 +1,6 @@
 """The case file: report, attachments, timeline, deadline, diagram and notes; and the task form pages."""
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -23,9 +22,8 @@ from flask_login import current_user, login_required
 from engine import audit, casefile, caselist, cases, directory, versions
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import Case
-from engine.settings import LOCAL_TZ
 
-from . import deadlines, formrender, params
+from . import deadlines, formrender, list_filters, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .deadlines import deadline_of, deadline_view
@@ -38,45 +36,25 @@ bp.add_app_template_global(deadline_view, "deadline_view")
 LIST_ROLES = tuple(sorted(caselist.LIST_ROLES))
 
 
-def list_filter() -> caselist.CaseFilter:
-    """The search and filters of a case list, from the query string (bad values are refused: a bad date or number
-    here as a 400 naming the parameter, an unknown status or level by the engine)."""
-    args = request.args
-    level = (args.get("level") or "").strip()
-    if level and not level.isdigit():
-        raise ValidationError("this case search is not valid", {"level": "1, 2 or 3"})
-    received_to = params.datetime_arg(args, "received_to", LOCAL_TZ)
-    if received_to is not None and "T" not in args.get("received_to", ""):
-        received_to += timedelta(days=1)  # a date "to" includes that whole day
-    return caselist.CaseFilter(
-        text=(args.get("q") or "").strip() or None,
-        status=args.get("status") or None,
-        period=args.get("period") or None,
-        level=int(level) if level else None,
-        category=args.get("category") or None,
-        ward=args.get("ward") or None,
-        overdue=args.get("overdue") == "1",
-        unit=(args.get("unit") or "").strip() or None,
-        received_from=params.datetime_arg(args, "received_from", LOCAL_TZ),
-        received_until=received_to,
-    )
-
-
 MAX_PAGE = 100_000  # 5 million cases at 50 a page
 
 
 @bp.get("/")
 @roles_required(*LIST_ROLES)
 def index():
-    wanted = list_filter()
+    listed = list_filters.parse(request.args)
     page = params.int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE)
-    found = caselist.list_cases(db(), current_actor(), wanted, page=page)
+    found = caselist.CasePage([], 0, 1, caselist.PAGE_SIZE)
+    if not listed.problems:
+        try:
+            found = caselist.list_cases(db(), current_actor(), listed.wanted, page=page)
+        except ValidationError as refused:  # shown above the list, with the filters as typed
+            listed.refused(refused.errors)
     wards = directory.wards(db())
     query = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("cases/index.html", found=found, wanted=wanted, query=query, statuses=STATUSES,
+    return render_template("cases/index.html", found=found, wanted=listed.wanted, query=query, statuses=STATUSES,
                            categories=CATEGORIES, wards=wards, units=_unit_options()["handling_unit"],
-                           received_from=request.args.get("received_from", "")[:40],
-                           received_to=request.args.get("received_to", "")[:40])
+                           problems=listed.problems, typed=request.args), listed.status
 
 
 @bp.get("/<int:case_id>")

@@ -122,7 +122,7 @@ def test_a_ward_searches_only_its_own_cases(drive, spread):
     (CaseFilter(text="x" * 201), "q"),
     (CaseFilter(text="mot hai ba bon nam sau bay tam chin"), "q"),
     (CaseFilter(unit="u" * 41), "unit"),
-    (CaseFilter(received_from=START, received_until=START), "received_to"),
+    (CaseFilter(received_from=START, received_until=START), "received"),
 ])
 def test_a_search_outside_its_bounds_is_refused_naming_the_field(drive, spread, wanted, field):
     with pytest.raises(ValidationError) as refused, transaction(drive.factory) as session:
