@@ -143,6 +143,7 @@ class Case(Base):
         Index("ix_cases_next_timer_at", "next_timer_at"),
         Index("ix_cases_closed_at", "closed_at"),
         Index("ix_cases_received_at_id", "received_at", "id"),  # case lists, newest first
+        Index("ix_cases_handling_unit_received_at", "handling_unit", "received_at"),  # a unit's case list
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,6 +1,6 @@
 """case search: the folded search text of each case (case_search_texts), filled for existing cases; a trigram
 index over it (PostgreSQL: pg_trgm when available; SQLite: an FTS5 trigram table kept by triggers); cases
-indexed by time received (lists, newest first)
+indexed by time received and by handling unit (lists, newest first)
 
 Revision ID: 20261129_0012
 Revises: 20261129_0011
@@ -34,6 +34,7 @@ def upgrade() -> None:
     )
     _backfill()
     op.create_index('ix_cases_received_at_id', 'cases', ['received_at', 'id'], unique=False)
+    op.create_index('ix_cases_handling_unit_received_at', 'cases', ['handling_unit', 'received_at'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
         _trigram_index()
     elif op.get_bind().dialect.name == 'sqlite':
@@ -116,5 +117,6 @@ def downgrade() -> None:
             op.execute(f'DROP TRIGGER IF EXISTS {name}')
         op.execute(f'DROP TABLE IF EXISTS {FTS_TABLE}')
     op.execute(f'DROP INDEX IF EXISTS {TRIGRAM_INDEX}')
+    op.drop_index('ix_cases_handling_unit_received_at', table_name='cases')
     op.drop_index('ix_cases_received_at_id', table_name='cases')
     op.drop_table('case_search_texts')
