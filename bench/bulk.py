@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
+from engine import search_text
 from engine.models import Case, InboxItem
+from engine.models_search import CaseSearchText
 
 from .databases import BENCH_WARDS, Backend
 
@@ -23,6 +25,21 @@ CATEGORIES = ["cosmetic_surgery", "cosmetic_advertising", "unlicensed_clinic", "
               "service_prices", "practising_certificate", "staff_conduct", "other"]
 AGENCIES = ["police", "market-mgmt", "labour"]
 SLA_HOURS = {1: 24, 2: 48, 3: 72}
+
+# Facility names and streets of the bulk reports: 100 × 25 combinations, so one facility name is in about 1% of the
+# cases (a search for it finds ~1,000 of 100,000). Chosen from the case id, so the random sequence is unchanged.
+FACILITY_KINDS = ["Thẩm mỹ viện", "Spa", "Nha khoa", "Phòng khám", "Nhà thuốc"]
+FACILITY_NAMES = ["Ngọc Lan", "Hoa Hồng", "Ánh Dương", "Bình Minh", "Đức Tâm", "Thiên Phúc", "Mỹ Lệ", "Hạnh Phúc",
+                  "Sài Gòn", "Phương Nam", "Kim Ngân", "Thảo Nguyên", "Hồng Đức", "An Khang", "Minh Châu", "Tâm An",
+                  "Việt Mỹ", "Bảo Ngọc", "Quỳnh Như", "Gia Hân"]
+STREETS = ["Lê Lợi", "Nguyễn Huệ", "Hai Bà Trưng", "Điện Biên Phủ", "Trần Hưng Đạo", "Lý Tự Trọng", "Pasteur",
+           "Nguyễn Trãi", "Cách Mạng Tháng Tám", "Võ Văn Tần", "Phạm Ngọc Thạch", "Nam Kỳ Khởi Nghĩa",
+           "Đinh Tiên Hoàng", "Hoàng Văn Thụ", "Phan Xích Long", "Lê Văn Sỹ", "Nguyễn Đình Chiểu",
+           "Bà Huyện Thanh Quan", "Trương Định", "Cống Quỳnh", "Nguyễn Thị Minh Khai", "Võ Thị Sáu", "Lý Chính Thắng",
+           "Trần Quốc Thảo", "Bùi Viện"]
+DESCRIPTIONS = ["Tiêm filler không phép, nhiều khách ra vào buổi tối.", "Quảng cáo dịch vụ sai sự thật trên mạng.",
+                "Hoạt động khi đang bị đình chỉ.", "Bán thuốc kê đơn không cần đơn thuốc.",
+                "Niêm yết giá dịch vụ không đúng."]
 
 # What an open case is waiting for: (weight, stage). Tasks per stage are in `_open_tasks`.
 OPEN_STAGES = [(12, "screen"), (5, "classify"), (40, "handling"), (6, "coordination"), (10, "verify"),
@@ -73,6 +90,8 @@ def load_inbox_dataset(backend: Backend, total: int, open_count: int, now: datet
         else:
             cases.append(_closed_case(rng, backend.version_id, case_id, now))
     loaded = insert_rows(backend, Case.__table__, cases)
+    insert_rows(backend, CaseSearchText.__table__,
+                ({"case_id": c["id"], "body": search_text.body(c["code"], c["report"])} for c in cases))
     fix_sequence(backend)
     loaded_items = insert_rows(backend, InboxItem.__table__, items)
     return {"cases": loaded, "open_cases": open_count, "inbox_items": loaded_items}
@@ -82,12 +101,21 @@ def _base_case(rng: random.Random, version_id: int, case_id: int, received: date
     ward = rng.choice(BENCH_WARDS)
     return {"id": case_id, "code": bench_code(case_id), "process_version_id": version_id,
             "category": rng.choice(CATEGORIES), "ward": ward,
-            "report": {"category": "other", "description": "Bulk-loaded report", "ward": ward},
+            "report": _report(case_id, ward),
             "reporter": None, "received_at": received, "workflow_json": PLACEHOLDER_WORKFLOW,
             "serializer_version": "bench", "row_version": 1, "status": "received", "level": None,
             "handling_unit": None, "agencies": None, "overdue": False, "outcome": None, "deadline_at": None,
             "published_at": None, "closed_at": None, "next_timer_at": None, "timer_failures": 0,
             "incident": False, "source": "web"}
+
+
+def _report(case_id: int, ward: str) -> dict[str, Any]:
+    spread = case_id * 7919  # a prime: neighbouring ids get unrelated names
+    kind = FACILITY_KINDS[spread % len(FACILITY_KINDS)]
+    name = FACILITY_NAMES[(spread // len(FACILITY_KINDS)) % len(FACILITY_NAMES)]
+    street = STREETS[(spread // 100) % len(STREETS)]
+    return {"category": "other", "facility_name": f"{kind} {name}", "address": f"{case_id % 300 + 1} {street}",
+            "description": DESCRIPTIONS[case_id % len(DESCRIPTIONS)], "ward": ward}
 
 
 def _closed_case(rng: random.Random, version_id: int, case_id: int, now: datetime) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """One benchmark run: every measurement on every database, in an order that keeps the datasets apart.
 
 Per database: 1. lifecycles (empty database) → 3. timer sweeps → fresh database → 2. inbox (100,000 cases) →
-5. timer lateness → 4. HTTP (PostgreSQL only). The numbers go into a `Report` as table rows (value, target) and
-details (distributions, plans, profiles).
+7. case search and export (the same cases) → 5. timer lateness → 4. HTTP (PostgreSQL only). The numbers go into
+a `Report` as table rows (value, target) and details (distributions, plans, profiles).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from engine import versions
 
-from . import costs, databases, http_load, inbox_query, lateness, lifecycle, profiling, timer_sweep
+from . import costs, databases, http_load, inbox_query, lateness, lifecycle, profiling, search_query, timer_sweep
 from .databases import Backend
 from .report import Report
 from .stats import percentile
@@ -83,6 +83,8 @@ def run(options: Options, workdir: Path, report: Report, echo: Echo) -> Report:
         backend = databases.reset(backend)
         phase(f"inbox {name}", f"2. inbox query on {name} ({options.cases} cases, {options.open_cases} open)")
         _inbox(report, backend, options)
+        phase(f"search {name}", f"7. case search and export on {name} (the inbox dataset's cases)")
+        _search(report, backend, options)
         phase(f"lateness {name}", f"5. timer lateness on {name} ({options.lateness_cases} timers, "
               f"poll {options.poll:g} s)")
         _lateness(report, backend, options)
@@ -185,6 +187,25 @@ def _inbox(report: Report, backend: Backend, options: Options) -> None:
         report.add(f"inbox.{name}.{actor}_p95_ms", f"2. inbox p95, {label} ({name})",
                    actors[actor]["search_ms"]["p95"], "ms", 20.0)
     report.details.setdefault("inbox", {})[name] = result
+
+
+# 7. case search (on the inbox dataset) --------------------------------------------------------------------------
+
+def _search(report: Report, backend: Backend, options: Options) -> None:
+    name = backend.name
+    result = search_query.measure(backend, options.queries)
+    for key, label in (("text_filters", "facility without accents + level + last year, intake"),
+                       ("common_word", "a word in one case in five, intake"),
+                       ("ward_text", "two words, one ward's handling unit")):
+        report.add(f"search.{name}.{key}_p95_ms", f"7. search p95, {label} ({name})", result[key]["ms"]["p95"],
+                   "ms", 200.0, note=f"{result[key]['total']:,} matching")
+    report.add(f"search.{name}.export_p95_ms", f"7. export query p95, {result['export']['rows']:,} rows ({name})",
+               result["export"]["ms"]["p95"], "ms", 200.0)
+    for fmt in ("xlsx", "csv"):
+        report.add(f"search.{name}.export_{fmt}_file_p95_ms",
+                   f"7. export file p95, {result['export']['rows']:,} rows as {fmt.upper()} (writer only)",
+                   result[f"export_{fmt}_file"]["ms"]["p95"], "ms")
+    report.details.setdefault("search", {})[name] = result
 
 
 # 5. lateness ------------------------------------------------------------------------------------------------------

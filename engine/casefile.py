@@ -24,14 +24,15 @@ class CaseFile:
     show_reporter: bool
 
 
-def case_file(session: Session, actor: Actor, case_id: int) -> CaseFile:
+def case_file(session: Session, actor: Actor, case_id: int, page: str = "case") -> CaseFile:
+    """Everything the case page (or its printable file, `page="print"`) shows; the reporter view is audited."""
     case = cases.viewable_case(session, actor, case_id)
     notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)
                                  .order_by(CaseNote.created_at)))
     attachments = list(session.scalars(select(Attachment).where(Attachment.case_id == case.id)
                                        .order_by(Attachment.id)))
     return CaseFile(case, notes, attachments, inbox.case_tasks(session, case.id), events.case_events(session, case.id),
-                    audit.show_reporter(session, actor, case, page="case"))
+                    audit.show_reporter(session, actor, case, page=page))
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, Select, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from . import case_filters
+from . import case_filters, models_search, search_text
 from .actors import Actor
 from .cases import SEE_ALL_CASES
 from .deadlines import overdue_clause
@@ -27,7 +28,8 @@ LIST_ROLES = SEE_ALL_CASES | {Role.HANDLING_UNIT, Role.COORDINATOR}
 PAST_STATUSES = frozenset({CaseStatus.CLOSED.value, CaseStatus.NOT_ACCEPTED.value})
 PERIODS = ("current", "past")
 PAGE_SIZE = 50
-MAX_CODE = 20
+MAX_TEXT = 200
+MAX_UNIT = 40
 
 
 class json_list_has(FunctionElement):  # noqa: N801 - named like the SQL function it stands for
@@ -54,13 +56,24 @@ def _json_list_has_sqlite(element, compiler, **kw) -> str:
 class CaseFilter:
     """What a case list asks for; every field optional."""
 
-    code: str | None = None
+    text: str | None = None  # words of the code, facility, address or description (accents and case ignored)
     status: str | None = None
     period: str | None = None  # "current" (still open) | "past" (closed or not accepted)
     level: int | None = None
     category: str | None = None
     ward: str | None = None
     overdue: bool = False
+    unit: str | None = None  # handling unit
+    received_from: datetime | None = None  # inclusive
+    received_until: datetime | None = None  # exclusive
+
+    def as_detail(self) -> dict[str, Any]:
+        """The filters that are set, as JSON-safe values (for the audit log)."""
+        detail: dict[str, Any] = {}
+        for name, value in vars(self).items():
+            if value not in (None, False, ""):
+                detail[name] = value.isoformat() if isinstance(value, datetime) else value
+        return detail
 
 
 @dataclass(frozen=True)
@@ -79,10 +92,12 @@ class CaseRow:
     deadline_at: datetime | None
     published_at: datetime | None
     closed_at: datetime | None
+    facility: str | None = None
 
 
+FACILITY = Case.report["facility_name"].as_string()
 ROW_COLUMNS = (Case.id, Case.code, Case.status, Case.level, Case.category, Case.ward, Case.handling_unit,
-               Case.overdue, Case.received_at, Case.deadline_at, Case.published_at, Case.closed_at)
+               Case.overdue, Case.received_at, Case.deadline_at, Case.published_at, Case.closed_at, FACILITY)
 
 
 @dataclass(frozen=True)
@@ -124,19 +139,34 @@ def check_filter(wanted: CaseFilter) -> None:
         errors["period"] = "current or past"
     if wanted.level is not None and wanted.level not in (1, 2, 3):
         errors["level"] = "1, 2 or 3"
-    if wanted.code is not None and len(wanted.code) > MAX_CODE:
-        errors["q"] = f"at most {MAX_CODE} characters"
+    if wanted.text is not None and len(wanted.text) > MAX_TEXT:
+        errors["q"] = f"at most {MAX_TEXT} characters"
+    elif wanted.text is not None and len(search_text.words(wanted.text)) > search_text.MAX_WORDS:
+        errors["q"] = f"at most {search_text.MAX_WORDS} words"
+    if wanted.unit is not None and len(wanted.unit) > MAX_UNIT:
+        errors["unit"] = "not a unit"
+    if wanted.received_from and wanted.received_until and wanted.received_from >= wanted.received_until:
+        errors["received"] = "the end of the period comes before its start"
     if errors:
         raise ValidationError("this case search is not valid", errors)
 
 
-def _query(actor: Actor, wanted: CaseFilter) -> Select:
+def matching_query(actor: Actor, wanted: CaseFilter, full_text_index: bool = False) -> Select:
+    """The cases the actor may see that match `wanted` (summary columns); `full_text_index`: SQLite's FTS5 table
+    is there (`models_search.full_text_index`)."""
     query = select(*ROW_COLUMNS)
     scope = scope_clause(actor)
     if scope is not None:
         query = query.where(scope)
-    query = case_filters.matching(query, level=wanted.level, category=wanted.category, ward=wanted.ward,
-                                  code=wanted.code)
+    query = case_filters.matching(query, level=wanted.level, category=wanted.category, ward=wanted.ward)
+    if wanted.text:
+        query = query.where(text_clause(wanted.text, full_text_index))
+    if wanted.unit:
+        query = query.where(Case.handling_unit == wanted.unit)
+    if wanted.received_from is not None:
+        query = query.where(Case.received_at >= wanted.received_from)
+    if wanted.received_until is not None:
+        query = query.where(Case.received_at < wanted.received_until)
     if wanted.status:
         query = query.where(Case.status == wanted.status)
     if wanted.period == "current":
@@ -148,6 +178,14 @@ def _query(actor: Actor, wanted: CaseFilter) -> Select:
     return query
 
 
+def text_clause(text: str, full_text_index: bool = False) -> ColumnElement[bool]:
+    """SQL: every word of `text` occurs in the case's search text (accents and case ignored)."""
+    found = search_text.words(text)
+    if not found:
+        return Case.id.is_not(None)
+    return Case.id.in_(models_search.matching_case_ids(found, full_text_index))
+
+
 def list_cases(session: Session, actor: Actor, wanted: CaseFilter, page: int = 1,
                page_size: int = PAGE_SIZE) -> CasePage:
     """The cases the actor may see that match `wanted`, newest first, one page."""
@@ -155,7 +193,7 @@ def list_cases(session: Session, actor: Actor, wanted: CaseFilter, page: int = 1
         raise PermissionDenied("your role has no case list")
     check_filter(wanted)
     page = max(1, page)
-    query = _query(actor, wanted)
+    query = matching_query(actor, wanted, models_search.full_text_index(session))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     result = session.execute(query.order_by(Case.received_at.desc(), Case.id.desc())
                              .limit(page_size).offset((page - 1) * page_size))

@@ -142,6 +142,8 @@ class Case(Base):
         CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"),
         Index("ix_cases_next_timer_at", "next_timer_at"),
         Index("ix_cases_closed_at", "closed_at"),
+        Index("ix_cases_received_at_id", "received_at", "id"),  # case lists, newest first
+        Index("ix_cases_handling_unit_received_at", "handling_unit", "received_at"),  # a unit's case list
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -382,3 +384,6 @@ class SignInFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     username: Mapped[str] = mapped_column(String(80))
     ip: Mapped[str] = mapped_column(String(45))
+
+
+from . import models_search  # noqa: E402, F401 - the cases' search text (defined after Case, which it follows)

@@ -17,6 +17,8 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_MAX_CASE_BYTES = 1_000_000
 DEFAULT_RETENTION_DAYS = 365
+DEFAULT_EXPORT_MAX_ROWS = 50_000
+MAX_EXPORT_MAX_ROWS = 1_000_000
 _KEY = "rr_settings"
 
 
@@ -44,6 +46,7 @@ class Settings:
     timer_poll_seconds: float = 5.0
     max_case_bytes: int = DEFAULT_MAX_CASE_BYTES  # largest saved case document (UTF-8 bytes)
     contact_retention_days: int = DEFAULT_RETENTION_DAYS  # reporter contact kept after a case closes
+    export_max_rows: int = DEFAULT_EXPORT_MAX_ROWS  # most cases one export of a case list may hold
     smtp: SmtpSettings | None = None
 
 

@@ -23,7 +23,7 @@ from engine import audit, casefile, caselist, cases, directory, versions
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import Case
 
-from . import deadlines, formrender, params
+from . import deadlines, formrender, list_filters, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .deadlines import deadline_of, deadline_view
@@ -36,41 +36,32 @@ bp.add_app_template_global(deadline_view, "deadline_view")
 LIST_ROLES = tuple(sorted(caselist.LIST_ROLES))
 
 
-def _list_filter() -> caselist.CaseFilter:
-    """The search and filters of a case list, from the query string (bad values are refused by the engine)."""
-    args = request.args
-    level = (args.get("level") or "").strip()
-    if level and not level.isdigit():
-        raise ValidationError("this case search is not valid", {"level": "1, 2 or 3"})
-    return caselist.CaseFilter(
-        code=(args.get("q") or "").strip() or None,
-        status=args.get("status") or None,
-        period=args.get("period") or None,
-        level=int(level) if level else None,
-        category=args.get("category") or None,
-        ward=args.get("ward") or None,
-        overdue=args.get("overdue") == "1",
-    )
 MAX_PAGE = 100_000  # 5 million cases at 50 a page
 
 
 @bp.get("/")
 @roles_required(*LIST_ROLES)
 def index():
-    wanted = _list_filter()
+    listed = list_filters.parse(request.args)
     page = params.int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE)
-    found = caselist.list_cases(db(), current_actor(), wanted, page=page)
+    found = caselist.CasePage([], 0, 1, caselist.PAGE_SIZE)
+    if not listed.problems:
+        try:
+            found = caselist.list_cases(db(), current_actor(), listed.wanted, page=page)
+        except ValidationError as refused:  # shown above the list, with the filters as typed
+            listed.refused(refused.errors)
     wards = directory.wards(db())
     query = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("cases/index.html", found=found, wanted=wanted, query=query, statuses=STATUSES,
-                           categories=CATEGORIES, wards=wards)
+    return render_template("cases/index.html", found=found, wanted=listed.wanted, query=query, statuses=STATUSES,
+                           categories=CATEGORIES, wards=wards, units=_unit_options()["handling_unit"],
+                           problems=listed.problems, typed=request.args), listed.status
 
 
 @bp.get("/<int:case_id>")
 @login_required
 def show(case_id: int):
     found = casefile.case_file(db(), current_actor(), case_id)  # records the audit entry if the contact is shown
-    timeline = [_timeline_entry(found.case, event) for event in found.events]
+    timeline = [timeline_entry(found.case, event) for event in found.events]
     return render_template("cases/show.html", case=found.case, notes=found.notes, attachments=found.attachments,
                            tasks=found.tasks, timeline=timeline, show_reporter=found.show_reporter,
                            mine={t.task_id for t in found.tasks if _may_work_on(t)})
@@ -84,7 +75,7 @@ def _may_work_on(item) -> bool:
     return item.claimed_by in (None, current_user.username)
 
 
-def _timeline_entry(case: Case, event) -> dict:
+def timeline_entry(case: Case, event) -> dict:
     """An event as the timeline shows it; submitted task data summarized with the form's labels."""
     summary = []
     data = (event.detail or {}).get("data")
@@ -167,7 +158,7 @@ def _earlier_work(page: casefile.TaskPage) -> list[dict]:
     latest: dict[tuple[str, str], dict] = {}
     for event in page.events:
         if event.kind == "task_completed" and event.task_name in EARLIER_STEPS:
-            latest[(event.task_name, event.actor)] = _timeline_entry(page.case, event)
+            latest[(event.task_name, event.actor)] = timeline_entry(page.case, event)
     return list(latest.values())
 
 

@@ -15,7 +15,15 @@ from pathlib import Path
 from engine import mail
 from engine.accounts import SignInPolicy
 from engine.db import normalize_url, sqlite_file_url
-from engine.settings import DEFAULT_BASE_URL, DEFAULT_MAX_CASE_BYTES, DEFAULT_RETENTION_DAYS, Settings, SmtpSettings
+from engine.settings import (
+    DEFAULT_BASE_URL,
+    DEFAULT_EXPORT_MAX_ROWS,
+    DEFAULT_MAX_CASE_BYTES,
+    DEFAULT_RETENTION_DAYS,
+    MAX_EXPORT_MAX_ROWS,
+    Settings,
+    SmtpSettings,
+)
 
 _FLAGS = {"1": True, "true": True, "yes": True, "on": True, "": False, "0": False, "false": False, "no": False,
           "off": False}
@@ -26,7 +34,8 @@ def settings() -> Settings:
     return Settings(database_url=database_url(), base_url=base_url(), timer_lease_seconds=timer_lease_seconds(),
                     timer_poll_seconds=timer_poll_seconds(),
                     max_case_bytes=max_case_bytes() or DEFAULT_MAX_CASE_BYTES,
-                    contact_retention_days=contact_retention_days(), smtp=smtp_settings())
+                    contact_retention_days=contact_retention_days(), export_max_rows=export_max_rows(),
+                    smtp=smtp_settings())
 
 
 def instance_path() -> Path:
@@ -144,6 +153,14 @@ def contact_retention_days() -> int:
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_RETENTION_DAYS:
         raise ValueError(f"RR_CONTACT_RETENTION_DAYS must be a whole number of days from 1 to {MAX_RETENTION_DAYS},"
                          f" not {raw[:20]!r}")
+    return int(raw)
+
+
+def export_max_rows() -> int:
+    """Most cases one export of a case list may hold (RR_EXPORT_MAX_ROWS, default 50,000)."""
+    raw = os.environ.get("RR_EXPORT_MAX_ROWS", "").strip() or str(DEFAULT_EXPORT_MAX_ROWS)
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_EXPORT_MAX_ROWS:
+        raise ValueError(f"RR_EXPORT_MAX_ROWS must be a whole number from 1 to {MAX_EXPORT_MAX_ROWS}, not {raw[:20]!r}")
     return int(raw)
 
 

@@ -89,6 +89,7 @@ AUDIT_KINDS = {
     "unit_updated": _l("Unit changed"),
     "unit_deactivated": _l("Unit deactivated"),
     "unit_merged": _l("Unit merged into another"),
+    "cases_exported": _l("Case list exported"),
 }
 
 # Kinds of units (Unit.kind), and the official types of commune-level units (Unit.division).

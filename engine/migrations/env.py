@@ -5,6 +5,7 @@ from alembic import context
 
 from engine import models  # noqa: F401  (registers the tables)
 from engine.db import Base, make_engine
+from engine.schema import include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -30,7 +31,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

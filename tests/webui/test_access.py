@@ -208,6 +208,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     # --- the citizen portal: the rating form posts to the track page itself; one report's status by its code
     ("/track", "POST"): public("/track", "redirect:/track", data=lambda w: {"code": w["level1_code"]}),
     ("/track/status.json", "GET"): public(_w("/track/status.json?code={level1_code}")),
+    # --- case search: export of the list (each role within its scope) and the printable case file
+    ("/cases/export.<any(csv, xlsx):fmt>", "GET"): staff("/cases/export.xlsx?level=1", EVERYONE),
+    ("/cases/<int:case_id>/print", "GET"): staff(_w("/cases/{level1}/print"), SEE_ALL | {"ward"}),
 }
 
 
