@@ -382,3 +382,6 @@ class SignInFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     username: Mapped[str] = mapped_column(String(80))
     ip: Mapped[str] = mapped_column(String(45))
+
+
+from .models_documents import TaskDocument  # noqa: E402, F401  (staff documents, in their own module)
