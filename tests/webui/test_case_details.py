@@ -119,3 +119,15 @@ def test_the_confirming_person_is_prefilled_with_the_signed_in_name(as_user, dri
     html = as_user("police").get(f"/cases/{case_id}/tasks/{item.task_id}").get_data(as_text=True)
     field = re.search(r'<input[^>]*name="acknowledged_by"[^>]*>', html).group(0)
     assert 'value="Đại úy Lê Văn An"' in field
+
+
+def test_the_inbox_and_the_open_tasks_name_who_claimed_a_task(as_user, drive, factory, create_case):
+    case_id = create_case(level=1)
+    item = drive.task(case_id, "start_handling")
+    with transaction(factory) as session:
+        cases.claim_task(session, drive.actor("ward"), case_id, item.task_id)
+    inbox = as_user("ward").get("/inbox/").get_data(as_text=True)
+    cell = re.search(r'<td data-label="[^"]*">([^<]*)</td>\s*<td class="inbox-due"', inbox).group(1)
+    assert cell == "Trần Thị Phường"
+    tasks = section(as_user("intake").get(f"/cases/{case_id}").get_data(as_text=True), "open-tasks")
+    assert "Trần Thị Phường" in tasks and "· ward<" not in tasks
