@@ -3,15 +3,18 @@ the reporter's contact is shown) and the task page (the open task and the case's
 the actor may see the case; showing the reporter's contact records an audit entry (engine/audit.py)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, cases, events, inbox
+from . import audit, cases, documents, events, inbox
 from .actors import Actor
 from .errors import Conflict, NotFound
-from .models import Attachment, Case, CaseEvent, CaseNote, InboxItem
+from .models import Attachment, Case, CaseEvent, CaseNote, InboxItem, User
+from .models_documents import TaskDocument
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class CaseFile:
     tasks: list[InboxItem]
     events: list[CaseEvent]
     show_reporter: bool
+    documents: list[TaskDocument] = field(default_factory=list)  # staff documents (engine/documents.py)
+    people: dict[str, str] = field(default_factory=dict)  # username → full name of everyone named on the page
 
 
 def case_file(session: Session, actor: Actor, case_id: int, page: str = "case") -> CaseFile:
@@ -29,10 +34,24 @@ def case_file(session: Session, actor: Actor, case_id: int, page: str = "case") 
     case = cases.viewable_case(session, actor, case_id)
     notes = list(session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)
                                  .order_by(CaseNote.created_at)))
-    attachments = list(session.scalars(select(Attachment).where(Attachment.case_id == case.id)
-                                       .order_by(Attachment.id)))
-    return CaseFile(case, notes, attachments, inbox.case_tasks(session, case.id), events.case_events(session, case.id),
-                    audit.show_reporter(session, actor, case, page=page))
+    tasks, history, files = inbox.case_tasks(session, case.id), events.case_events(session, case.id), \
+        documents.case_documents(session, case.id)
+    named = [e.actor for e in history] + [n.author for n in notes] + [t.claimed_by or "" for t in tasks] + \
+        [d.uploaded_by for d in files]
+    return CaseFile(case, notes, _attachments(session, case.id), tasks, history,
+                    audit.show_reporter(session, actor, case, page=page), files, people_names(session, named))
+
+
+def people_names(session: Session, usernames: list[str]) -> dict[str, str]:
+    """Username → full name of the staff among `usernames` (names of people who left stay known)."""
+    wanted = {name for name in usernames if name}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
+
+
+def _attachments(session: Session, case_id: int) -> list[Attachment]:
+    return list(session.scalars(select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)))
 
 
 @dataclass(frozen=True)
@@ -40,13 +59,17 @@ class TaskPage:
     case: Case
     item: InboxItem
     events: list[CaseEvent]
+    attachments: list[Attachment] = field(default_factory=list)  # the report's photos and videos
+    people: dict[str, str] = field(default_factory=dict)  # username → full name (earlier steps)
 
 
 def task_page(session: Session, actor: Actor, case_id: int, task_id: str) -> TaskPage:
     """The open task the actor may work on (NotFound once it is completed, PermissionDenied if not theirs)."""
     case = cases.get_case(session, case_id)
     item = cases.permitted_task(session, actor, case_id, task_id)
-    return TaskPage(case, item, events.case_events(session, case.id))
+    history = events.case_events(session, case.id)
+    return TaskPage(case, item, history, _attachments(session, case.id),
+                    people_names(session, [e.actor for e in history]))
 
 
 def fresh_task_page(session: Session, actor: Actor, case_id: int, task_id: str) -> TaskPage:
@@ -68,3 +91,47 @@ def staff_attachment(session: Session, actor: Actor, attachment_id: int) -> Atta
         raise NotFound("this attachment does not exist")
     cases.viewable_case(session, actor, item.case_id)
     return item
+
+
+@dataclass(frozen=True)
+class PhotoPage:
+    """One photo of a report in the viewer page (without JavaScript): the case, the photo, its neighbours."""
+    case: Case
+    photo: Attachment
+    photos: list[Attachment]
+
+    @property
+    def position(self) -> int:
+        return self.photos.index(self.photo)
+
+
+def photo_page(session: Session, actor: Actor, attachment_id: int) -> PhotoPage:
+    """A photo of a case the actor may see, with the case's other photos (NotFound for videos)."""
+    item = staff_attachment(session, actor, attachment_id)
+    if item.kind != "image":
+        raise NotFound("this attachment is not a photo")
+    photos = [a for a in _attachments(session, item.case_id) if a.kind == "image"]
+    return PhotoPage(cases.get_case(session, item.case_id), item, photos)
+
+
+@dataclass(frozen=True)
+class PublishedResult:
+    """The result the citizen was shown: the accepted *Enter result* submission, when and by which unit."""
+    published_at: datetime
+    unit: str | None
+    entered_by: str
+    form: str
+    data: dict[str, Any]
+
+
+def published_result(case: Case, history: list[CaseEvent]) -> PublishedResult | None:
+    """The published result of a case (None before publication): the last result entered before it."""
+    if case.published_at is None:
+        return None
+    entered = [e for e in history if e.kind == "task_completed" and e.task_name == "enter_result"
+               and e.at <= case.published_at and isinstance((e.detail or {}).get("data"), dict)]
+    if not entered:
+        return None
+    last = entered[-1]
+    return PublishedResult(case.published_at, case.handling_unit, last.actor,
+                           last.detail.get("form") or last.task_name or "enter_result", last.detail["data"])

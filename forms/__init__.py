@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ FORMS_DIR = Path(__file__).resolve().parent
 _NAME = re.compile(r"^[a-z0-9_]+(\.json)?$")
 # RFC 3339 date-time; jsonschema checks "date-time" only when the optional rfc3339-validator is installed
 MIN_YEAR, MAX_YEAR = 2000, 2099  # the years a date-time in a form may have (webui.params uses the same)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a calendar date (RFC 3339 full-date), e.g. 2026-11-26
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
@@ -39,6 +40,15 @@ def _is_date_time(value: object) -> bool:
     moment = datetime.fromisoformat(value.replace("z", "Z"))  # raises ValueError for e.g. month 13
     # years this system can hold: 0001-01-01+14:00 could not even be converted to UTC
     return MIN_YEAR <= moment.year <= MAX_YEAR
+
+
+@FORMAT_CHECKER.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE.match(value):
+        return False
+    return MIN_YEAR <= date.fromisoformat(value).year <= MAX_YEAR  # raises ValueError for e.g. 2026-02-30
 
 
 def load_form(name: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from . import (
     admin,
     admin_units,
     auth,
+    case_media,
     case_search,
     cases,
     config,
@@ -92,7 +93,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     open311.init_app(app)
     csrf.exempt(open311.bp)
-    for blueprint in (inbox.bp, cases.bp, case_search.bp, admin.bp, admin_units.bp, portal.bp, studio.bp):
+    blueprints = (inbox.bp, cases.bp, case_search.bp, case_media.bp, admin.bp, admin_units.bp, portal.bp,
+                  studio.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     _template_helpers(app)
 

@@ -19,11 +19,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import audit, casefile, caselist, cases, directory, versions
+from engine import audit, casefile, caselist, cases, directory, documents, versions
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import Case
 
-from . import deadlines, formrender, list_filters, params
+from . import case_media, deadlines, formrender, list_filters, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .deadlines import deadline_of, deadline_view
@@ -64,7 +64,21 @@ def show(case_id: int):
     timeline = [timeline_entry(found.case, event) for event in found.events]
     return render_template("cases/show.html", case=found.case, notes=found.notes, attachments=found.attachments,
                            tasks=found.tasks, timeline=timeline, show_reporter=found.show_reporter,
-                           mine={t.task_id for t in found.tasks if _may_work_on(t)})
+                           mine={t.task_id for t in found.tasks if _may_work_on(t)}, documents=found.documents,
+                           people=found.people, result=_result_summary(found))
+
+
+def _result_summary(found: casefile.CaseFile) -> dict | None:
+    """The published result for the top of the case page: its fields as the form labels them."""
+    result = casefile.published_result(found.case, found.events)
+    if result is None:
+        return None
+    try:
+        schema = versions.version_form(found.case.process_version, result.form) or {}
+    except NotFound:
+        schema = {}
+    return {"result": result, "summary": formrender.summarize(schema, result.data, lang=lang(),
+                                                               options=_unit_options())}
 
 
 def _may_work_on(item) -> bool:
@@ -113,13 +127,20 @@ def task(case_id: int, task_id: str):
         return _task_form(page, schema, _prefilled(case, schema), {}, 200)
     values, errors = formrender.parse_submission(schema, request.form)
     if errors:
+        if case_media.chosen_documents():
+            errors["documents"] = _("Nothing was saved: please choose the documents again.")
         return _task_form(page, schema, values, errors, 422)
 
     def not_saved(error: EngineError):
         """Nothing of the submission was saved: the form again with the input, on the case as it is now."""
-        if isinstance(error, ValidationError):
+        if isinstance(error, documents.DocumentRejected):
             return _task_form(casefile.task_page(db(), actor, case_id, task_id), schema, values,
-                              dict(error.errors), 422)
+                              {"documents": case_media.rejection_text(error)}, 422)
+        if isinstance(error, ValidationError):
+            problems = dict(error.errors)
+            if case_media.chosen_documents():
+                problems["documents"] = _("Nothing was saved: please choose the documents again.")
+            return _task_form(casefile.task_page(db(), actor, case_id, task_id), schema, values, problems, 422)
         fresh = casefile.fresh_task_page(db(), actor, case_id, task_id)  # Conflict if the task is gone
         flash(_("Not saved: %(reason)s. Your input is shown below; check the case and submit again.",
                 reason=str(error)), "warning")
@@ -127,6 +148,8 @@ def task(case_id: int, task_id: str):
 
     # NotFound here: the task was open a moment ago, so someone completed it in between
     on_failure((ValidationError, Conflict, NotFound), not_saved)
+    if documents.accepts_documents(schema):
+        case_media.attach_documents(case_id, task_id)  # before completing: the task must still be open
     cases.complete_task(session, actor, case_id, task_id, values,
                         expected_version=request.form.get("row_version", type=int))
     flash(_("Done: “%(task)s” for case %(code)s is complete.", task=page.item.title, code=case.code), "success")
@@ -139,14 +162,16 @@ def _task_form(page: casefile.TaskPage, schema: dict, values: dict, errors: dict
     show_reporter = audit.show_reporter(db(), current_actor(), page.case, page="task")  # audited when shown
     return render_template("cases/task.html", case=page.case, item=page.item, fields=fields, errors=errors,
                            conflict=conflict, show_reporter=show_reporter, form_title=_form_title(schema),
-                           earlier=_earlier_work(page)), status
+                           earlier=_earlier_work(page), attachments=page.attachments, people=page.people,
+                           takes_documents=documents.accepts_documents(schema)), status
 
 
 def _prefilled(case: Case, schema: dict) -> dict:
     """Initial values a form asks for with "x-prefill": "ward" (the People's Committee unit of the report's ward,
-    e.g. the handling unit on Classify)."""
-    return {name: case.ward for name, prop in schema.get("properties", {}).items()
-            if isinstance(prop, dict) and prop.get("x-prefill") == "ward" and case.ward}
+    e.g. the handling unit on Classify) or "user_name" (the signed-in person's full name, e.g. who confirms)."""
+    known = {"ward": case.ward, "user_name": current_user.display_name}
+    return {name: known[prop["x-prefill"]] for name, prop in schema.get("properties", {}).items()
+            if isinstance(prop, dict) and isinstance(prop.get("x-prefill"), str) and known.get(prop["x-prefill"])}
 
 
 # What the person doing a task needs from earlier steps: the classification and each agency's findings.

@@ -2,16 +2,17 @@
 
 The form's JSON Schema drives everything; only its top-level properties are rendered and read. Widgets:
 choices (enum or oneOf consts) → radios (up to 4) or a select; booleans → Có/Không radios; date-time →
-datetime-local in Asia/Ho_Chi_Minh; numbers → number inputs; arrays of choices → checkboxes; arrays of plain
-strings → checkboxes of `options[name]` when given, else a textarea with one item per line. `parse_submission`
-needs no `options`: it splits every posted value of an array-of-plain-strings field on line breaks, which reads
-both widgets the same way (option codes hold no line breaks). Validation proper is `forms.validate_form_data`.
+datetime-local in Asia/Ho_Chi_Minh; date → a date input (also read as dd/mm/yyyy); numbers → number inputs;
+arrays of choices → checkboxes; arrays of plain strings → checkboxes of `options[name]` when given, else a
+textarea with one item per line. `parse_submission` needs no `options`: it splits every posted value of an
+array-of-plain-strings field on line breaks, which reads both widgets the same way (option codes hold no line
+breaks). Validation proper is `forms.validate_form_data`.
 """
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from markupsafe import Markup
@@ -26,6 +27,8 @@ NOT_INTEGER = "Phải là số nguyên (must be a whole number)"
 NOT_NUMBER = "Phải là số (must be a number)"
 NOT_BOOLEAN = "Chọn Có hoặc Không (choose yes or no)"
 NOT_DATE_TIME = "Sai định dạng ngày giờ (not a valid date and time)"
+NOT_DATE = "Sai định dạng ngày (not a valid date)"
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")  # 26/11/2026 as people write dates here
 _WORDS = {"vi": {"yes": "Có", "no": "Không", "choose": "— Chọn —", "lines": "Mỗi dòng một mục."},
           "en": {"yes": "Yes", "no": "No", "choose": "— Choose —", "lines": "One item per line."}}
 _INTEGER = re.compile(r"^[+-]?\d{1,20}$")
@@ -82,6 +85,8 @@ def _convert(prop: dict, text: str) -> tuple[Any, str | None]:
     if kind == "boolean":
         choice = {"true": True, "on": True, "false": False}.get(text.lower())
         return (choice, None) if choice is not None else (text, NOT_BOOLEAN)
+    if prop.get("format") == "date":
+        return _date(text)
     if prop.get("format") == "date-time":
         try:
             moment = datetime.fromisoformat(text)
@@ -91,6 +96,18 @@ def _convert(prop: dict, text: str) -> tuple[Any, str | None]:
             return text, None  # already RFC 3339 with an offset: the validator checks the rest
         return moment.replace(tzinfo=LOCAL_TZ).isoformat(timespec="seconds"), None
     return text, None
+
+
+def _date(text: str) -> tuple[str, str | None]:
+    """A date as the date input posts it (2026-11-26) or as people type it (26/11/2026) → ISO date."""
+    day_first = _DAY_FIRST.match(text)
+    try:
+        if day_first:
+            day, month, year = (int(part) for part in day_first.groups())
+            return date(year, month, day).isoformat(), None
+        return date.fromisoformat(text).isoformat(), None
+    except ValueError:
+        return text, NOT_DATE
 
 
 # ---- rendering ----------------------------------------------------------------------------------------------
@@ -155,7 +172,8 @@ def _field(name: str, prop: dict, value: Any, error: str, required: bool, lang: 
         empty = [_el("option", words["choose"], value="")]
         opts = [_el("option", text, value=code, selected=code in chosen) for code, text in choices]
         control = _el("select", Markup("").join(empty + opts), class_="form-select" + invalid, **attrs)
-    elif kind == "array" or (kind == "string" and prop.get("format") != "date-time" and _is_long(name, prop)):
+    elif kind == "array" or (kind == "string" and prop.get("format") not in ("date-time", "date")
+                             and _is_long(name, prop)):
         text = "\n".join(chosen) if kind == "array" else _as_text(value)
         control = _el("textarea", text, class_="form-control" + invalid, rows="4",
                       maxlength=prop.get("maxLength"), **attrs)
@@ -163,6 +181,8 @@ def _field(name: str, prop: dict, value: Any, error: str, required: bool, lang: 
         control = _el("input", class_="form-control" + invalid, type="number", value=_as_text(value),
                       step="1" if kind == "integer" else "any", min=prop.get("minimum"), max=prop.get("maximum"),
                       **attrs)
+    elif prop.get("format") == "date":
+        control = _el("input", class_="form-control" + invalid, type="date", value=_date_input(value), **attrs)
     elif prop.get("format") == "date-time":
         control = _el("input", class_="form-control" + invalid, type="datetime-local", value=_local_input(value),
                       **attrs)
@@ -192,6 +212,12 @@ def _el(tag: str, content: Any = None, **attrs: Any) -> Markup:
         parts.append(Markup(" {}").format(key) if value is True else Markup(' {}="{}"').format(key, value))
     opening = Markup("<{}{}>").format(tag, Markup("").join(parts))
     return opening if tag == "input" else Markup("{}{}</{}>").format(opening, content or "", tag)
+
+
+def _date_input(value: Any) -> str:
+    """A date as a date input value (the local day of a date-time kept from before; other text unchanged)."""
+    moment = _moment(value) if isinstance(value, str) and "T" in value else None
+    return moment.strftime("%Y-%m-%d") if moment else _as_text(value)
 
 
 def _local_input(value: Any) -> str:
@@ -227,6 +253,9 @@ def _readable(prop: dict, value: Any, lang: str, option_labels: dict[str, str]) 
         return grouped.translate(str.maketrans(",.", ".,")) if lang == "vi" else grouped
     if value is None or isinstance(value, dict):
         return "" if value is None else json.dumps(value, ensure_ascii=False)
+    if prop.get("format") == "date":
+        day, error = _date(_date_input(value))
+        return str(value) if error else "/".join(reversed(day.split("-")))
     moment = _moment(value) if prop.get("format") == "date-time" else None
     return moment.strftime("%d/%m/%Y %H:%M") if moment else str(value)
 

@@ -175,7 +175,7 @@ def test_level_3_case_coordinates_with_three_agencies_and_chases_the_late_one(dr
     assert "enter_result" not in drive.task_names(case_id)  # the written confirmation is mandatory
     assert_round_trip(drive, case_id)
     drive.do("market", case_id, "confirm_in_writing",
-             {"written_confirmation_ref": "CV 123/QLTT", "confirmed_on": "2026-11-24T02:00:00+00:00"},
+             {"written_confirmation_ref": "CV 123/QLTT", "confirmed_on": "2026-11-24"},
              unit="market-mgmt")
     assert drive.task_names(case_id) == ["enter_result"]
     drive.do("inspectorate", case_id, "enter_result", RESULT)

@@ -328,7 +328,7 @@ def test_level_3_case_has_one_coordination_instance_per_agency(parsed):
                urgent_phone_contact=urgent, **({"phone_contact_summary": "Gọi khẩn"} if urgent else {}))
     assert run.ready() == [("confirm_in_writing", "coordinator")]  # the result waits for the written confirmation
     run.do("confirm_in_writing", "coordinator", {"agency": "market-mgmt"}, written_confirmation_ref="CV 123/QLTT",
-           confirmed_on="2026-11-25T10:00:00+00:00")
+           confirmed_on="2026-11-25")
     assert run.ready() == [("enter_result", "handling_unit")]
     run.do("enter_result", "handling_unit", **RESULT)
     run.do("verify_result", "inspector", verification="accept")

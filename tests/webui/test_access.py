@@ -19,7 +19,8 @@ from PIL import Image
 from engine import cases, citizen, studio, versions
 from engine.attachments import AttachmentStore, Upload
 from engine.db import transaction
-from engine.models import Case
+from engine.documents import DocumentStore
+from engine.models import Case, TaskDocument
 from tests.casedriver import REPORT
 
 ROLES = ["intake", "ward", "inspectorate", "chief", "inspector", "police", "market", "labour", "leader", "owner",
@@ -211,6 +212,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     # --- case search: export of the list (each role within its scope) and the printable case file
     ("/cases/export.<any(csv, xlsx):fmt>", "GET"): staff("/cases/export.xlsx?level=1", EVERYONE),
     ("/cases/<int:case_id>/print", "GET"): staff(_w("/cases/{level1}/print"), SEE_ALL | {"ward"}),
+    # --- the report's photos in the viewer page, and staff documents: whoever may see the case
+    ("/cases/photos/<int:attachment_id>", "GET"): staff(_w("/cases/photos/{photo}"), SEE_ALL),
+    ("/cases/documents/<int:document_id>", "GET"): staff(_w("/cases/documents/{document}"), SEE_ALL | {"ward"}),
 }
 
 
@@ -276,11 +280,19 @@ def world(app, factory, drive, monkeypatch):
         photo_case = citizen.submit(session, store, {**REPORT, "facility_name": "Phòng khám Ánh Sáng"},
                                     uploads=[Upload("a.jpg", io.BytesIO(_jpeg()))], key="matrix-token",
                                     client=citizen.client_for_key(session, api_key))
+        pdf = DocumentStore(app.config["ATTACHMENTS_DIR"]).save_documents(
+            [Upload("bien-ban.pdf", io.BytesIO(b"%PDF-1.4\n%%EOF\n"))])[0]
+        document = TaskDocument(case_id=level1, task_name="enter_result", task_title="Nhập kết quả xử lý",
+                                filename=pdf.filename, content_type=pdf.content_type, size=pdf.size,
+                                storage_key=pdf.storage_key, uploaded_by="ward")
+        session.add(document)
+        session.flush()
         version = versions.active_version(session)
         draft = studio.new_draft(session, "owner", version)
         codes = {"level1_code": session.get(Case, level1).code,
                  "photo_code": photo_case.case.code, "photo": photo_case.attachments[0].id,
-                 "version": version.id, "draft": draft.id}
+                 "version": version.id, "draft": draft.id,
+                 "document": document.id}
     return {"level1": level1, "level3": level3, "new": new, "screen_task": drive.task(new, "screen").task_id,
             "handle_task": handle.task_id, "token": photo_case.token, "api_key": api_key, **codes}
 

@@ -19,7 +19,7 @@ EXAMPLES = {  # valid data for every form, as a user could enter it in the brows
     "citizen_feedback": {"resolved": False, "rating": 2, "feedback_comment": "Cơ sở vẫn hoạt động"},
     "classify": {"level": 3, "handling_unit": "inspectorate", "agencies": ["police", "market-mgmt"],
                  "classification_note": "Cần phối hợp công an"},
-    "confirm_in_writing": {"written_confirmation_ref": "CV 123/QLTT", "confirmed_on": "2026-11-26T09:00:00+07:00"},
+    "confirm_in_writing": {"written_confirmation_ref": "CV 123/QLTT", "confirmed_on": "2026-11-26"},
     "contribute_findings": {"agency_findings": "Hàng không rõ nguồn gốc", "urgent_phone_contact": True,
                             "phone_contact_summary": "Gọi điện khẩn lúc 21h"},
     "enter_result": {"findings": "Tiêm filler không phép", "measures": ["fine", "suspension"],
@@ -145,11 +145,11 @@ def test_a_local_date_and_time_is_stored_with_the_ho_chi_minh_offset_and_shown_b
 
 
 def test_a_time_with_an_offset_passes_through_and_a_malformed_one_is_reported():
-    schema = load_form("confirm_in_writing")
-    data, _ = parse_submission(schema, MultiDict({"confirmed_on": "2026-11-26T02:00:00Z"}))
-    assert data["confirmed_on"] == "2026-11-26T02:00:00Z"
-    _, errors = parse_submission(schema, MultiDict({"confirmed_on": "hôm qua"}))
-    assert list(errors) == ["confirmed_on"]
+    schema = load_form("start_handling")
+    data, _ = parse_submission(schema, MultiDict({"planned_inspection_at": "2026-11-26T02:00:00Z"}))
+    assert data["planned_inspection_at"] == "2026-11-26T02:00:00Z"
+    _, errors = parse_submission(schema, MultiDict({"planned_inspection_at": "hôm qua"}))
+    assert list(errors) == ["planned_inspection_at"]
 
 
 def test_a_list_without_offered_options_is_entered_one_item_per_line():
@@ -256,8 +256,8 @@ def test_a_summary_shows_labels_and_readable_values_for_the_case_timeline():
 def test_a_summary_shows_yes_no_and_times_in_ho_chi_minh_city():
     assert summarize(load_form("contribute_findings"), {"urgent_phone_contact": False}) == [
         ("Đã trao đổi khẩn qua điện thoại/e-mail", "Không")]
-    assert summarize(load_form("confirm_in_writing"), {"confirmed_on": "2026-11-26T02:00:00Z"}, lang="en") == [
-        ("Confirmed on", "26/11/2026 09:00")]
+    assert summarize(load_form("start_handling"), {"planned_inspection_at": "2026-11-26T02:00:00Z"}, lang="en") == [
+        ("Planned inspection time", "26/11/2026 09:00")]
 
 
 def test_a_summary_without_a_schema_still_shows_every_key():

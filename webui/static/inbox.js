@@ -1,5 +1,13 @@
 // The inbox rows refresh every minute while the page is visible, with the filters in force (the rows element
 // listens for "inbox-refresh" through htmx). A file, not an inline trigger filter: the CSP allows no eval.
+// On wide screens the filters are shown unfolded (on phones they stay folded unless a filter is in force).
+(function () {
+  'use strict';
+  var panel = document.getElementById('inbox-filter-panel');
+  if (panel && window.matchMedia && window.matchMedia('(min-width: 576px)').matches) {
+    panel.open = true;
+  }
+}());
 (function () {
   'use strict';
   var rows = document.getElementById('inbox-rows');
