@@ -382,3 +382,5 @@ class SignInFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     username: Mapped[str] = mapped_column(String(80))
     ip: Mapped[str] = mapped_column(String(45))
+
+from .models_reporting import RunStatus, ScheduledRun  # noqa: E402,F401  (registered on Base)
