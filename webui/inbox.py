@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import cases, directory, inbox
+from engine import cases, directory, inbox, scheduled
 from engine.errors import ValidationError
 from engine.models import Role
 
@@ -46,7 +46,7 @@ def index():
     template = "inbox/_rows.html" if request.headers.get("HX-Request") else "inbox/index.html"
     return render_template(template, rows=rows, wanted=wanted, counts=inbox.queue_counts(session, actor),
                            wards=wards, categories=CATEGORIES, colleagues=colleagues,
-                           query=request.args.to_dict())
+                           query=request.args.to_dict(), reviews=scheduled.open_reviews(session, actor))
 
 
 def _back():
