@@ -72,7 +72,7 @@ def fire_case(session: Session, case_id: int, owner: str) -> int:
         fired = step.run(workflows.fire_due_timers)
         for timer in fired:
             events.record(session, step.case, "timer", "timer_fired", task_name=timer.name,
-                          detail={"timer_role": timer.role})
+                          detail={"timer_role": timer.role, "element": timer.element})
     case.lease_owner = None
     case.lease_expires_at = None
     case.timer_failures = 0
