@@ -19,7 +19,7 @@ import contextlib
 import math
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import func, select
@@ -91,6 +91,10 @@ class ProcedureReview:
     elements: list[ElementFigures]
     rework: list[Rework]
 
+    @property
+    def last_day(self) -> datetime:
+        return self.end - timedelta(days=1)
+
     def element(self, element_id: str) -> ElementFigures | None:
         return next((e for e in self.elements if e.element_id == element_id), None)
 
@@ -109,6 +113,11 @@ def version_by_number(session: Session, number: int, process_id: str = versions.
     if found is None:
         raise NotFound(f"{process_id} has no version {number}")
     return found
+
+
+def version_numbers(session: Session, process_id: str = versions.DEFAULT_PROCESS_ID) -> list[int]:
+    return list(session.scalars(select(ProcessVersion.number).where(ProcessVersion.process_id == process_id)
+                                .order_by(ProcessVersion.number)))
 
 
 def parse_period(period: str | None) -> tuple[datetime, datetime]:

@@ -211,6 +211,10 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("/inbox/reviews/<int:run_id>", "GET"): staff(_w("/inbox/reviews/{review}"), frozenset({"leader"})),
     ("/inbox/reviews/<int:run_id>", "POST"): staff(_w("/inbox/reviews/{review}"), frozenset({"leader"}), 422,
                                                    data={}),
+    # --- the quarterly review of the procedure: process owners, leadership, inspectors
+    ("/studio/review", "GET"): staff("/studio/review?period=2026-Q4", frozenset({"owner", "leader", "inspector"})),
+    ("/studio/review/diagram/<int:number>.bpmn", "GET"): staff("/studio/review/diagram/1.bpmn",
+                                                               frozenset({"owner", "leader", "inspector"})),
 }
 
 
