@@ -16,7 +16,7 @@ from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
 from engine.settings import Settings
 
-from . import config
+from . import cli_schedules, config
 
 _SETTINGS = "rapid_response.settings"
 BENCH_MODULE = "bench.cli"  # the benchmark, run from a source checkout; not part of the installed package
@@ -381,6 +381,8 @@ def processes_deploy(files: tuple[str, ...], process_id: str, forms_dir: str | N
         version = studio.deploy_bundle(session, "cli", bundle, note)
         click.echo(f"{version.process_id} version {version.number} active ({version.content_hash[:12]})")
 
+
+main.add_command(cli_schedules.schedules)
 
 if __name__ == "__main__":
     main()
