@@ -68,7 +68,12 @@ def ensure_waiting(session: Session) -> list[ScheduledRun]:
     for schedule in SCHEDULES:
         if schedule in waiting:
             continue
-        run = _start(session, version, schedule)
+        try:
+            run = _start(session, version, schedule)
+        except (ProcessError, LimitExceeded, ValidationError) as exc:  # one broken branch: the others still start
+            log.warning("%s %s: the next instance could not be started: %s %s", PROCESS_ID, schedule, exc,
+                        getattr(exc, "problems", ""))
+            continue
         if run is not None:
             started.append(run)
     return started
@@ -155,8 +160,11 @@ def run_due(factory: sessionmaker[Session], owner: str, batch: int = 20) -> int:
             log.warning("scheduled process %s failed: %s", run_id, exc)
             with transaction(factory) as session:
                 _record_failure(session, run_id, exc)
-    with transaction(factory) as session:
-        ensure_waiting(session)
+    try:
+        with transaction(factory) as session:
+            ensure_waiting(session)
+    except Exception as exc:  # a broken active version: logged at every sweep, the cases' timers go on
+        log.warning("the next scheduled instance could not be started: %s", exc)
     return fired
 
 

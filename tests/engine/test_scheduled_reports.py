@@ -130,3 +130,16 @@ def test_nothing_is_scheduled_before_the_reporting_process_is_deployed(factory, 
     clock.set(MONDAY_0700_HCM + timedelta(days=1))
     timers.run_once(factory)
     assert _runs(factory) == []
+
+
+def test_a_broken_reporting_version_never_stops_the_case_timers(factory, clock, drive):
+    bundle = versions.read_bundle(scheduled.PROCESS_ID)
+    bundle["bpmn"]["reporting.bpmn"] = bundle["bpmn"]["reporting.bpmn"].replace(
+        "next_weekly_briefing(started_at)", "next_weekly_briefing(no_such_time)")
+    with transaction(factory) as session:
+        versions.deploy(session, bundle, actor="tests")
+    case_id = drive.report()
+    result = drive.advance(hours=2, minutes=1)  # the case's screening reminder is due
+    assert result.fired == 1 and result.failed == []
+    assert "timer_fired" in drive.events(case_id)
+    assert [r.schedule for r in _runs(factory)] == ["quarterly"]  # the weekly one could not start
