@@ -36,7 +36,7 @@
     const overlays = viewer.get("overlays");
     const registry = viewer.get("elementRegistry");
     for (const row of table.querySelectorAll("tr[data-element]")) {
-      if (!registry.get(row.dataset.element) || (!Number(row.dataset.passes) && row.dataset.kind === "timer")) { continue; }
+      if (!registry.get(row.dataset.element) || !Number(row.dataset.passes)) { continue; }  // nothing passed
       overlays.add(row.dataset.element, "review-figures", {
         position: { bottom: 0, left: 0 }, scale: { min: 0.8 }, html: figures(row, labels),
       });
