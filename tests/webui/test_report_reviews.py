@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import scheduled, timers
+from engine import scheduled, timers, versions
 from engine.db import transaction
 from engine.models_reporting import ScheduledRun
 
@@ -60,3 +60,18 @@ def test_the_review_page_is_vietnamese_by_default(as_user, weekly_review):
 def test_other_roles_and_unknown_reviews_are_refused(as_user, weekly_review):
     assert as_user("inspector").get(f"/inbox/reviews/{weekly_review}").status_code == 403
     assert as_user("leader").get("/inbox/reviews/999999").status_code == 404
+
+
+def test_the_studio_shows_the_reporting_process_with_its_versions_and_drafts(as_user, factory, weekly_review):
+    owner = as_user("owner")
+    assert "leadership_reporting" in owner.get("/studio/").get_data(as_text=True)
+    assert owner.get("/studio/leadership_reporting").status_code == 200
+    with transaction(factory) as session:
+        version = versions.active_version(session, scheduled.PROCESS_ID)
+        version_id = version.id
+    for url in (f"/studio/versions/{version_id}", f"/studio/versions/{version_id}/live.json",
+                f"/studio/versions/{version_id}/diagram.bpmn"):
+        assert owner.get(url).status_code == 200, url
+    draft = owner.post(f"/studio/versions/{version_id}/draft")
+    assert draft.status_code == 302
+    assert owner.get(draft.headers["Location"]).status_code == 200
