@@ -37,7 +37,6 @@ from .steps import run_step
 
 log = logging.getLogger(__name__)
 PROCESS_ID = versions.REPORTING_PROCESS_ID
-MAX_COMMENT = 5000
 
 
 @dataclass(frozen=True)
@@ -233,10 +232,8 @@ def complete_review(session: Session, actor: Actor, run_id: int, data: dict[str,
         raise PermissionDenied("report reviews are for leadership")
     if run.status != RunStatus.OPEN.value or (expected_version is not None and expected_version != run.row_version):
         raise Conflict("this report was already reviewed or has changed; reload to see it")
-    comment = data.get("review_comment")
-    values = {"acknowledged": data.get("acknowledged") is True}
-    if isinstance(comment, str) and comment.strip():
-        values["review_comment"] = comment.strip()
+    values = {name: value.strip() if isinstance(value, str) else value for name, value in data.items()
+              if value not in (None, "")}
     wf, effects = _load(run)
     task = workflows.find_task(wf, run.task_id or "")
     if task is None:
@@ -247,10 +244,21 @@ def complete_review(session: Session, actor: Actor, run_id: int, data: dict[str,
         raise ValidationError("the review is not complete", errors)
     run_step(lambda: workflows.complete(wf, task, {**values, "reviewed_by": actor.username}))
     _refuse_case_effects(effects)
-    run.completed_by, run.completed_at, run.comment = actor.username, now(), values.get("review_comment")
+    comment = values.get("review_comment")
+    run.completed_by, run.completed_at = actor.username, now()
+    run.comment = comment if isinstance(comment, str) else None
     _store(session, run, wf)
     audit(session, actor.username, "report_reviewed", {"schedule": run.schedule, "period": run.period})
     return run
+
+
+def review_form(session: Session, run: ScheduledRun) -> dict[str, Any] | None:
+    """The JSON Schema of the run's open task, from the version it runs on (the diagram names it)."""
+    if run.status != RunStatus.OPEN.value:
+        return None
+    wf, _effects = _load(session.get(ScheduledRun, run.id, options=[undefer(ScheduledRun.workflow_json)]))
+    task = workflows.find_task(wf, run.task_id or "")
+    return versions.version_form(run.process_version, workflows.describe(task).form) if task else None
 
 
 def runs(session: Session, limit: int = 50) -> list[ScheduledRun]:

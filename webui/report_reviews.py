@@ -9,8 +9,10 @@ from engine import scheduled
 from engine.errors import Conflict, ValidationError
 from engine.models import Role
 
+from . import formrender
 from .auth import current_actor, roles_required
 from .db import db, on_failure
+from .i18n import lang
 
 bp = Blueprint("report_reviews", __name__, url_prefix="/inbox/reviews")
 
@@ -30,24 +32,35 @@ def _report_url(run, fmt: str | None = None) -> str:
 @roles_required(Role.LEADERSHIP)
 def show(run_id: int):
     run = scheduled.review(db(), current_actor(), run_id)
-    return render_template("inbox/review.html", run=run, errors={}, values={})
+    return _page(run, {}, {})
+
+
+def _page(run, values: dict, errors: dict, status: int = 200):
+    """The review: the period, the report's links and, while it is open, the version's form (formrender)."""
+    schema = scheduled.review_form(db(), run)
+    fields = formrender.render_fields(schema, values, errors, lang=lang()) if schema else None
+    return render_template("inbox/review.html", run=run, fields=fields, errors=errors), status
 
 
 @bp.post("/<int:run_id>")
 @roles_required(Role.LEADERSHIP)
 def complete(run_id: int):
     actor = current_actor()
-    values = {"acknowledged": request.form.get("acknowledged") == "1",
-              "review_comment": (request.form.get("review_comment") or "")[:scheduled.MAX_COMMENT + 1]}
+    run = scheduled.review(db(), actor, run_id)
+    schema = scheduled.review_form(db(), run)
+    if schema is None:
+        flash(_("Not saved: this report was already reviewed."), "warning")
+        return _page(run, {}, {}, 409)
+    values, errors = formrender.parse_submission(schema, request.form)
+    if errors:
+        return _page(run, values, errors, 422)
 
     def not_saved(error):
-        run = scheduled.review(db(), actor, run_id)
+        fresh = scheduled.review(db(), actor, run_id)
         if isinstance(error, ValidationError):
-            errors = {name: _("Tick the box to confirm that you reviewed the report.") if name == "acknowledged"
-                      else _("At most 5000 characters.") for name in error.errors}
-            return render_template("inbox/review.html", run=run, errors=errors, values=values), 422
+            return _page(fresh, values, dict(error.errors), 422)
         flash(_("Not saved: this report was already reviewed."), "warning")
-        return render_template("inbox/review.html", run=run, errors={}, values=values), 409
+        return _page(fresh, values, {}, 409)
 
     on_failure((ValidationError, Conflict), not_saved)
     run = scheduled.complete_review(db(), actor, run_id, values,

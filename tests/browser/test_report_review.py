@@ -24,8 +24,8 @@ def test_the_leader_reviews_the_weekly_report_from_the_inbox(page, live_server, 
     with page.expect_navigation():
         review.locator("a").first.click()
     assert page.locator("#review-period").inner_text() == period
-    page.check("#acknowledged")
-    page.fill("#review_comment", "Đề nghị tập trung các ca quá hạn cấp 1.")
+    page.check("#f-acknowledged")  # "yes" (the form of the reporting process's version)
+    page.fill("#f-review_comment", "Đề nghị tập trung các ca quá hạn cấp 1.")
     with page.expect_navigation():
         page.click("#complete-review")
     assert "/inbox/" in page.url

@@ -38,23 +38,24 @@ def test_the_review_page_in_english_and_completing_it(as_user, weekly_review):
     assert "Review the weekly report" in page and "30/11/2026 07:00" in page
     assert 'href="/reports/weekly/2026-W48?format=xlsx"' in page
 
-    refused = leader.post(f"/inbox/reviews/{weekly_review}", data={"review_comment": "Chưa tick"})
+    refused = leader.post(f"/inbox/reviews/{weekly_review}", data={"acknowledged": "false",
+                                                                  "review_comment": "Chưa xem hết"})
     assert refused.status_code == 422
-    assert "Tick the box" in refused.get_data(as_text=True)
-    assert "Chưa tick" in refused.get_data(as_text=True)  # the input is kept
+    body = refused.get_data(as_text=True)
+    assert 'id="f-acknowledged-error"' in body and "Chưa xem hết" in body  # the input is kept
 
-    done = leader.post(f"/inbox/reviews/{weekly_review}", data={"acknowledged": "1", "review_comment": "Đã xem"},
+    done = leader.post(f"/inbox/reviews/{weekly_review}", data={"acknowledged": "true", "review_comment": "Đã xem"},
                        follow_redirects=True)
     assert done.status_code == 200 and "Report 2026-W48 reviewed" in done.get_data(as_text=True)
     assert f"/inbox/reviews/{weekly_review}" not in leader.get("/inbox/").get_data(as_text=True)
-    again = leader.post(f"/inbox/reviews/{weekly_review}", data={"acknowledged": "1"})
+    again = leader.post(f"/inbox/reviews/{weekly_review}", data={"acknowledged": "true"})
     assert again.status_code == 409
     assert "Reviewed by" in leader.get(f"/inbox/reviews/{weekly_review}").get_data(as_text=True)
 
 
 def test_the_review_page_is_vietnamese_by_default(as_user, weekly_review):
     page = as_user("leader").get(f"/inbox/reviews/{weekly_review}").get_data(as_text=True)
-    assert "Kỳ báo cáo" in page and "Tôi đã xem xét báo cáo" in page
+    assert "Kỳ báo cáo" in page and "Đã xem xét báo cáo" in page and "Ý kiến chỉ đạo" in page  # the version's form
 
 
 def test_other_roles_and_unknown_reviews_are_refused(as_user, weekly_review):
