@@ -204,7 +204,8 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
         if "screening_outcome" in data:
             duplicates.after_screening(case, data)
         events.record(session, case, actor.username, "task_completed", task_name=item.task_name,
-                      from_status=from_status, detail={"title": item.title, "form": item.form, "data": data})
+                      from_status=from_status, detail={"title": item.title, "form": item.form, "data": data,
+                                                       "opened_at": item.created_at.isoformat()})
     return case
 
 

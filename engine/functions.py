@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from . import briefings
 from .clock import now as clock_now
 from .models import LANE_ROLES, CaseStatus
 
@@ -138,8 +139,22 @@ def build_functions(effects: Effects,
     def close_case(outcome: Any) -> None:
         effects.add("close_case", _choice(outcome, CLOSE_OUTCOMES, "outcome"))
 
+    def next_weekly_briefing(after: Any) -> str:
+        """Monday 07:00 (Ho Chi Minh City) after `after`: when the weekly report is reviewed."""
+        return briefings.next_weekly(parse_timestamp(after)).isoformat()
+
+    def next_quarter_briefing(after: Any) -> str:
+        """07:00 on the first working day of the next quarter (Ho Chi Minh City) after `after`."""
+        return briefings.next_quarterly(parse_timestamp(after)).isoformat()
+
+    def report_period(schedule: Any, briefing_at: Any) -> str:
+        """The week ("2026-W48") or quarter ("2026-Q4") that a briefing at `briefing_at` reviews."""
+        return briefings.period_before(_choice(schedule, frozenset(briefings.SCHEDULES), "schedule"),
+                                       parse_timestamp(briefing_at))
+
     return {f.__name__: f for f in (hours_after, now, set_status, mark_overdue, notify, open_tasks, require,
-                                     reassign_unit, publish_result, close_case)}
+                                     reassign_unit, publish_result, close_case, next_weekly_briefing,
+                                     next_quarter_briefing, report_period)}
 
 
 REVIEWED_FUNCTION_NAMES = frozenset(build_functions(Effects()))

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import cases, events, leases, settings, workflows
+from . import cases, events, leases, scheduled, settings, workflows
 from .clock import now
 from .db import transaction
 from .errors import Conflict, EngineError, LimitExceeded, ValidationError
@@ -72,7 +72,7 @@ def fire_case(session: Session, case_id: int, owner: str) -> int:
         fired = step.run(workflows.fire_due_timers)
         for timer in fired:
             events.record(session, step.case, "timer", "timer_fired", task_name=timer.name,
-                          detail={"timer_role": timer.role})
+                          detail={"timer_role": timer.role, "element": timer.element})
     case.lease_owner = None
     case.lease_expires_at = None
     case.timer_failures = 0
@@ -121,6 +121,7 @@ def run_once(factory: sessionmaker[Session], *, owner: str | None = None, batch:
                 result.failed.append(case_id)
                 with transaction(factory) as session:
                     record_failure(session, case_id, owner, exc, at)
+    result.fired += scheduled.run_due(factory, owner)  # the leadership's briefings (engine/scheduled.py)
     return result
 
 

@@ -30,6 +30,10 @@ DEFAULT_PROCESS_ID = "rapid_response"
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes" / "bpmn"
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
+# Processes of their own beside the procedure, with their diagram files in PROCESSES_DIR (the procedure's bundle
+# is every other diagram there).
+REPORTING_PROCESS_ID = "leadership_reporting"
+OWN_FILES = {REPORTING_PROCESS_ID: ("reporting.bpmn",)}
 
 # Never resolve entities, never touch the network, refuse huge trees: diagrams may be uploaded.
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
@@ -46,9 +50,16 @@ def read_bundle(process_id: str = DEFAULT_PROCESS_ID, bpmn_files: Iterable[Path]
                 forms_dir: Path = FORMS_DIR) -> dict[str, Any]:
     """Collect diagrams, decision tables (the `.dmn` files given, else those beside the diagrams) and forms from
     disk into a version bundle."""
-    given = sorted(bpmn_files) if bpmn_files is not None else sorted(PROCESSES_DIR.glob("*.bpmn"))
+    if bpmn_files is not None:
+        given = sorted(bpmn_files)
+    elif process_id in OWN_FILES:
+        given = [PROCESSES_DIR / name for name in OWN_FILES[process_id]]
+    else:
+        others = {name for names in OWN_FILES.values() for name in names}
+        given = sorted(p for p in PROCESSES_DIR.glob("*.bpmn") if p.name not in others)
     files = [p for p in given if p.suffix != ".dmn"]
-    tables = [p for p in given if p.suffix == ".dmn"] or sorted({t for f in files for t in f.parent.glob("*.dmn")})
+    tables = [p for p in given if p.suffix == ".dmn"] or (
+        [] if process_id in OWN_FILES else sorted({t for f in files for t in f.parent.glob("*.dmn")}))
     forms = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(forms_dir.glob("*.json"))}
     return {
         "process_id": process_id,

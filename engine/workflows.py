@@ -74,6 +74,7 @@ class FiredTimer:
     task_id: str
     name: str
     role: str | None
+    element: str | None = None  # the timer's element id in the diagram
 
 
 def script_engine_for(effects: Effects, workflow: Callable[[], BpmnWorkflow | None] = lambda: None) -> SafeScriptEngine:
@@ -208,7 +209,7 @@ def fire_due_timers(wf: BpmnWorkflow) -> list[FiredTimer]:
     for task_id, task in before.items():
         if task.state != TaskState.WAITING:
             fired.append(FiredTimer(str(task_id), task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                                    properties(task).get("timerRole")))
+                                    properties(task).get("timerRole"), task.task_spec.bpmn_id))
     return fired
 
 

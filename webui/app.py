@@ -32,6 +32,8 @@ from . import (
     open311,
     params,
     portal,
+    procedure_review,
+    report_reviews,
     security,
     studio,
 )
@@ -94,7 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     open311.init_app(app)
     csrf.exempt(open311.bp)
     blueprints = (inbox.bp, cases.bp, case_search.bp, case_media.bp, admin.bp, admin_units.bp, portal.bp,
-                  studio.bp)
+                  studio.bp, report_reviews.bp, procedure_review.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     _template_helpers(app)

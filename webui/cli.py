@@ -9,14 +9,14 @@ from datetime import datetime
 import click
 
 from engine import cases as engine_cases
-from engine import citizen, demo, outbox, privacy, schema, timers, units, versions
+from engine import citizen, demo, outbox, privacy, scheduled, schema, timers, units, versions
 from engine.accounts import hash_password, save_user
 from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
 from engine.settings import Settings
 
-from . import config
+from . import cli_schedules, config
 
 _SETTINGS = "rapid_response.settings"
 BENCH_MODULE = "bench.cli"  # the benchmark, run from a source checkout; not part of the installed package
@@ -106,6 +106,8 @@ def init_db() -> None:
             click.echo(f"deployed {version.process_id} version {version.number} ({version.content_hash[:12]})")
         else:
             click.echo(f"{active.process_id} version {active.number} is active")
+        reporting = scheduled.install(session, actor="init-db")  # the leadership's briefings, once
+        click.echo(f"{scheduled.PROCESS_ID}: {len(reporting.started)} scheduled instances started")
         if not units.official_units_loaded(session):
             _echo_import(units.import_wards(session, _province(None), actor="init-db"))
     click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
@@ -379,6 +381,8 @@ def processes_deploy(files: tuple[str, ...], process_id: str, forms_dir: str | N
         version = studio.deploy_bundle(session, "cli", bundle, note)
         click.echo(f"{version.process_id} version {version.number} active ({version.content_hash[:12]})")
 
+
+main.add_command(cli_schedules.schedules)
 
 if __name__ == "__main__":
     main()

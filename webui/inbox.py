@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import casefile, cases, directory, inbox
+from engine import casefile, cases, directory, inbox, scheduled
 from engine.errors import ValidationError
 from engine.models import Role
 
@@ -47,7 +47,8 @@ def index():
     return render_template(template, rows=rows, wanted=wanted, counts=inbox.queue_counts(session, actor),
                            wards=wards, categories=CATEGORIES, colleagues=colleagues,
                            query=request.args.to_dict(),
-                           people=casefile.people_names(session, [row.item.claimed_by or "" for row in rows]))
+                           people=casefile.people_names(session, [row.item.claimed_by or "" for row in rows]),
+                           reviews=scheduled.open_reviews(session, actor))
 
 
 def _back():

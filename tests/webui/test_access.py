@@ -10,13 +10,15 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
 
-from engine import cases, citizen, studio, versions
+from engine import briefings, cases, citizen, scheduled, studio, versions
+from engine.actors import Actor
 from engine.attachments import AttachmentStore, Upload
 from engine.db import transaction
 from engine.documents import DocumentStore
@@ -215,6 +217,14 @@ ACCESS: dict[tuple[str, str], Access] = {
     # --- the report's photos in the viewer page, and staff documents: whoever may see the case
     ("/cases/photos/<int:attachment_id>", "GET"): staff(_w("/cases/photos/{photo}"), SEE_ALL),
     ("/cases/documents/<int:document_id>", "GET"): staff(_w("/cases/documents/{document}"), SEE_ALL | {"ward"}),
+    # --- leadership's report reviews (engine/scheduled.py): an empty POST is refused by validation
+    ("/inbox/reviews/<int:run_id>", "GET"): staff(_w("/inbox/reviews/{review}"), frozenset({"leader"})),
+    ("/inbox/reviews/<int:run_id>", "POST"): staff(_w("/inbox/reviews/{review}"), frozenset({"leader"}), 422,
+                                                   data={}),
+    # --- the quarterly review of the procedure: process owners, leadership, inspectors
+    ("/studio/review", "GET"): staff("/studio/review?period=2026-Q4", frozenset({"owner", "leader", "inspector"})),
+    ("/studio/review/diagram/<int:number>.bpmn", "GET"): staff("/studio/review/diagram/1.bpmn",
+                                                               frozenset({"owner", "leader", "inspector"})),
 }
 
 
@@ -259,7 +269,7 @@ def _jpeg() -> bytes:
 
 
 @pytest.fixture
-def world(app, factory, drive, monkeypatch):
+def world(app, factory, drive, clock, monkeypatch):
     """Cases at known steps (a level-1 case of Bến Thành ward, a level-3 case with the inspectorate — its task
     claimed by `inspectorate` — police and market management, a new report waiting for screening, a report with
     a photo), a version, a draft and a registered application."""
@@ -294,7 +304,20 @@ def world(app, factory, drive, monkeypatch):
                  "version": version.id, "draft": draft.id,
                  "document": document.id}
     return {"level1": level1, "level3": level3, "new": new, "screen_task": drive.task(new, "screen").task_id,
+            "review": _open_report_review(factory, clock),
             "handle_task": handle.task_id, "token": photo_case.token, "api_key": api_key, **codes}
+
+
+def _open_report_review(factory, clock) -> int:
+    """The weekly report review of the leadership (fired a week ahead, then the clock goes back)."""
+    with transaction(factory) as session:
+        scheduled.install(session, actor="tests")
+    started = clock.now()
+    clock.set(briefings.next_weekly(started) + timedelta(minutes=1))
+    scheduled.run_due(factory, "tests")
+    clock.set(started)
+    with transaction(factory) as session:
+        return scheduled.open_reviews(session, Actor("leader", frozenset({"leadership"})))[0].id
 
 
 def outcome(response) -> int | str:

@@ -24,6 +24,7 @@ EXAMPLES = {  # valid data for every form, as a user could enter it in the brows
                             "phone_contact_summary": "Gọi điện khẩn lúc 21h"},
     "enter_result": {"findings": "Tiêm filler không phép", "measures": ["fine", "suspension"],
                      "fine_amount": 50_000_000, "evidence_note": "Biên bản số 12", "citizen_summary": "Đã xử phạt"},
+    "report_review": {"acknowledged": True, "review_comment": "Đã xem\nTập trung các ca quá hạn"},
     "report": {"category": "unlicensed_clinic", "description": "Phòng khám hoạt động khi đang bị đình chỉ",
                "facility_name": "Phòng khám ABC", "address": "12 Lê Lợi", "ward": "phuong-ben-nghe",
                "observed_at": "2026-11-24T19:45:00+07:00"},

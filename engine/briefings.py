@@ -1,0 +1,99 @@
+"""When the leadership briefings fall, and which reporting period each one reviews (Asia/Ho_Chi_Minh).
+
+The weekly briefing is every Monday at 07:00 and reviews the ISO week just ended ("2026-W48"); the quarterly
+briefing is at 07:00 on the first working day of each quarter and reviews the quarter just ended ("2026-Q4").
+A working day is Monday to Friday and not a fixed national holiday (1 January, 30 April, 1 May, 2 September;
+Tết and the Hùng Kings' day follow the lunar calendar and are not computed here). The reporting diagram calls
+these through the restricted evaluator (`engine/functions.py`); every answer lies within 3 months of its input,
+so a timer built on one stays inside the bounds of `engine/timer_bounds.py`.
+"""
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+
+from .settings import LOCAL_TZ
+
+BRIEFING_TIME = time(7, 0)
+FIXED_HOLIDAYS = frozenset({(1, 1), (4, 30), (5, 1), (9, 2)})
+SCHEDULES = ("weekly", "quarterly")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def _local(at: datetime) -> datetime:
+    return (at.replace(tzinfo=UTC) if at.tzinfo is None else at).astimezone(LOCAL_TZ)
+
+
+def _at_briefing_time(day: date) -> datetime:
+    return datetime.combine(day, BRIEFING_TIME, tzinfo=LOCAL_TZ)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
+
+
+def next_weekly(after: datetime) -> datetime:
+    """The first Monday 07:00 (local) strictly after `after`."""
+    local = _local(after)
+    monday = local.date() - timedelta(days=local.weekday())
+    candidate = _at_briefing_time(monday)
+    while candidate <= local:
+        candidate += timedelta(days=7)
+    return candidate
+
+
+def first_working_day(year: int, quarter: int) -> date:
+    day = date(year, 3 * (quarter - 1) + 1, 1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def next_quarterly(after: datetime) -> datetime:
+    """07:00 (local) on the first working day of a quarter, the first such moment strictly after `after`."""
+    local = _local(after)
+    year, quarter = local.year, (local.month - 1) // 3 + 1
+    for _ in range(3):
+        candidate = _at_briefing_time(first_working_day(year, quarter))
+        if candidate > local:
+            return candidate
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    raise AssertionError("unreachable: a quarter always starts within three quarters")
+
+
+def period_before(schedule: str, briefing_at: datetime) -> str:
+    """The period a briefing reviews: the ISO week (weekly) or quarter (quarterly) that ended before it."""
+    local = _local(briefing_at)
+    if schedule == "weekly":
+        year, week, _ = (local.date() - timedelta(days=7)).isocalendar()
+        return f"{year}-W{week:02d}"
+    if schedule == "quarterly":
+        quarter = (local.month - 1) // 3 + 1
+        return f"{local.year - 1}-Q4" if quarter == 1 else f"{local.year}-Q{quarter - 1}"
+    raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}; got {schedule!r}")
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """The local start and end (exclusive) of "2026-W48" or "2026-Q4", as aware datetimes; ValueError otherwise."""
+    if match := _WEEK.match(period or ""):
+        year, week = int(match.group(1)), int(match.group(2))
+        if not 2000 <= year <= 2099:
+            raise ValueError(f"{period!r}: the year must be from 2000 to 2099")
+        try:
+            start = date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise ValueError(f"{period!r} is not an ISO week") from None
+        return _midnight(start), _midnight(start + timedelta(days=7))
+    if match := _QUARTER.match(period or ""):
+        year, quarter = int(match.group(1)), int(match.group(2))
+        if not 2000 <= year <= 2099:
+            raise ValueError(f"{period!r}: the year must be from 2000 to 2099")
+        start = date(year, 3 * (quarter - 1) + 1, 1)
+        end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+        return _midnight(start), _midnight(end)
+    raise ValueError(f"{period!r} is not a period like 2026-W48 or 2026-Q4")
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)

@@ -1,0 +1,89 @@
+"""The quarterly review of the procedure: per element of a version, passes, waits (median, p90), timers fired
+and rework loops, from cases driven through the engine with known times."""
+from __future__ import annotations
+
+import pytest
+
+from engine import procedure_review, versions
+from engine.db import transaction
+from engine.errors import NotFound, ValidationError
+from tests.factories import RESULT
+
+
+@pytest.fixture
+def driven(drive):
+    """Case B: not screened for 4 h 01 min (reminder and escalation fire), then screened, classification still
+    open. Case A (received after): screened in 1 h, classified in 2 h, handled in 1 h, a result in 4 h rejected
+    by the inspector after 1 h, a new result 2 h later accepted after 1 h."""
+    late = drive.report()
+    drive.advance(hours=2, minutes=1)  # the screening reminder fires
+    drive.advance(hours=2)  # the screening escalation fires
+    drive.do("intake", late, "screen", {"screening_outcome": "in_scope"})
+    case = drive.report()
+    for hours, (user, task, data) in zip((1, 2, 1, 4, 1, 2, 1), (
+            ("intake", "screen", {"screening_outcome": "in_scope"}),
+            ("intake", "classify", {"level": 2, "handling_unit": "inspectorate"}),
+            ("inspectorate", "start_handling", {"handling_plan": "Kiểm tra"}),
+            ("inspectorate", "enter_result", RESULT),
+            ("inspector", "verify_result", {"verification": "reject", "verification_comment": "Thiếu ảnh"}),
+            ("inspectorate", "enter_result", RESULT),
+            ("inspector", "verify_result", {"verification": "accept"})), strict=True):
+        drive.clock.advance(hours=hours)
+        drive.do(user, case, task, data)
+    return late, case
+
+
+def _review(factory, period="2026-Q4"):
+    with transaction(factory) as session:
+        return procedure_review.review(session, versions.active_version(session), period)
+
+
+def test_each_task_shows_its_passes_and_how_long_it_waited(driven, factory):
+    review = _review(factory)
+    assert review.cases == 2
+    screen = review.element("screen")
+    assert (screen.cases, screen.passes, screen.repeats, screen.measured) == (2, 2, 0, 2)
+    assert screen.median_hours == pytest.approx((1 + (4 + 1 / 60)) / 2, abs=0.01)  # the mean of the two middle
+    assert screen.p90_hours == pytest.approx(4 + 1 / 60, abs=0.01)  # nearest rank: the larger of two
+    classify = review.element("classify")
+    assert (classify.cases, classify.median_hours, classify.waiting_now) == (1, 2.0, 1)  # case B waits there
+    assert classify.small_sample
+    handling = review.element("start_handling")
+    assert (handling.passes, handling.median_hours) == (1, 1.0)
+
+
+def test_rework_loops_show_as_repeated_passes_and_a_rejection_rate(driven, factory):
+    review = _review(factory)
+    result = review.element("enter_result")
+    assert (result.cases, result.passes, result.repeats, result.median_hours, result.p90_hours) == (1, 2, 1, 3.0, 4.0)
+    verify = review.element("verify_result")
+    assert (verify.passes, verify.repeats, verify.median_hours) == (2, 1, 1.0)
+    rejected = next(r for r in review.rework if r.name == "verification_rejected")
+    assert (rejected.taken, rejected.out_of, rejected.rate) == (1, 2, 0.5)
+    reopened = next(r for r in review.rework if r.name == "dispute_reopened")
+    assert (reopened.taken, reopened.out_of, reopened.rate) == (0, 0, None)
+
+
+def test_each_timer_shows_how_often_it_fired(driven, factory):
+    review = _review(factory)
+    assert review.element("screening_reminder_timer").passes == 1
+    assert review.element("screening_escalation_timer").passes == 1
+    assert review.element("escalation_timer").passes == 0  # case A was handled well within 48 h
+    assert {e.kind for e in review.elements} == {"task", "timer"}
+
+
+def test_another_period_counts_nothing_and_bad_periods_and_versions_are_refused(driven, factory):
+    empty = _review(factory, "2026-Q3")
+    assert empty.cases == 0 and all(e.passes == 0 for e in empty.elements)
+    assert _review(factory, "2026-W48").element("screen").passes == 2  # the ISO week of 23 November
+    with pytest.raises(ValidationError):
+        _review(factory, "2026-Q5")
+    with transaction(factory) as session, pytest.raises(NotFound):
+        procedure_review.version_by_number(session, 99)
+
+
+def test_percentiles_use_the_nearest_rank():
+    values = [float(v) for v in range(1, 11)]
+    assert procedure_review.percentile(values, 90) == 9.0
+    assert procedure_review.percentile(values, 50) == 5.0
+    assert procedure_review.percentile([7.0], 90) == 7.0
