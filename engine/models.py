@@ -142,6 +142,9 @@ class Case(Base):
         CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"),
         Index("ix_cases_next_timer_at", "next_timer_at"),
         Index("ix_cases_closed_at", "closed_at"),
+        Index("ix_cases_received_at", "received_at"),  # reports: engine/reports.py
+        Index("ix_cases_deadline_at", "deadline_at"),
+        Index("ix_cases_published_at", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,7 +211,8 @@ class CaseEvent(Base):
     """Append-only log of what happened to a case: who did what, when, from which state."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),)
+    __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),
+                      Index("ix_case_events_kind_at", "kind", "at"))  # reports: events in a period
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
