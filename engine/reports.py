@@ -17,14 +17,11 @@ cases behind it (`cases_behind`) are the same query, counted or listed. Which pe
 - ratings: the citizen's answers in the period;
 - open and overdue now: at the moment of the report (not bound to the period).
 
-Percentiles interpolate linearly between the two nearest ranks (as PostgreSQL's `percentile_cont`); a figure from
-fewer than SMALL_SAMPLE values is flagged.
+Times are medians and 90th percentiles (`engine.report_stats`), never averages.
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,21 +29,23 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, aliased
 
+from . import versions
 from .actors import Actor
 from .caselist import ROW_COLUMNS, CasePage, CaseRow, json_list_has, scope_clause
 from .clock import now
-from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, overdue_clause
+from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, near_deadline_clause, overdue_clause
 from .errors import PermissionDenied, ValidationError
 from .models import Case, CaseEvent, CaseStatus, Role, Unit, UnitKind, User
 from .report_periods import Period
+from .report_stats import Durations, durations
 
 REPORT_ROLES = frozenset({Role.LEADERSHIP, Role.INTAKE, Role.INSPECTOR})
-SMALL_SAMPLE = 5
 OPEN_STATUSES = HANDLING_STATUSES | {CaseStatus.DISPUTED.value}
 DIMENSIONS = {"level": Case.level, "category": Case.category, "ward": Case.ward,
               "handling_unit": Case.handling_unit, "source": Case.source}
 METRICS = ("received", "on_time", "late", "pending", "open_now", "overdue_now", "published", "screened",
-           "acknowledged", "contributed", "disputed", "reopened", "rated")
+           "acknowledged", "contributed", "disputed", "reopened", "rated", "open_deadline", "near_deadline")
+DEFAULT_LEVEL_HOURS = {1: 24, 2: 48, 3: 72}
 PAGE_SIZE = 50
 
 
@@ -76,17 +75,7 @@ class ReportFilter:
             raise ValidationError("these report filters are not valid", errors)
 
 
-@dataclass(frozen=True)
-class Durations:
-    """Hours: how many values, their median and 90th percentile (None without values)."""
-
-    n: int
-    median: float | None
-    p90: float | None
-
-    @property
-    def small(self) -> bool:
-        return self.n < SMALL_SAMPLE
+EVERYTHING = ReportFilter()
 
 
 @dataclass(frozen=True)
@@ -155,20 +144,6 @@ class Report:
         return sum(d.on_time for d in self.deadlines)
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th quantile (0..1) with linear interpolation between closest ranks; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def durations(hours: Sequence[float]) -> Durations:
-    return Durations(len(hours), percentile(hours, 0.5), percentile(hours, 0.9))
-
-
 def _hours(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 3600
 
@@ -177,7 +152,7 @@ def may_report(actor: Actor) -> bool:
     return bool(actor.roles & REPORT_ROLES)
 
 
-def _check(actor: Actor, wanted: ReportFilter) -> None:
+def check_access(actor: Actor, wanted: ReportFilter) -> None:
     if not may_report(actor):
         raise PermissionDenied("reports are for leadership, intake and inspectors")
     wanted.check()
@@ -215,7 +190,15 @@ def filter_clauses(actor: Actor, wanted: ReportFilter) -> list[ColumnElement[boo
     return clauses
 
 
-def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilter) -> ColumnElement[bool]:
+def level_hours(session: Session) -> dict[int, float]:
+    """Hours to the deadline per level, from the active version's deadline table."""
+    version = versions.find_active_version(session)
+    found = versions.deadline_hours(version).levels if version is not None else {}
+    return {**DEFAULT_LEVEL_HOURS, **found}
+
+
+def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilter,
+                  hours: dict[int, float] | None = None) -> ColumnElement[bool]:
     """The cases behind one figure (see the module's docstring for the period each one counts in)."""
     due_in = _in(Case.deadline_at, period)
     # as engine.deadlines.deadline_state: a published result counts once handling finished (not after a reopen)
@@ -232,6 +215,11 @@ def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilte
         return Case.status.in_(sorted(OPEN_STATUSES))
     if metric == "overdue_now":
         return overdue_clause(at)
+    if metric == "open_deadline":  # the risk table: open, classified, deadline running or passed
+        return and_(Case.status.in_(sorted(HANDLING_STATUSES)), Case.level.is_not(None),
+                    Case.deadline_at.is_not(None))
+    if metric == "near_deadline":
+        return near_deadline_clause(at, hours or DEFAULT_LEVEL_HOURS)
     if metric == "published":
         return _in(Case.published_at, period)
     if metric == "screened":
@@ -268,10 +256,10 @@ def _where(query: Select, clauses) -> Select:
     return query.where(*clauses) if clauses else query
 
 
-def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter = ReportFilter(),
+def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter = EVERYTHING,
            at: datetime | None = None) -> Report:
     """Every figure of the dashboard and the briefings for `period`, within the actor's scope."""
-    _check(actor, wanted)
+    check_access(actor, wanted)
     at = at or now()
     base = filter_clauses(actor, wanted)
     found = Report(period, wanted, at)
@@ -373,12 +361,13 @@ def _ratings(session: Session, base, period: Period) -> Ratings:
 
 
 def cases_behind(session: Session, actor: Actor, metric: str, period: Period,
-                 wanted: ReportFilter = ReportFilter(), page: int = 1, at: datetime | None = None,
+                 wanted: ReportFilter = EVERYTHING, page: int = 1, at: datetime | None = None,
                  page_size: int = PAGE_SIZE) -> CasePage:
     """The cases a figure counts, one page, newest first (the same condition as the figure)."""
-    _check(actor, wanted)
+    check_access(actor, wanted)
     at = at or now()
-    clauses = [*filter_clauses(actor, wanted), metric_clause(metric, period, at, wanted)]
+    hours = level_hours(session) if metric == "near_deadline" else None
+    clauses = [*filter_clauses(actor, wanted), metric_clause(metric, period, at, wanted, hours)]
     query = _where(select(*ROW_COLUMNS), clauses)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = max(1, page)

@@ -9,7 +9,8 @@ from engine.actors import Actor
 from engine.db import transaction
 from engine.errors import PermissionDenied, ValidationError
 from engine.report_periods import parse_period
-from engine.reports import ReportFilter, durations, percentile
+from engine.report_stats import durations, percentile
+from engine.reports import ReportFilter
 from tests.reportdata import AT_HOURS, at, build_week
 
 LEADER = Actor("leader", frozenset({"leadership"}))
