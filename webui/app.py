@@ -30,6 +30,7 @@ from . import (
     open311,
     params,
     portal,
+    reports,
     security,
     studio,
 )
@@ -91,7 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     open311.init_app(app)
     csrf.exempt(open311.bp)
-    for blueprint in (inbox.bp, cases.bp, admin.bp, admin_units.bp, portal.bp, studio.bp):
+    for blueprint in (inbox.bp, cases.bp, admin.bp, admin_units.bp, portal.bp, studio.bp, reports.bp):
         app.register_blueprint(blueprint)
     _template_helpers(app)
 

@@ -28,6 +28,7 @@ ANONYMOUS = "anonymous"
 EVERYONE = frozenset(ROLES)
 NOBODY: frozenset[str] = frozenset()
 SEE_ALL = frozenset({"intake", "inspector", "leader", "owner", "admin"})
+REPORTERS = frozenset({"intake", "inspector", "leader"})
 LOGIN = "login"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -205,6 +206,11 @@ ACCESS: dict[tuple[str, str], Access] = {
                                                                    frozenset({"owner"}), 422, data={"xml": ""}),
     ("/studio/drafts/<int:draft_id>/tables/<name>/validate", "POST"): staff(
         _w("/studio/drafts/{draft}/tables/routing.dmn/validate"), frozenset({"owner"}), data={}),
+    # --- reports: leadership, intake and inspectors (every case)
+    ("/reports/", "GET"): staff("/reports/", REPORTERS),
+    ("/reports/cases", "GET"): staff("/reports/cases?metric=received&period=2026-W48", REPORTERS),
+    ("/reports/risk", "GET"): staff("/reports/risk", REPORTERS),
+    ("/reports/<kind>/<period>", "GET"): staff("/reports/weekly/2026-W48", REPORTERS),
 }
 
 
