@@ -16,7 +16,7 @@ from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
 from engine.settings import Settings
 
-from . import config
+from . import cli_reports, config
 
 _SETTINGS = "rapid_response.settings"
 BENCH_MODULE = "bench.cli"  # the benchmark, run from a source checkout; not part of the installed package
@@ -380,5 +380,8 @@ def processes_deploy(files: tuple[str, ...], process_id: str, forms_dir: str | N
         click.echo(f"{version.process_id} version {version.number} active ({version.content_hash[:12]})")
 
 
+main.add_command(cli_reports.report)
+
 if __name__ == "__main__":
     main()
+
