@@ -22,7 +22,7 @@ class Durations:
 
     @property
     def small(self) -> bool:
-        return self.n < SMALL_SAMPLE
+        return 0 < self.n < SMALL_SAMPLE
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -37,7 +37,7 @@ class Figure:
 
     @property
     def small(self) -> bool:
-        return self.sample is not None and self.sample < 5
+        return self.sample is not None and 0 < self.sample < 5
 
 
 def unit_names() -> dict[str, str]:

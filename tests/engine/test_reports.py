@@ -39,7 +39,7 @@ def test_percentiles_interpolate_between_the_closest_ranks():
     assert percentile([10, 20, 28, 30], 0.9) == pytest.approx(29.4)
     assert percentile([7], 0.9) == 7
     assert percentile([], 0.5) is None
-    assert durations([3, 1, 2]).small and not durations([1, 2, 3, 4, 5]).small
+    assert durations([3, 1, 2]).small and not durations([1, 2, 3, 4, 5]).small and not durations([]).small
 
 
 def test_received_counts_every_report_of_the_week_by_level_ward_category_unit_channel_and_agency(factory, week):
