@@ -16,7 +16,7 @@ from typing import Any
 
 from engine import versions
 
-from . import costs, databases, http_load, inbox_query, lateness, lifecycle, profiling, timer_sweep
+from . import costs, databases, http_load, inbox_query, lateness, lifecycle, profiling, report_queries, timer_sweep
 from .databases import Backend
 from .report import Report
 from .stats import percentile
@@ -83,6 +83,8 @@ def run(options: Options, workdir: Path, report: Report, echo: Echo) -> Report:
         backend = databases.reset(backend)
         phase(f"inbox {name}", f"2. inbox query on {name} ({options.cases} cases, {options.open_cases} open)")
         _inbox(report, backend, options)
+        phase(f"reports {name}", f"6. report queries on {name} (the same {options.cases} cases, with events)")
+        _reports(report, backend, options)
         phase(f"lateness {name}", f"5. timer lateness on {name} ({options.lateness_cases} timers, "
               f"poll {options.poll:g} s)")
         _lateness(report, backend, options)
@@ -185,6 +187,17 @@ def _inbox(report: Report, backend: Backend, options: Options) -> None:
         report.add(f"inbox.{name}.{actor}_p95_ms", f"2. inbox p95, {label} ({name})",
                    actors[actor]["search_ms"]["p95"], "ms", 20.0)
     report.details.setdefault("inbox", {})[name] = result
+
+
+# 6. reports -------------------------------------------------------------------------------------------------------
+
+def _reports(report: Report, backend: Backend, options: Options) -> None:
+    name = backend.name
+    result = report_queries.measure(backend, min(options.queries, 50))
+    for key, label in report_queries.LABELS.items():
+        report.add(f"reports.{name}.{key}_p95_ms", f"6. {label} ({name}) p95", result["queries"][key]["p95"], "ms",
+                   report_queries.TARGET_MS)
+    report.details.setdefault("reports", {})[name] = result
 
 
 # 5. lateness ------------------------------------------------------------------------------------------------------

@@ -142,9 +142,11 @@ class Case(Base):
         CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"),
         Index("ix_cases_next_timer_at", "next_timer_at"),
         Index("ix_cases_closed_at", "closed_at"),
-        Index("ix_cases_received_at", "received_at"),  # reports: engine/reports.py
+        # reports (engine/reports.py): cases received, due and published in a period; open cases by status
+        Index("ix_cases_received_at", "received_at", "level", "category", "ward", "handling_unit", "source"),
         Index("ix_cases_deadline_at", "deadline_at"),
         Index("ix_cases_published_at", "published_at"),
+        Index("ix_cases_status_deadline", "status", "deadline_at", "level", "ward", "overdue"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -212,7 +214,7 @@ class CaseEvent(Base):
 
     __tablename__ = "case_events"
     __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),
-                      Index("ix_case_events_kind_at", "kind", "at"))  # reports: events in a period
+                      Index("ix_case_events_kind_task_at", "kind", "task_name", "at"))  # reports: a period's events
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

@@ -1,4 +1,4 @@
-"""indexes for reports: cases by receipt, deadline and publication; case events by kind and time
+"""indexes for reports: cases by receipt, deadline, publication and open status; case events by kind, task and time
 
 Revision ID: 20261129_0019
 Revises: 20261129_0011
@@ -14,14 +14,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_cases_received_at', 'cases', ['received_at'])
+    op.create_index('ix_cases_received_at', 'cases',
+                    ['received_at', 'level', 'category', 'ward', 'handling_unit', 'source'])
     op.create_index('ix_cases_deadline_at', 'cases', ['deadline_at'])
     op.create_index('ix_cases_published_at', 'cases', ['published_at'])
-    op.create_index('ix_case_events_kind_at', 'case_events', ['kind', 'at'])
+    op.create_index('ix_cases_status_deadline', 'cases', ['status', 'deadline_at', 'level', 'ward', 'overdue'])
+    op.create_index('ix_case_events_kind_task_at', 'case_events', ['kind', 'task_name', 'at'])
 
 
 def downgrade() -> None:
-    op.drop_index('ix_case_events_kind_at', table_name='case_events')
+    op.drop_index('ix_case_events_kind_task_at', table_name='case_events')
+    op.drop_index('ix_cases_status_deadline', table_name='cases')
     op.drop_index('ix_cases_published_at', table_name='cases')
     op.drop_index('ix_cases_deadline_at', table_name='cases')
     op.drop_index('ix_cases_received_at', table_name='cases')
