@@ -1,4 +1,4 @@
-"""Medians and percentiles of durations for reports.
+"""Medians and percentiles of durations for reports, and durations computed by the database.
 
 Percentiles interpolate linearly between the two closest ranks (as PostgreSQL's `percentile_cont` and
 spreadsheets' PERCENTILE.INC); a figure from fewer than SMALL_SAMPLE values is flagged on every page.
@@ -8,6 +8,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy import Float
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 SMALL_SAMPLE = 5
 
@@ -37,3 +41,28 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 def durations(hours: Sequence[float]) -> Durations:
     return Durations(len(hours), percentile(hours, 0.5), percentile(hours, 0.9))
+
+
+class hours_between(FunctionElement):  # noqa: N801 - named like the SQL function it stands for
+    """SQL: hours from `start` to `end` as a number, computed by the database (no datetime per row in Python)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "hours_between"
+
+
+@compiles(hours_between, "postgresql")
+def _hours_between_postgresql(element, compiler, **kw) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+
+
+@compiles(hours_between, "sqlite")
+def _hours_between_sqlite(element, compiler, **kw) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+
+def hours_list(values) -> list[float]:
+    """Hours from the database, rounded to the microsecond's order (julianday arithmetic is binary floating point)."""
+    return [round(float(v), 6) for v in values if v is not None]

@@ -37,7 +37,7 @@ from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, near_deadline_claus
 from .errors import PermissionDenied, ValidationError
 from .models import Case, CaseEvent, CaseStatus, Role, Unit, UnitKind, User
 from .report_periods import Period
-from .report_stats import Durations, durations
+from .report_stats import Durations, durations, hours_between, hours_list
 
 REPORT_ROLES = frozenset({Role.LEADERSHIP, Role.INTAKE, Role.INSPECTOR})
 OPEN_STATUSES = HANDLING_STATUSES | {CaseStatus.DISPUTED.value}
@@ -142,10 +142,6 @@ class Report:
     @property
     def on_time(self) -> int:
         return sum(d.on_time for d in self.deadlines)
-
-
-def _hours(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 3600
 
 
 def may_report(actor: Actor) -> bool:
@@ -280,8 +276,8 @@ def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter 
     _times_to_result(session, found, base)
     screened_at = (select(func.min(CaseEvent.at)).where(CaseEvent.case_id == Case.id, _completed("screen"))
                    .correlate(Case).scalar_subquery())  # per case through its events' index
-    screened = session.execute(_where(select(Case.received_at, screened_at), received)).all()
-    found.screening = durations([_hours(start, end) for start, end in screened if end is not None])
+    found.screening = durations(hours_list(session.scalars(
+        _where(select(hours_between(Case.received_at, screened_at)), received))))
     found.agencies = _agency_times(session, base, period)
     found.disputed = _count(session, base, metric_clause("disputed", period, at, wanted))
     found.reopened = _count(session, base, metric_clause("reopened", period, at, wanted))
@@ -317,11 +313,11 @@ def _deadlines(session: Session, base, period: Period, at: datetime, wanted: Rep
 
 
 def _times_to_result(session: Session, found: Report, base) -> None:
-    rows = session.execute(_where(select(Case.level, Case.received_at, Case.published_at),
+    rows = session.execute(_where(select(Case.level, hours_between(Case.received_at, Case.published_at)),
                                   [*base, _in(Case.published_at, found.period)])).all()
     per_level: dict[int, list[float]] = defaultdict(list)
-    for level, received_at, published_at in rows:
-        per_level[level or 0].append(_hours(received_at, published_at))
+    for level, taken in rows:
+        per_level[level or 0].extend(hours_list([taken]))
     found.published = len(rows)
     found.time_to_result = durations([h for hours in per_level.values() for h in hours])
     found.time_to_result_by_level = {level: durations(per_level.get(level, [])) for level in (1, 2, 3)}
@@ -336,14 +332,14 @@ def _agency_times(session: Session, base, period: Period) -> list[AgencyTimes]:
                                                    started.task_name == "start_handling")
                 .correlate(CaseEvent).scalar_subquery())
     rows = session.execute(_where(
-        select(CaseEvent.task_name, User.unit_code, start_at, CaseEvent.at)
+        select(CaseEvent.task_name, User.unit_code, hours_between(start_at, CaseEvent.at))
         .join(Case, Case.id == CaseEvent.case_id).join(User, User.username == CaseEvent.actor)
         .where(CaseEvent.kind == "task_completed", _in(CaseEvent.at, period),
                CaseEvent.task_name.in_(("acknowledge_request", "contribute_findings"))), base)).all()
     hours: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for task_name, agency, started_at, done_at in rows:
-        if started_at is not None and agency is not None:
-            hours[agency][task_name].append(_hours(started_at, done_at))
+    for task_name, agency, taken in rows:
+        if taken is not None and agency is not None:
+            hours[agency][task_name].extend(hours_list([taken]))
     return [AgencyTimes(agency, durations(tasks["acknowledge_request"]), durations(tasks["contribute_findings"]))
             for agency, tasks in sorted(hours.items())]
 
