@@ -16,7 +16,18 @@ from typing import Any
 
 from engine import versions
 
-from . import costs, databases, http_load, inbox_query, lateness, lifecycle, profiling, search_query, timer_sweep
+from . import (
+    costs,
+    databases,
+    http_load,
+    inbox_query,
+    lateness,
+    lifecycle,
+    profiling,
+    report_queries,
+    search_query,
+    timer_sweep,
+)
 from .databases import Backend
 from .report import Report
 from .stats import percentile
@@ -83,6 +94,8 @@ def run(options: Options, workdir: Path, report: Report, echo: Echo) -> Report:
         backend = databases.reset(backend)
         phase(f"inbox {name}", f"2. inbox query on {name} ({options.cases} cases, {options.open_cases} open)")
         _inbox(report, backend, options)
+        phase(f"reports {name}", f"6. report queries on {name} (the same {options.cases} cases, with events)")
+        _reports(report, backend, options)
         phase(f"search {name}", f"7. case search and export on {name} (the inbox dataset's cases)")
         _search(report, backend, options)
         phase(f"lateness {name}", f"5. timer lateness on {name} ({options.lateness_cases} timers, "
@@ -189,6 +202,15 @@ def _inbox(report: Report, backend: Backend, options: Options) -> None:
     report.details.setdefault("inbox", {})[name] = result
 
 
+# 6. reports -------------------------------------------------------------------------------------------------------
+
+def _reports(report: Report, backend: Backend, options: Options) -> None:
+    name = backend.name
+    result = report_queries.measure(backend, min(options.queries, 50))
+    for key, label in report_queries.LABELS.items():
+        report.add(f"reports.{name}.{key}_p95_ms", f"6. {label} ({name}) p95", result["queries"][key]["p95"], "ms",
+                   report_queries.TARGET_MS)
+    report.details.setdefault("reports", {})[name] = result
 # 7. case search (on the inbox dataset) --------------------------------------------------------------------------
 
 def _search(report: Report, backend: Backend, options: Options) -> None:

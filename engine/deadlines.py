@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, false, or_
 
 from .clock import now
 from .models import Case, CaseStatus
@@ -44,6 +44,17 @@ def overdue_clause(at: datetime | None = None) -> ColumnElement[bool]:
     at = at or now()
     return and_(Case.status.in_(sorted(HANDLING_STATUSES)),
                 or_(Case.overdue.is_(True), and_(Case.deadline_at.is_not(None), Case.deadline_at < at)))
+
+
+NEAR_SHARE = 0.25  # "near the deadline": less than a quarter of the level's time left
+
+
+def near_deadline_clause(at: datetime, level_hours: dict[int, float]) -> ColumnElement[bool]:
+    """SQL: still being handled, not overdue, and less than NEAR_SHARE of its level's hours left at `at`."""
+    per_level = [and_(Case.level == level, Case.deadline_at < at + timedelta(hours=hours * NEAR_SHARE))
+                 for level, hours in sorted(level_hours.items())]
+    return and_(Case.status.in_(sorted(HANDLING_STATUSES)), Case.deadline_at.is_not(None), ~overdue_clause(at),
+                or_(*per_level) if per_level else false())
 
 
 def is_overdue(case: CaseTimes, at: datetime | None = None) -> bool:

@@ -144,6 +144,11 @@ class Case(Base):
         Index("ix_cases_closed_at", "closed_at"),
         Index("ix_cases_received_at_id", "received_at", "id"),  # case lists, newest first
         Index("ix_cases_handling_unit_received_at", "handling_unit", "received_at"),  # a unit's case list
+        # reports (engine/reports.py): cases received, due and published in a period; open cases by status
+        Index("ix_cases_received_at", "received_at", "level", "category", "ward", "handling_unit", "source"),
+        Index("ix_cases_deadline_at", "deadline_at"),
+        Index("ix_cases_published_at", "published_at"),
+        Index("ix_cases_status_deadline", "status", "deadline_at", "level", "ward", "overdue"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -210,7 +215,8 @@ class CaseEvent(Base):
     """Append-only log of what happened to a case: who did what, when, from which state."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),)
+    __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),
+                      Index("ix_case_events_kind_task_at", "kind", "task_name", "at"))  # reports: a period's events
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))

@@ -135,3 +135,14 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def write_csv_sheets(sheets: Sequence[Sheet]) -> bytes:
+    """Several tables in one CSV file (one byte-order mark), each with its title and preamble, a blank line
+    between them — for reports that are more than one table."""
+    parts = []
+    for index, sheet in enumerate(sheets):
+        lines = [*sheet.preamble] if sheet.preamble else [sheet.title]
+        text = write_csv(sheet.headers, sheet.rows, lines).decode("utf-8").removeprefix("\ufeff")
+        parts.append(("\r\n" if index else "") + text)
+    return ("\ufeff" + "".join(parts)).encode("utf-8")

@@ -34,6 +34,7 @@ from . import (
     portal,
     procedure_review,
     report_reviews,
+    reports,
     security,
     studio,
 )
@@ -96,7 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     open311.init_app(app)
     csrf.exempt(open311.bp)
     blueprints = (inbox.bp, cases.bp, case_search.bp, case_media.bp, admin.bp, admin_units.bp, portal.bp,
-                  studio.bp, report_reviews.bp, procedure_review.bp)
+                  studio.bp, report_reviews.bp, procedure_review.bp, reports.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     _template_helpers(app)

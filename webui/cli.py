@@ -16,7 +16,7 @@ from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
 from engine.settings import Settings
 
-from . import cli_schedules, config
+from . import cli_reports, cli_schedules, config
 
 _SETTINGS = "rapid_response.settings"
 BENCH_MODULE = "bench.cli"  # the benchmark, run from a source checkout; not part of the installed package
@@ -383,6 +383,8 @@ def processes_deploy(files: tuple[str, ...], process_id: str, forms_dir: str | N
 
 
 main.add_command(cli_schedules.schedules)
+main.add_command(cli_reports.report)
 
 if __name__ == "__main__":
     main()
+

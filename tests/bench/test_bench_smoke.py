@@ -23,6 +23,8 @@ SECTIONS = {
     "inbox": ["ward_p50_ms", "ward_p95_ms", "intake_p95_ms", "inspectorate_p95_ms"],
     "timers": ["idle_small_p95_ms", "idle_large_p95_ms", "idle_growth", "due_sweep_s", "due_per_case_ms"],
     "lateness": ["p50_s", "p99_s"],
+    "reports": ["dashboard_week_p95_ms", "dashboard_busy_week_p95_ms", "dashboard_quarter_p95_ms",
+                "weekly_briefing_p95_ms", "risk_table_p95_ms", "drill_down_late_week_p95_ms"],
     "search": ["text_filters_p95_ms", "common_word_p95_ms", "ward_text_p95_ms", "export_p95_ms",
                "export_xlsx_file_p95_ms", "export_csv_file_p95_ms"],
 }

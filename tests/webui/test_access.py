@@ -31,6 +31,7 @@ ANONYMOUS = "anonymous"
 EVERYONE = frozenset(ROLES)
 NOBODY: frozenset[str] = frozenset()
 SEE_ALL = frozenset({"intake", "inspector", "leader", "owner", "admin"})
+REPORTERS = frozenset({"intake", "inspector", "leader"})
 LOGIN = "login"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -225,6 +226,11 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("/studio/review", "GET"): staff("/studio/review?period=2026-Q4", frozenset({"owner", "leader", "inspector"})),
     ("/studio/review/diagram/<int:number>.bpmn", "GET"): staff("/studio/review/diagram/1.bpmn",
                                                                frozenset({"owner", "leader", "inspector"})),
+    # --- reports: leadership, intake and inspectors (every case)
+    ("/reports/", "GET"): staff("/reports/", REPORTERS),
+    ("/reports/cases", "GET"): staff("/reports/cases?metric=received&period=2026-W48", REPORTERS),
+    ("/reports/risk", "GET"): staff("/reports/risk", REPORTERS),
+    ("/reports/<kind>/<period>", "GET"): staff("/reports/weekly/2026-W48", REPORTERS),
 }
 
 

@@ -1,0 +1,68 @@
+"""Medians and percentiles of durations for reports, and durations computed by the database.
+
+Percentiles interpolate linearly between the two closest ranks (as PostgreSQL's `percentile_cont` and
+spreadsheets' PERCENTILE.INC); a figure from fewer than SMALL_SAMPLE values is flagged on every page.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Float
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+SMALL_SAMPLE = 5
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Hours: how many values, their median and 90th percentile (None without values)."""
+
+    n: int
+    median: float | None
+    p90: float | None
+
+    @property
+    def small(self) -> bool:
+        return 0 < self.n < SMALL_SAMPLE
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th quantile (0..1) with linear interpolation between closest ranks; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def durations(hours: Sequence[float]) -> Durations:
+    return Durations(len(hours), percentile(hours, 0.5), percentile(hours, 0.9))
+
+
+class hours_between(FunctionElement):  # noqa: N801 - named like the SQL function it stands for
+    """SQL: hours from `start` to `end` as a number, computed by the database (no datetime per row in Python)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "hours_between"
+
+
+@compiles(hours_between, "postgresql")
+def _hours_between_postgresql(element, compiler, **kw) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+
+
+@compiles(hours_between, "sqlite")
+def _hours_between_sqlite(element, compiler, **kw) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+
+def hours_list(values) -> list[float]:
+    """Hours from the database, rounded to the microsecond's order (julianday arithmetic is binary floating point)."""
+    return [round(float(v), 6) for v in values if v is not None]

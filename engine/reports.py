@@ -1,0 +1,377 @@
+"""Report figures for leadership's briefings and the dashboard — SQL aggregates over the cases and their events,
+never a workflow document.
+
+Every figure is a *metric*: a condition on cases (`metric_clause`), so the number on a page and the list of the
+cases behind it (`cases_behind`) are the same query, counted or listed. Which period a case counts in:
+
+- received (and its breakdowns by level, category, ward, handling unit, channel, agency): received in the period;
+- on time / late / pending per level: the case's deadline fell in the period. On time = result published at or
+  before the deadline; late = published after it, or still not published and overdue (the one rule of
+  `engine.deadlines`) — a late case stays late after it closes; pending = not published, deadline not passed;
+- time to result: results published in the period, from receipt to publication (median and 90th percentile);
+- screening time: reports received in the period, from receipt to the completed *Screen* task;
+- agencies: acknowledgements and contributions completed in the period, from the start of handling (when the
+  agencies were asked);
+- disputes and reopened: the citizen's "not resolved" and the inspector's "reopen" in the period; the reopen rate is
+  reopened cases per result published in the period;
+- ratings: the citizen's answers in the period;
+- open and overdue now: at the moment of the report (not bound to the period).
+
+Times are medians and 90th percentiles (`engine.report_stats`), never averages.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import Session, aliased
+
+from . import versions
+from .actors import Actor
+from .caselist import ROW_COLUMNS, CasePage, CaseRow, json_list_has, scope_clause
+from .clock import now
+from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, near_deadline_clause, overdue_clause
+from .errors import PermissionDenied, ValidationError
+from .models import Case, CaseEvent, CaseStatus, Role, Unit, UnitKind, User
+from .report_periods import Period
+from .report_stats import Durations, durations, hours_between, hours_list
+
+REPORT_ROLES = frozenset({Role.LEADERSHIP, Role.INTAKE, Role.INSPECTOR})
+OPEN_STATUSES = HANDLING_STATUSES | {CaseStatus.DISPUTED.value}
+DIMENSIONS = {"level": Case.level, "category": Case.category, "ward": Case.ward,
+              "handling_unit": Case.handling_unit, "source": Case.source}
+METRICS = ("received", "on_time", "late", "pending", "open_now", "overdue_now", "published", "screened",
+           "acknowledged", "contributed", "disputed", "reopened", "rated", "open_deadline", "near_deadline")
+DEFAULT_LEVEL_HOURS = {1: 24, 2: 48, 3: 72}
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """Narrows every figure; `source` (channel), `agency` and `rating` are used by drill-downs."""
+
+    level: int | None = None
+    ward: str | None = None
+    category: str | None = None
+    unit: str | None = None
+    source: str | None = None
+    agency: str | None = None
+    rating: int | None = None
+
+    def check(self) -> None:
+        errors = {}
+        if self.level is not None and self.level not in (1, 2, 3):
+            errors["level"] = "1, 2 or 3"
+        if self.rating is not None and self.rating not in range(1, 6):
+            errors["rating"] = "1 to 5"
+        for name in ("ward", "category", "unit", "source", "agency"):
+            value = getattr(self, name)
+            if value is not None and (len(value) > 60 or not value.isprintable()):
+                errors[name] = "at most 60 printable characters"
+        if errors:
+            raise ValidationError("these report filters are not valid", errors)
+
+
+EVERYTHING = ReportFilter()
+
+
+@dataclass(frozen=True)
+class LevelDeadlines:
+    level: int
+    on_time: int
+    late: int
+    pending: int
+
+    @property
+    def decided(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.decided if self.decided else None
+
+
+@dataclass(frozen=True)
+class AgencyTimes:
+    agency: str
+    acknowledgement: Durations
+    contribution: Durations
+
+
+@dataclass(frozen=True)
+class Ratings:
+    n: int
+    counts: dict[int, int]  # 1..5
+    not_resolved: int
+
+    @property
+    def mean(self) -> float | None:
+        return sum(k * v for k, v in self.counts.items()) / self.n if self.n else None
+
+
+@dataclass
+class Report:
+    period: Period
+    wanted: ReportFilter
+    at: datetime
+    received: int = 0
+    received_by: dict[str, list[tuple[str | int | None, int]]] = field(default_factory=dict)
+    deadlines: list[LevelDeadlines] = field(default_factory=list)
+    open_now: int = 0
+    overdue_now: int = 0
+    published: int = 0
+    time_to_result: Durations = Durations(0, None, None)
+    time_to_result_by_level: dict[int, Durations] = field(default_factory=dict)
+    screening: Durations = Durations(0, None, None)
+    agencies: list[AgencyTimes] = field(default_factory=list)
+    disputed: int = 0
+    reopened: int = 0
+    ratings: Ratings = Ratings(0, {}, 0)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return self.reopened / self.published if self.published else None
+
+    @property
+    def late(self) -> int:
+        return sum(d.late for d in self.deadlines)
+
+    @property
+    def on_time(self) -> int:
+        return sum(d.on_time for d in self.deadlines)
+
+
+def may_report(actor: Actor) -> bool:
+    return bool(actor.roles & REPORT_ROLES)
+
+
+def check_access(actor: Actor, wanted: ReportFilter) -> None:
+    if not may_report(actor):
+        raise PermissionDenied("reports are for leadership, intake and inspectors")
+    wanted.check()
+
+
+def _in(column, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.start, column < period.end)
+
+
+def _event_cases(period: Period, *conditions) -> ColumnElement[bool]:
+    return Case.id.in_(select(CaseEvent.case_id).where(_in(CaseEvent.at, period), *conditions))
+
+
+def _completed(task_name: str):
+    return and_(CaseEvent.kind == "task_completed", CaseEvent.task_name == task_name)
+
+
+def _rating_value():
+    return CaseEvent.detail[("data", "rating")].as_integer()
+
+
+def filter_clauses(actor: Actor, wanted: ReportFilter) -> list[ColumnElement[bool]]:
+    clauses = []
+    scope = scope_clause(actor)
+    if scope is not None:
+        clauses.append(scope)
+    for name in ("level", "ward", "category", "source"):
+        value = getattr(wanted, name)
+        if value is not None:
+            clauses.append(DIMENSIONS[name] == value)
+    if wanted.unit is not None:
+        clauses.append(Case.handling_unit == wanted.unit)
+    if wanted.agency is not None:
+        clauses.append(json_list_has(Case.agencies, wanted.agency))
+    return clauses
+
+
+def level_hours(session: Session) -> dict[int, float]:
+    """Hours to the deadline per level, from the active version's deadline table."""
+    version = versions.find_active_version(session)
+    found = versions.deadline_hours(version).levels if version is not None else {}
+    return {**DEFAULT_LEVEL_HOURS, **found}
+
+
+def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilter,
+                  hours: dict[int, float] | None = None) -> ColumnElement[bool]:
+    """The cases behind one figure (see the module's docstring for the period each one counts in)."""
+    due_in = _in(Case.deadline_at, period)
+    # as engine.deadlines.deadline_state: a published result counts once handling finished (not after a reopen)
+    published = and_(Case.published_at.is_not(None), Case.status.in_(sorted(FINISHED_STATUSES)))
+    if metric == "received":
+        return _in(Case.received_at, period)
+    if metric == "on_time":
+        return and_(due_in, published, Case.published_at <= Case.deadline_at)
+    if metric == "late":
+        return and_(due_in, or_(and_(published, Case.published_at > Case.deadline_at), overdue_clause(at)))
+    if metric == "pending":
+        return and_(due_in, Case.status.in_(sorted(HANDLING_STATUSES)), ~overdue_clause(at))
+    if metric == "open_now":
+        return Case.status.in_(sorted(OPEN_STATUSES))
+    if metric == "overdue_now":
+        return overdue_clause(at)
+    if metric == "open_deadline":  # the risk table: open, classified, deadline running or passed
+        return and_(Case.status.in_(sorted(HANDLING_STATUSES)), Case.level.is_not(None),
+                    Case.deadline_at.is_not(None))
+    if metric == "near_deadline":
+        return near_deadline_clause(at, hours or DEFAULT_LEVEL_HOURS)
+    if metric == "published":
+        return _in(Case.published_at, period)
+    if metric == "screened":
+        return and_(_in(Case.received_at, period), _event_cases_ever(_completed("screen")))
+    if metric in ("acknowledged", "contributed"):
+        task = "acknowledge_request" if metric == "acknowledged" else "contribute_findings"
+        conditions = [_completed(task)]
+        if wanted.agency is not None:
+            conditions.append(CaseEvent.actor.in_(select(User.username).where(User.unit_code == wanted.agency)))
+        return _event_cases(period, *conditions)
+    if metric == "disputed":
+        return _event_cases(period, CaseEvent.kind == "status_changed",
+                            CaseEvent.to_status == CaseStatus.DISPUTED.value)
+    if metric == "reopened":
+        return _event_cases(period, *_reopen_conditions())
+    if metric == "rated":
+        conditions = [_completed("citizen_feedback")]
+        if wanted.rating is not None:
+            conditions.append(_rating_value() == wanted.rating)
+        return _event_cases(period, *conditions)
+    raise ValidationError(f"unknown report figure {metric!r}", {"metric": f"one of {', '.join(METRICS)}"})
+
+
+def _event_cases_ever(*conditions) -> ColumnElement[bool]:
+    return Case.id.in_(select(CaseEvent.case_id).where(*conditions))
+
+
+def _reopen_conditions():
+    return (CaseEvent.kind == "status_changed", CaseEvent.from_status == CaseStatus.DISPUTED.value,
+            CaseEvent.to_status == CaseStatus.IN_HANDLING.value)
+
+
+def _where(query: Select, clauses) -> Select:
+    return query.where(*clauses) if clauses else query
+
+
+def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter = EVERYTHING,
+           at: datetime | None = None) -> Report:
+    """Every figure of the dashboard and the briefings for `period`, within the actor's scope."""
+    check_access(actor, wanted)
+    at = at or now()
+    base = filter_clauses(actor, wanted)
+    found = Report(period, wanted, at)
+    received = [*base, metric_clause("received", period, at, wanted)]
+    columns = list(DIMENSIONS.values())  # one grouped scan (index-only with ix_cases_received_at), summed here
+    totals: dict[str, dict] = {name: defaultdict(int) for name in DIMENSIONS}
+    for *keys, count in session.execute(_where(select(*columns, func.count()), received).group_by(*columns)):
+        for name, key in zip(DIMENSIONS, keys, strict=True):
+            totals[name][key] += count
+    for name, counts in totals.items():
+        found.received_by[name] = sorted(counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
+    found.received = sum(count for _key, count in found.received_by["level"])
+    found.received_by["agency"] = _received_by_agency(session, received)
+    found.deadlines = _deadlines(session, base, period, at, wanted)
+    found.open_now, found.overdue_now = session.execute(_where(select(
+        func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted))).select_from(Case),
+        [*base, metric_clause("open_now", period, at, wanted)])).one()  # overdue cases are open
+    _times_to_result(session, found, base)
+    screened_at = (select(func.min(CaseEvent.at)).where(CaseEvent.case_id == Case.id, _completed("screen"))
+                   .correlate(Case).scalar_subquery())  # per case through its events' index
+    found.screening = durations(hours_list(session.scalars(
+        _where(select(hours_between(Case.received_at, screened_at)), received))))
+    found.agencies = _agency_times(session, base, period)
+    found.disputed = _count(session, base, metric_clause("disputed", period, at, wanted))
+    found.reopened = _count(session, base, metric_clause("reopened", period, at, wanted))
+    found.ratings = _ratings(session, base, period)
+    return found
+
+
+def _count(session: Session, base, clause) -> int:
+    return session.scalar(_where(select(func.count()).select_from(Case), [*base, clause])) or 0
+
+
+def _received_by_agency(session: Session, received) -> list[tuple[str, int]]:
+    agencies = list(session.scalars(select(Unit.code).where(Unit.kind == UnitKind.AGENCY.value)
+                                    .order_by(Unit.code)))
+    if not agencies:
+        return []
+    counts = session.execute(_where(select(*(func.count().filter(json_list_has(Case.agencies, code))
+                                             for code in agencies)).select_from(Case),
+                                    [*received, Case.level == 3])).one()  # agencies join level-3 cases only
+    return sorted(((code, n) for code, n in zip(agencies, counts, strict=True) if n),
+                  key=lambda pair: (-pair[1], pair[0]))
+
+
+def _deadlines(session: Session, base, period: Period, at: datetime, wanted: ReportFilter) -> list[LevelDeadlines]:
+    def flag(metric: str):
+        return func.sum(sql_case((metric_clause(metric, period, at, wanted), 1), else_=0))
+
+    rows = session.execute(_where(select(Case.level, flag("on_time"), flag("late"), flag("pending")),
+                                  [*base, _in(Case.deadline_at, period), Case.level.is_not(None)])
+                           .group_by(Case.level).order_by(Case.level)).all()
+    by_level = {level: LevelDeadlines(level, int(a or 0), int(b or 0), int(c or 0)) for level, a, b, c in rows}
+    return [by_level.get(level, LevelDeadlines(level, 0, 0, 0)) for level in (1, 2, 3)]
+
+
+def _times_to_result(session: Session, found: Report, base) -> None:
+    rows = session.execute(_where(select(Case.level, hours_between(Case.received_at, Case.published_at)),
+                                  [*base, _in(Case.published_at, found.period)])).all()
+    per_level: dict[int, list[float]] = defaultdict(list)
+    for level, taken in rows:
+        per_level[level or 0].extend(hours_list([taken]))
+    found.published = len(rows)
+    found.time_to_result = durations([h for hours in per_level.values() for h in hours])
+    found.time_to_result_by_level = {level: durations(per_level.get(level, [])) for level in (1, 2, 3)}
+
+
+def _agency_times(session: Session, base, period: Period) -> list[AgencyTimes]:
+    """From the start of handling (when the agencies are asked) to each agency's acknowledgement and contribution;
+    the agency is the unit of the coordinator who completed the task."""
+    started = aliased(CaseEvent)
+    start_at = (select(func.min(started.at)).where(started.case_id == CaseEvent.case_id,
+                                                   started.kind == "task_completed",
+                                                   started.task_name == "start_handling")
+                .correlate(CaseEvent).scalar_subquery())
+    rows = session.execute(_where(
+        select(CaseEvent.task_name, User.unit_code, hours_between(start_at, CaseEvent.at))
+        .join(Case, Case.id == CaseEvent.case_id).join(User, User.username == CaseEvent.actor)
+        .where(CaseEvent.kind == "task_completed", _in(CaseEvent.at, period),
+               CaseEvent.task_name.in_(("acknowledge_request", "contribute_findings"))), base)).all()
+    hours: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for task_name, agency, taken in rows:
+        if taken is not None and agency is not None:
+            hours[agency][task_name].extend(hours_list([taken]))
+    return [AgencyTimes(agency, durations(tasks["acknowledge_request"]), durations(tasks["contribute_findings"]))
+            for agency, tasks in sorted(hours.items())]
+
+
+def _ratings(session: Session, base, period: Period) -> Ratings:
+    rating = _rating_value()
+    resolved = CaseEvent.detail[("data", "resolved")].as_boolean()
+    rows = session.execute(_where(
+        select(rating, func.count(), func.count().filter(resolved.is_(False)))
+        .join(Case, Case.id == CaseEvent.case_id)
+        .where(_completed("citizen_feedback"), _in(CaseEvent.at, period)), base).group_by(rating)).all()
+    counts = {value: 0 for value in range(1, 6)}
+    not_resolved = 0
+    for value, count, unresolved in rows:
+        if value in counts:
+            counts[value] += count
+        not_resolved += unresolved
+    return Ratings(sum(counts.values()), counts, not_resolved)
+
+
+def cases_behind(session: Session, actor: Actor, metric: str, period: Period,
+                 wanted: ReportFilter = EVERYTHING, page: int = 1, at: datetime | None = None,
+                 page_size: int = PAGE_SIZE) -> CasePage:
+    """The cases a figure counts, one page, newest first (the same condition as the figure)."""
+    check_access(actor, wanted)
+    at = at or now()
+    hours = level_hours(session) if metric == "near_deadline" else None
+    clauses = [*filter_clauses(actor, wanted), metric_clause(metric, period, at, wanted, hours)]
+    query = _where(select(*ROW_COLUMNS), clauses)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, page)
+    rows = session.execute(query.order_by(Case.received_at.desc(), Case.id.desc())
+                           .limit(page_size).offset((page - 1) * page_size))
+    return CasePage([CaseRow(*row) for row in rows], total, page, page_size)
+

@@ -1,0 +1,118 @@
+"""The reports pages on the hand-built week of tests/reportdata.py: the dashboard's numbers and their drill-downs,
+the risk view, the printable briefing and its XLSX and CSV downloads (read back: the same numbers)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.reportdata import build_week
+
+
+@pytest.fixture
+def week(drive):
+    return build_week(drive)
+
+
+def figure(html: str, key: str) -> str:
+    found = re.search(rf'data-figure="{re.escape(key)}">(?:<a [^>]*>)?([^<]*)', html)
+    assert found, f"no figure {key}"
+    return found[1].strip()
+
+
+def drill_link(html: str, key: str) -> str:
+    found = re.search(rf'data-figure="{re.escape(key)}"><a href="([^"]+)"', html)
+    assert found, f"figure {key} has no link"
+    return found[1].replace("&amp;", "&")
+
+
+def codes(html: str) -> set[str]:
+    return set(re.findall(r'<tr data-case-code="([^"]+)"', html))
+
+
+def case_codes(drive, week, letters) -> set[str]:
+    return {drive.case(week[k]).code for k in letters}
+
+
+def test_the_dashboard_shows_the_weeks_figures_and_every_number_lists_its_cases(as_user, week, drive):
+    leader = as_user("leader")
+    html = leader.get("/reports/?period=2026-W48").get_data(as_text=True)
+    assert figure(html, "received") == "7"
+    assert figure(html, "late.level.1") == "2" and figure(html, "on_time.level.1") == "1"
+    assert figure(html, "overdue_now") == "3"
+    assert figure(html, "time_to_result.median") == "24.0 giờ"
+    assert "small-sample" in html  # four results published: fewer than 5
+    assert 'class="report-chart"' in html and "chart.umd.min.js" in html
+    late = leader.get(drill_link(html, "late.level.1")).get_data(as_text=True)
+    assert codes(late) == case_codes(drive, week, "BH")
+    ward = leader.get(drill_link(html, "received.ward.ward-tan-dinh")).get_data(as_text=True)
+    assert codes(ward) == case_codes(drive, week, "CE")
+    rated_1 = leader.get(drill_link(html, "rated.1")).get_data(as_text=True)
+    assert codes(rated_1) == case_codes(drive, week, "C")
+
+
+def test_filters_narrow_the_dashboard(as_user, week):
+    html = as_user("intake").get("/reports/?period=2026-W48&level=2").get_data(as_text=True)
+    assert figure(html, "received") == "2"
+
+
+def test_a_bad_period_is_explained_on_the_page_and_nothing_breaks(as_user, week):
+    response = as_user("inspector").get("/reports/?period=2026-W99")
+    assert response.status_code == 422
+    assert 'id="period-error"' in response.get_data(as_text=True)
+    assert as_user("leader").get("/reports/weekly/2026-Q4").status_code == 422
+    assert as_user("leader").get("/reports/cases?metric=nothing&period=2026-W48").status_code == 422
+    assert as_user("leader").get("/reports/monthly/2026-W48").status_code == 404
+    assert as_user("leader").get("/reports/?level=9").status_code == 400
+
+
+def test_the_weekly_briefing_prints_and_downloads_the_same_numbers(as_user, week, drive):
+    leader = as_user("leader")
+    page = leader.get("/reports/weekly/2026-W48")
+    html = page.get_data(as_text=True)
+    assert "BÁO CÁO TUẦN 48/2026" in html and "@media print" not in html  # the print stylesheet is a file
+    assert codes(html.split('id="overdue-cases"')[1].split("</table>")[0]) == case_codes(drive, week, "DCI")
+    xlsx = leader.get("/reports/weekly/2026-W48?format=xlsx")
+    assert xlsx.headers["Content-Disposition"].endswith('.xlsx"')
+    book = load_workbook(io.BytesIO(xlsx.data))
+    sheet = book.worksheets[0]
+    values = {row[1]: row[2] for row in sheet.iter_rows(values_only=True) if row and len(row) > 2}
+    assert values["Số phản ánh tiếp nhận"] == int(figure(html, "received")) == 7
+    assert values["Hồ sơ quá hạn"] == int(figure(html, "overdue_now")) == 3
+    assert values["Thời gian có kết quả — trung vị"] == float(figure(html, "time_to_result.median").split()[0]) == 24
+    assert values["Thời gian có kết quả — bách phân vị 90"] == 29.4
+    overdue_sheet = book.worksheets[1]
+    listed = [row[0] for row in overdue_sheet.iter_rows(values_only=True)]
+    assert case_codes(drive, week, "DCI") <= set(listed)
+    text = leader.get("/reports/weekly/2026-W48?format=csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["Tiếp nhận", "Số phản ánh tiếp nhận", "7", "", "", ""] in rows
+
+
+def test_a_facility_name_like_a_formula_stays_text_in_the_downloads(as_user, drive):
+    drive.report(facility_name="=HYPERLINK(\"http://x\")")
+    case_id = drive.report(facility_name="+SUM(A1)")
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", case_id, "classify", {"level": 3, "handling_unit": "inspectorate", "agencies": ["police"]})
+    leader = as_user("leader")
+    book = load_workbook(io.BytesIO(leader.get("/reports/weekly/2026-W48?format=xlsx").data))
+    cells = [row[4] for row in book.worksheets[3].iter_rows() if row[4].value == "+SUM(A1)"]
+    assert cells and cells[0].data_type == "s"  # text, never a formula
+    text = leader.get("/reports/weekly/2026-W48?format=csv").data.decode("utf-8-sig")
+    assert "'+SUM(A1)" in text
+
+
+def test_the_risk_view_colours_and_counts_open_cases(as_user, week, drive):
+    html = as_user("leader").get("/reports/risk").get_data(as_text=True)
+    assert 'id="risk-table"' in html and "risk-severe" in html
+    link = re.search(r'href="(/reports/cases\?[^"]*metric=overdue_now[^"]*ward=ward-ben-thanh[^"]*)"', html)
+    listed = as_user("leader").get(link[1].replace("&amp;", "&")).get_data(as_text=True)
+    assert codes(listed) <= case_codes(drive, week, "DI") and codes(listed)
+
+
+def test_units_and_agencies_have_no_reports(as_user):
+    for username in ("ward", "police", "owner"):
+        assert as_user(username).get("/reports/").status_code == 403
