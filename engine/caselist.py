@@ -20,6 +20,7 @@ from .actors import Actor
 from .cases import SEE_ALL_CASES
 from .deadlines import overdue_clause
 from .errors import PermissionDenied, ValidationError
+from .messages import t
 from .models import Case, CaseStatus, Role
 
 # Roles that have a case list (each limited by `scope_clause`).
@@ -123,11 +124,11 @@ def check_filter(wanted: CaseFilter) -> None:
     if wanted.period is not None and wanted.period not in PERIODS:
         errors["period"] = "current or past"
     if wanted.level is not None and wanted.level not in (1, 2, 3):
-        errors["level"] = "1, 2 or 3"
+        errors["level"] = t("level_1_2_3")
     if wanted.code is not None and len(wanted.code) > MAX_CODE:
-        errors["q"] = f"at most {MAX_CODE} characters"
+        errors["q"] = t("too_long", limit=MAX_CODE)
     if errors:
-        raise ValidationError("this case search is not valid", errors)
+        raise ValidationError(t("search_invalid"), errors)
 
 
 def _query(actor: Actor, wanted: CaseFilter) -> Select:
@@ -152,7 +153,7 @@ def list_cases(session: Session, actor: Actor, wanted: CaseFilter, page: int = 1
                page_size: int = PAGE_SIZE) -> CasePage:
     """The cases the actor may see that match `wanted`, newest first, one page."""
     if not may_list(actor):
-        raise PermissionDenied("your role has no case list")
+        raise PermissionDenied(t("no_case_list"))
     check_filter(wanted)
     page = max(1, page)
     query = _query(actor, wanted)

@@ -21,6 +21,7 @@ from . import cases, deadlines, events, mail, units, versions
 from .actors import Actor
 from .attachments import AttachmentStore, Upload
 from .errors import Conflict, DuplicateSubmission, NotFound, ValidationError
+from .messages import t
 from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submission
 
 SIMILARITY = 0.8
@@ -70,7 +71,7 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
     if isinstance(ward, str) and ward and not units.is_local_unit(session, ward):
         errors["ward"] = "Không có phường/xã này (unknown ward)"
     if errors:
-        raise ValidationError("the report is not valid", errors)
+        raise ValidationError(t("report_invalid"), errors)
     if contact and lang in mail.LANGUAGES:
         contact["lang"] = lang
     case = cases.submit_report(session, report, contact, actor="citizen")  # validates against forms/report.json
@@ -169,7 +170,7 @@ def give_feedback(session: Session, code: str, data: dict[str, Any]) -> Case:
     case = cases.get_case_by_code(session, code)
     task = feedback_task(session, case)
     if task is None:
-        raise Conflict("this case is not waiting for your rating (it may already be rated or closed)")
+        raise Conflict(t("rating_not_waiting"))
     return cases.complete_task(session, Actor.citizen(case.code), case.id, task.task_id, data)
 
 
@@ -184,7 +185,7 @@ def public_photo(session: Session, attachment_id: int, code: str) -> Attachment:
     item = session.get(Attachment, attachment_id)
     case = session.get(Case, item.case_id) if item is not None and item.kind == "image" else None
     if case is None or not secrets.compare_digest(case.code, code):
-        raise NotFound("no such photo for this tracking code")
+        raise NotFound(t("photo_missing"))
     return item
 
 
@@ -198,7 +199,7 @@ def register_client(session: Session, name: str, by: str) -> str:
     """Register an application; returns its API key (shown once, stored hashed)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationError("a client needs a name", {"name": "Bắt buộc nhập, tối đa 100 ký tự (required)"})
+        raise ValidationError(t("required"), {"name": t("required") if not name else t("too_long", limit=100)})
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise Conflict(f"an API client named {name!r} exists already")
     api_key = secrets.token_urlsafe(32)

@@ -21,13 +21,14 @@ from flask_login import current_user, login_required
 
 from engine import audit, casefile, caselist, cases, directory, versions
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
+from engine.messages import t
 from engine.models import Case
 
 from . import deadlines, formrender, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .deadlines import deadline_of, deadline_view
-from .i18n import lang
+from .i18n import error_text, lang, translate
 from .labels import CATEGORIES, STATUSES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -41,7 +42,7 @@ def _list_filter() -> caselist.CaseFilter:
     args = request.args
     level = (args.get("level") or "").strip()
     if level and not level.isdigit():
-        raise ValidationError("this case search is not valid", {"level": "1, 2 or 3"})
+        raise ValidationError(t("search_invalid"), {"level": t("level_1_2_3")})
     return caselist.CaseFilter(
         code=(args.get("q") or "").strip() or None,
         status=args.get("status") or None,
@@ -109,8 +110,7 @@ def task(case_id: int, task_id: str):
         page = casefile.task_page(session, actor, case_id, task_id)
     except NotFound:
         if request.method == "POST":  # submitted too late: someone else completed it in the meantime
-            raise Conflict("this task was completed by someone else or the case moved on; nothing was saved. "
-                           "Open the case to see its current state.", case_id=case.id,
+            raise Conflict(t("task_done_by_other"), case_id=case.id,
                            row_version=case.row_version) from None
         flash(_("This task is no longer open: someone completed it or the case moved on. "
                 "Here is the case as it is now."), "warning")
@@ -131,8 +131,8 @@ def task(case_id: int, task_id: str):
                               dict(error.errors), 422)
         fresh = casefile.fresh_task_page(db(), actor, case_id, task_id)  # Conflict if the task is gone
         flash(_("Not saved: %(reason)s. Your input is shown below; check the case and submit again.",
-                reason=str(error)), "warning")
-        return _task_form(fresh, schema, values, {}, 409, conflict=str(error))
+                reason=error_text(error)), "warning")
+        return _task_form(fresh, schema, values, {}, 409, conflict=error_text(error))
 
     # NotFound here: the task was open a moment ago, so someone completed it in between
     on_failure((ValidationError, Conflict, NotFound), not_saved)
@@ -192,7 +192,8 @@ def _unit_options() -> dict[str, list[tuple[str, str]]]:
 def add_note(case_id: int):
 
     def not_saved(error: EngineError):
-        flash(_("The note was not saved: %(reason)s", reason=next(iter(error.errors.values()), str(error))), "danger")
+        reason = translate(next(iter(error.errors.values()), None)) or error_text(error)
+        flash(_("The note was not saved: %(reason)s", reason=reason), "danger")
         return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
 
     on_failure(ValidationError, not_saved)

@@ -17,15 +17,17 @@ from typing import Any
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from .i18n import LOCAL_TZ
+from engine.messages import t
+
+from .i18n import LOCAL_TZ, translate_all
 
 Options = dict[str, list[tuple[str, str]]]
 MAX_RADIOS = 4
 LONG_TEXT_NAMES = ("note", "description", "findings", "summary", "plan", "comment")
-NOT_INTEGER = "Phải là số nguyên (must be a whole number)"
-NOT_NUMBER = "Phải là số (must be a number)"
-NOT_BOOLEAN = "Chọn Có hoặc Không (choose yes or no)"
-NOT_DATE_TIME = "Sai định dạng ngày giờ (not a valid date and time)"
+NOT_INTEGER = t("not_integer")
+NOT_NUMBER = t("not_number")
+NOT_BOOLEAN = t("not_boolean")
+NOT_DATE_TIME = t("not_date_time")
 _WORDS = {"vi": {"yes": "Có", "no": "Không", "choose": "— Chọn —", "lines": "Mỗi dòng một mục."},
           "en": {"yes": "Yes", "no": "No", "choose": "— Choose —", "lines": "One item per line."}}
 _INTEGER = re.compile(r"^[+-]?\d{1,20}$")
@@ -104,7 +106,7 @@ def render_fields(schema: dict, values: dict | None = None, errors: dict[str, st
     """
     values, errors, options = values or {}, errors or {}, options or {}
     messages: dict[str, list[str]] = {}
-    for path, message in errors.items():
+    for path, message in translate_all(errors).items():
         if path and message not in messages.setdefault(path.split("/")[0], []):
             messages[path.split("/")[0]].append(message)
     required = set(schema.get("required", []))
