@@ -81,7 +81,8 @@ def enqueue_for_notification(session: Session, notification: Notification, case:
 
         about = describe(session, notification, case)
     subject, body = mail.render("staff/notification.txt", kind=notification.kind, code=case.code,
-                                facility=about.facility, level=case.level, task=about.task_text,
+                                facility=about.facility, level=case.level, category=case.category,
+                                task=about.task_text,
                                 due=about.due_at, seconds_left=_seconds_left(about.due_at),
                                 has_task=about.task is not None, link=mail.link(session, about.path))
     for addr in recipients:

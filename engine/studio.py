@@ -151,7 +151,7 @@ def _refuse_if_deployed(session: Session, draft: ProcessDraft) -> None:
 def new_draft(session: Session, actor: str, version: ProcessVersion) -> ProcessDraft:
     """A draft that starts as a copy of a deployed version."""
     draft = ProcessDraft(process_id=version.process_id, bundle=copy.deepcopy(version.bundle), based_on_id=version.id,
-                         updated_by=actor, updated_at=now(), note=f"based on version {version.number}")
+                         updated_by=actor, updated_at=now())  # the page says what it is based on
     session.add(draft)
     session.flush()
     audit(session, actor, "draft_created", {"draft": draft.id, "based_on": version.number})

@@ -24,11 +24,11 @@ from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, Val
 from engine.messages import t
 from engine.models import Case
 
-from . import deadlines, formrender, params
+from . import deadlines, diagram_names, formrender, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .deadlines import deadline_of, deadline_view
-from .i18n import error_text, lang, translate
+from .i18n import error_text, lang, local_name, translate
 from .labels import CATEGORIES, STATUSES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -138,7 +138,8 @@ def task(case_id: int, task_id: str):
     on_failure((ValidationError, Conflict, NotFound), not_saved)
     cases.complete_task(session, actor, case_id, task_id, values,
                         expected_version=request.form.get("row_version", type=int))
-    flash(_("Done: “%(task)s” for case %(code)s is complete.", task=page.item.title, code=case.code), "success")
+    flash(_("Done: “%(task)s” for case %(code)s is complete.", task=local_name(page.item.title), code=case.code),
+          "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -214,7 +215,10 @@ def by_code(code: str):
 @login_required
 def diagram(case_id: int):
     case = cases.viewable_case(db(), current_actor(), case_id)
-    return Response(versions.main_diagram(case.process_version), mimetype="application/xml")
+    response = Response(diagram_names.localized(versions.main_diagram(case.process_version)),
+                        mimetype="application/xml")
+    response.vary.add("Cookie")  # the names follow the language of the session
+    return response
 
 
 @bp.get("/<int:case_id>/diagram-state.json")

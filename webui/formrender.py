@@ -17,6 +17,7 @@ from typing import Any
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from engine import glossary
 from engine.messages import t
 
 from .i18n import LOCAL_TZ, translate_all
@@ -251,8 +252,12 @@ def _kind(prop: dict) -> str:
 
 
 def _choices(prop: dict, lang: str) -> list[tuple[Any, str]]:
-    """(value, label) of a property's allowed values: oneOf/anyOf consts with their titles, or enum values."""
+    """(value, label) of a property's allowed values: oneOf/anyOf consts with their titles (or their glossary
+    names when the property says "x-glossary": kind), or enum values."""
     titled = [option for option in prop.get("oneOf", prop.get("anyOf", [])) if "const" in option]
+    if prop.get("x-glossary") in glossary.kinds():  # names from the one glossary (engine/glossary.json)
+        values = [option["const"] for option in titled] or prop.get("enum", [])
+        return [(value, glossary.term(prop["x-glossary"], value, lang)) for value in values]
     if titled:
         return [(option["const"], _label(option, lang, "title") or _as_text(option["const"])) for option in titled]
     return [(value, _as_text(value)) for value in prop.get("enum", [])]

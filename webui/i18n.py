@@ -12,6 +12,7 @@ from flask_babel import Babel, format_datetime, get_locale, gettext
 
 from engine.clock import now
 from engine.functions import parse_timestamp
+from engine.glossary import split_name
 from engine.messages import MESSAGES, Text
 from engine.settings import LOCAL_TZ
 
@@ -54,15 +55,6 @@ def local_name(text: str | None) -> str:
     """One side of a name written "Vietnamese / English" (as diagram elements are named): the side of this
     request's language. A name without " / " is shown as it is."""
     return split_name(text, lang())
-
-
-def split_name(text: str | None, language: str) -> str:
-    if not text:
-        return ""
-    if " / " not in text:
-        return text
-    vi, en = text.split(" / ", 1)
-    return (en if language == "en" else vi).strip() or text
 
 
 def local_time(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:

@@ -34,7 +34,7 @@ from engine.models import ProcessDraft, Role
 from engine.validation import BPMN, validate_bundle
 from engine.versions import MAX_DIAGRAM_BYTES
 
-from . import params
+from . import diagram_names, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .errors import wants_json
@@ -93,7 +93,10 @@ def live(version_id: int):
 @roles_required(Role.PROCESS_OWNER)
 def version_diagram(version_id: int):
     found = studio.get_version(db(), version_id)
-    return Response(found.bundle["bpmn"][main_file(found.bundle, found.process_id)], mimetype="application/xml")
+    response = Response(diagram_names.localized(found.bundle["bpmn"][main_file(found.bundle, found.process_id)]),
+                        mimetype="application/xml")
+    response.vary.add("Cookie")  # a viewer: names in the session's language (downloads and the editor keep them)
+    return response
 
 
 @bp.get("/versions/<int:version_id>/download")
