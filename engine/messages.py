@@ -90,6 +90,24 @@ MESSAGES: dict[str, str] = {
     "search_invalid": _l("This case search is not valid"),
     "level_1_2_3": _l("Level 1, 2 or 3"),
     "no_case_list": _l("Your role has no case list"),
+    # --- diagrams
+    "xml_not_well_formed": _l("%(file)s: not well-formed XML"),
+    "xml_broken_at": _l("Line %(line)s, column %(column)s: the XML is broken here"),
+    # --- units and users (administration)
+    "no_province": _l("There is no province with code %(code)s"),
+    "unit_missing": _l("There is no unit %(unit)s"),
+    "unit_code_format": _l("2 to 40 lower-case letters, digits and hyphens, e.g. fire-police"),
+    "unit_code_taken": _l("A unit with this code exists"),
+    "name_length": _l("1 to %(limit)s characters"),
+    "unit_invalid": _l("The unit is not valid"),
+    "name_invalid": _l("The name is not valid"),
+    "unit_merged": _l("Unit %(unit)s was merged into %(into)s"),
+    "user_missing": _l("There is no user %(user)s"),
+    "merge_into_itself": _l("A unit cannot be merged into itself"),
+    "choose_another_unit": _l("Choose another unit"),
+    "merge_other_kind": _l("Units of different kinds cannot be merged"),
+    "choose_same_kind": _l("Choose a unit of the same kind"),
+    "unit_inactive": _l("Unit %(unit)s is not active"),
 }
 
 

@@ -24,6 +24,7 @@ from .errors import NotFound, ProcessError
 from .events import audit
 from .expressions import ExpressionError, execute
 from .functions import Effects, build_functions
+from .messages import t
 from .models import ProcessVersion
 
 DEFAULT_PROCESS_ID = "rapid_response"
@@ -72,7 +73,9 @@ def parse_xml(text: str | bytes, filename: str = "<diagram>") -> etree._Element:
     try:
         return etree.fromstring(data, parser=_XML_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise ProcessError(f"{filename}: not well-formed XML", [f"line {exc.lineno}: {exc.msg}"]) from exc
+        line, column = exc.position if exc.position else (exc.lineno, 0)
+        raise ProcessError(t("xml_not_well_formed", file=filename),
+                           [t("xml_broken_at", line=line, column=column)]) from exc
 
 
 def parse_bundle(bundle: dict[str, Any]) -> ParsedProcess:
