@@ -118,7 +118,7 @@ class Text(str):
     code: str
     params: dict[str, Any]
 
-    def __new__(cls, code: str, **params: Any) -> Text:
+    def __new__(cls, code: str, /, **params: Any) -> Text:
         template = MESSAGES[code]
         text = super().__new__(cls, template % params if params else template)
         text.code, text.params = code, params
@@ -132,6 +132,6 @@ def _rebuild(code: str, params: dict[str, Any]) -> Text:
     return Text(code, **params)
 
 
-def t(code: str, **params: Any) -> Text:
+def t(code: str, /, **params: Any) -> Text:
     """The message `code` with its parameters (see MESSAGES)."""
     return Text(code, **params)
