@@ -201,7 +201,7 @@ def register_client(session: Session, name: str, by: str) -> str:
     if not name or len(name) > 100:
         raise ValidationError(t("required"), {"name": t("required") if not name else t("too_long", limit=100)})
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
-        raise Conflict(f"an API client named {name!r} exists already")
+        raise Conflict(t("client_exists", name=name))
     api_key = secrets.token_urlsafe(32)
     session.add(ApiClient(name=name, key_hash=_key_hash(api_key)))
     events.audit(session, by, "api_client_registered", {"name": name})
@@ -224,7 +224,7 @@ def case_for_token(session: Session, token: str, client: ApiClient) -> Case:
     """The case an application's token stands for; another application's token is as unknown as a wrong one."""
     row = session.scalar(select(Submission).where(Submission.token == token, Submission.client_id == client.id))
     if row is None:
-        raise NotFound("unknown token")
+        raise NotFound(t("token_unknown"))
     return cases.get_case(session, row.case_id)
 
 

@@ -93,8 +93,8 @@ def run_step(step: Callable[[], T], case_id: int | None = None) -> T:
     except SpiffWorkflowException as exc:
         cause = _expression_error(exc)
         if isinstance(cause, LimitError):
-            raise LimitExceeded("the procedure went over a limit on diagrams", [str(exc)], case_id) from exc
-        raise ProcessError("the procedure could not continue", [str(exc)]) from exc
+            raise LimitExceeded(t("over_limit"), [str(exc)], case_id) from exc
+        raise ProcessError(t("procedure_failed"), [str(exc)]) from exc
 
 
 def _expression_error(exc: BaseException) -> ExpressionError | None:
@@ -118,7 +118,7 @@ def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor
     document = workflows.dumps(wf)
     size, limit = len(document.encode()), settings.of(session).max_case_bytes
     if size > limit:
-        raise LimitExceeded(f"the case document would be too large ({size} bytes, at most {limit})",
+        raise LimitExceeded(t("case_too_large", size=size, limit=limit),
                             [f"case data of {size} bytes is over the limit of {limit} bytes"], case.id)
     case.workflow_json = document
     case.serializer_version = workflows.SERIALIZER_VERSION

@@ -344,7 +344,7 @@ def test_a_token_is_random_and_only_the_submitting_application_can_look_it_up(ap
         theirs = api.get(f"{API}/tokens/{token}.json", headers={"X-API-Key": other_key})
         unknown = api.get(f"{API}/tokens/{token[::-1]}x.json", headers={"X-API-Key": other_key})
         assert (theirs.status_code, errors_of(theirs)) == (unknown.status_code, errors_of(unknown)) == (
-            404, [(404, "unknown token")])
+            404, [(404, "Unknown token")])
     assert api.get(f"{API}/tokens/{other_token}.json", headers={"X-API-Key": other_key}).status_code == 200
     assert api.get(f"{API}/tokens/{other_token}.json", headers={"X-API-Key": api_key}).status_code == 404
 
