@@ -120,9 +120,9 @@ def check_filter(wanted: CaseFilter) -> None:
     """Refuse values no list form offers, naming the field (never a silent drop)."""
     errors = {}
     if wanted.status is not None and wanted.status not in set(CaseStatus):
-        errors["status"] = f"unknown status {wanted.status!r}"
+        errors["status"] = t("not_allowed_value")
     if wanted.period is not None and wanted.period not in PERIODS:
-        errors["period"] = "current or past"
+        errors["period"] = t("not_allowed_value")
     if wanted.level is not None and wanted.level not in (1, 2, 3):
         errors["level"] = t("level_1_2_3")
     if wanted.code is not None and len(wanted.code) > MAX_CODE:

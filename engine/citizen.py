@@ -46,11 +46,11 @@ def clean_reporter(reporter: dict[str, Any] | None, anonymous: bool,
     out = {k: str(reporter.get(k) or "").strip() for k in ("name", "phone", "email")}
     out = {k: v for k, v in out.items() if v}
     if len(out.get("name", "")) > 200:
-        errors["name"] = "Quá dài (too long)"
+        errors["name"] = t("too_long", limit=200)
     if "phone" in out and not _PHONE.match(out["phone"]):
-        errors["phone"] = "Số điện thoại không hợp lệ (not a phone number)"
+        errors["phone"] = t("not_phone")
     if "email" in out and not mail.valid_address(out["email"]):
-        errors["email"] = "E-mail không hợp lệ (not an e-mail address)"
+        errors["email"] = t("not_email")
     return out or None
 
 
@@ -69,7 +69,7 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
     contact = clean_reporter(reporter, anonymous, errors)
     ward = report.get("ward") if isinstance(report, dict) else None
     if isinstance(ward, str) and ward and not units.is_local_unit(session, ward):
-        errors["ward"] = "Không có phường/xã này (unknown ward)"
+        errors["ward"] = t("unknown_ward")
     if errors:
         raise ValidationError(t("report_invalid"), errors)
     if contact and lang in mail.LANGUAGES:

@@ -38,6 +38,8 @@ MESSAGES: dict[str, str] = {
     "not_email": _l("Not an e-mail address"),
     "no_such_user": _l("There is no such user"),
     "no_such_unit": _l("There is no such unit"),
+    "not_phone": _l("Not a phone number"),
+    "unknown_ward": _l("There is no such ward or commune"),
     # --- rules of the diagram (functions.require)
     "ward_committee_for_level_1": _l("Level 1 goes to the People's Committee of the report's ward; another unit "
                                      "needs a reason"),
