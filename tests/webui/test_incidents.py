@@ -105,7 +105,7 @@ def test_the_command_line_suspends_resumes_and_cancels_with_a_reason(tmp_path, m
     with transaction(sessions) as session:
         case_id, code = session.execute(select(Case.id, Case.code).order_by(Case.id).limit(1)).one()
     refused = run("cases", "suspend", str(case_id), "--reason", "  ")
-    assert refused.exit_code == 1 and "a reason is required" in refused.output
+    assert refused.exit_code == 1 and "A reason is required" in refused.output  # the CLI speaks English
     assert run("cases", "suspend", code, "--reason", "storm", "--by", "ops").exit_code == 0
     again = run("cases", "suspend", str(case_id), "--reason", "storm")
     assert again.exit_code == 1 and "already suspended" in again.output
