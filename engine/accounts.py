@@ -16,6 +16,7 @@ from . import events, mail
 from .actors import Actor
 from .clock import now
 from .errors import TooManyAttempts, ValidationError
+from .messages import t
 from .models import Role, SignInFailure, Unit, User, UserRole
 
 # Argon2id with m = 32 MiB, t = 2, p = 1. OWASP's Password Storage Cheat Sheet asks for at least m = 19 MiB,
@@ -139,23 +140,23 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
     username = (username or "").strip().lower()
     errors: dict[str, str] = {}
     if not USERNAME.match(username):
-        errors["username"] = "2–80 chữ thường, số, . _ - (2–80 lowercase letters, digits, . _ -)"
+        errors["username"] = t("username_format")
     if not (display_name or "").strip():
-        errors["display_name"] = "Bắt buộc nhập (required)"
+        errors["display_name"] = t("required")
     unknown = [r for r in roles if r not in set(Role)]
     if not roles or unknown:
-        errors["roles"] = "Chọn ít nhất một vai trò hợp lệ (choose at least one known role)"
+        errors["roles"] = t("roles_required")
     if unit and session.get(Unit, unit) is None:
-        errors["unit"] = "Không có đơn vị này (no such unit)"
+        errors["unit"] = t("no_such_unit")
     if email and not mail.valid_address(email.strip()):
-        errors["email"] = "Sai định dạng e-mail (not an e-mail address)"
+        errors["email"] = t("not_email")
     user = session.scalar(select(User).where(User.username == username))
     if password is not None and password != "" and len(password) < MIN_PASSWORD:
-        errors["password"] = f"Tối thiểu {MIN_PASSWORD} ký tự (at least {MIN_PASSWORD} characters)"
+        errors["password"] = t("too_short", limit=MIN_PASSWORD)
     if user is None and not password:
-        errors["password"] = "Bắt buộc với người dùng mới (required for a new user)"  # noqa: S105 - a message, not a password
+        errors["password"] = t("password_for_new_user")
     if errors:
-        raise ValidationError("the user could not be saved", errors)
+        raise ValidationError(t("user_invalid"), errors)
     created = user is None
     before = None if user is None else {"roles": sorted(user.role_names), "unit": user.unit_code,
                                         "active": user.active, "email": user.email}

@@ -6,12 +6,13 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .errors import PermissionDenied
+from .messages import t
 from .models import Role, User
 
 
 def _require_admin(actor: Actor) -> None:
     if Role.ADMIN.value not in actor.roles:
-        raise PermissionDenied("only administrators manage accounts")
+        raise PermissionDenied(t("admins_only"))
 
 
 def users(session: Session, actor: Actor) -> list[User]:

@@ -12,6 +12,7 @@ import filetype
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ValidationError
+from .messages import t
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
@@ -58,7 +59,7 @@ class AttachmentStore:
         """Check and store every upload; on any problem nothing is kept and the error names the file."""
         uploads = [u for u in uploads if u.filename]
         if len(uploads) > MAX_FILES:
-            raise ValidationError("too many files", {"files": f"Tối đa {MAX_FILES} tệp (at most {MAX_FILES} files)"})
+            raise ValidationError(t("too_many_files", limit=MAX_FILES), {"files": t("too_many_files", limit=MAX_FILES)})
         stored: list[StoredFile] = []
         try:
             for upload in uploads:
@@ -79,9 +80,7 @@ class AttachmentStore:
         kind = filetype.guess(head)
         mime = kind.mime if kind else None
         if mime not in IMAGE_TYPES and mime not in VIDEO_TYPES:
-            raise ValidationError("file type not allowed", {
-                "files": f"{name}: chỉ nhận ảnh JPEG/PNG/WebP hoặc video MP4/MOV/WebM "
-                         "(only JPEG/PNG/WebP photos or MP4/MOV/WebM videos)"})
+            raise ValidationError(t("file_type", name=name), {"files": t("file_type", name=name)})
         limit = MAX_IMAGE_BYTES if mime in IMAGE_TYPES else MAX_VIDEO_BYTES
         ext = IMAGE_TYPES.get(mime) or VIDEO_TYPES[mime]
         key = f"{secrets.token_hex(16)}.{ext}"
@@ -95,7 +94,8 @@ class AttachmentStore:
                     size += len(chunk)
                     if size > limit:
                         mb = limit // (1024 * 1024)
-                        raise ValidationError("file too large", {"files": f"{name}: quá {mb} MB (larger than {mb} MB)"})
+                        problem = t("file_too_large", name=name, limit=mb)
+                        raise ValidationError(problem, {"files": problem})
                     out.write(chunk)
                     chunk = upload.stream.read(CHUNK)
             if mime in IMAGE_TYPES:
@@ -111,11 +111,11 @@ class AttachmentStore:
         try:
             with Image.open(source) as image:
                 if image.width * image.height > MAX_PIXELS:
-                    raise ValidationError("image too large", {"files": f"{name}: ảnh quá lớn (too many pixels)"})
+                    raise ValidationError(t("image_too_large", name=name), {"files": t("image_too_large", name=name)})
                 image = ImageOps.exif_transpose(image)  # keep the orientation, drop the rest
                 clean = image.convert("RGB")
                 buffer = io.BytesIO()
                 clean.save(buffer, format="JPEG", quality=85)
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-            raise ValidationError("broken image", {"files": f"{name}: ảnh bị hỏng (not a readable image)"}) from exc
+            raise ValidationError(t("image_broken", name=name), {"files": t("image_broken", name=name)}) from exc
         target.write_bytes(buffer.getvalue())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from . import audit, cases, documents, events, inbox
 from .actors import Actor
 from .errors import Conflict, NotFound
+from .messages import t
 from .models import Attachment, Case, CaseEvent, CaseNote, InboxItem, User
 from .models_documents import TaskDocument
 
@@ -78,8 +79,7 @@ def fresh_task_page(session: Session, actor: Actor, case_id: int, task_id: str) 
         return task_page(session, actor, case_id, task_id)
     except NotFound as exc:
         case = session.get(Case, case_id)
-        raise Conflict("this task was completed by someone else at the same moment; nothing was saved. "
-                       "Open the case to see its current state.",
+        raise Conflict(t("task_done_by_other"),
                        case_id=case.id if case is not None else None,
                        row_version=case.row_version if case is not None else None) from exc
 
@@ -88,7 +88,7 @@ def staff_attachment(session: Session, actor: Actor, attachment_id: int) -> Atta
     """An attachment of a case the actor may see."""
     item = session.get(Attachment, attachment_id)
     if item is None:
-        raise NotFound("this attachment does not exist")
+        raise NotFound(t("attachment_missing"))
     cases.viewable_case(session, actor, item.case_id)
     return item
 

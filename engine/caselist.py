@@ -21,6 +21,7 @@ from .actors import Actor
 from .cases import SEE_ALL_CASES
 from .deadlines import overdue_clause
 from .errors import PermissionDenied, ValidationError
+from .messages import t
 from .models import Case, CaseStatus, Role
 
 # Roles that have a case list (each limited by `scope_clause`).
@@ -134,21 +135,21 @@ def check_filter(wanted: CaseFilter) -> None:
     """Refuse values no list form offers, naming the field (never a silent drop)."""
     errors = {}
     if wanted.status is not None and wanted.status not in set(CaseStatus):
-        errors["status"] = f"unknown status {wanted.status!r}"
+        errors["status"] = t("not_allowed_value")
     if wanted.period is not None and wanted.period not in PERIODS:
-        errors["period"] = "current or past"
+        errors["period"] = t("not_allowed_value")
     if wanted.level is not None and wanted.level not in (1, 2, 3):
-        errors["level"] = "1, 2 or 3"
+        errors["level"] = t("level_1_2_3")
     if wanted.text is not None and len(wanted.text) > MAX_TEXT:
-        errors["q"] = f"at most {MAX_TEXT} characters"
+        errors["q"] = t("too_long", limit=MAX_TEXT)
     elif wanted.text is not None and len(search_text.words(wanted.text)) > search_text.MAX_WORDS:
-        errors["q"] = f"at most {search_text.MAX_WORDS} words"
+        errors["q"] = t("too_many_words", limit=search_text.MAX_WORDS)
     if wanted.unit is not None and len(wanted.unit) > MAX_UNIT:
-        errors["unit"] = "not a unit"
+        errors["unit"] = t("no_such_unit")
     if wanted.received_from and wanted.received_until and wanted.received_from >= wanted.received_until:
-        errors["received"] = "the end of the period comes before its start"
+        errors["received"] = t("period_reversed")
     if errors:
-        raise ValidationError("this case search is not valid", errors)
+        raise ValidationError(t("search_invalid"), errors)
 
 
 def matching_query(actor: Actor, wanted: CaseFilter, full_text_index: bool = False) -> Select:
@@ -190,7 +191,7 @@ def list_cases(session: Session, actor: Actor, wanted: CaseFilter, page: int = 1
                page_size: int = PAGE_SIZE) -> CasePage:
     """The cases the actor may see that match `wanted`, newest first, one page."""
     if not may_list(actor):
-        raise PermissionDenied("your role has no case list")
+        raise PermissionDenied(t("no_case_list"))
     check_filter(wanted)
     page = max(1, page)
     query = matching_query(actor, wanted, models_search.full_text_index(session))

@@ -15,6 +15,7 @@ from .actors import Actor
 from .clock import now
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .functions import Effects
+from .messages import t
 from .models import Case, CaseNote, CaseStatus, InboxItem, Role, User
 from .steps import case_step, first_step
 
@@ -40,7 +41,7 @@ def submit_report(session: Session, report: dict[str, Any], reporter: dict[str, 
     schema = versions.version_form(version, "report")
     errors = validate_form_data(schema, report) if schema else {}
     if errors:
-        raise ValidationError("the report is not valid", errors)
+        raise ValidationError(t("report_invalid"), errors)
     received = now()
     case = Case(code=_unused_code(session), process_version=version, status=CaseStatus.RECEIVED.value,
                 category=report.get("category"), ward=report.get("ward"), report=report,
@@ -56,7 +57,7 @@ def get_case(session: Session, case_id: int, *, with_document: bool = False) -> 
     """The case row; its workflow document is deferred (loaded on first use) unless `with_document`."""
     case = session.get(Case, case_id, options=[undefer(Case.workflow_json)] if with_document else None)
     if case is None:
-        raise NotFound(f"case {case_id} does not exist")
+        raise NotFound(t("case_missing", case=case_id))
     return case
 
 
@@ -75,7 +76,7 @@ def get_case_by_code(session: Session, code: str) -> Case:
     Raises NotFound (BadTrackingCode, a kind of it, when no code can look like this)."""
     case = session.scalar(select(Case).where(Case.code == tracking_codes.normalise(code)))
     if case is None:
-        raise NotFound("no case has this tracking code")
+        raise NotFound(t("case_code_missing"))
     return case
 
 
@@ -93,7 +94,7 @@ def can_view(actor: Actor, case: Case) -> bool:
 def viewable_case(session: Session, actor: Actor, case_id: int) -> Case:
     case = get_case(session, case_id)
     if not can_view(actor, case):
-        raise PermissionDenied("this case belongs to another unit")
+        raise PermissionDenied(t("case_other_unit"))
     return case
 
 
@@ -110,9 +111,9 @@ def add_note(session: Session, actor: Actor, case_id: int, body: str) -> CaseNot
     case = viewable_case(session, actor, case_id)
     text = (body or "").strip()
     if not text:
-        raise ValidationError("the note is empty", {"body": "Bắt buộc nhập (required)"})
+        raise ValidationError(t("note_empty"), {"body": t("required")})
     if len(text) > 5000:
-        raise ValidationError("the note is too long", {"body": "Quá dài, tối đa 5000 ký tự (at most 5000 characters)"})
+        raise ValidationError(t("note_too_long"), {"body": t("too_long", limit=5000)})
     note = CaseNote(case_id=case.id, author=actor.username, body=text, created_at=now())
     session.add(note)
     events.record(session, case, actor.username, "note_added")
@@ -123,19 +124,18 @@ def add_note(session: Session, actor: Actor, case_id: int, body: str) -> CaseNot
 def assign_task(session: Session, supervisor: Actor, case_id: int, task_id: str, username: str | None) -> InboxItem:
     """A supervisor gives an open task to a colleague who may do it (or releases it when `username` is None)."""
     if Role.SUPERVISOR not in supervisor.roles:
-        raise PermissionDenied("only a supervisor can reassign tasks")
+        raise PermissionDenied(t("reassign_supervisor_only"))
     item = session.scalar(select(InboxItem).where(InboxItem.task_id == str(task_id), InboxItem.case_id == case_id))
     if item is None:
-        raise NotFound("this task does not exist or is no longer open")
+        raise NotFound(t("task_missing"))
     case = get_case(session, case_id)
     _check_supervisor_scope(supervisor, item, case)
     if username:
         user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
         if user is None:
-            raise ValidationError("no such user", {"username": "Không có người dùng này (no such user)"})
+            raise ValidationError(t("no_such_user"), {"username": t("no_such_user")})
         if item.role not in user.role_names or (item.unit is not None and user.unit_code != item.unit):
-            raise ValidationError("this user cannot do this task",
-                                  {"username": "Người này không làm được việc này (not this user's role or unit)"})
+            raise ValidationError(t("task_user_cannot"), {"username": t("task_user_cannot")})
     before, item.claimed_by = item.claimed_by, username or None
     events.record(session, case, supervisor.username, "task_assigned", task_name=item.task_name,
                   detail={"title": item.title, "from": before, "to": item.claimed_by})
@@ -152,15 +152,15 @@ def _check_supervisor_scope(supervisor: Actor, item: InboxItem, case: Case) -> N
     supervisor holds that task's role and may open the case."""
     if item.unit is not None:
         if item.unit != supervisor.unit:
-            raise PermissionDenied("this task belongs to another unit")
+            raise PermissionDenied(t("task_other_unit"))
     elif item.role not in supervisor.roles or not can_view(supervisor, case):
-        raise PermissionDenied("this task is not in your unit or your roles")
+        raise PermissionDenied(t("task_not_yours"))
 
 
 def claim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
     item = _permitted_item(session, actor, case_id, task_id)
     if item.claimed_by not in (None, actor.username):
-        raise Conflict(f"this task is already claimed by {item.claimed_by}")
+        raise Conflict(t("task_claimed_by", user=item.claimed_by))
     item.claimed_by = actor.username
     events.record(session, get_case(session, case_id), actor.username, "task_claimed", task_name=item.task_name,
                   detail={"title": item.title})
@@ -171,7 +171,7 @@ def claim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> In
 def unclaim_task(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
     item = _permitted_item(session, actor, case_id, task_id)
     if item.claimed_by != actor.username:
-        raise PermissionDenied("only the person who claimed this task can release it")
+        raise PermissionDenied(t("task_release_not_yours"))
     item.claimed_by = None
     events.record(session, get_case(session, case_id), actor.username, "task_released", task_name=item.task_name,
                   detail={"title": item.title})
@@ -186,16 +186,16 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
         case = step.case
         item = _permitted_item(session, actor, case_id, task_id)
         if item.claimed_by not in (None, actor.username):
-            raise PermissionDenied(f"this task is claimed by {item.claimed_by}")
+            raise PermissionDenied(t("task_claimed_by", user=item.claimed_by))
         schema = versions.version_form(case.process_version, item.form)
         if not isinstance(data, dict):
-            raise ValidationError("form data must be an object", {"": "expected an object"})
+            raise ValidationError(t("not_an_object"), {"": t("not_an_object")})
         errors = validate_form_data(schema, data) if schema is not None else {}
         if errors:
-            raise ValidationError("some fields are not valid", errors)
+            raise ValidationError(t("invalid_input"), errors)
         task = workflows.find_task(step.workflow, task_id)
         if task is None or task.state != TaskState.READY:
-            raise Conflict("this task has already been completed or is no longer open")
+            raise Conflict(t("task_done"))
         from_status = case.status
         step.run(lambda wf: workflows.complete(wf, task, data))
         for field in CASE_SUMMARY_FIELDS:
@@ -218,13 +218,13 @@ def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str) 
     item = session.scalar(select(InboxItem).where(InboxItem.task_id == str(task_id),
                                                   InboxItem.case_id == case_id))
     if item is None:
-        raise NotFound("this task does not exist or is no longer open")
+        raise NotFound(t("task_missing"))
     if item.role not in actor.roles:
-        raise PermissionDenied(f"this task is for the {item.role} role")
+        raise PermissionDenied(t("task_for_role"))
     if item.unit is not None and item.unit != actor.unit:
-        raise PermissionDenied("this task belongs to another unit")
+        raise PermissionDenied(t("task_other_unit"))
     if item.role == Role.CITIZEN and actor != Actor.citizen(get_case(session, case_id).code):
-        raise PermissionDenied("only the reporter of this case can answer it")
+        raise PermissionDenied(t("reporter_only"))
     return item
 
 

@@ -19,6 +19,7 @@ from . import cases, deadlines, duplicates, events, mail, tracking_codes, units,
 from .actors import Actor
 from .attachments import AttachmentStore, Upload
 from .errors import Conflict, DuplicateSubmission, NotFound, ValidationError
+from .messages import t
 from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submission
 
 _PHONE = re.compile(r"^\+?[0-9 .-]{8,15}$")
@@ -41,11 +42,11 @@ def clean_reporter(reporter: dict[str, Any] | None, anonymous: bool,
     out = {k: str(reporter.get(k) or "").strip() for k in ("name", "phone", "email")}
     out = {k: v for k, v in out.items() if v}
     if len(out.get("name", "")) > 200:
-        errors["name"] = "Quá dài (too long)"
+        errors["name"] = t("too_long", limit=200)
     if "phone" in out and not _PHONE.match(out["phone"]):
-        errors["phone"] = "Số điện thoại không hợp lệ (not a phone number)"
+        errors["phone"] = t("not_phone")
     if "email" in out and not mail.valid_address(out["email"]):
-        errors["email"] = "E-mail không hợp lệ (not an e-mail address)"
+        errors["email"] = t("not_email")
     return out or None
 
 
@@ -64,9 +65,9 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
     contact = clean_reporter(reporter, anonymous, errors)
     ward = report.get("ward") if isinstance(report, dict) else None
     if isinstance(ward, str) and ward and not units.is_local_unit(session, ward):
-        errors["ward"] = "Không có phường/xã này (unknown ward)"
+        errors["ward"] = t("unknown_ward")
     if errors:
-        raise ValidationError("the report is not valid", errors)
+        raise ValidationError(t("report_invalid"), errors)
     if contact and lang in mail.LANGUAGES:
         contact["lang"] = lang
     case = cases.submit_report(session, report, contact, actor="citizen")  # validates against forms/report.json
@@ -148,7 +149,7 @@ def give_feedback(session: Session, code: str, data: dict[str, Any]) -> Case:
     case = cases.get_case_by_code(session, code)
     task = feedback_task(session, case)
     if task is None:
-        raise Conflict("this case is not waiting for your rating (it may already be rated or closed)")
+        raise Conflict(t("rating_not_waiting"))
     return cases.complete_task(session, Actor.citizen(case.code), case.id, task.task_id, data)
 
 
@@ -163,7 +164,7 @@ def public_photo(session: Session, attachment_id: int, code: str) -> Attachment:
     item = session.get(Attachment, attachment_id)
     case = session.get(Case, item.case_id) if item is not None and item.kind == "image" else None
     if case is None or not secrets.compare_digest(case.code, tracking_codes.normalise_or_none(code) or ""):
-        raise NotFound("no such photo for this tracking code")
+        raise NotFound(t("photo_missing"))
     return item
 
 
@@ -177,9 +178,9 @@ def register_client(session: Session, name: str, by: str) -> str:
     """Register an application; returns its API key (shown once, stored hashed)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationError("a client needs a name", {"name": "Bắt buộc nhập, tối đa 100 ký tự (required)"})
+        raise ValidationError(t("required"), {"name": t("required") if not name else t("too_long", limit=100)})
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
-        raise Conflict(f"an API client named {name!r} exists already")
+        raise Conflict(t("client_exists", name=name))
     api_key = secrets.token_urlsafe(32)
     session.add(ApiClient(name=name, key_hash=_key_hash(api_key)))
     events.audit(session, by, "api_client_registered", {"name": name})
@@ -202,7 +203,7 @@ def case_for_token(session: Session, token: str, client: ApiClient) -> Case:
     """The case an application's token stands for; another application's token is as unknown as a wrong one."""
     row = session.scalar(select(Submission).where(Submission.token == token, Submission.client_id == client.id))
     if row is None:
-        raise NotFound("unknown token")
+        raise NotFound(t("token_unknown"))
     return cases.get_case(session, row.case_id)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import ValidationError, stale_case_conflict
+from .messages import t
 from .settings import Settings, session_info
 
 NAMING_CONVENTION = {
@@ -69,7 +70,7 @@ def _refuse_nul_characters(_conn, _cursor, _statement, parameters, _context, exe
         values = row.values() if isinstance(row, dict) else row if isinstance(row, list | tuple) else [row]
         for value in values:
             if isinstance(value, str) and "\x00" in value:
-                raise ValidationError("text with a NUL character (\\x00) cannot be stored or searched")
+                raise ValidationError(t("nul_character"))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

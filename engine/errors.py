@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .messages import t
+
 
 class EngineError(Exception):
     """Base class for every error the engine raises on purpose."""
@@ -83,7 +85,6 @@ class CommitFailed(EngineError):
     """The database refused to save the work (unavailable, out of space, a constraint): nothing was saved."""
 
 
-def stale_case_conflict(message: str = "someone else changed this case at the same moment; reload and try again",
-                        ) -> Conflict:
+def stale_case_conflict(code: str = "case_changed_concurrently") -> Conflict:
     """The Conflict for a row-version clash seen while saving (SQLAlchemy's StaleDataError), written once."""
-    return Conflict(message)
+    return Conflict(t(code))

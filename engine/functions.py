@@ -14,19 +14,14 @@ from typing import Any
 
 from . import briefings
 from .clock import now as clock_now
+from .messages import t
 from .models import LANE_ROLES, CaseStatus
 
 CLOSE_OUTCOMES = frozenset({"resolved", "auto_closed", "dispute_upheld", "out_of_scope", "duplicate"})
 NOT_ACCEPTED_OUTCOMES = frozenset({"out_of_scope", "duplicate"})
-# What `require` may say when a rule of the diagram refuses a form (Vietnamese, then English in parentheses).
-RULE_MESSAGES = {
-    "ward_committee_for_level_1": "Cấp 1 do UBND phường/xã nơi xảy ra vi phạm xử lý; chọn đơn vị khác thì phải ghi lý "
-                                  "do (level 1 goes to the People's Committee of the report's ward; another unit "
-                                  "needs a reason)",
-    "inspectorate_for_levels_2_3": "Cấp 2 và cấp 3 do Thanh tra Sở xử lý (levels 2 and 3 go to the Department "
-                                   "Inspectorate)",
-    "agency_for_level_3": "Cấp 3 cần ít nhất một cơ quan phối hợp (level 3 needs at least one agency)",
-}
+# What `require` may say when a rule of the diagram refuses a form: message codes (engine.messages).
+RULE_MESSAGES = {code: t(code) for code in
+                 ("ward_committee_for_level_1", "inspectorate_for_levels_2_3", "agency_for_level_3")}
 _UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 

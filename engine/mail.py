@@ -15,7 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from sqlalchemy.orm import Session
 
-from . import settings
+from . import glossary, settings
 from .functions import parse_timestamp
 from .settings import LOCAL_TZ
 
@@ -68,6 +68,8 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["local_time"] = local_time
     env.filters["duration"] = duration
+    env.filters["side"] = glossary.split_name  # "Sàng lọc / Screen"|side("en") → "Screen"
+    env.globals["term"] = glossary.term  # term("categories", code, "vi"): the glossary's name
     return env
 
 

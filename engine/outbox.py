@@ -25,6 +25,7 @@ from . import leases, mail
 from .clock import now
 from .db import transaction
 from .errors import ValidationError
+from .messages import t
 from .models import Case, Notification, OutboxEmail, User, UserRole
 from .settings import SmtpSettings
 
@@ -41,8 +42,7 @@ def enqueue(session: Session, to_addr: str, subject: str, body: str) -> OutboxEm
     """Queue one e-mail; it is sent by the worker once the caller's transaction commits."""
     to_addr = to_addr.strip()
     if not mail.valid_address(to_addr):
-        raise ValidationError("invalid e-mail address",
-                              {"to_addr": "Địa chỉ e-mail không hợp lệ (invalid e-mail address)"})
+        raise ValidationError(t("not_email"), {"to_addr": t("not_email")})
     subject = " ".join(subject.split())[:300]  # no line breaks in a header
     queued = OutboxEmail(to_addr=to_addr, subject=subject, body=body, next_attempt_at=now())
     session.add(queued)
@@ -81,7 +81,8 @@ def enqueue_for_notification(session: Session, notification: Notification, case:
 
         about = describe(session, notification, case)
     subject, body = mail.render("staff/notification.txt", kind=notification.kind, code=case.code,
-                                facility=about.facility, level=case.level, task=about.task_text,
+                                facility=about.facility, level=case.level, category=case.category,
+                                task=about.task_text,
                                 due=about.due_at, seconds_left=_seconds_left(about.due_at),
                                 has_task=about.task is not None, link=mail.link(session, about.path))
     for addr in recipients:

@@ -21,6 +21,7 @@ from . import events
 from .clock import now
 from .db import transaction
 from .errors import ValidationError
+from .messages import t
 from .models import Case, OutboxEmail
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,7 @@ class Erasure:
 
 def check_retention(days: int) -> int:
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_RETENTION_DAYS:
-        raise ValidationError("the contact retention period is not valid",
-                              {"retention_days": f"a whole number of days from 1 to {MAX_RETENTION_DAYS}"})
+        raise ValidationError(t("retention_invalid"), {"retention_days": t("days_between", limit=MAX_RETENTION_DAYS)})
     return days
 
 

@@ -98,7 +98,7 @@ def _template_name(step: str, lang: str) -> str:
 def _context(session: Session, case: Case, message: ReporterMessage) -> dict[str, Any]:
     url = track_url(session, case)
     return {"level": None, "deadline": None, "unit_kind": None, "summary": "", "closes_at": None,
-            "outcome": None, **(message.facts or {}), "code": case.code, "track_url": url,
+            "outcome": None, **(message.facts or {}), "code": case.code, "category": case.category, "track_url": url,
             "rate_url": f"{url}#feedback", "at": message.created_at}
 
 

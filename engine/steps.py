@@ -25,6 +25,7 @@ from .budget import ExpressionError, LimitError
 from .clock import now
 from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects, RuleRefused
+from .messages import t
 from .models import Case, CaseStatus, Role, Unit
 
 T = TypeVar("T")
@@ -62,9 +63,9 @@ def case_step(session: Session, case_id: int, actor: str, *, expected_version: i
     """Step an existing case; `expected_version` is the row version the caller saw (Conflict if it changed)."""
     case = session.get(Case, case_id, options=[undefer(Case.workflow_json)])
     if case is None:
-        raise NotFound(f"case {case_id} does not exist")
+        raise NotFound(t("case_missing", case=case_id))
     if expected_version is not None and expected_version != case.row_version:
-        raise Conflict("the case has changed since you opened it; reload to see its current state")
+        raise Conflict(t("case_changed"))
     step = CaseStep(session, case, actor)
     yield step
     step.save()
@@ -88,12 +89,12 @@ def run_step(step: Callable[[], T], case_id: int | None = None) -> T:
     try:
         return step()
     except RuleRefused as exc:  # a rule of the diagram refused the data: the caller keeps nothing of this step
-        raise ValidationError("the procedure's rules refuse this input", {exc.field: exc.message}) from exc
+        raise ValidationError(t("rules_refuse"), {exc.field: exc.message}) from exc
     except SpiffWorkflowException as exc:
         cause = _expression_error(exc)
         if isinstance(cause, LimitError):
-            raise LimitExceeded("the procedure went over a limit on diagrams", [str(exc)], case_id) from exc
-        raise ProcessError("the procedure could not continue", [str(exc)]) from exc
+            raise LimitExceeded(t("over_limit"), [str(exc)], case_id) from exc
+        raise ProcessError(t("procedure_failed"), [str(exc)]) from exc
 
 
 def _expression_error(exc: BaseException) -> ExpressionError | None:
@@ -111,13 +112,13 @@ def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor
     """Apply the step's effects and store the document; a document over the size limit refuses the whole step
     (the caller's transaction rolls back, nothing is saved). A suspended case takes no step at all."""
     if case.suspended:
-        raise CaseSuspended(f"case {case.code} is suspended by an administrator: {case.suspend_reason}")
+        raise CaseSuspended(t("case_suspended", case=case.code, reason=case.suspend_reason))
     status_before = case.status
     _apply_effects(session, case, wf, effects, actor)
     document = workflows.dumps(wf)
     size, limit = len(document.encode()), settings.of(session).max_case_bytes
     if size > limit:
-        raise LimitExceeded(f"the case document would be too large ({size} bytes, at most {limit})",
+        raise LimitExceeded(t("case_too_large", size=size, limit=limit),
                             [f"case data of {size} bytes is over the limit of {limit} bytes"], case.id)
     case.workflow_json = document
     case.serializer_version = workflows.SERIALIZER_VERSION

@@ -17,6 +17,7 @@ from .clock import now
 from .decisions import is_dmn, table_diff
 from .errors import Conflict, DraftDeployed, NotFound, ProcessError, ValidationError
 from .events import audit
+from .messages import t
 from .models import Case, InboxItem, ProcessDraft, ProcessVersion
 from .validation import BPMN, NS, SPIFF, Problem, validate_bundle
 
@@ -97,21 +98,21 @@ def version_rows(session: Session, process_id: str) -> list[VersionRow]:
     found = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                             .order_by(ProcessVersion.number.desc())).all()
     if not found:
-        raise NotFound(f"no process {process_id!r}")
+        raise NotFound(t("process_missing", process=process_id))
     return [VersionRow(v, running.get(v.id, 0)) for v in found]
 
 
 def get_version(session: Session, version_id: int) -> ProcessVersion:
     version = session.get(ProcessVersion, version_id)
     if version is None:
-        raise NotFound(f"process version {version_id} does not exist")
+        raise NotFound(t("version_missing", version=version_id))
     return version
 
 
 def get_draft(session: Session, draft_id: int) -> ProcessDraft:
     draft = session.get(ProcessDraft, draft_id)
     if draft is None:
-        raise NotFound(f"draft {draft_id} does not exist")
+        raise NotFound(t("draft_missing", draft=draft_id))
     return draft
 
 
@@ -144,14 +145,13 @@ def _ensure_editable(session: Session, draft: ProcessDraft) -> None:
 def _refuse_if_deployed(session: Session, draft: ProcessDraft) -> None:
     if draft.deployed_version_id is not None:
         version = get_version(session, draft.deployed_version_id)
-        raise DraftDeployed(f"draft {draft.id} was deployed as version {version.number} and is read-only; "
-                            f"start a new draft from version {version.number}", version.id, version.number)
+        raise DraftDeployed(t("draft_deployed", draft=draft.id, number=version.number), version.id, version.number)
 
 
 def new_draft(session: Session, actor: str, version: ProcessVersion) -> ProcessDraft:
     """A draft that starts as a copy of a deployed version."""
     draft = ProcessDraft(process_id=version.process_id, bundle=copy.deepcopy(version.bundle), based_on_id=version.id,
-                         updated_by=actor, updated_at=now(), note=f"based on version {version.number}")
+                         updated_by=actor, updated_at=now())  # the page says what it is based on
     session.add(draft)
     session.flush()
     audit(session, actor, "draft_created", {"draft": draft.id, "based_on": version.number})
@@ -164,11 +164,11 @@ def save_diagram(session: Session, actor: str, draft: ProcessDraft, filename: st
     try:
         text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     except UnicodeDecodeError as exc:
-        raise ProcessError(f"{filename}: not UTF-8 text", [str(exc)]) from exc
+        raise ProcessError(t("not_utf8", file=filename)) from exc
     versions.parse_xml(text, filename)  # refuses DOCTYPE/entities, huge and malformed files before storing
     name = filename if filename.endswith(".bpmn") else f"{filename}.bpmn"
     if "/" in name or "\\" in name or name.startswith("."):
-        raise ValidationError("bad file name", {"file": "Tên tệp không hợp lệ (not a plain file name)"})
+        raise ValidationError(t("bad_file_name"), {"file": t("bad_file_name")})
     bundle = copy.deepcopy(draft.bundle)
     bundle["bpmn"] = {**bundle.get("bpmn", {}), name: text}
     draft.bundle = bundle
@@ -184,11 +184,11 @@ def save_table(session: Session, actor: str, draft: ProcessDraft, filename: str,
     try:
         text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     except UnicodeDecodeError as exc:
-        raise ProcessError(f"{filename}: not UTF-8 text", [str(exc)]) from exc
+        raise ProcessError(t("not_utf8", file=filename)) from exc
     if not filename.endswith(".dmn") or "/" in filename or "\\" in filename or filename.startswith("."):
-        raise ValidationError("bad file name", {"file": "Tên tệp không hợp lệ (a plain file name ending in .dmn)"})
+        raise ValidationError(t("bad_dmn_name"), {"file": t("bad_dmn_name")})
     if not is_dmn(versions.parse_xml(text, filename)):  # refuses DOCTYPE/entities, huge and malformed files
-        raise ProcessError(f"{filename}: not a DMN decision table file", ["the root must be DMN <definitions>"])
+        raise ProcessError(t("not_dmn", file=filename))
     bundle = copy.deepcopy(draft.bundle)
     bundle["dmn"] = {**(bundle.get("dmn") or {}), filename: text}
     draft.bundle = bundle
@@ -206,13 +206,13 @@ def save_form(session: Session, actor: str, draft: ProcessDraft, name: str, sche
     _ensure_editable(session, draft)
 
     if not isinstance(name, str) or not name.replace("_", "").isalnum() or len(name) > 80:
-        raise ValidationError("bad form name", {"name": "Chỉ chữ thường, số và _ (letters, digits, _)"})
+        raise ValidationError(t("bad_form_name"), {"name": t("bad_form_name")})
     if not isinstance(schema, dict) or schema.get("type") != "object":
-        raise ValidationError("a form is a JSON object schema", {"schema": "Phải là một JSON Schema kiểu object"})
+        raise ValidationError(t("form_not_object"), {"schema": t("form_not_object")})
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
-        raise ValidationError("not a valid JSON Schema", {"schema": exc.message}) from exc
+        raise ValidationError(t("not_json_schema"), {"schema": exc.message}) from exc
     bundle = copy.deepcopy(draft.bundle)
     bundle["forms"] = {**bundle.get("forms", {}), name.removesuffix(".json"): schema}
     draft.bundle = bundle
@@ -251,7 +251,7 @@ def deploy_draft(session: Session, actor: str, draft: ProcessDraft, note: str | 
     since the owner looked at the summary is not deployed (Conflict)."""
     _ensure_editable(session, draft)
     if confirmed_hash is not None and confirmed_hash != draft_hash(draft):
-        raise Conflict(f"draft {draft.id} changed after the deployment was confirmed; check the summary again")
+        raise Conflict(t("draft_changed", draft=draft.id))
     version = deploy_bundle(session, actor, draft.bundle, note or draft.note)
     draft.deployed_version_id = version.id
     audit(session, actor, "draft_deployed", {"draft": draft.id, "number": version.number})
@@ -262,7 +262,7 @@ def deploy_draft(session: Session, actor: str, draft: ProcessDraft, note: str | 
 def deploy_bundle(session: Session, actor: str, bundle: dict[str, Any], note: str | None = None) -> ProcessVersion:
     problems = validate_bundle(bundle)
     if problems:
-        raise ProcessError("the process has problems; nothing was deployed", [str(p) for p in problems],
+        raise ProcessError(t("not_deployed"), [str(p) for p in problems],
                            [p.as_dict() for p in problems])
     return versions.deploy(session, bundle, actor, note=note)
 

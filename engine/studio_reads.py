@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor
 from .errors import PermissionDenied
+from .messages import t
 from .models import AuditEntry, ProcessDraft, Role
 
 
 def _require_process_owner(actor: Actor) -> None:
     if Role.PROCESS_OWNER.value not in actor.roles:
-        raise PermissionDenied("only process owners use the studio")
+        raise PermissionDenied(t("owners_only"))
 
 
 def drafts(session: Session, actor: Actor, process_id: str) -> list[ProcessDraft]:

@@ -23,6 +23,7 @@ from . import cases, events, leases, scheduled, settings, workflows
 from .clock import now
 from .db import transaction
 from .errors import Conflict, EngineError, LimitExceeded, ValidationError
+from .messages import t
 from .models import Case, CaseStatus, InboxItem
 from .steps import case_step
 
@@ -190,17 +191,16 @@ def record_incident(session: Session, case_id: int, error: BaseException) -> Non
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text:
-        raise ValidationError("a reason is required", {"reason": "Bắt buộc nhập lý do (a reason is required)"})
+        raise ValidationError(t("reason_required"), {"reason": t("reason_required")})
     if len(text) > MAX_REASON_CHARS:
-        raise ValidationError("the reason is too long",
-                              {"reason": f"Quá dài, tối đa {MAX_REASON_CHARS} ký tự (at most {MAX_REASON_CHARS})"})
+        raise ValidationError(t("reason_too_long"), {"reason": t("too_long", limit=MAX_REASON_CHARS)})
     return text
 
 
 def _open_case(session: Session, case_id: int) -> Case:
     case = cases.get_case(session, case_id)
     if case.status in (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED):
-        raise Conflict(f"case {case.code} is already closed")
+        raise Conflict(t("case_already_closed", case=case.code))
     return case
 
 
@@ -209,7 +209,7 @@ def suspend_case(session: Session, actor: str, case_id: int, reason: str | None)
     text = _reason(reason)
     case = _open_case(session, case_id)
     if case.suspended:
-        raise Conflict(f"case {case.code} is already suspended")
+        raise Conflict(t("case_already_suspended", case=case.code))
     case.suspended, case.suspend_reason = True, text
     return _recorded(session, actor, case, "case_suspended", text)
 
@@ -219,7 +219,7 @@ def resume_case(session: Session, actor: str, case_id: int, reason: str | None) 
     text = _reason(reason)
     case = _open_case(session, case_id)
     if not case.suspended:
-        raise Conflict(f"case {case.code} is not suspended")
+        raise Conflict(t("case_not_suspended", case=case.code))
     case.suspended, case.suspend_reason = False, None
     case.incident, case.timer_failures, case.lease_owner, case.lease_expires_at = False, 0, None, None
     return _recorded(session, actor, case, "case_resumed", text)

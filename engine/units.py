@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from . import steps, workflows
 from .errors import Conflict, NotFound, ValidationError
 from .events import audit
+from .messages import t
 from .models import Case, CaseStatus, Division, InboxItem, Notification, Unit, UnitKind, User
 
 DEFAULT_PROVINCE = 79  # Thành phố Hồ Chí Minh
@@ -68,7 +69,7 @@ def official_units(province: int) -> list[OfficialUnit]:
     try:
         code = ProvinceCode(province)
     except ValueError as exc:
-        raise ValidationError(f"there is no province with code {province}", {"province": str(province)}) from exc
+        raise ValidationError(t("no_province", code=province), {"province": t("no_province", code=province)}) from exc
     found = []
     for ward in Ward.iter_by_province(code):
         ours, division = slug(ward.codename)
@@ -110,7 +111,7 @@ def import_wards(session: Session, province: int, actor: str) -> ImportResult:
 def get_unit(session: Session, code: str) -> Unit:
     unit = session.get(Unit, code) if code else None
     if unit is None:
-        raise NotFound(f"there is no unit {code!r}")
+        raise NotFound(t("unit_missing", unit=code))
     return unit
 
 
@@ -149,16 +150,16 @@ def create_unit(session: Session, actor: str, code: str, name: str, kind: str, e
     """A new agency, inspectorate or department office (commune-level units come from the official list)."""
     errors = {}
     if not CODE.match(code or ""):
-        errors["code"] = "2 to 40 lower-case letters, digits and hyphens, e.g. fire-police"
+        errors["code"] = t("unit_code_format")
     elif session.get(Unit, code) is not None:
-        errors["code"] = "a unit with this code exists"
+        errors["code"] = t("unit_code_taken")
     if kind not in CREATABLE_KINDS:
-        errors["kind"] = f"one of {', '.join(CREATABLE_KINDS)}"
+        errors["kind"] = t("not_allowed_value")
     clean = normal_name(name or "")
     if not clean or len(clean) > MAX_NAME_CHARS:
-        errors["name"] = f"1 to {MAX_NAME_CHARS} characters"
+        errors["name"] = t("name_length", limit=MAX_NAME_CHARS)
     if errors:
-        raise ValidationError("the unit is not valid", errors)
+        raise ValidationError(t("unit_invalid"), errors)
     unit = Unit(code=code, name=clean, kind=kind, active=True)
     session.add(unit)
     session.flush()
@@ -169,7 +170,7 @@ def create_unit(session: Session, actor: str, code: str, name: str, kind: str, e
 def rename(session: Session, actor: str, code: str, name: str) -> Unit:
     unit, clean = get_unit(session, code), normal_name(name or "")
     if not clean or len(clean) > MAX_NAME_CHARS:
-        raise ValidationError("the name is not valid", {"name": f"1 to {MAX_NAME_CHARS} characters"})
+        raise ValidationError(t("name_invalid"), {"name": t("name_length", limit=MAX_NAME_CHARS)})
     if clean != unit.name:
         audit(session, actor, "unit_renamed", {"unit": code, "from": unit.name, "to": clean})
         unit.name = clean
@@ -180,7 +181,7 @@ def rename(session: Session, actor: str, code: str, name: str) -> Unit:
 def update_contact(session: Session, actor: str, code: str, email: str | None) -> Unit:
     unit, clean = get_unit(session, code), (email or "").strip() or None
     if clean is not None and (len(clean) > 254 or not _EMAIL.match(clean)):
-        raise ValidationError("the e-mail address is not valid", {"email": "not an e-mail address"})
+        raise ValidationError(t("not_email"), {"email": t("not_email")})
     if clean != unit.email:
         audit(session, actor, "unit_updated", {"unit": code, "email": {"from": unit.email, "to": clean}})
         unit.email = clean
@@ -193,7 +194,7 @@ def set_active(session: Session, actor: str, code: str, active: bool) -> Unit:
     again. A merged unit stays inactive."""
     unit = get_unit(session, code)
     if active and unit.merged_into:
-        raise Conflict(f"unit {code} was merged into {unit.merged_into}")
+        raise Conflict(t("unit_merged", unit=code, into=unit.merged_into))
     if unit.active != active:
         audit(session, actor, "unit_deactivated" if not active else "unit_updated",
               {"unit": code, "active": {"from": unit.active, "to": active}})
@@ -206,7 +207,7 @@ def add_member(session: Session, actor: str, code: str, username: str) -> User:
     unit = get_unit(session, code)
     user = session.scalar(select(User).where(User.username == username)) if username else None
     if user is None:
-        raise NotFound(f"there is no user {username!r}")
+        raise NotFound(t("user_missing", user=username))
     if user.unit_code != unit.code:
         audit(session, actor, "user_saved", {"username": user.username,
                                              "before": {"unit": user.unit_code}, "after": {"unit": unit.code}})
@@ -221,11 +222,11 @@ def merge(session: Session, actor: str, code: str, into: str) -> Unit:
     points to the target, never deleted."""
     unit, target = get_unit(session, code), get_unit(session, into)
     if unit.code == target.code:
-        raise ValidationError("a unit cannot be merged into itself", {"into": "choose another unit"})
+        raise ValidationError(t("merge_into_itself"), {"into": t("choose_another_unit")})
     if unit.kind != target.kind:
-        raise ValidationError("units of different kinds cannot be merged", {"into": "choose a unit of the same kind"})
+        raise ValidationError(t("merge_other_kind"), {"into": t("choose_same_kind")})
     if not target.active:
-        raise Conflict(f"unit {into} is not active")
+        raise Conflict(t("unit_inactive", unit=into))
     moved = _cases_of(session, code)
     for case in moved:
         _move_case(session, actor, case, code, into)

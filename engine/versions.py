@@ -24,6 +24,7 @@ from .errors import NotFound, ProcessError
 from .events import audit
 from .expressions import ExpressionError, execute
 from .functions import Effects, build_functions
+from .messages import t
 from .models import ProcessVersion
 
 DEFAULT_PROCESS_ID = "rapid_response"
@@ -77,13 +78,15 @@ def content_hash(bundle: dict[str, Any]) -> str:
 def parse_xml(text: str | bytes, filename: str = "<diagram>") -> etree._Element:
     data = text.encode("utf-8") if isinstance(text, str) else text
     if len(data) > MAX_DIAGRAM_BYTES:
-        raise ProcessError(f"{filename}: diagram is larger than {MAX_DIAGRAM_BYTES // 1024} KiB")
+        raise ProcessError(t("diagram_too_large", file=filename, limit=MAX_DIAGRAM_BYTES // 1024))
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise ProcessError(f"{filename}: DOCTYPE and entity declarations are not allowed")
+        raise ProcessError(t("no_doctype", file=filename))
     try:
         return etree.fromstring(data, parser=_XML_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise ProcessError(f"{filename}: not well-formed XML", [f"line {exc.lineno}: {exc.msg}"]) from exc
+        line, column = exc.position if exc.position else (exc.lineno, 0)
+        raise ProcessError(t("xml_not_well_formed", file=filename),
+                           [t("xml_broken_at", line=line, column=column)]) from exc
 
 
 def parse_bundle(bundle: dict[str, Any]) -> ParsedProcess:
@@ -169,7 +172,7 @@ def deploy(session: Session, bundle: dict[str, Any], actor: str, note: str | Non
 def active_version(session: Session, process_id: str = DEFAULT_PROCESS_ID) -> ProcessVersion:
     version = find_active_version(session, process_id)
     if version is None:
-        raise NotFound(f"no active version of process {process_id!r}; run `rapid-response init-db`")
+        raise NotFound(t("no_active_version", process=process_id))
     return version
 
 
@@ -186,7 +189,7 @@ def version_form(version: ProcessVersion, form_file: str | None) -> dict[str, An
     name = form_file[:-5] if form_file.endswith(".json") else form_file
     form = SPEC_CACHE.get(version)[1].get(name)
     if form is None:
-        raise NotFound(f"form {form_file!r} is not part of process version {version.number}")
+        raise NotFound(t("form_not_in_version", form=form_file, number=version.number))
     return form
 
 

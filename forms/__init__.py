@@ -1,7 +1,7 @@
 """Form definitions for user tasks: one JSON Schema (draft 2020-12) per task, `forms/<task id>.json`.
 
 `load_form` reads a form by name; `validate_form_data` returns field-level errors keyed by field path
-("fine_amount", "measures/0"), messages in Vietnamese with the English in parentheses. No web framework here.
+("fine_amount", "measures/0"), messages as codes (engine.messages) the web layer translates. No web framework here.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+
+from engine.messages import t
 
 FORMS_DIR = Path(__file__).resolve().parent
 _NAME = re.compile(r"^[a-z0-9_]+(\.json)?$")
@@ -98,43 +100,32 @@ def _path(error: ValidationError, *extra: Any) -> str:
 def _describe(error: ValidationError) -> list[tuple[str, str]]:
     kind, value, instance = error.validator, error.validator_value, error.instance
     if kind == "required" and isinstance(instance, dict):
-        return [(_path(error, name), "Bắt buộc nhập (required)") for name in value if name not in instance]
+        return [(_path(error, name), t("required")) for name in value if name not in instance]
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = error.schema.get("properties", {})
-        return [(_path(error, name), "Trường không được phép (unknown field)") for name in instance
-                if name not in known]
-    return [(_path(error), _message(kind, value, error))]
+        return [(_path(error, name), t("unknown_field")) for name in instance if name not in known]
+    return [(_path(error), _message(kind, value))]
 
 
-def _message(kind: str, value: Any, error: ValidationError) -> str:
+_LIMITS = {"maxLength": "too_long", "minItems": "too_few_items", "maxItems": "too_many_items",
+           "minimum": "at_least", "maximum": "at_most", "exclusiveMinimum": "greater_than",
+           "exclusiveMaximum": "less_than"}
+
+
+def _message(kind: str, value: Any) -> str:
+    """The message code of a failed JSON Schema keyword (engine.messages), with its limit."""
     match kind:
         case "type":
-            return f"Sai kiểu dữ liệu (expected {value if isinstance(value, str) else ' or '.join(value)})"
+            return t("wrong_type")
         case "oneOf" | "anyOf" | "enum" | "const":
-            return "Giá trị không hợp lệ (not one of the allowed values)"
+            return t("not_allowed_value")
         case "minLength":
-            if value == 1:
-                return "Bắt buộc nhập (required)"
-            return f"Quá ngắn, tối thiểu {value} ký tự (too short: at least {value} characters)"
-        case "maxLength":
-            return f"Quá dài, tối đa {value} ký tự (too long: at most {value} characters)"
-        case "minItems":
-            return f"Chọn ít nhất {value} mục (choose at least {value})"
-        case "maxItems":
-            return f"Tối đa {value} mục (at most {value} items)"
+            return t("required") if value == 1 else t("too_short", limit=value)
         case "uniqueItems":
-            return "Có mục bị trùng (duplicate items)"
-        case "minimum":
-            return f"Phải từ {value} trở lên (must be at least {value})"
-        case "maximum":
-            return f"Phải không quá {value} (must be at most {value})"
-        case "exclusiveMinimum":
-            return f"Phải lớn hơn {value} (must be greater than {value})"
-        case "exclusiveMaximum":
-            return f"Phải nhỏ hơn {value} (must be less than {value})"
-        case "format":
-            return f"Sai định dạng (not a valid {value})"
-        case "pattern":
-            return "Sai định dạng (not in the expected format)"
+            return t("duplicate_items")
+        case "format" | "pattern":
+            return t("bad_format")
+        case _ if kind in _LIMITS:
+            return t(_LIMITS[kind], limit=value)
         case _:
-            return error.message
+            return t("invalid_value")

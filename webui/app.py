@@ -40,7 +40,19 @@ from . import (
 )
 from .db import db
 from .db import init_app as init_db
-from .labels import CATEGORIES, EVENTS, NOTIFICATIONS, PUBLIC_STEPS, ROLES, STATUSES, label
+from .labels import (
+    CATEGORIES,
+    CHANNELS,
+    EVENTS,
+    LEVELS,
+    NOTIFICATIONS,
+    OUTCOMES,
+    PROCESSES,
+    PUBLIC_STEPS,
+    ROLES,
+    STATUSES,
+    label,
+)
 
 csrf = CSRFProtect()
 # Front-end packages served from node_modules (installed from the npm registry by `make`); nothing else is exposed.
@@ -142,6 +154,10 @@ def _template_helpers(app: Flask) -> None:
         category_label=lambda code: label(CATEGORIES, code),
         status_label=lambda code: label(STATUSES, code),
         role_label=lambda code: label(ROLES, code),
+        outcome_label=lambda code: label(OUTCOMES, code),
+        level_label=lambda code: label(LEVELS, code),
+        channel_label=lambda code: label(CHANNELS, (code or "").split(":")[0]),
+        process_label=lambda code: label(PROCESSES, code),
         event_label=lambda code: label(EVENTS, code),
         notification_label=lambda code: label(NOTIFICATIONS, code),
         public_step_label=lambda code: label(PUBLIC_STEPS, code),

@@ -21,13 +21,14 @@ from flask_login import current_user, login_required
 
 from engine import audit, casefile, caselist, cases, directory, documents, versions
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
+from engine.messages import t
 from engine.models import Case
 
-from . import case_media, deadlines, formrender, list_filters, params
+from . import case_media, deadlines, diagram_names, formrender, list_filters, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .deadlines import deadline_of, deadline_view
-from .i18n import lang
+from .i18n import error_text, lang, local_name, translate
 from .labels import CATEGORIES, STATUSES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -114,8 +115,7 @@ def task(case_id: int, task_id: str):
         page = casefile.task_page(session, actor, case_id, task_id)
     except NotFound:
         if request.method == "POST":  # submitted too late: someone else completed it in the meantime
-            raise Conflict("this task was completed by someone else or the case moved on; nothing was saved. "
-                           "Open the case to see its current state.", case_id=case.id,
+            raise Conflict(t("task_done_by_other"), case_id=case.id,
                            row_version=case.row_version) from None
         flash(_("This task is no longer open: someone completed it or the case moved on. "
                 "Here is the case as it is now."), "warning")
@@ -143,8 +143,8 @@ def task(case_id: int, task_id: str):
             return _task_form(casefile.task_page(db(), actor, case_id, task_id), schema, values, problems, 422)
         fresh = casefile.fresh_task_page(db(), actor, case_id, task_id)  # Conflict if the task is gone
         flash(_("Not saved: %(reason)s. Your input is shown below; check the case and submit again.",
-                reason=str(error)), "warning")
-        return _task_form(fresh, schema, values, {}, 409, conflict=str(error))
+                reason=error_text(error)), "warning")
+        return _task_form(fresh, schema, values, {}, 409, conflict=error_text(error))
 
     # NotFound here: the task was open a moment ago, so someone completed it in between
     on_failure((ValidationError, Conflict, NotFound), not_saved)
@@ -152,7 +152,8 @@ def task(case_id: int, task_id: str):
         case_media.attach_documents(case_id, task_id)  # before completing: the task must still be open
     cases.complete_task(session, actor, case_id, task_id, values,
                         expected_version=request.form.get("row_version", type=int))
-    flash(_("Done: “%(task)s” for case %(code)s is complete.", task=page.item.title, code=case.code), "success")
+    flash(_("Done: “%(task)s” for case %(code)s is complete.", task=local_name(page.item.title), code=case.code),
+          "success")
     return redirect(url_for("inbox.index"))
 
 
@@ -208,7 +209,8 @@ def _unit_options() -> dict[str, list[tuple[str, str]]]:
 def add_note(case_id: int):
 
     def not_saved(error: EngineError):
-        flash(_("The note was not saved: %(reason)s", reason=next(iter(error.errors.values()), str(error))), "danger")
+        reason = translate(next(iter(error.errors.values()), None)) or error_text(error)
+        flash(_("The note was not saved: %(reason)s", reason=reason), "danger")
         return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
 
     on_failure(ValidationError, not_saved)
@@ -229,7 +231,10 @@ def by_code(code: str):
 @login_required
 def diagram(case_id: int):
     case = cases.viewable_case(db(), current_actor(), case_id)
-    return Response(versions.main_diagram(case.process_version), mimetype="application/xml")
+    response = Response(diagram_names.localized(versions.main_diagram(case.process_version)),
+                        mimetype="application/xml")
+    response.vary.add("Cookie")  # the names follow the language of the session
+    return response
 
 
 @bp.get("/<int:case_id>/diagram-state.json")

@@ -77,7 +77,7 @@ def as_engine_error(exc: BaseException) -> EngineError | None:
     if isinstance(exc, StaleDataError):  # another request changed the same case first (row version)
         return stale_case_conflict()
     if isinstance(exc, OperationalError) and "locked" in str(exc).lower():  # SQLite under a burst of writers
-        return stale_case_conflict("the system is busy; please submit again")
+        return stale_case_conflict("system_busy")
     if isinstance(exc, DBAPIError):
         return CommitFailed("your changes could not be saved (the database did not accept them); "
                             "nothing was saved, please try again")

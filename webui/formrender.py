@@ -18,16 +18,19 @@ from typing import Any
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from .i18n import LOCAL_TZ
+from engine import glossary
+from engine.messages import t
+
+from .i18n import LOCAL_TZ, translate_all
 
 Options = dict[str, list[tuple[str, str]]]
 MAX_RADIOS = 4
 LONG_TEXT_NAMES = ("note", "description", "findings", "summary", "plan", "comment")
-NOT_INTEGER = "Phải là số nguyên (must be a whole number)"
-NOT_NUMBER = "Phải là số (must be a number)"
-NOT_BOOLEAN = "Chọn Có hoặc Không (choose yes or no)"
-NOT_DATE_TIME = "Sai định dạng ngày giờ (not a valid date and time)"
-NOT_DATE = "Sai định dạng ngày (not a valid date)"
+NOT_INTEGER = t("not_integer")
+NOT_NUMBER = t("not_number")
+NOT_BOOLEAN = t("not_boolean")
+NOT_DATE_TIME = t("not_date_time")
+NOT_DATE = t("not_date")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")  # 26/11/2026 as people write dates here
 _WORDS = {"vi": {"yes": "Có", "no": "Không", "choose": "— Chọn —", "lines": "Mỗi dòng một mục."},
           "en": {"yes": "Yes", "no": "No", "choose": "— Choose —", "lines": "One item per line."}}
@@ -121,7 +124,7 @@ def render_fields(schema: dict, values: dict | None = None, errors: dict[str, st
     """
     values, errors, options = values or {}, errors or {}, options or {}
     messages: dict[str, list[str]] = {}
-    for path, message in errors.items():
+    for path, message in translate_all(errors).items():
         if path and message not in messages.setdefault(path.split("/")[0], []):
             messages[path.split("/")[0]].append(message)
     required = set(schema.get("required", []))
@@ -278,8 +281,12 @@ def _kind(prop: dict) -> str:
 
 
 def _choices(prop: dict, lang: str) -> list[tuple[Any, str]]:
-    """(value, label) of a property's allowed values: oneOf/anyOf consts with their titles, or enum values."""
+    """(value, label) of a property's allowed values: oneOf/anyOf consts with their titles (or their glossary
+    names when the property says "x-glossary": kind), or enum values."""
     titled = [option for option in prop.get("oneOf", prop.get("anyOf", [])) if "const" in option]
+    if prop.get("x-glossary") in glossary.kinds():  # names from the one glossary (engine/glossary.json)
+        values = [option["const"] for option in titled] or prop.get("enum", [])
+        return [(value, glossary.term(prop["x-glossary"], value, lang)) for value in values]
     if titled:
         return [(option["const"], _label(option, lang, "title") or _as_text(option["const"])) for option in titled]
     return [(value, _as_text(value)) for value in prop.get("enum", [])]

@@ -12,6 +12,8 @@ from flask_babel import Babel, format_datetime, get_locale, gettext
 
 from engine.clock import now
 from engine.functions import parse_timestamp
+from engine.glossary import split_name
+from engine.messages import MESSAGES, Text
 from engine.settings import LOCAL_TZ
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,30 @@ def select_locale() -> str:
 def lang() -> str:
     """The language of this request's pages ("vi" or "en")."""
     return str(get_locale() or "vi")
+
+
+def translate(text: object) -> object:
+    """An engine message (engine.messages.Text) in this request's language; anything else unchanged."""
+    if not isinstance(text, Text):
+        return text
+    params = {name: translate(value) for name, value in text.params.items()}
+    return gettext(MESSAGES[text.code], **params)
+
+
+def error_text(error: Exception) -> str:
+    """An engine error's message in this request's language."""
+    return str(translate(error.args[0])) if error.args else str(error)
+
+
+def translate_all(errors: dict) -> dict:
+    """A field → message mapping with every engine message translated."""
+    return {field: translate(message) for field, message in errors.items()}
+
+
+def local_name(text: str | None) -> str:
+    """One side of a name written "Vietnamese / English" (as diagram elements are named): the side of this
+    request's language. A name without " / " is shown as it is."""
+    return split_name(text, lang())
 
 
 def local_time(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
@@ -94,6 +120,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["iso_local"] = iso_local
     app.jinja_env.globals["time_left"] = time_left
+    app.jinja_env.filters["local_name"] = local_name
+    app.jinja_env.finalize = translate  # an engine message printed by a template is shown in the page's language
 
     @app.get("/lang/<code>")
     def set_language(code: str):

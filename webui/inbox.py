@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from engine import casefile, cases, directory, inbox, scheduled
 from engine.errors import ValidationError
+from engine.messages import t
 from engine.models import Role
 
 from . import params
@@ -84,5 +85,5 @@ def assign():
 def _case_id() -> int:
     value = request.form.get("case_id", "")
     if not params.DIGITS.match(value) or int(value) > params.MAX_ID:
-        raise ValidationError("no case given", {"case_id": "Thiếu mã hồ sơ (missing case)"})
+        raise ValidationError(t("missing_case"), {"case_id": t("missing_case")})
     return int(value)

@@ -1,40 +1,50 @@
-"""Human-readable names for codes shown on staff pages (the catalogs translate them)."""
+"""Human-readable names for codes shown on pages: glossary terms (engine/glossary.json) and the page-only labels
+below (the catalogs translate them)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 
-CATEGORIES = {
-    "cosmetic_surgery": _l("Cosmetic surgery and injections"),
-    "cosmetic_advertising": _l("Advertising of cosmetic or dental services"),
-    "unlicensed_clinic": _l("Clinic without licence or while suspended"),
-    "unlicensed_pharmacy": _l("Pharmacy or functional-food shop without licence"),
-    "service_prices": _l("Service prices"),
-    "practising_certificate": _l("Practising certificate"),
-    "staff_conduct": _l("Staff conduct"),
-    "other": _l("Other"),
-}
+from engine import glossary
 
-STATUSES = {
-    "received": lazy_pgettext("case status", "Received"),
-    "in_handling": _l("Being handled"),
-    "result_published": _l("Result published"),
-    "disputed": _l("Disputed by the citizen"),
-    "closed": _l("Closed"),
-    "not_accepted": _l("Not accepted"),
-}
+from .i18n import lang
 
-ROLES = {
-    "intake": _l("Rapid-response team (intake)"),
-    "handling_unit": _l("Handling unit"),
-    "coordinator": _l("Agency coordinator"),
-    "inspector": _l("Inspector"),
-    "leadership": _l("Leadership"),
-    "citizen": _l("Citizen"),
-    "process_owner": _l("Process owner"),
-    "admin": _l("Administrator"),
-    "supervisor": _l("Supervisor"),
-}
+
+class Terms:
+    """A kind of term of the glossary (engine/glossary.json) named in this request's language: a read-only
+    code → name mapping (`get`, `items`, `in`) like the label tables below."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def get(self, code: object, default: object = None) -> object:
+        return self._names().get(str(code), default)
+
+    def items(self):
+        return self._names().items()
+
+    def keys(self):
+        return self._names().keys()
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __contains__(self, code: object) -> bool:
+        return str(code) in self._names()
+
+    def __getitem__(self, code: object) -> str:
+        return self._names()[str(code)]
+
+    def _names(self) -> dict[str, str]:
+        return glossary.terms(self.kind, lang())
+
+
+CATEGORIES = Terms("categories")
+STATUSES = Terms("statuses")
+OUTCOMES = Terms("outcomes")
+LEVELS = Terms("levels")
+ROLES = Terms("roles")
+CHANNELS = Terms("channels")
+PROCESSES = Terms("processes")
 
 EVENTS = {
     "received": _l("Report received"),
@@ -93,16 +103,11 @@ AUDIT_KINDS = {
 }
 
 # Kinds of units (Unit.kind), and the official types of commune-level units (Unit.division).
-UNIT_KINDS = {
-    "ward": _l("Ward or commune (People's Committee)"),
-    "inspectorate": _l("Inspectorate"),
-    "agency": _l("Partner agency"),
-    "department": _l("Department office"),
-}
-DIVISIONS = {"ward": _l("Ward"), "commune": _l("Commune"), "special_zone": _l("Special zone")}
+UNIT_KINDS = Terms("unit_kinds")
+DIVISIONS = Terms("divisions")
 
 
-def label(table: dict, code: str | None) -> str:
+def label(table: dict | Terms, code: object) -> str:
     if code is None:
         return ""
     return str(table.get(code, code))

@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from lxml import etree
 from werkzeug.exceptions import HTTPException
 
-from engine import cases, citizen, directory, open311_search, tracking_codes, units, versions
+from engine import cases, citizen, directory, glossary, open311_search, tracking_codes, units, versions
 from engine.actors import Actor
 from engine.attachments import Upload
 from engine.clock import now
@@ -161,10 +161,11 @@ def _label(schema: dict[str, Any], field: str) -> str:
 @bp.get("/services.<fmt>")
 def services(fmt: str):
     fmt = _format(fmt)
-    rows = [{"service_code": code, "service_name": option.get("title"), "description": option.get("x-title-en"),
-             "metadata": True, "type": "realtime",
-             "keywords": ", ".join(dict.fromkeys([code.replace("_", " "), str(option.get("x-title-en", ""))])),
-             "group": "health"} for code, option in _categories(_report_schema()).items()]
+    # names from the one glossary: Vietnamese as the name, English as the description (Open311 has one of each)
+    rows = [{"service_code": code, "service_name": glossary.term("categories", code, "vi"),
+             "description": glossary.term("categories", code, "en"), "metadata": True, "type": "realtime",
+             "keywords": ", ".join(dict.fromkeys([code.replace("_", " "), glossary.term("categories", code, "en")])),
+             "group": "health"} for code in _categories(_report_schema())]
     return _reply("services", rows, fmt)
 
 
@@ -316,16 +317,13 @@ def _position(case: Case) -> tuple[float | None, float | None]:
 def _request_rows(found: list[Case]) -> list[dict[str, Any]]:
     """Public facts only: no reporter, no staff, no internal notes, no photos."""
     unit_names = directory.unit_names(db())
-    names: dict[int, dict[str, dict[str, Any]]] = {}
     rows = []
     for case in found:
-        if case.process_version_id not in names:
-            names[case.process_version_id] = _categories(versions.version_form(case.process_version, "report") or {})
         lat, long = _position(case)
         rows.append({
             "service_request_id": case.code, "status": "closed" if case.status in CLOSED else "open",
             "status_notes": _status_notes(case),
-            "service_name": names[case.process_version_id].get(case.category or "", {}).get("title"),
+            "service_name": glossary.term("categories", case.category, "vi") if case.category else None,
             "service_code": case.category, "description": case.report.get("description"),
             "agency_responsible": unit_names.get(case.handling_unit or "") or DEPARTMENT,
             "service_notice": _service_notice(case),

@@ -16,7 +16,8 @@ from engine.reports import Report
 from engine.spreadsheet import Sheet
 
 from .db import db
-from .labels import CATEGORIES, label
+from .i18n import local_name
+from .labels import CATEGORIES, ROLES, label
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
@@ -149,7 +150,8 @@ def late_hours(late_by: timedelta | None) -> float | None:
 
 
 def waiting_text(case: BriefingCase) -> str:
-    return "; ".join(f"{t.title} ({unit_label(t.unit) if t.unit else t.role})" for t in case.waiting_for)
+    return "; ".join(f"{local_name(t.title)} ({unit_label(t.unit) if t.unit else label(ROLES, t.role)})"
+                     for t in case.waiting_for)
 
 
 def case_headers() -> list[str]:

@@ -34,11 +34,11 @@ from engine.models import ProcessDraft, Role
 from engine.validation import BPMN, validate_bundle
 from engine.versions import MAX_DIAGRAM_BYTES
 
-from . import params
+from . import diagram_names, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .errors import wants_json
-from .i18n import local_time
+from .i18n import error_text, local_time, translate
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 UPLOAD_LIMIT = MAX_DIAGRAM_BYTES + 64 * 1024  # the largest diagram plus room for the multipart envelope
@@ -93,7 +93,10 @@ def live(version_id: int):
 @roles_required(Role.PROCESS_OWNER)
 def version_diagram(version_id: int):
     found = studio.get_version(db(), version_id)
-    return Response(found.bundle["bpmn"][main_file(found.bundle, found.process_id)], mimetype="application/xml")
+    response = Response(diagram_names.localized(found.bundle["bpmn"][main_file(found.bundle, found.process_id)]),
+                        mimetype="application/xml")
+    response.vary.add("Cookie")  # a viewer: names in the session's language (downloads and the editor keep them)
+    return response
 
 
 @bp.get("/versions/<int:version_id>/download")
@@ -329,9 +332,9 @@ def _diagram_text(data: bytes, filename: str) -> str:
 
 def _error_problems(exc: ProcessError | ValidationError) -> list[dict]:
     if isinstance(exc, ValidationError):
-        return [{"message": f"{field}: {text}" if field else text} for field, text in exc.errors.items()] \
-            or [{"message": str(exc)}]
-    return exc.details or [{"message": str(exc)}, *({"message": p} for p in exc.problems)]
+        return [{"message": f"{field}: {translate(text)}" if field else translate(text)}
+                for field, text in exc.errors.items()] or [{"message": error_text(exc)}]
+    return exc.details or [{"message": error_text(exc)}, *({"message": translate(p)} for p in exc.problems)]
 
 
 def _attachment(text: str, name: str):

@@ -72,8 +72,10 @@ def _parse_schema(text: str) -> tuple[Any, str | None]:
         return None, _("The schema is larger than %(kib)s KiB.", kib=studio.MAX_FORM_BYTES // 1024)
     try:
         schema = json.loads(text)
-    except ValueError as exc:
-        return None, _("Not valid JSON: %(reason)s.", reason=str(exc))
+    except json.JSONDecodeError as exc:  # the parser's own message is English only: say where instead
+        return None, _("Not valid JSON: check line %(line)s, column %(column)s.", line=exc.lineno, column=exc.colno)
+    except ValueError:
+        return None, _("Not valid JSON.")
     if not isinstance(schema, dict) or not isinstance(schema.get("properties", {}), dict):
         return None, _("A form is a JSON object with “properties”.")
     return schema, None
@@ -91,4 +93,4 @@ def _preview(text: str) -> dict[str, Any]:
         fields = formrender.render_fields(schema, lang=lang(), prefix="preview")
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         return {"error": _("The preview cannot show this schema: %(reason)s", reason=str(exc))}
-    return {"fields": fields, "title": schema.get("title", "")}
+    return {"fields": fields, "title": (lang() == "en" and schema.get("x-title-en")) or schema.get("title", "")}

@@ -15,6 +15,7 @@ from engine import cases, citizen, outbox
 from engine.accounts import actor_of, save_user
 from engine.db import make_session_factory, transaction
 from engine.errors import ValidationError
+from engine.glossary import split_name
 from engine.inbox import case_tasks
 from engine.models import Notification, OutboxEmail, User
 from engine.settings import Settings
@@ -179,7 +180,7 @@ def test_classifying_a_case_emails_the_wards_staff_what_and_which_without_the_re
     body = message.get_content()
     assert body.index("có việc mới") < body.index("has a new task")  # Vietnamese first
     for line in [f"Mã vụ việc: {code}", "Cơ sở: Spa Hoa Hồng", "Cấp độ: 1", "Công việc: Tiếp nhận xử lý",
-                 f"Case: {code}", "Facility: Spa Hoa Hồng", "Level: 1", "Task: Tiếp nhận xử lý"]:
+                 f"Case: {code}", "Facility: Spa Hoa Hồng", "Level: 1", "Task: Start handling"]:
         assert line in body
     assert f"https://rr.health.example.vn/cases/{case_id}/tasks/{task_id}" in body  # the task, not just the case
     hours_left, minutes_left = divmod(int((due - clock.now()).total_seconds() // 60), 60)
@@ -339,7 +340,9 @@ def test_a_reminder_says_the_time_left_and_an_escalation_how_late_with_leadershi
     hours, minutes = divmod(int((case.deadline_at - fired_at).total_seconds() // 60), 60)
     assert hours > 0 and minutes == 59
     assert f"còn {hours} giờ 59 phút" in reminder.body and f"{hours} h 59 min left" in reminder.body
-    assert f"Công việc: {start.title}" in reminder.body and f"/cases/{case_id}/tasks/{start.task_id}" in reminder.body
+    assert f"Công việc: {split_name(start.title, 'vi')} (" in reminder.body  # each part in its language
+    assert f"Task: {split_name(start.title, 'en')} (" in reminder.body
+    assert f"/cases/{case_id}/tasks/{start.task_id}" in reminder.body
 
     clock.set(case.deadline_at)
     drive.advance(minutes=45)
@@ -364,5 +367,6 @@ def test_a_late_acknowledgement_names_the_late_agency_in_intakes_mail(factory, c
     drive.advance(hours=4, minutes=1)
     late = [m for m in _mails_to(factory, "intake2@example.vn") if "chưa xác nhận" in m.subject]
     assert len(late) == 1
-    assert "Xác nhận tiếp nhận yêu cầu / Acknowledge the request (Công an Thành phố)" in late[0].body
+    assert "Công việc: Xác nhận tiếp nhận yêu cầu (Công an Thành phố)" in late[0].body
+    assert "Task: Acknowledge the request (Công an Thành phố)" in late[0].body
     assert "Cấp độ: 3" in late[0].body

@@ -201,7 +201,7 @@ def test_an_english_reporter_gets_english_mails_and_the_page_shows_the_viewers_l
     classify(drive, case_id)
     receipt, classified = mails_to_reporter(drive)
     assert "received your report" in receipt.subject and "Tracking code" in receipt.body
-    assert "level 2" in classified.body and "Department Inspectorate (Thanh tra Sở)" in classified.body
+    assert "level 2" in classified.body and "handled by: the department inspectorate." in classified.body.lower()
     assert "Ông/Bà" not in classified.body
     with transaction(drive.factory) as session:
         shown = reporter_messages.for_case(session, cases.get_case(session, case_id), "vi")

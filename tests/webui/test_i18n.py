@@ -53,9 +53,9 @@ def placeholders(text: str) -> Counter:
 def test_the_extraction_finds_the_sources():
     found = source_messages()
     assert ("Sign in", None) in found  # a template string
-    assert ("Rapid-response team (intake)", None) in found  # a lazy_gettext (_l) string in labels.py
+    assert ("Report received", None) in found  # a lazy_gettext (_l) string in labels.py
+    assert ("Must be at most %(limit)s", None) in found  # an engine message (engine/messages.py)
     assert ("Wrong user name or password.", None) in found  # a gettext (_) string in auth.py
-    assert ("Received", "case status") in found  # a lazy_pgettext string (with its context) in labels.py
 
 
 def test_the_vietnamese_catalog_header():

@@ -105,7 +105,7 @@ def test_the_command_line_suspends_resumes_and_cancels_with_a_reason(tmp_path, m
     with transaction(sessions) as session:
         case_id, code = session.execute(select(Case.id, Case.code).order_by(Case.id).limit(1)).one()
     refused = run("cases", "suspend", str(case_id), "--reason", "  ")
-    assert refused.exit_code == 1 and "a reason is required" in refused.output
+    assert refused.exit_code == 1 and "A reason is required" in refused.output  # the CLI speaks English
     assert run("cases", "suspend", code, "--reason", "storm", "--by", "ops").exit_code == 0
     again = run("cases", "suspend", str(case_id), "--reason", "storm")
     assert again.exit_code == 1 and "already suspended" in again.output
@@ -113,7 +113,7 @@ def test_the_command_line_suspends_resumes_and_cancels_with_a_reason(tmp_path, m
     result = run("cases", "cancel", str(case_id), "--reason", "duplicate by phone")
     assert result.exit_code == 0 and f"case {code}: cancel done" in result.output
     unknown = run("cases", "cancel", "NOPE", "--reason", "x")
-    assert unknown.exit_code == 1 and "no case has this tracking code" in unknown.output
+    assert unknown.exit_code == 1 and "No case has this tracking code" in unknown.output
     with transaction(sessions) as session:
         case = session.get(Case, case_id)
         assert (case.status, case.outcome, case.suspended) == ("closed", "cancelled", False)

@@ -30,7 +30,7 @@ def test_a_new_task_notification_names_the_case_facility_level_task_and_time_lef
     html, text = response.get_data(as_text=True), text_of(response)
     assert sections(html) == [case.code]
     assert "Thẩm mỹ viện Ánh Dương" in text and "Cấp độ 1" in text
-    assert "Công việc mới : Tiếp nhận xử lý / Start handling (Phường Bến Thành)" in text
+    assert "Công việc mới : Tiếp nhận xử lý (Phường Bến Thành)" in text
     assert f"còn {hours_left} giờ {minutes_left:02d} phút" in text
     assert f'href="/cases/{case_id}/tasks/{task.task_id}"' in html
 

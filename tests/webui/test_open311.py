@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from engine import citizen, units
 from engine.db import transaction
+from engine.glossary import term
 from engine.models import Attachment, Case
 
 API = "/open311/v2"
@@ -81,9 +82,9 @@ def test_services_are_the_report_categories_in_json_and_xml(api):
     services = {s["service_code"]: s for s in response.get_json()}
     assert len(services) == 8
     assert services["cosmetic_surgery"] == {
-        "service_code": "cosmetic_surgery", "service_name": "Phẫu thuật thẩm mỹ, tiêm filler/botox",
-        "description": "Cosmetic surgery and injections", "metadata": True, "type": "realtime",
-        "keywords": "cosmetic surgery, Cosmetic surgery and injections", "group": "health"}
+        "service_code": "cosmetic_surgery", "service_name": term("categories", "cosmetic_surgery", "vi"),
+        "description": term("categories", "cosmetic_surgery", "en"), "metadata": True, "type": "realtime",
+        "keywords": f"cosmetic surgery, {term('categories', 'cosmetic_surgery', 'en')}", "group": "health"}
 
     xml = api.get(f"{API}/services.xml")
     assert xml.status_code == 200 and xml.mimetype == "text/xml"
@@ -133,7 +134,7 @@ def test_unknown_services_formats_and_endpoints_are_open311_404s(api):
     nowhere = api.get(f"{API}/discovery.json")
     assert nowhere.status_code == 404 and errors_of(nowhere)[0][0] == 404
     missing = api.get(f"{API}/requests/AAAAA-AAAAA.json")
-    assert missing.status_code == 404 and errors_of(missing) == [(404, "no case has this tracking code")]
+    assert missing.status_code == 404 and errors_of(missing) == [(404, "No case has this tracking code")]
     assert api.get(f"{API}/tokens/nope.xml").status_code == 403  # tokens need the submitting application's key
 
 
@@ -223,7 +224,7 @@ def test_a_report_posted_by_an_application_is_followed_to_its_published_result(a
     assert datetime.fromisoformat(published["expected_datetime"]) - requested == timedelta(hours=48)
     assert published["agency_responsible"] == "Thanh tra Sở Y tế"
     assert (published["service_code"], published["service_name"]) == (
-        "cosmetic_surgery", "Phẫu thuật thẩm mỹ, tiêm filler/botox")
+        "cosmetic_surgery", term("categories", "cosmetic_surgery", "vi"))  # the same name as on the pages
     assert (published["address"], published["lat"], published["long"]) == ("12 Lê Lợi", None, None)
     assert published["media_url"] is None and published["address_id"] is None
 
@@ -343,7 +344,7 @@ def test_a_token_is_random_and_only_the_submitting_application_can_look_it_up(ap
         theirs = api.get(f"{API}/tokens/{token}.json", headers={"X-API-Key": other_key})
         unknown = api.get(f"{API}/tokens/{token[::-1]}x.json", headers={"X-API-Key": other_key})
         assert (theirs.status_code, errors_of(theirs)) == (unknown.status_code, errors_of(unknown)) == (
-            404, [(404, "unknown token")])
+            404, [(404, "Unknown token")])
     assert api.get(f"{API}/tokens/{other_token}.json", headers={"X-API-Key": other_key}).status_code == 200
     assert api.get(f"{API}/tokens/{other_token}.json", headers={"X-API-Key": api_key}).status_code == 404
 

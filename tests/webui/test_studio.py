@@ -124,7 +124,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(browser, factory, draft_id):
 
 def test_the_pages_show_processes_versions_and_drafts(as_user, factory, draft_id):
     owner = as_user("owner")
-    assert PROCESS in text_of(owner.get("/studio/"))
+    assert "Quy trình phản ứng nhanh" in text_of(owner.get("/studio/"))  # the process by its name, not its id
     html = owner.get(f"/studio/{PROCESS}").get_data(as_text=True)
     assert 'id="active-badge"' in html and f'data-draft="{draft_id}"' in html
     assert f'/studio/drafts/{draft_id}"' in html
@@ -215,7 +215,8 @@ def test_saving_broken_xml_from_the_editor_is_refused_as_json(as_user, factory, 
     response = as_user("owner").post(f"/studio/drafts/{draft_id}/diagram", data=b"<bpmn:definitions",
                                      content_type="application/xml")
     assert response.status_code == 422
-    assert response.json["saved"] is False and "not well-formed" in response.json["problems"][0]["message"]
+    assert response.json["saved"] is False
+    assert response.json["problems"][0]["message"] == f"{MAIN_FILE}: XML không đúng cú pháp"  # the page's language
     assert draft_bundle(factory, draft_id)["bpmn"][MAIN_FILE] == ORIGINAL
 
 

@@ -62,7 +62,7 @@ def test_an_english_reporter_gets_english_mails_and_reads_the_page_in_english(br
                                      .order_by(OutboxEmail.id)))
     assert [m.subject for m in mails] == [f"[{code}] The Department of Health received your report",
                                           f"[{code}] Your report was classified at level 1"]
-    assert f"/track?code={code}" in mails[0].body and "(UBND phường/xã)" in mails[1].body
+    assert f"/track?code={code}" in mails[0].body and "People's Committee of the ward or commune" in mails[1].body
 
     text = text_of(browser.get(f"/track?code={code}"))
     assert "Messages" in text and "Your report was classified at level 1" in text and "also sent by e-mail" in text

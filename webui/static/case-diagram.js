@@ -20,7 +20,7 @@
     }
     box.dataset.ready = "1";
   }).catch((err) => {
-    box.textContent = "Could not show the diagram: " + err;
+    box.textContent = (box.dataset.error || "Could not show the diagram:") + " " + err;
     box.dataset.ready = "error";
   });
 })();
