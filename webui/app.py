@@ -51,6 +51,7 @@ from .labels import (
     PUBLIC_STEPS,
     ROLES,
     STATUSES,
+    TIMER_ROLES,
     label,
 )
 
@@ -160,6 +161,7 @@ def _template_helpers(app: Flask) -> None:
         process_label=lambda code: label(PROCESSES, code),
         event_label=lambda code: label(EVENTS, code),
         notification_label=lambda code: label(NOTIFICATIONS, code),
+        timer_role_label=lambda code: label(TIMER_ROLES, code),
         public_step_label=lambda code: label(PUBLIC_STEPS, code),
         unit_name=lambda code: unit_names().get(code, code or "") if code else "",
         actor_label=actor_label,

@@ -76,6 +76,13 @@ NOTIFICATIONS = {
     "dispute_overdue": _l("A dispute review is late"),
 }
 
+# what a timer does (its `timerRole` in the diagram)
+TIMER_ROLES = {
+    "reminder": _l("Reminder"),
+    "deadline": _l("Deadline"),
+    "case_deadline": _l("Case deadline"),
+}
+
 PUBLIC_STEPS = {
     "received": _l("Report received"),
     "classified": _l("Verified and classified"),

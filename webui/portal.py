@@ -27,7 +27,7 @@ from .attachments import store
 from .db import after_commit, db, on_failure
 from .deadlines import deadline_view
 from .errors import status_of
-from .i18n import lang, local_time
+from .i18n import lang, local_time, translate
 from .labels import CATEGORIES, STATUSES, label
 from .limits import limiter, lookup, lookup_when_refused, submit_limit
 
@@ -162,7 +162,7 @@ def _render_track(view: dict, values: dict | None = None, errors: dict | None = 
         if stars is not None:
             chosen = values.get(STAR_FIELD)
             stars.update(value=str(chosen) if chosen is not None else "",
-                         error="; ".join(m for p, m in errors.items() if p.split("/")[0] == STAR_FIELD))
+                         error="; ".join(str(translate(m)) for p, m in errors.items() if p.split("/")[0] == STAR_FIELD))
     messages = reporter_messages.for_case(db(), case, lang())
     return render_template("portal/track.html", view=view, photos=photos, feedback=feedback, stars=stars,
                            messages=messages, errors=errors), status

@@ -12,7 +12,7 @@ from engine.clock import now
 from engine.errors import NotFound, ValidationError
 from engine.models import Role
 
-from . import params
+from . import diagram_names, params
 from .auth import roles_required
 from .db import db
 
@@ -63,4 +63,4 @@ def index():
 @roles_required(*REVIEWERS)
 def diagram(number: int):
     version = procedure_review.version_by_number(db(), number)
-    return Response(procedure_review.diagram(version), mimetype="application/xml")
+    return Response(diagram_names.localized(procedure_review.diagram(version)), mimetype="application/xml")
