@@ -159,7 +159,11 @@ def _prefilled(case: Case, schema: dict) -> dict:
 
 
 # What the person doing a task needs from earlier steps: the classification and each agency's findings.
-EARLIER_STEPS = ("classify", "contribute_findings", "confirm_in_writing", "enter_result", "verify_result")
+EARLIER_STEPS = ("classify", "contribute_findings", "confirm_in_writing", "coordinate", "answer_information_request",
+                 "confirm_joint_inspection", "record_minutes", "confirm_minutes", "confirm_agreement_in_writing",
+                 "refer_to_police", "enter_result", "verify_result")
+# Fields of the level-3 coordination forms that name an agency (offered as a choice of the agencies).
+AGENCY_FIELDS = ("invited_agency", "request_agency", "inspection_agencies", "agreement_agency")
 
 
 def _earlier_work(page: casefile.TaskPage) -> list[dict]:
@@ -183,7 +187,8 @@ def _unit_options() -> dict[str, list[tuple[str, str]]]:
         units = directory.all_units(db())
         handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
         agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
-        g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies}
+        g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies,
+                          **dict.fromkeys(AGENCY_FIELDS, agencies)}
     return g.unit_options
 
 
