@@ -19,20 +19,22 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import audit, casefile, caselist, cases, directory, versions
+from engine import agencies, audit, casefile, caselist, cases, directory, versions
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import Case
 
 from . import deadlines, formrender, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
-from .deadlines import deadline_of, deadline_view
+from .deadlines import deadline_of, deadline_view, duration_words
 from .i18n import lang
 from .labels import CATEGORIES, STATUSES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 bp.add_app_template_global(deadline_of, "deadline_of")
 bp.add_app_template_global(deadline_view, "deadline_view")
+bp.add_app_template_global(lambda case: agencies.agency_panel(db(), case), "agency_panel")
+bp.add_app_template_global(duration_words, "duration_words")
 LIST_ROLES = tuple(sorted(caselist.LIST_ROLES))
 
 
