@@ -41,3 +41,19 @@ def test_a_case_without_agencies_has_no_panel(as_user, create_case):
     case_id = create_case(2, at="start_handling")
     html = as_user("inspectorate").get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'id="agency-panel"' not in html
+
+
+def test_the_coordination_form_offers_the_agencies_and_refuses_an_agency_not_invited_at_its_field(as_user, drive):
+    case_id = level_3(drive, ["police"])
+    item = drive.task(case_id, "coordinate")
+    page = f"/cases/{case_id}/tasks/{item.task_id}"
+    html = as_user("inspectorate").get(page).get_data(as_text=True)
+    for name in ("action", "invited_agency", "request_agency", "answer_hours", "inspection_agencies"):
+        assert f'name="{name}"' in html
+    assert "Sở Nội vụ" in html  # agencies offered by name
+    response = as_user("inspectorate").post(page, data={
+        "action": "information_request", "request_agency": "labour", "request_question": "Hồ sơ học viên?",
+        "answer_hours": "24", "row_version": drive.case(case_id).row_version})
+    assert response.status_code == 422
+    assert 'id="f-request_agency-error"' in response.get_data(as_text=True)
+    assert "answer_information_request" not in drive.task_names(case_id)  # nothing was sent
