@@ -18,6 +18,7 @@ from .models import Case, CaseEvent, InboxItem, Role, User
 LATE_STEPS = {"ack_overdue": "acknowledge_request", "contribution_overdue": "contribute_findings",
               "request_overdue": "answer_information_request", "inspection_reply_overdue": "confirm_joint_inspection",
               "minutes_confirm_overdue": "confirm_minutes", "confirmation_overdue": "confirm_in_writing"}
+# (the inspectorate's own late steps, e.g. an agency's question answered late, show in its expected tasks)
 # steps of an agency that confirm something, shown with what was answered
 CONFIRMATIONS = ("confirm_joint_inspection", "confirm_minutes", "confirm_in_writing", "answer_information_request")
 

@@ -161,9 +161,10 @@ def _prefilled(case: Case, schema: dict) -> dict:
 
 
 # What the person doing a task needs from earlier steps: the classification and each agency's findings.
-EARLIER_STEPS = ("classify", "contribute_findings", "confirm_in_writing", "coordinate", "answer_information_request",
-                 "confirm_joint_inspection", "record_minutes", "confirm_minutes", "confirm_agreement_in_writing",
-                 "refer_to_police", "enter_result", "verify_result")
+EARLIER_STEPS = ("classify", "acknowledge_request", "answer_agency_question", "contribute_findings",
+                 "confirm_in_writing", "coordinate", "answer_information_request", "confirm_joint_inspection",
+                 "record_minutes", "confirm_minutes", "confirm_agreement_in_writing", "refer_to_police",
+                 "enter_result", "verify_result")
 # Fields of the level-3 coordination forms that name an agency (offered as a choice of the agencies).
 AGENCY_FIELDS = ("invited_agency", "request_agency", "inspection_agencies", "agreement_agency")
 

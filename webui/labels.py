@@ -74,6 +74,8 @@ NOTIFICATIONS = {
     "minutes_overdue": _l("The joint inspection minutes are late"),
     "minutes_confirm_overdue": _l("An agency has not confirmed the minutes in time"),
     "criminal_matter": _l("An agency found a criminal matter: hand the case to the police"),
+    "question_overdue": _l("An agency's question was not answered in time"),
+    "question_answered": _l("The inspectorate answered the agency's question"),
 }
 
 PUBLIC_STEPS = {

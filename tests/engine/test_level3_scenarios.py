@@ -205,3 +205,24 @@ def test_without_a_criminal_matter_the_case_goes_straight_to_the_result(drive):
         acknowledge_and_contribute(drive, case_id, user, unit, criminal_matter=False)
     drive.do("inspectorate", case_id, "coordinate", FINISH)
     assert drive.task_names(case_id) == ["enter_result"]
+
+
+def test_an_agency_asks_the_inspectorate_in_writing_and_gets_its_answer_back(drive):
+    case_id = level_3(drive, ["police", "market-mgmt"])
+    with pytest.raises(ValidationError) as no_deadline:  # a question needs its answer deadline
+        drive.do("market", case_id, "acknowledge_request", {**ACK, "agency_question": "Hồ sơ?"}, unit="market-mgmt")
+    assert "question_hours" in no_deadline.value.errors
+    drive.do("police", case_id, "acknowledge_request",
+             {**ACK, "agency_question": "Cơ sở có giấy phép kinh doanh không?", "question_hours": 12}, unit="police")
+    question = drive.task(case_id, "answer_agency_question")
+    assert (question.role, question.unit, question.due_at) == ("handling_unit", "inspectorate",
+                                                               drive.clock.now() + timedelta(hours=12))
+    assert "contribute_findings" in drive.task_names(case_id)  # the agency goes on meanwhile
+    drive.do("police", case_id, "contribute_findings", contribute(), unit="police")
+    drive.do("market", case_id, "acknowledge_request", ACK, unit="market-mgmt")
+    drive.do("market", case_id, "contribute_findings", contribute(), unit="market-mgmt")
+    drive.do("inspectorate", case_id, "coordinate", FINISH)
+    assert "enter_result" not in drive.task_names(case_id)  # the agency's question is still open
+    drive.do("inspectorate", case_id, "answer_agency_question", {"question_answer": "Không có giấy phép"})
+    assert ("question_answered", "coordinator", "police") in drive.recipients(case_id)
+    assert drive.task_names(case_id) == ["enter_result"]

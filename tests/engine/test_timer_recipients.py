@@ -30,6 +30,7 @@ COVERED = {
     "auto_close_timer": "test_the_automatic_close_notifies_no_staff",
     "dispute_timer": "test_a_late_dispute_review_goes_to_leadership",
     "confirm_in_writing_timer": "test_a_late_written_confirmation_goes_to_the_agency_the_inspectorate_and_leadership",
+    "question_timer": "test_an_agencys_question_not_answered_in_time_goes_to_the_inspectorate_and_the_agency",
     "request_reminder_timer": "test_an_information_request_reminds_the_agency_and_escalates_to_both_sides",
     "request_timer": "test_an_information_request_reminds_the_agency_and_escalates_to_both_sides",
     "inspection_reply_timer": "test_a_joint_inspection_reply_not_given_by_the_day_before_goes_to_both_sides",
@@ -135,6 +136,16 @@ def test_a_late_written_confirmation_goes_to_the_agency_the_inspectorate_and_lea
     assert told(drive, case_id, "confirmation_overdue") == [("confirmation_overdue", "coordinator", "market-mgmt"),
                                                             ("confirmation_overdue", "handling_unit", "inspectorate"),
                                                             ("confirmation_overdue", "leadership", None)]
+
+
+def test_an_agencys_question_not_answered_in_time_goes_to_the_inspectorate_and_the_agency(drive):
+    case_id = classified(drive, LEVEL_3)
+    drive.do("inspectorate", case_id, "start_handling", {"handling_plan": "Kiểm tra liên ngành"})
+    drive.do("police", case_id, "acknowledge_request", {"acknowledged_by": "Đại úy A", "agency_question": "Địa chỉ?",
+                                                         "question_hours": 6}, unit="police")
+    drive.advance(hours=6, minutes=1)
+    assert told(drive, case_id, "question_overdue") == [("question_overdue", "handling_unit", "inspectorate"),
+                                                        ("question_overdue", "coordinator", "police")]
 
 
 def test_an_information_request_reminds_the_agency_and_escalates_to_both_sides(drive):

@@ -16,6 +16,7 @@ AGENCIES = [("police", "Công an"), ("market-mgmt", "Quản lý thị trường"
 OPTIONS = {"handling_unit": UNITS, "reassign_to": UNITS, "agencies": AGENCIES}
 EXAMPLES = {  # valid data for every form, as a user could enter it in the browser
     "acknowledge_request": {"acknowledged_by": "Đại úy Nguyễn Văn A", "ack_note": "Đã nhận\nSẽ cử cán bộ"},
+    "answer_agency_question": {"question_answer": "Đã gửi danh sách cơ sở", "question_answer_ref": "CV 9/TTS"},
     "answer_information_request": {"request_answer": "Không có hóa đơn\nĐính kèm biên bản", "answered_by": "Ông B",
                                    "answer_document_ref": "CV 7/QLTT"},
     "confirm_joint_inspection": {"attendance": "decline", "decline_reason": "Lực lượng đang làm nhiệm vụ khác"},
