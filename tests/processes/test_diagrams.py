@@ -444,3 +444,14 @@ def test_the_classification_rules_of_the_diagram(parsed, classification, refused
         with pytest.raises(Exception) as refused:  # noqa: PT011 - SpiffWorkflow wraps the diagram's refusal
             run.do("classify", "intake", **classification)
         assert str(refused.value).startswith(f"Refused:{refused_field}")
+
+
+def test_multi_instance_references_resolve_so_the_modeler_keeps_them(xml):
+    """bpmn-js drops a loopDataInputRef/loopDataOutputRef that names no element of the file when it saves."""
+    ids = {element.get("id") for element in xml.iter() if isinstance(element.tag, str) and element.get("id")}
+    refs = [*xml.iterfind(".//bpmn:loopDataInputRef", NS), *xml.iterfind(".//bpmn:loopDataOutputRef", NS)]
+    assert len(refs) == 6
+    for ref in refs:
+        assert ref.text in ids, ref.text
+        (item,) = xml.xpath(f".//*[@id='{ref.text}']", namespaces=NS)
+        assert etree.QName(item).localname == "property"
