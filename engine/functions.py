@@ -21,7 +21,9 @@ CLOSE_OUTCOMES = frozenset({"resolved", "auto_closed", "dispute_upheld", "out_of
 NOT_ACCEPTED_OUTCOMES = frozenset({"out_of_scope", "duplicate"})
 # What `require` may say when a rule of the diagram refuses a form: message codes (engine.messages).
 RULE_MESSAGES = {code: t(code) for code in
-                 ("ward_committee_for_level_1", "inspectorate_for_levels_2_3", "agency_for_level_3")}
+                 ("ward_committee_for_level_1", "inspectorate_for_levels_2_3", "agency_for_level_3",
+                  "agency_already_invited", "agency_not_invited", "inspection_time_window")}
+MAX_COLLECTION = 200  # items a collection function of the diagram looks at
 _UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -82,6 +84,47 @@ def _choice(value: Any, allowed: frozenset[str], what: str) -> str:
     return value
 
 
+def _items(collection: Any, what: str) -> list[Any]:
+    """The items of a list, or the values of a dict (a multi-instance output keyed by agency), bounded."""
+    if isinstance(collection, dict):
+        collection = list(collection.values())
+    if not isinstance(collection, list | tuple):
+        raise ValueError(f"{what} must be a list or a dict, not {type(collection).__name__}")
+    if len(collection) > MAX_COLLECTION:
+        raise ValueError(f"{what} has more than {MAX_COLLECTION} items")
+    return list(collection)
+
+
+def _unit_code(unit: Any) -> str:
+    if not isinstance(unit, str) or not _UNIT_CODE.match(unit):
+        raise ValueError(f"unit must be a unit code, not {unit!r}")
+    return unit
+
+
+def keyed(items: Any) -> dict[str, Any]:
+    """A list of codes as a dict keyed by the codes (the input of a multi-instance whose output is keyed too)."""
+    return {_unit_code(item): item for item in _items(items, "keyed: items")}
+
+
+def any_flagged(collection: Any, flag: Any) -> bool:
+    """Whether any item (a dict) of a list or dict of findings has `flag` set to true."""
+    if not isinstance(flag, str) or not flag:
+        raise ValueError("any_flagged: the flag must be a field name")
+    return any(isinstance(item, dict) and item.get(flag) is True for item in _items(collection, "any_flagged"))
+
+
+def agencies_where(collection: Any, field_name: Any, value: Any) -> list[str]:
+    """The `agency` of every item (a dict) whose `field_name` equals `value`, in order."""
+    return [item["agency"] for item in _items(collection, "agencies_where")
+            if isinstance(item, dict) and item.get(field_name) == value and isinstance(item.get("agency"), str)]
+
+
+def missing(items: Any, within: Any) -> list[Any]:
+    """The items of `items` that are not in `within` (e.g. chosen agencies not invited to the case)."""
+    allowed = _items(within, "missing: within")
+    return [item for item in _items(items, "missing: items") if item not in allowed]
+
+
 def build_functions(effects: Effects,
                     open_task_ids: Callable[[], Iterable[str]] | None = None) -> dict[str, Callable[..., Any]]:
     """The reviewed functions, bound to one case's effect list and (for `open_tasks`) to its workflow."""
@@ -108,6 +151,15 @@ def build_functions(effects: Effects,
         if role == "coordinator" and unit is None:
             raise ValueError("a notification to an agency coordinator must name the agency (unit)")
         effects.add("notify", kind, role, unit)
+
+    def notify_each(kind: Any, role: Any, units: Any) -> None:
+        """`notify` each unit of a list (e.g. every agency taking part in a joint inspection)."""
+        for unit in _items(units, "notify_each: units"):
+            notify(kind, role, unit)
+
+    def invite_agency(unit: Any) -> None:
+        """Invite a further agency to the case: its coordinators see the case from now on."""
+        effects.add("invite_agency", _unit_code(unit))
 
     def open_tasks() -> list[str]:
         """Element ids of the case's open user tasks (e.g. to remind whoever holds the case now)."""
@@ -147,8 +199,9 @@ def build_functions(effects: Effects,
         return briefings.period_before(_choice(schedule, frozenset(briefings.SCHEDULES), "schedule"),
                                        parse_timestamp(briefing_at))
 
-    return {f.__name__: f for f in (hours_after, now, set_status, mark_overdue, notify, open_tasks, require,
-                                     reassign_unit, publish_result, close_case, next_weekly_briefing,
+    return {f.__name__: f for f in (hours_after, now, set_status, mark_overdue, notify, notify_each, open_tasks,
+                                     require, reassign_unit, publish_result, close_case, invite_agency, keyed,
+                                     any_flagged, agencies_where, missing, next_weekly_briefing,
                                      next_quarter_briefing, report_period)}
 
 

@@ -47,6 +47,10 @@ MESSAGES: dict[str, str] = {
                                      "needs a reason"),
     "inspectorate_for_levels_2_3": _l("Levels 2 and 3 go to the Department Inspectorate"),
     "agency_for_level_3": _l("Level 3 needs at least one partner agency"),
+    "not_active_agency": _l("Not an active partner agency"),
+    "agency_already_invited": _l("This agency is already invited"),
+    "agency_not_invited": _l("Choose only agencies invited to this case"),
+    "inspection_time_window": _l("The inspection must be at least 24 hours ahead and within 60 days"),
     # --- whole requests
     "invalid_input": _l("Some fields are not valid"),
     "report_invalid": _l("The report is not valid"),

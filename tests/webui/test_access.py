@@ -298,7 +298,8 @@ def world(app, factory, drive, clock, monkeypatch):
                                     client=citizen.client_for_key(session, api_key))
         pdf = DocumentStore(app.config["ATTACHMENTS_DIR"]).save_documents(
             [Upload("bien-ban.pdf", io.BytesIO(b"%PDF-1.4\n%%EOF\n"))])[0]
-        document = TaskDocument(case_id=level1, task_name="enter_result", task_title="Nhập kết quả xử lý / Enter result",
+        document = TaskDocument(case_id=level1, task_name="enter_result",
+                                task_title="Nhập kết quả xử lý / Enter result",
                                 filename=pdf.filename, content_type=pdf.content_type, size=pdf.size,
                                 storage_key=pdf.storage_key, uploaded_by="ward")
         session.add(document)
