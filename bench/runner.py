@@ -23,6 +23,7 @@ from .stats import percentile
 
 Echo = Callable[[str], None]
 LEVELS = (1, 2, 3)
+PARTS = ("lifecycle", "inbox", "timers", "http", "lateness")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class Options:
     postgres_url: str = databases.DEFAULT_POSTGRES_URL
     skip_http: bool = False
     skip_postgres: bool = False
+    only: tuple[str, ...] = ()  # measurement names (PARTS); empty: all
+
+    def wants(self, part: str) -> bool:
+        return not self.only or part in self.only
 
     @property
     def lifecycle_count(self) -> int:
@@ -63,30 +68,36 @@ def run(options: Options, workdir: Path, report: Report, echo: Echo) -> Report:
     makers: list[Callable[[], Backend]] = [lambda: databases.sqlite_backend(workdir)]
     if not options.skip_postgres:
         makers.append(lambda: databases.postgres_backend(options.postgres_url))
-    elif not options.skip_http:
+    elif not options.skip_http and options.wants("http"):
         report.notes.append("4. HTTP throughput needs PostgreSQL: skipped with --skip-postgres.")
     memory: dict[int, list[float]] | None = None
     for index, make in enumerate(makers):
         phase(f"setup {index + 1}")
         backend = make()
         name = backend.name
-        if memory is None:
-            phase("lifecycle memory", f"1. lifecycle in memory ({options.lifecycle_count * 3} lifecycles)")
-            memory = _memory_baseline(report, backend, options)
-        phase(f"lifecycle {name}", f"1. lifecycle with persistence on {name} "
-              f"({options.lifecycle_count} lifecycles + profile)")
-        _lifecycles(report, backend, memory, options)
-        phase(f"timers {name}", f"3. timer sweeps on {name} ({options.due} due real cases, "
-              f"up to {options.waiting} waiting)")
-        _timers(report, backend, options)
-        phase(f"setup {index + 1}")
-        backend = databases.reset(backend)
-        phase(f"inbox {name}", f"2. inbox query on {name} ({options.cases} cases, {options.open_cases} open)")
-        _inbox(report, backend, options)
-        phase(f"lateness {name}", f"5. timer lateness on {name} ({options.lateness_cases} timers, "
-              f"poll {options.poll:g} s)")
-        _lateness(report, backend, options)
-        if backend.is_postgres and not options.skip_http:
+        if options.wants("lifecycle"):
+            if memory is None:
+                phase("lifecycle memory", f"1. lifecycle in memory ({options.lifecycle_count * 3} lifecycles)")
+                memory = _memory_baseline(report, backend, options)
+            phase(f"lifecycle {name}", f"1. lifecycle with persistence and its floor on {name} "
+                  f"({options.lifecycle_count} lifecycles each + profile)")
+            _lifecycles(report, backend, memory, options)
+        if options.wants("timers"):
+            phase(f"timers {name}", f"3. timer sweeps on {name} ({options.due} due real cases, "
+                  f"up to {options.waiting} waiting)")
+            _timers(report, backend, options)
+        if any(options.wants(part) for part in ("inbox", "lateness")) or (
+                backend.is_postgres and options.wants("http") and not options.skip_http):
+            phase(f"setup {index + 1}")
+            backend = databases.reset(backend)
+        if options.wants("inbox"):
+            phase(f"inbox {name}", f"2. inbox query on {name} ({options.cases} cases, {options.open_cases} open)")
+            _inbox(report, backend, options)
+        if options.wants("lateness"):
+            phase(f"lateness {name}", f"5. timer lateness on {name} ({options.lateness_cases} timers, "
+                  f"poll {options.poll:g} s)")
+            _lateness(report, backend, options)
+        if backend.is_postgres and options.wants("http") and not options.skip_http:
             phase(f"http {name}", f"4. HTTP task completion on {name} ({options.clients} clients, "
                   f"{options.http_seconds:g} s)")
             _http(report, backend, workdir, options)
@@ -217,6 +228,8 @@ def _http(report: Report, backend: Backend, workdir: Path, options: Options) -> 
     clients = f"{options.clients} clients, {name}"
     report.add(f"http.{name}.completions_per_s", f"4. task completions over HTTP ({clients})",
                result["completions_per_s"], "/s")
+    report.add(f"http.{name}.cpu_ms_per_completion", f"4. server CPU per completion, GET form + POST ({clients})",
+               result["server_cpu_ms_per_completion"], "ms", note="gunicorn master + workers, user + system")
     report.add(f"http.{name}.p50_ms", f"4. completion latency p50, GET form + POST ({clients})",
                result["completion_ms"]["p50"], "ms")
     report.add(f"http.{name}.p95_ms", f"4. completion latency p95, GET form + POST ({clients})",
