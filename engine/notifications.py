@@ -48,23 +48,29 @@ class About:
 
 
 def add(session: Session, case: Case, kind: str, role: str, *, unit: str | None = None,
-        username: str | None = None, task_name: str | None = None) -> Notification:
-    """Record a notification; its e-mails are queued by `deliver_pending` in the same transaction."""
+        username: str | None = None, task_name: str | None = None, flush: bool = True) -> Notification:
+    """Record a notification; its e-mails are queued by `deliver_pending` in the same transaction. Without
+    `flush` it is written at the next flush (an engine step writes all its rows in one)."""
     notification = Notification(case_id=case.id, kind=kind, role=role, unit=unit, username=username,
                                 task_name=task_name, created_at=now())
     session.add(notification)
-    session.flush()
+    if flush:
+        session.flush()
     session.info.setdefault(_PENDING, []).append(notification)
     return notification
 
 
-def deliver_pending(session: Session) -> int:
-    """Queue the e-mails of the notifications added since the last call (each one exactly once)."""
+def deliver_pending(session: Session, open_tasks: dict[int, list[InboxItem]] | None = None) -> int:
+    """Queue the e-mails of the notifications added since the last call (each one exactly once). `open_tasks`:
+    the inbox rows of cases the caller has just written (read from the database otherwise)."""
     queued = 0
+    open_tasks = open_tasks or {}
+    if session.info.get(_PENDING):
+        session.flush()
     while session.info.get(_PENDING):
         notification = session.info[_PENDING].pop(0)
         case = session.get(Case, notification.case_id)
-        about = describe(session, notification, case)
+        about = describe(session, notification, case, open_tasks.get(case.id))
         if notification.task_name is None and about.task is not None:
             notification.task_name = about.task.title
         queued += outbox.enqueue_for_notification(session, notification, case, about)
