@@ -41,11 +41,12 @@ class TaskPage:
     events: list[CaseEvent]
 
 
-def task_page(session: Session, actor: Actor, case_id: int, task_id: str) -> TaskPage:
-    """The open task the actor may work on (NotFound once it is completed, PermissionDenied if not theirs)."""
+def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, with_events: bool = True) -> TaskPage:
+    """The open task the actor may work on (NotFound once it is completed, PermissionDenied if not theirs);
+    without its case's events (an empty list) when the caller shows no page."""
     case = cases.get_case(session, case_id)
     item = cases.permitted_task(session, actor, case_id, task_id)
-    return TaskPage(case, item, events.case_events(session, case.id))
+    return TaskPage(case, item, events.case_events(session, case.id) if with_events else [])
 
 
 def fresh_task_page(session: Session, actor: Actor, case_id: int, task_id: str) -> TaskPage:

@@ -167,10 +167,8 @@ def grouped(session: Session, actor: Actor, limit: int = 50) -> list[CaseNotific
 
 
 def unread_count(session: Session, actor: Actor) -> int:
-    seen = session.scalar(select(User.notifications_seen_at).where(User.username == actor.username))
-    query = visible_to(actor)
-    if seen is not None:
-        query = query.where(Notification.created_at > seen)
+    seen = select(User.notifications_seen_at).where(User.username == actor.username).scalar_subquery()
+    query = visible_to(actor).where(or_(seen.is_(None), Notification.created_at > seen))  # one query
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 

@@ -105,8 +105,8 @@ def task(case_id: int, task_id: str):
     session = db()
     actor = current_actor()
     case = cases.get_case(session, case_id)
-    try:
-        page = casefile.task_page(session, actor, case_id, task_id)
+    try:  # a submission needs the case's events only to show the form again
+        page = casefile.task_page(session, actor, case_id, task_id, with_events=request.method == "GET")
     except NotFound:
         if request.method == "POST":  # submitted too late: someone else completed it in the meantime
             raise Conflict("this task was completed by someone else or the case moved on; nothing was saved. "
@@ -122,7 +122,7 @@ def task(case_id: int, task_id: str):
         return _task_form(page, schema, _prefilled(case, schema), {}, 200)
     values, errors = formrender.parse_submission(schema, request.form)
     if errors:
-        return _task_form(page, schema, values, errors, 422)
+        return _task_form(casefile.task_page(session, actor, case_id, task_id), schema, values, errors, 422)
 
     def not_saved(error: EngineError):
         """Nothing of the submission was saved: the form again with the input, on the case as it is now."""
@@ -180,7 +180,7 @@ def _form_title(schema: dict) -> str:
 def _unit_options() -> dict[str, list[tuple[str, str]]]:
     """Units offered (and named) in forms; read once per request, however many timeline entries use them."""
     if "unit_options" not in g:
-        units = directory.all_units(db())
+        units = g.all_units = directory.all_units(db())
         handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
         agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
         g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies}
