@@ -67,10 +67,14 @@ def deliver_pending(session: Session, open_tasks: dict[int, list[InboxItem]] | N
     open_tasks = open_tasks or {}
     if session.info.get(_PENDING):
         session.flush()
+    names: dict[int, dict[str, str]] = {}  # unit names per case, read once however many notifications it has
     while session.info.get(_PENDING):
         notification = session.info[_PENDING].pop(0)
         case = session.get(Case, notification.case_id)
-        about = describe(session, notification, case, open_tasks.get(case.id))
+        tasks = open_tasks.get(case.id)
+        if tasks is not None and case.id not in names:
+            names[case.id] = _unit_names(session, {t.unit for t in tasks})
+        about = describe(session, notification, case, tasks, names.get(case.id))
         if notification.task_name is None and about.task is not None:
             notification.task_name = about.task.title
         queued += outbox.enqueue_for_notification(session, notification, case, about)
