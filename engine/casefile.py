@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from . import audit, cases, events, inbox
@@ -44,8 +44,13 @@ class TaskPage:
 def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, with_events: bool = True) -> TaskPage:
     """The open task the actor may work on (NotFound once it is completed, PermissionDenied if not theirs);
     without its case's events (an empty list) when the caller shows no page."""
-    case = cases.get_case(session, case_id)
-    item = cases.permitted_task(session, actor, case_id, task_id)
+    rows = session.execute(select(Case, InboxItem).where(Case.id == case_id)  # the case and its task: one query
+                           .outerjoin(InboxItem, and_(InboxItem.case_id == Case.id,
+                                                      InboxItem.task_id == str(task_id)))).all()
+    if not rows:
+        raise NotFound(f"case {case_id} does not exist")
+    case, found = rows[0]
+    item = cases.permitted_task(session, actor, case_id, task_id, [found] if found is not None else [])
     return TaskPage(case, item, events.case_events(session, case.id) if with_events else [])
 
 

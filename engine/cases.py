@@ -101,9 +101,11 @@ def may_see_reporter(actor: Actor) -> bool:
     return bool(actor.roles & SEE_REPORTER)
 
 
-def permitted_task(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
-    """The open task `task_id` of the case, if the actor may work on it (typed errors otherwise)."""
-    return _permitted_item(session, actor, case_id, task_id)
+def permitted_task(session: Session, actor: Actor, case_id: int, task_id: str,
+                   case_items: list[InboxItem] | None = None) -> InboxItem:
+    """The open task `task_id` of the case, if the actor may work on it (typed errors otherwise); `case_items`:
+    the case's inbox rows (or that task's row) when the caller has already read them."""
+    return _permitted_item(session, actor, case_id, task_id, case_items)
 
 
 def add_note(session: Session, actor: Actor, case_id: int, body: str) -> CaseNote:

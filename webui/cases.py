@@ -104,10 +104,10 @@ def _timeline_entry(case: Case, event) -> dict:
 def task(case_id: int, task_id: str):
     session = db()
     actor = current_actor()
-    case = cases.get_case(session, case_id)
     try:  # a submission needs the case's events only to show the form again
         page = casefile.task_page(session, actor, case_id, task_id, with_events=request.method == "GET")
     except NotFound:
+        case = cases.get_case(session, case_id)  # NotFound (404) when the case itself does not exist
         if request.method == "POST":  # submitted too late: someone else completed it in the meantime
             raise Conflict("this task was completed by someone else or the case moved on; nothing was saved. "
                            "Open the case to see its current state.", case_id=case.id,
@@ -116,6 +116,7 @@ def task(case_id: int, task_id: str):
                 "Here is the case as it is now."), "warning")
         return redirect(url_for(".show", case_id=case_id)) if cases.can_view(actor, case) else \
             redirect(url_for("inbox.index"))
+    case = page.case
     schema = versions.version_form(case.process_version, page.item.form) or {"type": "object", "properties": {}}
     schema = deadlines.with_level_deadlines(schema, versions.deadline_hours(case.process_version))
     if request.method == "GET":
