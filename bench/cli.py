@@ -38,13 +38,16 @@ _COUNT = click.IntRange(min=1)
               help="Benchmark database (created if missing, emptied on every run).")
 @click.option("--skip-http", is_flag=True, help="Leave out the HTTP throughput measurement.")
 @click.option("--skip-postgres", is_flag=True, help="SQLite only (no HTTP measurement either).")
+@click.option("--only", "only", multiple=True, type=click.Choice(runner.PARTS),
+              help="Run only this measurement (repeatable); default: all.")
 @click.option("--json", "json_path", default="bench-results.json", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Where to write the results.")
 @click.option("--markdown", "markdown_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the machine and the table as Markdown (for bench/RESULTS.md).")
 def bench(cases: int, open_cases: int, waiting: int, due: int, lifecycles: int, queries: int, http_seconds: float,
           clients: int, http_workers: int, http_threads: int, lateness_cases: int, poll: float, postgres_url: str,
-          skip_http: bool, skip_postgres: bool, json_path: Path, markdown_path: Path | None) -> None:
+          skip_http: bool, skip_postgres: bool, only: tuple[str, ...], json_path: Path,
+          markdown_path: Path | None) -> None:
     """Measure the engine against the performance targets; print a table and write JSON.
 
     Uses its own databases (an SQLite file in a temporary folder and --postgres-url), never the application's.
@@ -61,7 +64,8 @@ def bench(cases: int, open_cases: int, waiting: int, due: int, lifecycles: int, 
     options = runner.Options(cases=cases, open_cases=open_cases, waiting=waiting, due=due, lifecycles=lifecycles,
                              queries=queries, http_seconds=http_seconds, clients=clients, http_workers=http_workers,
                              http_threads=http_threads, lateness_cases=lateness_cases, poll=poll,
-                             postgres_url=postgres_url, skip_http=skip_http, skip_postgres=skip_postgres)
+                             postgres_url=postgres_url, skip_http=skip_http, skip_postgres=skip_postgres,
+                             only=tuple(only))
     described = machine.describe(None if skip_postgres else postgres_url)
     result = report.Report(described, asdict(options))
 

@@ -4,11 +4,14 @@ The web app runs as production would (`gunicorn -w 4 -k gthread --threads 4 webu
 client is one intake officer in a browser: it signs in, then repeatedly opens a *Screen report* task page,
 takes the form's `csrf_token` and `row_version`, and posts the form (302 = done, 409 = conflict). Every client
 takes its own cases from a shared queue of cases created beforehand through the services. Only the standard
-library talks HTTP here; this module never imports Flask.
+library talks HTTP here; this module never imports Flask. The server's CPU time (gunicorn master and workers,
+user + system, from /proc) over the timed window divided by the completions is the CPU per completion (GET form +
+POST).
 """
 from __future__ import annotations
 
 import http.client
+import math
 import os
 import queue
 import re
@@ -192,9 +195,39 @@ class Gunicorn:
                 self.process.wait(timeout=10)
         self._log.close()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time so far of the gunicorn master and its workers (from /proc)."""
+        return sum(_cpu_seconds(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+
     def log_tail(self, lines: int = 20) -> str:
         self._log.flush()
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name: field 3 (state) onwards; [] when the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return text[text.rindex(")") + 2:].split()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = _stat_fields(pid)
+    if not fields:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields and int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
 
 
 def _client(port: int, username: str, work: queue.Queue, ready: threading.Barrier, go: threading.Event,
@@ -253,12 +286,14 @@ def measure(backend: Backend, workdir: Path, seconds: float, clients: int, worke
         for thread in threads_:
             thread.start()
         ready.wait(timeout=180)
+        cpu_before = server.cpu_seconds()
         start = time.perf_counter()
         deadline[0] = start + seconds
         go.set()
         for thread in threads_:
             thread.join(timeout=seconds + 120)
         elapsed = max(log.finished_at for log in logs) - start
+        cpu = server.cpu_seconds() - cpu_before
         server_log = server.log_tail()
     finally:
         server.stop()
@@ -272,6 +307,7 @@ def measure(backend: Backend, workdir: Path, seconds: float, clients: int, worke
         "other_statuses": sorted({c.status for c in done} - {302, 409}),
         "errors": len(errors) + sum(c.status not in (302, 409) for c in done), "error_samples": errors[:5],
         "completions_per_s": len(ok) / elapsed if elapsed > 0 else 0.0,
+        "server_cpu_s": cpu, "server_cpu_ms_per_completion": cpu * 1000 / len(ok) if ok else math.nan,
         "ran_out_of_cases": any(log.ran_out for log in logs),
         "completion_ms": summary([c.total_s for c in ok], 1000),
         "get_ms": summary([c.get_s for c in ok], 1000), "post_ms": summary([c.post_s for c in ok], 1000),

@@ -105,14 +105,23 @@ def run_in_memory(parsed: versions.ParsedProcess, level: int) -> None:
 
 def timed_runs(run: Callable[[int], Any], count: int, warmup: int = 3) -> dict[int, list[float]]:
     """Seconds per lifecycle, by level, after `warmup` untimed lifecycles."""
+    return timed_side_by_side({"only": run}, count, warmup)["only"]
+
+
+def timed_side_by_side(runs: dict[str, Callable[[int], Any]], count: int, warmup: int = 3
+                       ) -> dict[str, dict[int, list[float]]]:
+    """Like `timed_runs` for several ways of running a lifecycle, taking turns lifecycle by lifecycle (so that
+    the load of a shared machine falls on all of them alike)."""
     for index in range(warmup):
-        run(level_of(index))
-    times: dict[int, list[float]] = {1: [], 2: [], 3: []}
+        for run in runs.values():
+            run(level_of(index))
+    times: dict[str, dict[int, list[float]]] = {name: {1: [], 2: [], 3: []} for name in runs}
     for index in range(count):
         level = level_of(index)
-        start = time.perf_counter()
-        run(level)
-        times[level].append(time.perf_counter() - start)
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(level)
+            times[name][level].append(time.perf_counter() - start)
     return times
 
 

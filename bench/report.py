@@ -28,7 +28,17 @@ class Report:
         return {"generated_at": self.generated_at, "duration_seconds": self.duration_seconds,
                 "machine": self.machine, "options": self.options,
                 "measurements": {m.key: m.as_dict() for m in self.measurements},
+                "lifecycle": self.lifecycle_summary(),
                 "notes": self.notes, "details": self.details}
+
+    def lifecycle_summary(self) -> dict[str, dict[str, float]]:
+        """`lifecycle.<database>.persisted_ms / floor_ms / over_floor` (measurement 1 against its floor)."""
+        summary: dict[str, dict[str, float]] = {}
+        for m in self.measurements:
+            section, backend, name = (m.key.split(".") + ["", ""])[:3]
+            if section == "lifecycle" and name in ("persisted_ms", "floor_ms", "over_floor"):
+                summary.setdefault(backend, {})[name] = m.value
+        return summary
 
     def write_json(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from engine import versions
 from . import (
     costs,
     databases,
+    floor,
     http_load,
     inbox_query,
     lateness,
@@ -34,6 +35,7 @@ from .stats import percentile
 
 Echo = Callable[[str], None]
 LEVELS = (1, 2, 3)
+PARTS = ("lifecycle", "inbox", "reports", "search", "timers", "http", "lateness")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class Options:
     postgres_url: str = databases.DEFAULT_POSTGRES_URL
     skip_http: bool = False
     skip_postgres: bool = False
+    only: tuple[str, ...] = ()  # measurement names (PARTS); empty: all
+
+    def wants(self, part: str) -> bool:
+        return not self.only or part in self.only
 
     @property
     def lifecycle_count(self) -> int:
@@ -74,34 +80,42 @@ def run(options: Options, workdir: Path, report: Report, echo: Echo) -> Report:
     makers: list[Callable[[], Backend]] = [lambda: databases.sqlite_backend(workdir)]
     if not options.skip_postgres:
         makers.append(lambda: databases.postgres_backend(options.postgres_url))
-    elif not options.skip_http:
+    elif not options.skip_http and options.wants("http"):
         report.notes.append("4. HTTP throughput needs PostgreSQL: skipped with --skip-postgres.")
     memory: dict[int, list[float]] | None = None
     for index, make in enumerate(makers):
         phase(f"setup {index + 1}")
         backend = make()
         name = backend.name
-        if memory is None:
-            phase("lifecycle memory", f"1. lifecycle in memory ({options.lifecycle_count * 3} lifecycles)")
-            memory = _memory_baseline(report, backend, options)
-        phase(f"lifecycle {name}", f"1. lifecycle with persistence on {name} "
-              f"({options.lifecycle_count} lifecycles + profile)")
-        _lifecycles(report, backend, memory, options)
-        phase(f"timers {name}", f"3. timer sweeps on {name} ({options.due} due real cases, "
-              f"up to {options.waiting} waiting)")
-        _timers(report, backend, options)
-        phase(f"setup {index + 1}")
-        backend = databases.reset(backend)
-        phase(f"inbox {name}", f"2. inbox query on {name} ({options.cases} cases, {options.open_cases} open)")
-        _inbox(report, backend, options)
-        phase(f"reports {name}", f"6. report queries on {name} (the same {options.cases} cases, with events)")
-        _reports(report, backend, options)
-        phase(f"search {name}", f"7. case search and export on {name} (the inbox dataset's cases)")
-        _search(report, backend, options)
-        phase(f"lateness {name}", f"5. timer lateness on {name} ({options.lateness_cases} timers, "
-              f"poll {options.poll:g} s)")
-        _lateness(report, backend, options)
-        if backend.is_postgres and not options.skip_http:
+        if options.wants("lifecycle"):
+            if memory is None:
+                phase("lifecycle memory", f"1. lifecycle in memory ({options.lifecycle_count * 3} lifecycles)")
+                memory = _memory_baseline(report, backend, options)
+            phase(f"lifecycle {name}", f"1. lifecycle with persistence and its floor on {name} "
+                  f"({options.lifecycle_count} lifecycles each + profile)")
+            _lifecycles(report, backend, memory, options)
+        if options.wants("timers"):
+            phase(f"timers {name}", f"3. timer sweeps on {name} ({options.due} due real cases, "
+                  f"up to {options.waiting} waiting)")
+            _timers(report, backend, options)
+        if any(options.wants(part) for part in ("inbox", "reports", "search", "lateness")) or (
+                backend.is_postgres and options.wants("http") and not options.skip_http):
+            phase(f"setup {index + 1}")
+            backend = databases.reset(backend)
+        if options.wants("inbox"):
+            phase(f"inbox {name}", f"2. inbox query on {name} ({options.cases} cases, {options.open_cases} open)")
+            _inbox(report, backend, options)
+        if options.wants("reports"):
+            phase(f"reports {name}", f"6. report queries on {name} (the same {options.cases} cases, with events)")
+            _reports(report, backend, options)
+        if options.wants("search"):
+            phase(f"search {name}", f"7. case search and export on {name} (the inbox dataset's cases)")
+            _search(report, backend, options)
+        if options.wants("lateness"):
+            phase(f"lateness {name}", f"5. timer lateness on {name} ({options.lateness_cases} timers, "
+                  f"poll {options.poll:g} s)")
+            _lateness(report, backend, options)
+        if backend.is_postgres and options.wants("http") and not options.skip_http:
             phase(f"http {name}", f"4. HTTP task completion on {name} ({options.clients} clients, "
                   f"{options.http_seconds:g} s)")
             _http(report, backend, workdir, options)
@@ -133,8 +147,14 @@ def _memory_baseline(report: Report, backend: Backend, options: Options) -> dict
 
 def _lifecycles(report: Report, backend: Backend, memory: dict[int, list[float]], options: Options) -> None:
     name, count = backend.name, options.lifecycle_count
-    persisted = lifecycle.timed_runs(lambda level: lifecycle.run_persisted(backend.factory, level), count)
-    mean, base = _mixed_mean(persisted), _mixed_mean(memory)
+    floor.prepare(backend.engine)
+    parsed = versions.parsed(lifecycle.load_version(backend.factory, backend.version_id))
+    runs = {"persisted": lambda level: lifecycle.run_persisted(backend.factory, level),
+            "floor": lambda level: floor.run_floor(backend.engine, parsed, level)}
+    timed = lifecycle.timed_side_by_side(runs, count)
+    persisted, floor_times = timed["persisted"], timed["floor"]
+    mean, base, floor_mean = _mixed_mean(persisted), _mixed_mean(memory), _mixed_mean(floor_times)
+    statements = {side: floor.statements_per_lifecycle(backend.engine, run) for side, run in runs.items()}
     profiled = min(count, 15)
     breakdown = _breakdown(backend, profiled)
     top = profiling.profile_top(lambda: [lifecycle.run_persisted(backend.factory, lifecycle.level_of(i))
@@ -142,11 +162,17 @@ def _lifecycles(report: Report, backend: Backend, memory: dict[int, list[float]]
     case_load = costs.case_load(backend, lifecycle.run_persisted(backend.factory, 1))
 
     steps = statistics.fmean(lifecycle.step_count(level) for level in LEVELS)
-    report.add(f"lifecycle.{name}.mean_ms", f"1. lifecycle with persistence ({name}), mean", mean * 1000, "ms",
-               note=f"{mean * 1000 / steps:.1f} ms per transaction")
-    report.add(f"lifecycle.{name}.ratio", f"1. persisted ÷ in memory ({name})", mean / base, "x", 2.0)
+    report.add(f"lifecycle.{name}.persisted_ms", f"1. lifecycle with persistence ({name}), mean", mean * 1000, "ms",
+               note=f"{mean * 1000 / steps:.1f} ms per transaction, {statements['persisted']:.0f} SQL statements")
+    report.add(f"lifecycle.{name}.floor_ms", f"1. floor: in memory + load/save document + commit ({name}), mean",
+               floor_mean * 1000, "ms", note=f"{statements['floor']:.0f} SQL statements")
+    report.add(f"lifecycle.{name}.over_floor", f"1. persisted ÷ floor ({name})", mean / floor_mean, "x", 1.5)
+    report.add(f"lifecycle.{name}.ratio", f"1. persisted ÷ in memory ({name})", mean / base, "x")
     report.details["lifecycle"][name] = {
-        "lifecycles": count, "persisted_ms_by_level": {lv: statistics.fmean(persisted[lv]) * 1000 for lv in LEVELS},
+        "lifecycles": count, "persisted_ms": mean * 1000, "floor_ms": floor_mean * 1000,
+        "over_floor": mean / floor_mean, "statements_per_lifecycle": statements,
+        "persisted_ms_by_level": {lv: statistics.fmean(persisted[lv]) * 1000 for lv in LEVELS},
+        "floor_ms_by_level": {lv: statistics.fmean(floor_times[lv]) * 1000 for lv in LEVELS},
         "persisted_p95_ms": _p95_ms(persisted), "breakdown_lifecycles": profiled, "breakdown": breakdown,
         "case_load": case_load, "cprofile_top": top}
 
@@ -260,6 +286,8 @@ def _http(report: Report, backend: Backend, workdir: Path, options: Options) -> 
     clients = f"{options.clients} clients, {name}"
     report.add(f"http.{name}.completions_per_s", f"4. task completions over HTTP ({clients})",
                result["completions_per_s"], "/s")
+    report.add(f"http.{name}.cpu_ms_per_completion", f"4. server CPU per completion, GET form + POST ({clients})",
+               result["server_cpu_ms_per_completion"], "ms", note="gunicorn master + workers, user + system")
     report.add(f"http.{name}.p50_ms", f"4. completion latency p50, GET form + POST ({clients})",
                result["completion_ms"]["p50"], "ms")
     report.add(f"http.{name}.p95_ms", f"4. completion latency p95, GET form + POST ({clients})",

@@ -10,7 +10,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
 from . import events, mail
 from .actors import Actor
@@ -121,7 +121,7 @@ def _lock_end(session: Session, column: InstrumentedAttribute, value: str, limit
 
 def signed_in_user(session: Session, user_id: int) -> User | None:
     """The account of a sign-in session, if it still exists and is active (a deactivated user is signed out)."""
-    user = session.get(User, user_id)
+    user = session.get(User, user_id, options=[joinedload(User.roles)])  # with its roles: one query
     return user if user is not None and user.active else None
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from . import audit, cases, documents, events, inbox
@@ -64,12 +64,18 @@ class TaskPage:
     people: dict[str, str] = field(default_factory=dict)  # username → full name (earlier steps)
 
 
-def task_page(session: Session, actor: Actor, case_id: int, task_id: str) -> TaskPage:
-    """The open task the actor may work on (NotFound once it is completed, PermissionDenied if not theirs)."""
-    case = cases.get_case(session, case_id)
-    item = cases.permitted_task(session, actor, case_id, task_id)
-    history = events.case_events(session, case.id)
-    return TaskPage(case, item, history, _attachments(session, case.id),
+def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, with_events: bool = True) -> TaskPage:
+    """The open task the actor may work on (NotFound once it is completed, PermissionDenied if not theirs);
+    without its case's events (an empty list) when the caller shows no page."""
+    rows = session.execute(select(Case, InboxItem).where(Case.id == case_id)  # the case and its task: one query
+                           .outerjoin(InboxItem, and_(InboxItem.case_id == Case.id,
+                                                      InboxItem.task_id == str(task_id)))).all()
+    if not rows:
+        raise NotFound(t("case_missing", case=case_id))
+    case, found = rows[0]
+    item = cases.permitted_task(session, actor, case_id, task_id, [found] if found is not None else [])
+    history = events.case_events(session, case.id) if with_events else []
+    return TaskPage(case, item, history, _attachments(session, case.id) if with_events else [],
                     people_names(session, [e.actor for e in history]))
 
 

@@ -102,9 +102,11 @@ def may_see_reporter(actor: Actor) -> bool:
     return bool(actor.roles & SEE_REPORTER)
 
 
-def permitted_task(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
-    """The open task `task_id` of the case, if the actor may work on it (typed errors otherwise)."""
-    return _permitted_item(session, actor, case_id, task_id)
+def permitted_task(session: Session, actor: Actor, case_id: int, task_id: str,
+                   case_items: list[InboxItem] | None = None) -> InboxItem:
+    """The open task `task_id` of the case, if the actor may work on it (typed errors otherwise); `case_items`:
+    the case's inbox rows (or that task's row) when the caller has already read them."""
+    return _permitted_item(session, actor, case_id, task_id, case_items)
 
 
 def add_note(session: Session, actor: Actor, case_id: int, body: str) -> CaseNote:
@@ -184,7 +186,7 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
     """Validate the form data, complete the task, run the engine and save; the case is unchanged on error."""
     with case_step(session, case_id, actor.username, expected_version=expected_version) as step:
         case = step.case
-        item = _permitted_item(session, actor, case_id, task_id)
+        item = _permitted_item(session, actor, case_id, task_id, step.inbox_rows)
         if item.claimed_by not in (None, actor.username):
             raise PermissionDenied(t("task_claimed_by", user=item.claimed_by))
         schema = versions.version_form(case.process_version, item.form)
@@ -214,9 +216,14 @@ def load_workflow(case: Case) -> BpmnWorkflow:
     return workflows.loads(case.workflow_json, Effects(), versions.parsed(case.process_version))
 
 
-def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str) -> InboxItem:
-    item = session.scalar(select(InboxItem).where(InboxItem.task_id == str(task_id),
-                                                  InboxItem.case_id == case_id))
+def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str,
+                    case_items: list[InboxItem] | None = None) -> InboxItem:
+    """`case_items`: the case's inbox rows when the caller has them (the task is looked up otherwise)."""
+    if case_items is not None:
+        item = next((i for i in case_items if i.task_id == str(task_id)), None)
+    else:
+        item = session.scalar(select(InboxItem).where(InboxItem.task_id == str(task_id),
+                                                      InboxItem.case_id == case_id))
     if item is None:
         raise NotFound(t("task_missing"))
     if item.role not in actor.roles:

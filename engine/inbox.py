@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import case_filters
@@ -19,18 +19,24 @@ from .models import Case, InboxItem, Role, User, UserRole
 from .workflows import TaskInfo
 
 
-def refresh(session: Session, case: Case, tasks: Iterable[TaskInfo]) -> list[InboxItem]:
-    """Make the case's inbox rows equal to its READY tasks, keeping claims of tasks still open.
+def refresh(session: Session, case: Case, tasks: Iterable[TaskInfo], existing: list[InboxItem] | None = None
+            ) -> tuple[list[InboxItem], list[InboxItem]]:
+    """Make the case's inbox rows equal to its READY tasks, keeping claims of tasks still open. `existing` are
+    the case's rows when the caller has them (read otherwise). The changes are written at the next flush.
 
-    Returns the rows that are new (tasks that just became ready)."""
+    Returns the rows that are new (tasks that just became ready) and all the case's rows now."""
     wanted = {t.id: t for t in tasks}
-    existing = {i.task_id: i for i in session.scalars(select(InboxItem).where(InboxItem.case_id == case.id))}
-    gone = [task_id for task_id in existing if task_id not in wanted]
-    if gone:
-        session.execute(delete(InboxItem).where(InboxItem.task_id.in_(gone)))
+    rows = case_tasks(session, case.id) if existing is None else existing
+    kept = []
+    for item in rows:
+        if item.task_id in wanted:
+            kept.append(item)
+        else:
+            session.delete(item)
+    have = {item.task_id: item for item in kept}
     added = []
     for task_id, info in wanted.items():
-        item = existing.get(task_id)
+        item = have.get(task_id)
         if item is None:
             item = InboxItem(case_id=case.id, task_id=info.id, task_name=info.name, title=info.title,
                              role=info.role or "", unit=info.unit, form=info.form, due_at=info.due_at)
@@ -38,7 +44,7 @@ def refresh(session: Session, case: Case, tasks: Iterable[TaskInfo]) -> list[Inb
             added.append(item)
         else:
             item.unit, item.due_at, item.title = info.unit, info.due_at, info.title
-    return added
+    return added, kept + added
 
 
 def visible_to(actor: Actor) -> Select[tuple[InboxItem]]:

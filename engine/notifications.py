@@ -48,23 +48,33 @@ class About:
 
 
 def add(session: Session, case: Case, kind: str, role: str, *, unit: str | None = None,
-        username: str | None = None, task_name: str | None = None) -> Notification:
-    """Record a notification; its e-mails are queued by `deliver_pending` in the same transaction."""
+        username: str | None = None, task_name: str | None = None, flush: bool = True) -> Notification:
+    """Record a notification; its e-mails are queued by `deliver_pending` in the same transaction. Without
+    `flush` it is written at the next flush (an engine step writes all its rows in one)."""
     notification = Notification(case_id=case.id, kind=kind, role=role, unit=unit, username=username,
                                 task_name=task_name, created_at=now())
     session.add(notification)
-    session.flush()
+    if flush:
+        session.flush()
     session.info.setdefault(_PENDING, []).append(notification)
     return notification
 
 
-def deliver_pending(session: Session) -> int:
-    """Queue the e-mails of the notifications added since the last call (each one exactly once)."""
+def deliver_pending(session: Session, open_tasks: dict[int, list[InboxItem]] | None = None) -> int:
+    """Queue the e-mails of the notifications added since the last call (each one exactly once). `open_tasks`:
+    the inbox rows of cases the caller has just written (read from the database otherwise)."""
     queued = 0
+    open_tasks = open_tasks or {}
+    if session.info.get(_PENDING):
+        session.flush()
+    names: dict[int, dict[str, str]] = {}  # unit names per case, read once however many notifications it has
     while session.info.get(_PENDING):
         notification = session.info[_PENDING].pop(0)
         case = session.get(Case, notification.case_id)
-        about = describe(session, notification, case)
+        tasks = open_tasks.get(case.id)
+        if tasks is not None and case.id not in names:
+            names[case.id] = _unit_names(session, {t.unit for t in tasks})
+        about = describe(session, notification, case, tasks, names.get(case.id))
         if notification.task_name is None and about.task is not None:
             notification.task_name = about.task.title
         queued += outbox.enqueue_for_notification(session, notification, case, about)
@@ -161,10 +171,8 @@ def grouped(session: Session, actor: Actor, limit: int = 50) -> list[CaseNotific
 
 
 def unread_count(session: Session, actor: Actor) -> int:
-    seen = session.scalar(select(User.notifications_seen_at).where(User.username == actor.username))
-    query = visible_to(actor)
-    if seen is not None:
-        query = query.where(Notification.created_at > seen)
+    seen = select(User.notifications_seen_at).where(User.username == actor.username).scalar_subquery()
+    query = visible_to(actor).where(or_(seen.is_(None), Notification.created_at > seen))  # one query
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 

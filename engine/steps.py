@@ -18,15 +18,16 @@ from typing import Any, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from . import events, inbox, notifications, reporter_messages, settings, versions, workflows
+from . import events, inbox, notifications, reporter_messages, settings, versions, workflow_cache, workflows
 from .budget import ExpressionError, LimitError
 from .clock import now
 from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects, RuleRefused
 from .messages import t
-from .models import Case, CaseStatus, Role, Unit, UnitKind
+from .models import Case, CaseStatus, InboxItem, Role, Unit, UnitKind
 
 T = TypeVar("T")
 
@@ -36,16 +37,23 @@ class CaseStep:
     the effects the diagram's functions return."""
 
     def __init__(self, session: Session, case: Case, actor: str, workflow: BpmnWorkflow | None = None,
-                 effects: Effects | None = None) -> None:
+                 effects: Effects | None = None, inbox_rows: list[InboxItem] | None = None) -> None:
         self.session, self.case, self.actor = session, case, actor
         self.effects = effects or Effects()
         self._workflow = workflow
+        self._inbox_rows = inbox_rows
+
+    @property
+    def inbox_rows(self) -> list[InboxItem]:
+        """The case's inbox rows (its open tasks) as the step found them; loaded with the case or on first use."""
+        if self._inbox_rows is None:
+            self._inbox_rows = inbox.case_tasks(self.session, self.case.id)
+        return self._inbox_rows
 
     @property
     def workflow(self) -> BpmnWorkflow:
         if self._workflow is None:
-            self._workflow = workflows.loads(self.case.workflow_json, self.effects,
-                                             versions.parsed(self.case.process_version))
+            self._workflow = workflow_cache.take(self.session, self.case, self.effects)
         return self._workflow
 
     def run(self, action: Callable[[BpmnWorkflow], T]) -> T:
@@ -54,19 +62,24 @@ class CaseStep:
         return run_step(lambda: action(self.workflow), self.case.id)
 
     def save(self) -> None:
-        save(self.session, self.case, self.workflow, self.effects, self.actor)
+        self._inbox_rows = save(self.session, self.case, self.workflow, self.effects, self.actor, self.inbox_rows)
 
 
 @contextmanager
 def case_step(session: Session, case_id: int, actor: str, *, expected_version: int | None = None
               ) -> Iterator[CaseStep]:
-    """Step an existing case; `expected_version` is the row version the caller saw (Conflict if it changed)."""
-    case = session.get(Case, case_id, options=[undefer(Case.workflow_json)])
-    if case is None:
+    """Step an existing case; `expected_version` is the row version the caller saw (Conflict if it changed).
+
+    The case, its document and its inbox rows come in one round trip."""
+    rows = session.execute(select(Case, InboxItem).outerjoin(InboxItem, InboxItem.case_id == Case.id)
+                           .where(Case.id == case_id).options(undefer(Case.workflow_json))
+                           .order_by(InboxItem.id)).all()
+    if not rows:
         raise NotFound(t("case_missing", case=case_id))
+    case = rows[0][0]
     if expected_version is not None and expected_version != case.row_version:
         raise Conflict(t("case_changed"))
-    step = CaseStep(session, case, actor)
+    step = CaseStep(session, case, actor, inbox_rows=[item for _, item in rows if item is not None])
     yield step
     step.save()
 
@@ -79,7 +92,7 @@ def first_step(session: Session, case: Case, data: dict[str, Any], actor: str) -
     wf = run_step(lambda: workflows.start(versions.parsed(case.process_version), data, effects))
     session.add(case)
     session.flush()
-    step = CaseStep(session, case, actor, wf, effects)
+    step = CaseStep(session, case, actor, wf, effects, inbox_rows=[])
     yield step
     step.save()
 
@@ -108,9 +121,14 @@ def _expression_error(exc: BaseException) -> ExpressionError | None:
     return None
 
 
-def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:
+def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str,
+         inbox_rows: list[InboxItem] | None = None) -> list[InboxItem]:
     """Apply the step's effects and store the document; a document over the size limit refuses the whole step
-    (the caller's transaction rolls back, nothing is saved). A suspended case takes no step at all."""
+    (the caller's transaction rolls back, nothing is saved). A suspended case takes no step at all.
+
+    Two flushes: the case row first (its row-version check makes a concurrent step on the same case fail here,
+    as a conflict, before any of its inbox rows are written), then the inbox rows and notifications. Returns the
+    case's inbox rows after the step."""
     if case.suspended:
         raise CaseSuspended(t("case_suspended", case=case.code, reason=case.suspend_reason))
     status_before = case.status
@@ -128,12 +146,18 @@ def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor
         case.overdue = False  # a fresh deadline (a reopened case): overdue again only if the diagram says so
     case.deadline_at = deadline or case.deadline_at
     session.flush()
-    for item in inbox.refresh(session, case, workflows.ready_tasks(wf)):
+    if inbox_rows is None:
+        inbox_rows = inbox.case_tasks(session, case.id)
+    added, rows = inbox.refresh(session, case, workflows.ready_tasks(wf), inbox_rows)
+    for item in added:
         if item.role in notifications.ANNOUNCED_ROLES:
-            notifications.add(session, case, "assignment", item.role, unit=item.unit, task_name=item.title)
+            notifications.add(session, case, "assignment", item.role, unit=item.unit, task_name=item.title,
+                              flush=False)
     session.flush()
+    workflow_cache.keep_after_commit(session, case, document, wf)
     reporter_messages.after_step(session, case, status_before)
-    notifications.deliver_pending(session)
+    notifications.deliver_pending(session, {case.id: rows})
+    return rows
 
 
 def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str) -> None:
@@ -147,10 +171,10 @@ def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effe
             case "mark_overdue", ():
                 case.overdue = True
                 events.record(session, case, actor, "escalated", from_status=before)
-                notifications.add(session, case, "escalation", Role.LEADERSHIP.value)
+                notifications.add(session, case, "escalation", Role.LEADERSHIP.value, flush=False)
             case "notify", (kind, role, unit):
                 unit = _recipient_unit(session, case, role, unit)
-                notifications.add(session, case, kind, role, unit=unit)
+                notifications.add(session, case, kind, role, unit=unit, flush=False)
                 events.record(session, case, actor, "notified", detail={"kind": kind, "role": role, "unit": unit})
             case "reassign_unit", (unit,):
                 workflows.set_variable_on_open_tasks(wf, "handling_unit", unit)

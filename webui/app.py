@@ -136,8 +136,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _template_helpers(app: Flask) -> None:
     def unit_names() -> dict[str, str]:
-        if "unit_names" not in g:
-            g.unit_names = directory.unit_names(db())
+        if "unit_names" not in g:  # from the units a form of this request already read, if any
+            units = g.get("all_units")
+            g.unit_names = {u.code: u.name for u in units} if units is not None else directory.unit_names(db())
         return g.unit_names
 
     def actor_label(actor: str) -> str:

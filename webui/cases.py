@@ -112,10 +112,10 @@ def timeline_entry(case: Case, event) -> dict:
 def task(case_id: int, task_id: str):
     session = db()
     actor = current_actor()
-    case = cases.get_case(session, case_id)
-    try:
-        page = casefile.task_page(session, actor, case_id, task_id)
+    try:  # a submission needs the case's events only to show the form again
+        page = casefile.task_page(session, actor, case_id, task_id, with_events=request.method == "GET")
     except NotFound:
+        case = cases.get_case(session, case_id)  # NotFound (404) when the case itself does not exist
         if request.method == "POST":  # submitted too late: someone else completed it in the meantime
             raise Conflict(t("task_done_by_other"), case_id=case.id,
                            row_version=case.row_version) from None
@@ -123,6 +123,7 @@ def task(case_id: int, task_id: str):
                 "Here is the case as it is now."), "warning")
         return redirect(url_for(".show", case_id=case_id)) if cases.can_view(actor, case) else \
             redirect(url_for("inbox.index"))
+    case = page.case
     schema = versions.version_form(case.process_version, page.item.form) or {"type": "object", "properties": {}}
     schema = deadlines.with_level_deadlines(schema, versions.deadline_hours(case.process_version))
     if request.method == "GET":
@@ -131,7 +132,7 @@ def task(case_id: int, task_id: str):
     if errors:
         if case_media.chosen_documents():
             errors["documents"] = _("Nothing was saved: please choose the documents again.")
-        return _task_form(page, schema, values, errors, 422)
+        return _task_form(casefile.task_page(session, actor, case_id, task_id), schema, values, errors, 422)
 
     def not_saved(error: EngineError):
         """Nothing of the submission was saved: the form again with the input, on the case as it is now."""
@@ -204,7 +205,7 @@ def _form_title(schema: dict) -> str:
 def _unit_options() -> dict[str, list[tuple[str, str]]]:
     """Units offered (and named) in forms; read once per request, however many timeline entries use them."""
     if "unit_options" not in g:
-        units = directory.all_units(db())
+        units = g.all_units = directory.all_units(db())
         handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
         agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
         g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies,

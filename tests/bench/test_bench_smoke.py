@@ -19,7 +19,7 @@ TINY = ["--cases", "20", "--open", "10", "--waiting", "20", "--due", "2", "--lif
         "--lateness-cases", "3", "--poll", "0.1", "--http-seconds", "2", "--clients", "2", "--http-workers", "2",
         "--http-threads", "2"]
 SECTIONS = {
-    "lifecycle": ["mean_ms", "ratio"],
+    "lifecycle": ["persisted_ms", "floor_ms", "over_floor", "ratio"],
     "inbox": ["ward_p50_ms", "ward_p95_ms", "intake_p95_ms", "inspectorate_p95_ms"],
     "timers": ["idle_small_p95_ms", "idle_large_p95_ms", "idle_growth", "due_sweep_s", "due_per_case_ms"],
     "lateness": ["p50_s", "p99_s"],
@@ -28,7 +28,7 @@ SECTIONS = {
     "search": ["text_filters_p95_ms", "common_word_p95_ms", "ward_text_p95_ms", "export_p95_ms",
                "export_xlsx_file_p95_ms", "export_csv_file_p95_ms"],
 }
-HTTP = ["completions_per_s", "p50_ms", "p95_ms", "post_p95_ms", "conflicts_409", "errors"]
+HTTP = ["completions_per_s", "cpu_ms_per_completion", "p50_ms", "p95_ms", "post_p95_ms", "conflicts_409", "errors"]
 
 
 def expected_keys(backends: list[str], http: bool) -> list[str]:
@@ -78,3 +78,15 @@ def test_a_tiny_run_on_sqlite_and_postgresql_measures_everything(tmp_path):
     http = data["details"]["http"]
     assert http["completions"] > 0 and http["errors"] == 0
     assert http["screens_recorded_in_db"] == http["completions"] + http["warmup_completions"]
+
+
+def test_only_the_lifecycle_against_its_floor(tmp_path):
+    """`--only lifecycle`: persisted and floor side by side, their ratio in `lifecycle.<database>`."""
+    data = run_bench(tmp_path, "--skip-postgres", "--only", "lifecycle")
+    assert_numeric(data, ["lifecycle.memory.mean_ms"] + [f"lifecycle.sqlite.{name}" for name in SECTIONS["lifecycle"]])
+    summary = data["lifecycle"]["sqlite"]
+    assert summary["persisted_ms"] > 0 and summary["floor_ms"] > 0
+    assert summary["over_floor"] == pytest.approx(summary["persisted_ms"] / summary["floor_ms"])
+    statements = data["details"]["lifecycle"]["sqlite"]["statements_per_lifecycle"]
+    assert 0 < statements["floor"] < statements["persisted"]
+    assert "timers" not in data["details"] and "inbox" not in data["details"]
