@@ -2,7 +2,8 @@
 lifecycle on SpiffWorkflow in memory (same parsed spec, same restricted script engine, no DB, no serialization).
 
 A lifecycle: report → screen → classify → start_handling → (level 3: each invited agency acknowledges and
-contributes findings) → enter_result → verify_result → citizen feedback → closed. Levels 1, 2 and 3 take turns.
+contributes findings, the inspectorate closes coordination) → enter_result → verify_result → citizen feedback →
+closed. Levels 1, 2 and 3 take turns.
 Persisted, every step is what a request does: one transaction that finds the open task among the case's inbox
 rows and completes it with `engine.cases.complete_task` (the report: `engine.cases.submit_report`).
 """
@@ -63,6 +64,7 @@ def steps(level: int) -> list[Step]:
                  for agency in AGENCIES]
         plan += [Step("contribute_findings", agency, {"agency_findings": "Đã xác minh", "urgent_phone_contact": False},
                       agency) for agency in AGENCIES]
+        plan += [Step("coordinate", handler, {"action": "finish"})]
     plan += [Step("enter_result", handler, RESULT),
              Step("verify_result", "inspector", {"verification": "accept"}),
              Step("citizen_feedback", CITIZEN, {"resolved": True, "rating": 5, "feedback_comment": "Cảm ơn"})]

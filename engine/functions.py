@@ -25,7 +25,13 @@ RULE_MESSAGES = {
     "inspectorate_for_levels_2_3": "Cấp 2 và cấp 3 do Thanh tra Sở xử lý (levels 2 and 3 go to the Department "
                                    "Inspectorate)",
     "agency_for_level_3": "Cấp 3 cần ít nhất một cơ quan phối hợp (level 3 needs at least one agency)",
+    "agency_already_invited": "Cơ quan này đã được mời phối hợp (this agency is already invited)",
+    "agency_not_invited": "Chỉ chọn cơ quan đã được mời phối hợp vụ việc này (choose only agencies invited to this "
+                          "case)",
+    "inspection_time_window": "Ngày giờ kiểm tra phải sau ít nhất 24 giờ và trong vòng 60 ngày (the inspection must "
+                              "be at least 24 hours ahead and within 60 days)",
 }
+MAX_COLLECTION = 200  # items a collection function of the diagram looks at
 _UNIT_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -86,6 +92,47 @@ def _choice(value: Any, allowed: frozenset[str], what: str) -> str:
     return value
 
 
+def _items(collection: Any, what: str) -> list[Any]:
+    """The items of a list, or the values of a dict (a multi-instance output keyed by agency), bounded."""
+    if isinstance(collection, dict):
+        collection = list(collection.values())
+    if not isinstance(collection, list | tuple):
+        raise ValueError(f"{what} must be a list or a dict, not {type(collection).__name__}")
+    if len(collection) > MAX_COLLECTION:
+        raise ValueError(f"{what} has more than {MAX_COLLECTION} items")
+    return list(collection)
+
+
+def _unit_code(unit: Any) -> str:
+    if not isinstance(unit, str) or not _UNIT_CODE.match(unit):
+        raise ValueError(f"unit must be a unit code, not {unit!r}")
+    return unit
+
+
+def keyed(items: Any) -> dict[str, Any]:
+    """A list of codes as a dict keyed by the codes (the input of a multi-instance whose output is keyed too)."""
+    return {_unit_code(item): item for item in _items(items, "keyed: items")}
+
+
+def any_flagged(collection: Any, flag: Any) -> bool:
+    """Whether any item (a dict) of a list or dict of findings has `flag` set to true."""
+    if not isinstance(flag, str) or not flag:
+        raise ValueError("any_flagged: the flag must be a field name")
+    return any(isinstance(item, dict) and item.get(flag) is True for item in _items(collection, "any_flagged"))
+
+
+def agencies_where(collection: Any, field_name: Any, value: Any) -> list[str]:
+    """The `agency` of every item (a dict) whose `field_name` equals `value`, in order."""
+    return [item["agency"] for item in _items(collection, "agencies_where")
+            if isinstance(item, dict) and item.get(field_name) == value and isinstance(item.get("agency"), str)]
+
+
+def missing(items: Any, within: Any) -> list[Any]:
+    """The items of `items` that are not in `within` (e.g. chosen agencies not invited to the case)."""
+    allowed = _items(within, "missing: within")
+    return [item for item in _items(items, "missing: items") if item not in allowed]
+
+
 def build_functions(effects: Effects,
                     open_task_ids: Callable[[], Iterable[str]] | None = None) -> dict[str, Callable[..., Any]]:
     """The reviewed functions, bound to one case's effect list and (for `open_tasks`) to its workflow."""
@@ -113,6 +160,15 @@ def build_functions(effects: Effects,
             raise ValueError("a notification to an agency coordinator must name the agency (unit)")
         effects.add("notify", kind, role, unit)
 
+    def notify_each(kind: Any, role: Any, units: Any) -> None:
+        """`notify` each unit of a list (e.g. every agency taking part in a joint inspection)."""
+        for unit in _items(units, "notify_each: units"):
+            notify(kind, role, unit)
+
+    def invite_agency(unit: Any) -> None:
+        """Invite a further agency to the case: its coordinators see the case from now on."""
+        effects.add("invite_agency", _unit_code(unit))
+
     def open_tasks() -> list[str]:
         """Element ids of the case's open user tasks (e.g. to remind whoever holds the case now)."""
         return sorted(open_task_ids()) if open_task_ids else []
@@ -138,8 +194,9 @@ def build_functions(effects: Effects,
     def close_case(outcome: Any) -> None:
         effects.add("close_case", _choice(outcome, CLOSE_OUTCOMES, "outcome"))
 
-    return {f.__name__: f for f in (hours_after, now, set_status, mark_overdue, notify, open_tasks, require,
-                                     reassign_unit, publish_result, close_case)}
+    return {f.__name__: f for f in (hours_after, now, set_status, mark_overdue, notify, notify_each, open_tasks,
+                                     require, reassign_unit, publish_result, close_case, invite_agency, keyed,
+                                     any_flagged, agencies_where, missing)}
 
 
 REVIEWED_FUNCTION_NAMES = frozenset(build_functions(Effects()))

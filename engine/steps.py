@@ -25,7 +25,7 @@ from .budget import ExpressionError, LimitError
 from .clock import now
 from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects, RuleRefused
-from .models import Case, CaseStatus, Role, Unit
+from .models import Case, CaseStatus, Role, Unit, UnitKind
 
 T = TypeVar("T")
 
@@ -156,6 +156,8 @@ def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effe
                 events.record(session, case, actor, "reassigned",
                               detail={"from": case.handling_unit, "to": unit})
                 case.handling_unit = unit
+            case "invite_agency", (unit,):
+                _invite_agency(session, case, unit, actor)
             case "publish_result", ():
                 case.status = CaseStatus.RESULT_PUBLISHED.value
                 case.published_at = now()
@@ -168,6 +170,16 @@ def _apply_effects(session: Session, case: Case, wf: BpmnWorkflow, effects: Effe
                 events.record(session, case, actor, "closed", from_status=before, detail={"outcome": outcome})
             case _:
                 raise ProcessError(f"unknown effect {effect.name}")
+
+
+def _invite_agency(session: Session, case: Case, unit: str, actor: str) -> None:
+    agency = session.get(Unit, unit)
+    if agency is None or agency.kind != UnitKind.AGENCY or not agency.active:
+        raise ValidationError(f"{unit!r} is not an active agency",
+                              {"invited_agency": "Không phải cơ quan phối hợp đang hoạt động (not an active agency)"})
+    if unit not in (case.agencies or []):
+        case.agencies = [*(case.agencies or []), unit]
+        events.record(session, case, actor, "agency_invited", detail={"unit": unit})
 
 
 def _recipient_unit(session: Session, case: Case, role: str, unit: str | None) -> str | None:

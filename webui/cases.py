@@ -19,20 +19,22 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from engine import audit, casefile, caselist, cases, directory, documents, versions
+from engine import agencies, audit, casefile, caselist, cases, directory, documents, versions
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import Case
 
 from . import case_media, deadlines, formrender, list_filters, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
-from .deadlines import deadline_of, deadline_view
+from .deadlines import deadline_of, deadline_view, duration_words
 from .i18n import lang
 from .labels import CATEGORIES, STATUSES
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 bp.add_app_template_global(deadline_of, "deadline_of")
 bp.add_app_template_global(deadline_view, "deadline_view")
+bp.add_app_template_global(lambda case: agencies.agency_panel(db(), case), "agency_panel")
+bp.add_app_template_global(duration_words, "duration_words")
 LIST_ROLES = tuple(sorted(caselist.LIST_ROLES))
 
 
@@ -175,7 +177,12 @@ def _prefilled(case: Case, schema: dict) -> dict:
 
 
 # What the person doing a task needs from earlier steps: the classification and each agency's findings.
-EARLIER_STEPS = ("classify", "contribute_findings", "confirm_in_writing", "enter_result", "verify_result")
+EARLIER_STEPS = ("classify", "acknowledge_request", "answer_agency_question", "contribute_findings",
+                 "confirm_in_writing", "coordinate", "answer_information_request", "confirm_joint_inspection",
+                 "record_minutes", "confirm_minutes", "confirm_agreement_in_writing", "refer_to_police",
+                 "enter_result", "verify_result")
+# Fields of the level-3 coordination forms that name an agency (offered as a choice of the agencies).
+AGENCY_FIELDS = ("invited_agency", "request_agency", "inspection_agencies", "agreement_agency")
 
 
 def _earlier_work(page: casefile.TaskPage) -> list[dict]:
@@ -199,7 +206,8 @@ def _unit_options() -> dict[str, list[tuple[str, str]]]:
         units = directory.all_units(db())
         handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
         agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
-        g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies}
+        g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies,
+                          **dict.fromkeys(AGENCY_FIELDS, agencies)}
     return g.unit_options
 
 

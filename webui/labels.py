@@ -46,6 +46,7 @@ EVENTS = {
     "escalated": _l("Deadline passed: escalated to leadership"),
     "notified": _l("Notification sent"),
     "reassigned": _l("Handling unit changed"),
+    "agency_invited": _l("Agency invited"),
     "result_published": _l("Result published to the citizen"),
     "closed": _l("Case closed"),
     "timer_fired": _l("Deadline timer fired"),
@@ -64,6 +65,17 @@ NOTIFICATIONS = {
     "ack_overdue": _l("An agency has not acknowledged in time"),
     "contribution_overdue": _l("An agency's findings are late"),
     "dispute_overdue": _l("A dispute review is late"),
+    "confirmation_overdue": _l("A written confirmation is late"),
+    "request_reminder": _l("An information request awaits its answer"),
+    "request_overdue": _l("An information request was not answered in time"),
+    "request_answered": _l("An information request was answered"),
+    "inspection_reply_overdue": _l("An agency has not replied to the joint inspection in time"),
+    "inspection_reminder": _l("Joint inspection tomorrow"),
+    "minutes_overdue": _l("The joint inspection minutes are late"),
+    "minutes_confirm_overdue": _l("An agency has not confirmed the minutes in time"),
+    "criminal_matter": _l("An agency found a criminal matter: hand the case to the police"),
+    "question_overdue": _l("An agency's question was not answered in time"),
+    "question_answered": _l("The inspectorate answered the agency's question"),
 }
 
 PUBLIC_STEPS = {

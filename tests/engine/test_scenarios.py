@@ -152,7 +152,7 @@ def test_level_3_case_coordinates_with_three_agencies_and_chases_the_late_one(dr
     assert sorted(t.unit for t in acks) == sorted(agencies)
     assert {t.due_at for t in acks} == {drive.clock.now() + timedelta(hours=4)}
     assert [t.task_name for t in drive.inbox_of("police")] == ["acknowledge_request"]
-    assert drive.inbox_of("inspectorate") == []  # enter_result waits for the agencies
+    assert [t.task_name for t in drive.inbox_of("inspectorate")] == ["coordinate"]  # no result before the agencies
     assert_round_trip(drive, case_id)
 
     drive.do("police", case_id, "acknowledge_request", {"acknowledged_by": "Đại úy A"}, unit="police")
@@ -177,6 +177,8 @@ def test_level_3_case_coordinates_with_three_agencies_and_chases_the_late_one(dr
     drive.do("market", case_id, "confirm_in_writing",
              {"written_confirmation_ref": "CV 123/QLTT", "confirmed_on": "2026-11-24"},
              unit="market-mgmt")
+    assert drive.task_names(case_id) == ["coordinate"]
+    drive.do("inspectorate", case_id, "coordinate", {"action": "finish"})
     assert drive.task_names(case_id) == ["enter_result"]
     drive.do("inspectorate", case_id, "enter_result", RESULT)
     drive.do("inspector", case_id, "verify_result", ACCEPT)

@@ -170,7 +170,7 @@ def test_the_deploy_preview_counts_problems_and_a_draft_with_problems_cannot_be_
         draft = edited_draft(session, ">level == 3<", ">__import__('os')<")
         preview = studio.deploy_preview(session, draft)
         assert len(preview.problems) == 1 and not preview.deployable
-        assert preview.problems[0].element_id == "flow_gw_level_to_coordination"
+        assert preview.problems[0].element_id == "flow_gw_level_to_coordination_stage"
         with pytest.raises(ProcessError):
             studio.deploy_draft(session, "owner", draft, confirmed_hash=preview.content_hash)
         assert studio.draft_state(session, draft).editable

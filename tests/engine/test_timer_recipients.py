@@ -3,6 +3,8 @@ and unit. Every timer of the deployed diagram is covered (a new timer fails the 
 recipients are asserted here). Frozen clock, timer sweep, SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -27,6 +29,16 @@ COVERED = {
     "contribution_timer": "test_late_findings_are_told_to_the_agency_the_inspectorate_and_intake",
     "auto_close_timer": "test_the_automatic_close_notifies_no_staff",
     "dispute_timer": "test_a_late_dispute_review_goes_to_leadership",
+    "confirm_in_writing_timer": "test_a_late_written_confirmation_goes_to_the_agency_the_inspectorate_and_leadership",
+    "question_timer": "test_an_agencys_question_not_answered_in_time_goes_to_the_inspectorate_and_the_agency",
+    "request_reminder_timer": "test_an_information_request_reminds_the_agency_and_escalates_to_both_sides",
+    "request_timer": "test_an_information_request_reminds_the_agency_and_escalates_to_both_sides",
+    "inspection_reply_timer": "test_a_joint_inspection_reply_not_given_by_the_day_before_goes_to_both_sides",
+    "inspection_day_before": "test_a_joint_inspection_reply_not_given_by_the_day_before_goes_to_both_sides",
+    "inspection_held": "test_late_minutes_and_late_confirmations_of_the_minutes_go_to_whoever_is_late",
+    "minutes_timer": "test_late_minutes_and_late_confirmations_of_the_minutes_go_to_whoever_is_late",
+    "minutes_confirm_timer": "test_late_minutes_and_late_confirmations_of_the_minutes_go_to_whoever_is_late",
+    "agreement_timer": "test_an_unconfirmed_urgent_agreement_goes_to_the_inspectorate_the_agency_and_leadership",
 }
 
 
@@ -101,6 +113,96 @@ def test_late_findings_are_told_to_the_agency_the_inspectorate_and_intake(drive)
     assert drive.recipients(case_id) == [("contribution_overdue", "coordinator", "police"),
                                          ("contribution_overdue", "handling_unit", "inspectorate"),
                                          ("contribution_overdue", "intake", None)]
+
+
+def started_level_3(drive: CaseDriver) -> int:
+    case_id = classified(drive, LEVEL_3)
+    drive.do("inspectorate", case_id, "start_handling", {"handling_plan": "Kiểm tra liên ngành"})
+    for user, agency in (("police", "police"), ("market", "market-mgmt")):
+        drive.do(user, case_id, "acknowledge_request", {"acknowledged_by": "Cán bộ"}, unit=agency)
+    return case_id
+
+
+def told(drive: CaseDriver, case_id: int, kind: str) -> list[tuple[str, str, str | None]]:
+    return [r for r in drive.recipients(case_id) if r[0] == kind]
+
+
+def test_a_late_written_confirmation_goes_to_the_agency_the_inspectorate_and_leadership(drive):
+    case_id = started_level_3(drive)
+    drive.do("market", case_id, "contribute_findings",
+             {"agency_findings": "Có", "urgent_phone_contact": True, "phone_contact_summary": "Gọi khẩn"},
+             unit="market-mgmt")
+    drive.advance(hours=24, minutes=1)
+    assert told(drive, case_id, "confirmation_overdue") == [("confirmation_overdue", "coordinator", "market-mgmt"),
+                                                            ("confirmation_overdue", "handling_unit", "inspectorate"),
+                                                            ("confirmation_overdue", "leadership", None)]
+
+
+def test_an_agencys_question_not_answered_in_time_goes_to_the_inspectorate_and_the_agency(drive):
+    case_id = classified(drive, LEVEL_3)
+    drive.do("inspectorate", case_id, "start_handling", {"handling_plan": "Kiểm tra liên ngành"})
+    drive.do("police", case_id, "acknowledge_request", {"acknowledged_by": "Đại úy A", "agency_question": "Địa chỉ?",
+                                                         "question_hours": 6}, unit="police")
+    drive.advance(hours=6, minutes=1)
+    assert told(drive, case_id, "question_overdue") == [("question_overdue", "handling_unit", "inspectorate"),
+                                                        ("question_overdue", "coordinator", "police")]
+
+
+def test_an_information_request_reminds_the_agency_and_escalates_to_both_sides(drive):
+    case_id = started_level_3(drive)
+    drive.do("inspectorate", case_id, "coordinate", {"action": "information_request", "request_agency": "police",
+                                                      "request_question": "Hồ sơ?", "answer_hours": 4})
+    drive.advance(hours=3, minutes=1)
+    assert told(drive, case_id, "request_reminder") == [("request_reminder", "coordinator", "police")]
+    drive.advance(hours=1)
+    assert told(drive, case_id, "request_overdue") == [("request_overdue", "coordinator", "police"),
+                                                       ("request_overdue", "handling_unit", "inspectorate")]
+
+
+def propose_inspection(drive: CaseDriver, case_id: int, hours_ahead: int = 30) -> None:
+    drive.do("inspectorate", case_id, "coordinate",
+             {"action": "joint_inspection", "inspection_place": "12 Lê Lợi", "inspection_agencies": ["police"],
+              "inspection_at": (drive.clock.now() + timedelta(hours=hours_ahead)).isoformat()})
+
+
+def test_a_joint_inspection_reply_not_given_by_the_day_before_goes_to_both_sides(drive):
+    case_id = started_level_3(drive)
+    propose_inspection(drive, case_id)
+    drive.advance(hours=6, minutes=1)  # 24 h before the inspection: the reply is due
+    assert told(drive, case_id, "inspection_reply_overdue") == [
+        ("inspection_reply_overdue", "coordinator", "police"),
+        ("inspection_reply_overdue", "handling_unit", "inspectorate")]
+    drive.do("police", case_id, "confirm_joint_inspection", {"attendance": "confirm"}, unit="police")
+    drive.advance(minutes=1)  # the day-before timer already passed: the reminder goes at once
+    assert told(drive, case_id, "inspection_reminder") == [("inspection_reminder", "coordinator", "police"),
+                                                           ("inspection_reminder", "handling_unit", "inspectorate")]
+
+
+def test_late_minutes_and_late_confirmations_of_the_minutes_go_to_whoever_is_late(drive):
+    case_id = started_level_3(drive)
+    propose_inspection(drive, case_id)
+    drive.do("police", case_id, "confirm_joint_inspection", {"attendance": "confirm"}, unit="police")
+    drive.advance(hours=30, minutes=1)  # the inspection time: the minutes are expected, within 48 h
+    drive.advance(hours=48, minutes=1)
+    assert told(drive, case_id, "minutes_overdue") == [("minutes_overdue", "handling_unit", "inspectorate"),
+                                                       ("minutes_overdue", "leadership", None)]
+    drive.do("inspectorate", case_id, "record_minutes",
+             {"minutes_ref": "BB 1", "minutes_summary": "Biên bản", "inspection_findings": "Vi phạm"})
+    drive.advance(hours=24, minutes=1)
+    assert told(drive, case_id, "minutes_confirm_overdue") == [
+        ("minutes_confirm_overdue", "coordinator", "police"),
+        ("minutes_confirm_overdue", "handling_unit", "inspectorate")]
+
+
+def test_an_unconfirmed_urgent_agreement_goes_to_the_inspectorate_the_agency_and_leadership(drive):
+    case_id = started_level_3(drive)
+    drive.do("inspectorate", case_id, "coordinate",
+             {"action": "urgent_agreement", "agreement_agency": "market-mgmt", "agreement_channel": "email",
+              "agreement_summary": "Niêm phong hàng hóa"})
+    drive.advance(hours=24, minutes=1)
+    assert told(drive, case_id, "confirmation_overdue") == [("confirmation_overdue", "handling_unit", "inspectorate"),
+                                                            ("confirmation_overdue", "coordinator", "market-mgmt"),
+                                                            ("confirmation_overdue", "leadership", None)]
 
 
 def test_the_automatic_close_notifies_no_staff(drive, create_case):

@@ -16,14 +16,16 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import FrozenClock, use_clock
 from engine.clock import now as clock_now
+from engine.functions import agencies_where, any_flagged, keyed, missing
 from forms import load_form
 
 BPMN = Path(__file__).resolve().parents[2] / "processes" / "bpmn" / "rapid_response.bpmn"
 PROCESS_ID = "rapid_response"
 ROLES = {"intake", "handling_unit", "coordinator", "inspector", "leadership", "citizen"}
 TIMER_ROLES = {"reminder", "deadline", "case_deadline"}
-REVIEWED = {"hours_after", "now", "set_status", "mark_overdue", "notify", "open_tasks", "require", "reassign_unit",
-            "publish_result", "close_case"}
+REVIEWED = {"hours_after", "now", "set_status", "mark_overdue", "notify", "notify_each", "open_tasks", "require",
+            "reassign_unit", "publish_result", "close_case", "invite_agency", "keyed", "any_flagged", "agencies_where",
+            "missing"}
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}
@@ -38,6 +40,14 @@ USER_TASKS = {  # id: (lane, unit variable)
     "acknowledge_request": ("coordinator", "agency"),
     "contribute_findings": ("coordinator", "agency"),
     "confirm_in_writing": ("coordinator", "agency"),
+    "coordinate": ("handling_unit", "handling_unit"),
+    "answer_agency_question": ("handling_unit", "handling_unit"),
+    "answer_information_request": ("coordinator", "agency"),
+    "confirm_joint_inspection": ("coordinator", "inspection_agency"),
+    "record_minutes": ("handling_unit", "handling_unit"),
+    "confirm_minutes": ("coordinator", "minutes_agency"),
+    "confirm_agreement_in_writing": ("handling_unit", "handling_unit"),
+    "refer_to_police": ("handling_unit", "handling_unit"),
     "enter_result": ("handling_unit", "handling_unit"),
     "verify_result": ("inspector", None),
     "review_overdue": ("leadership", None),
@@ -53,6 +63,18 @@ TIMERS = {  # id: (role, interrupting, kind, expression)
     "contribution_timer": ("deadline", False, "timeDuration", '"PT24H"'),
     "auto_close_timer": ("deadline", True, "timeDuration", '"P7D"'),
     "dispute_timer": ("deadline", False, "timeDuration", '"PT48H"'),
+    "confirm_in_writing_timer": ("deadline", False, "timeDuration", '"PT24H"'),
+    "question_timer": ("deadline", False, "timeDate", "question_due_at"),
+    "request_reminder_timer": ("reminder", False, "timeDate", "request_reminder_at"),
+    "request_timer": ("deadline", False, "timeDate", "request_due_at"),
+    "inspection_reply_timer": ("deadline", False, "timeDate", "inspection_reminder_at"),
+    "minutes_timer": ("deadline", False, "timeDuration", '"PT48H"'),
+    "minutes_confirm_timer": ("deadline", False, "timeDuration", '"PT24H"'),
+    "agreement_timer": ("deadline", False, "timeDuration", '"PT24H"'),
+}
+CATCH_TIMERS = {  # intermediate timer events: id → date expression
+    "inspection_day_before": "inspection_reminder_at",
+    "inspection_held": "inspection_at",
 }
 RECEIVED = "2026-11-25T08:00:00+00:00"
 
@@ -93,7 +115,8 @@ def specs_by_id(parsed):
 def test_the_process_parses_with_the_xsd_validator_and_is_executable(parsed, xml):
     spec, subprocess_specs = parsed
     assert spec.name == PROCESS_ID
-    assert set(subprocess_specs) == {"intake_stage", "handling", "coordination"}
+    assert set(subprocess_specs) == {"intake_stage", "handling", "coordination_stage", "coordination",
+                                     "inspection_replies", "minutes_confirmations"}
     process = xml.find("bpmn:process", NS)
     assert process.get("isExecutable") == "true"
     assert len(xml.findall("bpmn:collaboration/bpmn:participant", NS)) == 1
@@ -106,7 +129,8 @@ def test_user_tasks_have_their_lane_form_and_unit_variable(parsed):
         task = user_tasks[task_id]
         props = task.extensions["properties"]
         assert task.lane == lane, task_id
-        assert props["formJsonSchemaFilename"] == f"{task_id}.json"
+        same_form = {"confirm_agreement_in_writing": "confirm_in_writing"}.get(task_id, task_id)
+        assert props["formJsonSchemaFilename"] == f"{same_form}.json"
         assert props.get("unitVariable") == unit_variable, task_id
         form = load_form(props["formJsonSchemaFilename"])
         assert form["type"] == "object" and form["title"] and form["x-title-en"], task_id
@@ -168,7 +192,9 @@ def test_boundary_events_sit_on_the_border_of_their_host(xml):
 def test_every_timer_boundary_event_has_a_timer_role_in_the_parsed_spec(parsed):
     timers = {t.bpmn_id: t for t in all_task_specs(parsed)
               if isinstance(getattr(t, "event_definition", None), TimerEventDefinition)}
-    assert set(timers) == set(TIMERS)
+    assert set(timers) == set(TIMERS) | set(CATCH_TIMERS)
+    for timer_id, expression in CATCH_TIMERS.items():
+        assert timers[timer_id].event_definition.expression == expression
     for timer_id, (role, interrupting, _kind, expression) in TIMERS.items():
         spec = timers[timer_id]
         assert spec.extensions["properties"]["timerRole"] == role
@@ -226,8 +252,10 @@ class Calls(list):
         def now():
             return clock_now().isoformat()
 
-        names = ("set_status", "mark_overdue", "notify", "reassign_unit", "publish_result", "close_case")
-        return {"hours_after": hours_after, "now": now, "open_tasks": open_tasks, "require": require,
+        names = ("set_status", "mark_overdue", "notify", "notify_each", "reassign_unit", "publish_result", "close_case",
+                 "invite_agency")
+        return {"hours_after": hours_after, "now": now, "open_tasks": open_tasks, "require": require, "keyed": keyed,
+                "any_flagged": any_flagged, "agencies_where": agencies_where, "missing": missing,
                 **{n: record(n) for n in names}}
 
 
@@ -314,7 +342,7 @@ def test_level_3_case_has_one_coordination_instance_per_agency(parsed):
     run.do("classify", "intake", level=3, handling_unit="inspectorate", agencies=agencies)
     assert run.wf.last_task.data["deadline_at"] == "2026-11-28T08:00:00+00:00"
     run.do("start_handling", "handling_unit", handling_plan="Kiểm tra liên ngành")
-    acks = [t for t in run.wf.get_tasks(state=TaskState.READY, manual=True)]
+    acks = [t for t in run.wf.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id != "coordinate"]
     assert [t.task_spec.bpmn_id for t in acks] == ["acknowledge_request"] * 3
     assert sorted(t.data["agency"] for t in acks) == sorted(agencies)
     assert {t.task_spec.lane for t in acks} == {"coordinator"}
@@ -326,10 +354,16 @@ def test_level_3_case_has_one_coordination_instance_per_agency(parsed):
         urgent = agency == "market-mgmt"
         run.do("contribute_findings", "coordinator", {"agency": agency}, agency_findings="Đã xác minh",
                urgent_phone_contact=urgent, **({"phone_contact_summary": "Gọi khẩn"} if urgent else {}))
-    assert run.ready() == [("confirm_in_writing", "coordinator")]  # the result waits for the written confirmation
+    assert run.ready() == [("confirm_in_writing", "coordinator"), ("coordinate", "handling_unit")]
+    assert run.waiting_timers() == ["confirm_in_writing_timer", "escalation_timer", "reminder_timer"]
     run.do("confirm_in_writing", "coordinator", {"agency": "market-mgmt"}, written_confirmation_ref="CV 123/QLTT",
            confirmed_on="2026-11-25")
+    assert run.ready() == [("coordinate", "handling_unit")]  # the inspectorate closes coordination
+    run.do("coordinate", "handling_unit", action="finish")
     assert run.ready() == [("enter_result", "handling_unit")]
+    findings = run.wf.get_tasks(state=TaskState.READY, manual=True)[0].data["coordination_findings"]
+    assert findings == {agency: {"agency": agency, "findings": "Đã xác minh", "criminal_matter": False}
+                        for agency in agencies}  # one collection of every agency's findings
     run.do("enter_result", "handling_unit", **RESULT)
     run.do("verify_result", "inspector", verification="accept")
     assert run.ready() == [("citizen_feedback", "citizen")]
@@ -410,3 +444,14 @@ def test_the_classification_rules_of_the_diagram(parsed, classification, refused
         with pytest.raises(Exception) as refused:  # noqa: PT011 - SpiffWorkflow wraps the diagram's refusal
             run.do("classify", "intake", **classification)
         assert str(refused.value).startswith(f"Refused:{refused_field}")
+
+
+def test_multi_instance_references_resolve_so_the_modeler_keeps_them(xml):
+    """bpmn-js drops a loopDataInputRef/loopDataOutputRef that names no element of the file when it saves."""
+    ids = {element.get("id") for element in xml.iter() if isinstance(element.tag, str) and element.get("id")}
+    refs = [*xml.iterfind(".//bpmn:loopDataInputRef", NS), *xml.iterfind(".//bpmn:loopDataOutputRef", NS)]
+    assert len(refs) == 6
+    for ref in refs:
+        assert ref.text in ids, ref.text
+        (item,) = xml.xpath(f".//*[@id='{ref.text}']", namespaces=NS)
+        assert etree.QName(item).localname == "property"

@@ -16,6 +16,16 @@ AGENCIES = [("police", "Công an"), ("market-mgmt", "Quản lý thị trường"
 OPTIONS = {"handling_unit": UNITS, "reassign_to": UNITS, "agencies": AGENCIES}
 EXAMPLES = {  # valid data for every form, as a user could enter it in the browser
     "acknowledge_request": {"acknowledged_by": "Đại úy Nguyễn Văn A", "ack_note": "Đã nhận\nSẽ cử cán bộ"},
+    "answer_agency_question": {"question_answer": "Đã gửi danh sách cơ sở", "question_answer_ref": "CV 9/TTS"},
+    "answer_information_request": {"request_answer": "Không có hóa đơn\nĐính kèm biên bản", "answered_by": "Ông B",
+                                   "answer_document_ref": "CV 7/QLTT"},
+    "confirm_joint_inspection": {"attendance": "decline", "decline_reason": "Lực lượng đang làm nhiệm vụ khác"},
+    "confirm_minutes": {"minutes_agreed": False, "minutes_comment": "Bổ sung số học viên"},
+    "coordinate": {"action": "joint_inspection", "inspection_at": "2026-11-27T08:00:00+07:00",
+                   "inspection_place": "12 Lê Lợi", "inspection_agencies": ["police", "labour"]},
+    "record_minutes": {"minutes_ref": "BB 01/TTLN", "minutes_summary": "Kiểm tra đột xuất\nCó 12 học viên",
+                       "inspection_findings": "Không có giấy phép", "evidence_note": "Ảnh chụp"},
+    "refer_to_police": {"referral_ref": "CV 45/TTS", "referred_to": "PC02 Công an Thành phố"},
     "citizen_feedback": {"resolved": False, "rating": 2, "feedback_comment": "Cơ sở vẫn hoạt động"},
     "classify": {"level": 3, "handling_unit": "inspectorate", "agencies": ["police", "market-mgmt"],
                  "classification_note": "Cần phối hợp công an"},
@@ -239,7 +249,7 @@ def test_english_labels_help_and_yes_no():
     root = page(render_fields(load_form("contribute_findings"), lang="en"))
     assert root.xpath("//label[@for='f-agency_findings']")[0].text.strip() == "Agency findings"
     assert root.get_element_by_id("f-urgent_phone_contact-help").text == "If so, it must be confirmed in writing."
-    assert [r.text for r in root.xpath("//fieldset//label")] == ["Yes", "No"]
+    assert [r.text for r in root.xpath("(//fieldset)[1]//label")] == ["Yes", "No"]
     assert root.xpath("//legend")[0].text.strip() == "Urgent contact by phone or e-mail"
 
 

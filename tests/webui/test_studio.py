@@ -205,7 +205,7 @@ def test_the_editor_checks_without_saving(as_user, factory, draft_id):
     response = owner.post(f"/studio/drafts/{draft_id}/validate", data=broken.encode(), content_type="application/xml")
     assert response.status_code == 200
     problems = response.json["problems"]
-    assert problems and problems[0]["element_id"] == "flow_gw_level_to_coordination"
+    assert problems and problems[0]["element_id"] == "flow_gw_level_to_coordination_stage"
     assert draft_bundle(factory, draft_id)["bpmn"][MAIN_FILE] == ORIGINAL
     assert owner.post(f"/studio/drafts/{draft_id}/validate", data=ORIGINAL.encode(),
                       content_type="application/xml").json == {"problems": []}
@@ -279,7 +279,7 @@ def test_a_diagram_running_code_in_a_condition_is_stored_but_never_deployed(as_u
     assert 'id="deploy-refused"' in html
     problems = json.loads(re.search(r'<script type="application/json" id="initial-problems">(.*?)</script>', html,
                                     re.S).group(1))
-    assert [p["element_id"] for p in problems] == ["flow_gw_level_to_coordination"]
+    assert [p["element_id"] for p in problems] == ["flow_gw_level_to_coordination_stage"]
     assert "condition" in problems[0]["message"]
     with transaction(factory) as session:
         assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
@@ -425,7 +425,8 @@ def test_the_confirmation_of_a_draft_with_problems_counts_them_and_offers_no_dep
     save_xml(owner, draft_id, ORIGINAL.replace(">level == 3<", ">__import__('os')<"))
     page, _confirm = confirmation(owner, draft_id)
     html = page.get_data(as_text=True)
-    assert 'id="deploy-problems" data-count="1"' in html and 'data-element-id="flow_gw_level_to_coordination"' in html
+    assert 'id="deploy-problems" data-count="1"' in html
+    assert 'data-element-id="flow_gw_level_to_coordination_stage"' in html
     assert 'id="confirm-deploy"' not in html
     assert "1 lỗi: chỉ có thể triển khai bản nháp khi đã sửa hết." in text_of(page)
 

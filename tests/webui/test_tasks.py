@@ -116,6 +116,7 @@ def test_the_result_form_shows_each_agencys_findings_from_the_earlier_steps(as_u
         drive.do(user, case_id, "acknowledge_request", {"acknowledged_by": user}, unit=unit)
         drive.do(user, case_id, "contribute_findings", {"agency_findings": finding, "urgent_phone_contact": False},
                  unit=unit)
+    drive.do("inspectorate", case_id, "coordinate", {"action": "finish"})
     html = as_user("inspectorate").get(url(drive.task(case_id, "enter_result"))).get_data(as_text=True)
     assert 'id="earlier-work"' in html
     assert html.count('data-task="contribute_findings"') == 2
