@@ -9,12 +9,12 @@ import zipfile
 
 import lxml.html
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine import cases, citizen
 from engine.db import transaction
 from engine.errors import PermissionDenied
-from engine.models import Case, CaseNote
+from engine.models import Case, CaseNote, OutboxEmail, User
 from engine.models_documents import TaskDocument
 from tests.engine.test_level3_scenarios import ACK, FINISH, contribute
 from tests.engine.test_scenarios import ACCEPT, RESULT, SCREEN_IN, classify
@@ -86,6 +86,8 @@ def xlsx_text(data: bytes) -> str:
 def test_a_coordinator_never_sees_the_reporters_identity_on_any_page_of_the_case(channel, app, as_user, drive,
                                                                                  factory):
     send, contact, secrets = CHANNELS[channel]
+    with transaction(factory) as session:  # the agency's e-mails are read too
+        session.execute(update(User).where(User.username == "police").values(email="police@example.org"))
     case_id = send(app.test_client(), factory, contact)
     to_coordination(drive, case_id, ["police"])
     police = as_user("police")
@@ -112,8 +114,13 @@ def test_a_coordinator_never_sees_the_reporters_identity_on_any_page_of_the_case
         for secret in secrets:
             assert secret not in text, f"{channel}: the reporter's {secret!r} is on the coordinator's {name} page"
     assert xlsx.status_code == 200
+    with transaction(factory) as session:
+        mails = [f"{m.subject}\n{m.body}" for m in session.scalars(
+            select(OutboxEmail).where(OutboxEmail.to_addr == "police@example.org"))]
+    assert mails, "the police were sent no e-mail about the case"
     for secret in secrets:
         assert secret not in xlsx_text(xlsx.data)
+        assert not [m for m in mails if secret in m], f"{channel}: the reporter's {secret!r} in a mail to the police"
     if channel != "anonymous":  # the identity is in the case: intake sees it, so the checks above can fail
         assert secrets[0] in as_user("intake").get(f"/cases/{case_id}").get_data(as_text=True) or \
             secrets[1] in as_user("intake").get(f"/cases/{case_id}").get_data(as_text=True)
