@@ -28,6 +28,8 @@ CASE_SUMMARY_FIELDS = ("level", "handling_unit", "agencies")
 SEE_ALL_CASES = frozenset({Role.INTAKE, Role.INSPECTOR, Role.LEADERSHIP, Role.ADMIN, Role.PROCESS_OWNER})
 # Roles that may see the reporter's name, phone and e-mail.
 SEE_REPORTER = frozenset({Role.INTAKE, Role.INSPECTOR})
+# Once a case has one of these statuses, an agency coordinator reads it but no longer works on it.
+AGENCY_DONE_STATUSES = frozenset({CaseStatus.CLOSED.value, CaseStatus.NOT_ACCEPTED.value})
 
 
 def new_tracking_code() -> str:
@@ -91,6 +93,23 @@ def can_view(actor: Actor, case: Case) -> bool:
     return Role.COORDINATOR in actor.roles and actor.unit in (case.agencies or [])
 
 
+def coordinator_read_only(actor: Actor, case: Case) -> bool:
+    """Whether an agency coordinator (holding no other role that lets them act on this case) may only read it: the
+    case is closed, or their agency is no longer invited to it. They then complete no task, attach no document and
+    add no note."""
+    if Role.COORDINATOR not in actor.roles or actor.roles & SEE_ALL_CASES:
+        return False
+    if Role.HANDLING_UNIT in actor.roles and actor.unit is not None and case.handling_unit == actor.unit:
+        return False
+    return case.status in AGENCY_DONE_STATUSES or actor.unit not in (case.agencies or [])
+
+
+def check_agency_may_act(actor: Actor, case: Case) -> None:
+    """PermissionDenied (the case stays readable) when a coordinator may only read this case."""
+    if coordinator_read_only(actor, case):
+        raise PermissionDenied(t("case_read_only"))
+
+
 def viewable_case(session: Session, actor: Actor, case_id: int) -> Case:
     case = get_case(session, case_id)
     if not can_view(actor, case):
@@ -111,6 +130,7 @@ def permitted_task(session: Session, actor: Actor, case_id: int, task_id: str,
 
 def add_note(session: Session, actor: Actor, case_id: int, body: str) -> CaseNote:
     case = viewable_case(session, actor, case_id)
+    check_agency_may_act(actor, case)
     text = (body or "").strip()
     if not text:
         raise ValidationError(t("note_empty"), {"body": t("required")})
@@ -232,6 +252,8 @@ def _permitted_item(session: Session, actor: Actor, case_id: int, task_id: str,
         raise PermissionDenied(t("task_other_unit"))
     if item.role == Role.CITIZEN and actor != Actor.citizen(get_case(session, case_id).code):
         raise PermissionDenied(t("reporter_only"))
+    if item.role == Role.COORDINATOR:
+        check_agency_may_act(actor, get_case(session, case_id))
     return item
 
 

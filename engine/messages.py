@@ -64,6 +64,8 @@ MESSAGES: dict[str, str] = {
     "username_format": _l("2–80 lowercase letters, digits, . _ -"),
     "roles_required": _l("Choose at least one known role"),
     "password_for_new_user": _l("Required for a new user"),
+    "case_read_only": _l("This case is closed or your agency is no longer invited to it: it can be read but not "
+                         "changed"),
     "case_other_unit": _l("This case belongs to another unit"),
     "case_suspended": _l("Case %(case)s is suspended by an administrator: %(reason)s"),
     "case_already_closed": _l("Case %(case)s is already closed"),

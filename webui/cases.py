@@ -22,7 +22,7 @@ from flask_login import current_user, login_required
 from engine import agencies, audit, casefile, caselist, cases, directory, documents, versions
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.messages import t
-from engine.models import Case
+from engine.models import Case, Role
 
 from . import case_media, deadlines, diagram_names, formrender, list_filters, params
 from .auth import current_actor, roles_required
@@ -57,7 +57,10 @@ def index():
     query = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("cases/index.html", found=found, wanted=listed.wanted, query=query, statuses=STATUSES,
                            categories=CATEGORIES, wards=wards, units=_unit_options()["handling_unit"],
-                           problems=listed.problems, typed=request.args), listed.status
+                           problems=listed.problems, typed=request.args,
+                           other_than_period={k: v for k, v in query.items() if k != "period"},
+                           agency_scope=not current_actor().roles & (caselist.LIST_ROLES - {Role.COORDINATOR})), \
+        listed.status
 
 
 @bp.get("/<int:case_id>")
@@ -68,7 +71,20 @@ def show(case_id: int):
     return render_template("cases/show.html", case=found.case, notes=found.notes, attachments=found.attachments,
                            tasks=found.tasks, timeline=timeline, show_reporter=found.show_reporter,
                            mine={t.task_id for t in found.tasks if _may_work_on(t)}, documents=found.documents,
-                           people=found.people, result=_result_summary(found))
+                           people=found.people, result=_result_summary(found),
+                           read_only=cases.coordinator_read_only(current_actor(), found.case),
+                           read_only_text=_read_only_text())
+
+
+def _read_only_text() -> str:
+    return _("Read only: this case is closed or your agency is no longer invited to it. You can read it, but no "
+             "longer complete tasks, attach documents or add notes.")
+
+
+def _read_only_refusal(case: Case):
+    """A coordinator who may only read this case: the case page with the reason, nothing saved."""
+    flash(_read_only_text(), "warning")
+    return redirect(url_for(".show", case_id=case.id))
 
 
 def _result_summary(found: casefile.CaseFile) -> dict | None:
@@ -114,6 +130,11 @@ def task(case_id: int, task_id: str):
     actor = current_actor()
     try:  # a submission needs the case's events only to show the form again
         page = casefile.task_page(session, actor, case_id, task_id, with_events=request.method == "GET")
+    except PermissionDenied:
+        case = cases.get_case(session, case_id)
+        if cases.can_view(actor, case) and cases.coordinator_read_only(actor, case):  # others: 403 as before
+            return _read_only_refusal(case)
+        raise
     except NotFound:
         case = cases.get_case(session, case_id)  # NotFound (404) when the case itself does not exist
         if request.method == "POST":  # submitted too late: someone else completed it in the meantime
@@ -223,6 +244,9 @@ def add_note(case_id: int):
         return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
 
     on_failure(ValidationError, not_saved)
+    case = cases.viewable_case(db(), current_actor(), case_id)
+    if cases.coordinator_read_only(current_actor(), case):
+        return _read_only_refusal(case)
     cases.add_note(db(), current_actor(), case_id, request.form.get("body", ""))
     flash(_("Note added."), "success")
     return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
