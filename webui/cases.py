@@ -130,13 +130,12 @@ def task(case_id: int, task_id: str):
     actor = current_actor()
     try:  # a submission needs the case's events only to show the form again
         page = casefile.task_page(session, actor, case_id, task_id, with_events=request.method == "GET")
-    except PermissionDenied:
-        case = cases.get_case(session, case_id)
-        if cases.can_view(actor, case) and cases.coordinator_read_only(actor, case):  # others: 403 as before
-            return _read_only_refusal(case)
-        raise
-    except NotFound:
+    except (PermissionDenied, NotFound) as refused:
         case = cases.get_case(session, case_id)  # NotFound (404) when the case itself does not exist
+        if cases.can_view(actor, case) and cases.coordinator_read_only(actor, case):  # others: as before
+            return _read_only_refusal(case)
+        if isinstance(refused, PermissionDenied):
+            raise
         if request.method == "POST":  # submitted too late: someone else completed it in the meantime
             raise Conflict(t("task_done_by_other"), case_id=case.id,
                            row_version=case.row_version) from None
