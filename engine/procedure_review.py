@@ -15,20 +15,17 @@ A case counts for the version it runs on (`cases.process_version_id`); an event 
 """
 from __future__ import annotations
 
-import contextlib
 import math
-import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import func, select
+from sqlalchemy import TIMESTAMP, and_, case, cast, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from . import versions
 from .briefings import period_bounds
 from .errors import NotFound, ValidationError
-from .functions import parse_timestamp
 from .models import Case, CaseEvent, InboxItem, ProcessVersion
 
 SMALL_SAMPLE = 5  # fewer waits than this: the median and p90 say little, and the page says so
@@ -49,19 +46,9 @@ class ElementFigures:
     passes: int = 0  # completions or firings
     repeats: int = 0  # passes beyond the first on the same case (rework)
     waiting_now: int = 0  # open tasks of this version at this element, now
-    waits_hours: list[float] = field(default_factory=list, repr=False)
-
-    @property
-    def median_hours(self) -> float | None:
-        return round(statistics.median(self.waits_hours), 2) if self.waits_hours else None
-
-    @property
-    def p90_hours(self) -> float | None:
-        return round(percentile(self.waits_hours, 90), 2) if self.waits_hours else None
-
-    @property
-    def measured(self) -> int:
-        return len(self.waits_hours)
+    measured: int = 0  # passes with a known wait
+    median_hours: float | None = None
+    p90_hours: float | None = None
 
     @property
     def small_sample(self) -> bool:
@@ -130,60 +117,97 @@ def parse_period(period: str | None) -> tuple[datetime, datetime]:
 
 
 def review(session: Session, version: ProcessVersion, period: str) -> ProcedureReview:
-    """The figures of every user task and timer of `version` for `period` ("2026-Q4" or "2026-W48")."""
+    """The figures of every user task and timer of `version` for `period` ("2026-Q4" or "2026-W48").
+
+    Counted in SQL (a handful of aggregate queries, whatever the number of cases): per element and case the passes,
+    then per element passes, distinct cases and repeats; the waits' median and nearest-rank p90 are picked by rank
+    with window functions (ROW_NUMBER / COUNT OVER the element), so only three waits per element leave the database.
+    """
     start, end = parse_period(period)
     elements = _elements(version)
-    names = [e.name for e in elements.values() if e.kind == "timer"]
-    by_name = {e.name: e for e in elements.values() if e.kind == "timer" and names.count(e.name) == 1}
-    seen_cases: set[int] = set()
-    per_case: dict[tuple[str, int], int] = {}
-    rework_taken = dict.fromkeys(REWORK, 0)
-    rework_out_of = dict.fromkeys(REWORK, 0)
-    rows = session.execute(select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.task_name, CaseEvent.at,
-                                  CaseEvent.detail)
-                           .join(Case, Case.id == CaseEvent.case_id)
-                           .where(Case.process_version_id == version.id, CaseEvent.at >= start, CaseEvent.at < end))
-    for case_id, kind, task_name, at, detail in rows:
-        seen_cases.add(case_id)
-        detail = detail or {}
-        if kind == "task_completed":
-            figures = elements.get(task_name or "")
-            if figures is None or figures.kind != "task":
-                continue
-            _count(figures, case_id, per_case)
-            opened = detail.get("opened_at")
-            if opened:
-                with contextlib.suppress(ValueError):  # a damaged value: a pass without a wait
-                    figures.waits_hours.append(max(0.0, (at - parse_timestamp(opened)).total_seconds() / 3600))
-            data = detail.get("data") if isinstance(detail.get("data"), dict) else {}
-            for name, (element_id, field_name, value) in REWORK.items():
-                if task_name == element_id:
-                    rework_out_of[name] += 1
-                    rework_taken[name] += data.get(field_name) == value
-        elif kind == "timer_fired":
-            figures = elements.get(detail.get("element") or "") or by_name.get(task_name or "")
-            if figures is not None and figures.kind == "timer":
-                _count(figures, case_id, per_case)
+    in_version = (Case.process_version_id == version.id, CaseEvent.at >= start, CaseEvent.at < end)
+    cases = session.scalar(select(func.count(func.distinct(CaseEvent.case_id)))
+                           .join(Case, Case.id == CaseEvent.case_id).where(*in_version)) or 0
+    events = _events(session, elements).where(*in_version).subquery()
+    per_case = (select(events.c.element, events.c.case_id, func.count().label("n"),
+                       func.sum(events.c.rework).label("rework"))
+                .group_by(events.c.element, events.c.case_id).subquery())
+    rework_taken: dict[str, int] = {}
+    for element_id, case_count, passes, reworked in session.execute(
+            select(per_case.c.element, func.count(), func.sum(per_case.c.n), func.sum(per_case.c.rework))
+            .group_by(per_case.c.element)):
+        figures = elements[element_id]
+        figures.cases, figures.passes = case_count, int(passes)
+        figures.repeats = figures.passes - figures.cases
+        rework_taken[element_id] = int(reworked or 0)
+    _waits(session, events, elements)
     for task_name, waiting in session.execute(
             select(InboxItem.task_name, func.count()).join(Case, Case.id == InboxItem.case_id)
             .where(Case.process_version_id == version.id).group_by(InboxItem.task_name)):
         if task_name in elements:
             elements[task_name].waiting_now = waiting
-    rework = [Rework(name, element_id, rework_taken[name], rework_out_of[name])
+    rework = [Rework(name, element_id, rework_taken.get(element_id, 0), elements[element_id].passes)
               for name, (element_id, _f, _v) in REWORK.items() if element_id in elements]
-    return ProcedureReview(version.process_id, version.number, period, start, end, len(seen_cases),
+    return ProcedureReview(version.process_id, version.number, period, start, end, cases,
                            list(elements.values()), rework)
 
 
-def _count(figures: ElementFigures, case_id: int, per_case: dict[tuple[str, int], int]) -> None:
-    key = (figures.element_id, case_id)
-    before = per_case.get(key, 0)
-    per_case[key] = before + 1
-    figures.passes += 1
-    if before:
-        figures.repeats += 1
-    else:
-        figures.cases += 1
+def _events(session: Session, elements: dict[str, ElementFigures]):
+    """One row per counted event: case, element id, wait in seconds (tasks with `opened_at`), rework (0/1)."""
+    tasks = [e.element_id for e in elements.values() if e.kind == "task"]
+    timers = [e.element_id for e in elements.values() if e.kind == "timer"]
+    names = [elements[t].name for t in timers]
+    by_name = {elements[t].name: t for t in timers if names.count(elements[t].name) == 1}
+    element_json = CaseEvent.detail["element"].as_string()
+    named = case(by_name, value=CaseEvent.task_name, else_=null()) if by_name else null()
+    timer_element = case((element_json.in_(timers), element_json), else_=named) if timers else named
+    element = case((CaseEvent.kind == "task_completed", CaseEvent.task_name), else_=timer_element)
+    reworked = or_(*(and_(CaseEvent.task_name == element_id, CaseEvent.detail[("data", field_name)].as_string()
+                          == value) for element_id, field_name, value in REWORK.values()))
+    counted = or_(and_(CaseEvent.kind == "task_completed", CaseEvent.task_name.in_(tasks)),
+                  and_(CaseEvent.kind == "timer_fired", timer_element.is_not(None)))
+    return (select(CaseEvent.case_id, element.label("element"), _wait_seconds(session).label("wait"),
+                   case((and_(CaseEvent.kind == "task_completed", reworked), 1), else_=0).label("rework"))
+            .join(Case, Case.id == CaseEvent.case_id).where(counted))
+
+
+# An ISO timestamp PostgreSQL can cast (a damaged `opened_at` must give a pass without a wait, not an error)
+_ISO = (r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?"
+        r"([+-]\d{2}:?\d{2}|Z)?$")
+
+
+def _wait_seconds(session: Session):
+    """Seconds from `detail.opened_at` to the event (at least 0); NULL when missing or not a timestamp."""
+    opened = CaseEvent.detail["opened_at"].as_string()
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = case((opened.regexp_match(_ISO),
+                        func.extract("epoch", CaseEvent.at - cast(opened, TIMESTAMP(timezone=True)))), else_=null())
+    else:  # SQLite: julianday() understands ISO text with an offset and gives NULL for anything else
+        seconds = (func.julianday(CaseEvent.at) - func.julianday(opened)) * 86400.0
+    return case((and_(CaseEvent.kind == "task_completed", seconds < 0), 0.0),
+                (CaseEvent.kind == "task_completed", seconds), else_=null())
+
+
+def _waits(session: Session, events, elements: dict[str, ElementFigures]) -> None:
+    """Median (mean of the two middle waits when even) and nearest-rank p90 of each task's waits, picked by rank."""
+    ranked = (select(events.c.element, events.c.wait,
+                     func.row_number().over(partition_by=events.c.element, order_by=events.c.wait).label("rank"),
+                     func.count().over(partition_by=events.c.element).label("n"))
+              .where(events.c.wait.is_not(None)).subquery())
+    low, high, p90 = (ranked.c.n + 1) // 2, ranked.c.n // 2 + 1, (ranked.c.n * 9 + 9) // 10
+    picked: dict[str, dict[int, float]] = {}
+    counts: dict[str, int] = {}
+    for element_id, wait, rank, n in session.execute(
+            select(ranked.c.element, ranked.c.wait, ranked.c.rank, ranked.c.n)
+            .where(or_(ranked.c.rank == low, ranked.c.rank == high, ranked.c.rank == p90))):
+        picked.setdefault(element_id, {})[rank] = float(wait) / 3600
+        counts[element_id] = n
+    for element_id, n in counts.items():
+        ranks = picked[element_id]
+        figures = elements[element_id]
+        figures.measured = n
+        figures.median_hours = round((ranks[(n + 1) // 2] + ranks[n // 2 + 1]) / 2, 2)
+        figures.p90_hours = round(ranks[max(1, math.ceil(n * 9 / 10))], 2)
 
 
 def _elements(version: ProcessVersion) -> dict[str, ElementFigures]:

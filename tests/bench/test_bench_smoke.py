@@ -25,6 +25,7 @@ SECTIONS = {
     "lateness": ["p50_s", "p99_s"],
     "search": ["text_filters_p95_ms", "common_word_p95_ms", "ward_text_p95_ms", "export_p95_ms",
                "export_xlsx_file_p95_ms", "export_csv_file_p95_ms"],
+    "review": ["quarter_p95_ms", "week_p95_ms"],
 }
 HTTP = ["completions_per_s", "p50_ms", "p95_ms", "post_p95_ms", "conflicts_409", "errors"]
 
