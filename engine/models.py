@@ -231,7 +231,8 @@ class Notification(Base):
     __table_args__ = (Index("ix_notifications_role_unit", "role", "unit"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # None: a briefing
+    scheduled_run_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_runs.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(20))
     unit: Mapped[str | None] = mapped_column(String(40))

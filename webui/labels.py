@@ -64,6 +64,7 @@ NOTIFICATIONS = {
     "ack_overdue": _l("An agency has not acknowledged in time"),
     "contribution_overdue": _l("An agency's findings are late"),
     "dispute_overdue": _l("A dispute review is late"),
+    "briefing_review": _l("A briefing report is ready for your review"),
 }
 
 PUBLIC_STEPS = {
