@@ -113,13 +113,14 @@ def closed_case_events(case: dict[str, Any]) -> list[dict[str, Any]]:
         nonlocal at
         opened, at = at, at + timedelta(hours=hours)
         events.append({"case_id": case["id"], "at": at, "actor": "bench", "kind": "task_completed",
-                       "task_name": name, "from_status": None, "to_status": None,
+                       "task_name": name, "from_status": None, "to_status": None, "element": name,
+                       "wait_seconds": (at - opened).total_seconds(),
                        "detail": {"opened_at": opened.isoformat(), "data": data or {}}})
 
     def timer(element: str, after: timedelta) -> None:
         events.append({"case_id": case["id"], "at": case["received_at"] + after, "actor": "timer",
                        "kind": "timer_fired", "task_name": element.replace("_", " "), "from_status": None,
-                       "to_status": None, "detail": {"element": element}})
+                       "to_status": None, "element": element, "wait_seconds": None, "detail": {"element": element}})
 
     screening = rng.lognormvariate(0, 1)
     task("screen", screening, {"screening_outcome": "in_scope" if case["level"] else "out_of_scope"})

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -211,7 +212,8 @@ class CaseEvent(Base):
 
     __tablename__ = "case_events"
     __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),
-                      Index("ix_case_events_at_kind", "at", "kind", "case_id"))  # the quarterly review
+                      # the quarterly review reads a period's events from this index alone
+                      Index("ix_case_events_review", "at", "kind", "element", "task_name", "case_id", "wait_seconds"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -222,6 +224,8 @@ class CaseEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    element: Mapped[str | None] = mapped_column(String(100))  # the diagram element (task or timer), when known
+    wait_seconds: Mapped[float | None] = mapped_column(Float)  # a completed task: from ready to completed
 
 
 class Notification(Base):

@@ -92,10 +92,14 @@ def test_percentiles_use_the_nearest_rank():
 
 
 def _log(factory, case_id, at, kind, task_name, detail):
+    """An event as engine/events.py `record` writes it (its element and wait columns), at a chosen time."""
+    from engine.events import review_columns
     from engine.models import CaseEvent
 
+    element, wait = review_columns(kind, task_name, at, detail)
     with transaction(factory) as session:
-        session.add(CaseEvent(case_id=case_id, at=at, actor="intake", kind=kind, task_name=task_name, detail=detail))
+        session.add(CaseEvent(case_id=case_id, at=at, actor="intake", kind=kind, task_name=task_name, detail=detail,
+                              element=element, wait_seconds=wait))
 
 
 def test_waits_are_ranked_in_the_database_like_the_hand_counted_median_and_p90(drive, factory, clock):
