@@ -145,6 +145,7 @@ class Case(Base):
         Index("ix_cases_closed_at", "closed_at"),
         Index("ix_cases_received_at_id", "received_at", "id"),  # case lists, newest first
         Index("ix_cases_handling_unit_received_at", "handling_unit", "received_at"),  # a unit's case list
+        Index("ix_cases_process_version_id_id", "process_version_id", "id"),  # a version's cases (the review)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,6 +2,7 @@
 and rework loops, from cases driven through the engine with known times."""
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import pytest
@@ -122,3 +123,24 @@ def test_waits_are_ranked_in_the_database_like_the_hand_counted_median_and_p90(d
     assert (classify.median_hours, classify.p90_hours) == (5.5, 9.0)
     assert not classify.small_sample
     assert review.element("screening_reminder_timer").passes == 1
+
+
+def test_each_version_counts_its_own_cases_even_when_their_ids_interleave(driven, factory, drive):
+    """Case B (reported first) is moved to a new version 2, case C is reported on it, case A stays on version 1:
+    version 2's cases lie on both sides of A, and each version still counts exactly its own."""
+    from engine.models import Case
+
+    late, _case = driven
+    with transaction(factory) as session:
+        bundle = copy.deepcopy(versions.active_version(session).bundle)
+        bundle["bpmn"]["rapid_response.bpmn"] += "\n<!-- version 2 -->\n"
+        session.get(Case, late).process_version_id = versions.deploy(session, bundle, actor="owner").id
+    drive.report()  # case C, on version 2
+    with transaction(factory) as session:
+        first = procedure_review.review(session, procedure_review.version_by_number(session, 1), "2026-Q4")
+        second = procedure_review.review(session, procedure_review.version_by_number(session, 2), "2026-Q4")
+    assert (first.cases, first.element("screen").passes, first.element("verify_result").passes) == (1, 1, 2)
+    assert first.element("classify").waiting_now == 0 and first.element("screening_reminder_timer").passes == 0
+    assert (second.cases, second.element("screen").passes, second.element("verify_result").passes) == (2, 1, 0)
+    assert (second.element("classify").waiting_now, second.element("screen").waiting_now) == (1, 1)
+    assert second.element("screening_reminder_timer").passes == 1

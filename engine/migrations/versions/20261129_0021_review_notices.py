@@ -22,6 +22,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_case_events_review', ['at', 'kind', 'element', 'task_name', 'case_id',
                                                         'wait_seconds'], unique=False)
     _fill_review_columns()
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.create_index('ix_cases_process_version_id_id', ['process_version_id', 'id'], unique=False)
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('scheduled_run_id', sa.Integer(), nullable=True))
         batch_op.alter_column('case_id', existing_type=sa.Integer(), nullable=True)
@@ -30,6 +32,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_process_version_id_id')
     op.execute("DELETE FROM notifications WHERE case_id IS NULL")
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_notifications_scheduled_run_id_scheduled_runs'), type_='foreignkey')
