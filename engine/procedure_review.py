@@ -128,12 +128,15 @@ def review(session: Session, version: ProcessVersion, period: str) -> ProcedureR
     elements = _elements(version)
     of_version = _version_scope(session, version)
     in_period = (CaseEvent.at >= start, CaseEvent.at < end)
-    cases = session.scalar(of_version(select(func.count(func.distinct(CaseEvent.case_id))), CaseEvent.case_id)
-                           .where(*in_period)) or 0
+    # DISTINCT and GROUP BY in two steps (not count(DISTINCT …)): PostgreSQL hashes them instead of sorting
+    seen = of_version(select(CaseEvent.case_id), CaseEvent.case_id).where(*in_period).distinct().subquery()
+    cases = session.scalar(select(func.count()).select_from(seen)) or 0
     events = of_version(_events(elements), CaseEvent.case_id).where(*in_period).subquery()
-    for element_id, passes, case_count in session.execute(
-            select(events.c.element, func.count(), func.count(func.distinct(events.c.case_id)))
-            .group_by(events.c.element)):
+    per_case = (select(events.c.element, events.c.case_id, func.count().label("n"))
+                .group_by(events.c.element, events.c.case_id).subquery())
+    for element_id, case_count, passes in session.execute(
+            select(per_case.c.element, func.count(), func.sum(per_case.c.n)).group_by(per_case.c.element)):
+        passes = int(passes)
         figures = elements[element_id]
         figures.cases, figures.passes, figures.repeats = case_count, passes, passes - case_count
     rework_taken = _rework_taken(session, of_version, in_period)
