@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 
 from engine import search_text
-from engine.models import Case, InboxItem
+from engine.models import Case, CaseEvent, InboxItem
 from engine.models_search import CaseSearchText
 
 from .databases import BENCH_WARDS, Backend
@@ -94,7 +94,51 @@ def load_inbox_dataset(backend: Backend, total: int, open_count: int, now: datet
                 ({"case_id": c["id"], "body": search_text.body(c["code"], c["report"])} for c in cases))
     fix_sequence(backend)
     loaded_items = insert_rows(backend, InboxItem.__table__, items)
-    return {"cases": loaded, "open_cases": open_count, "inbox_items": loaded_items}
+    loaded_events = insert_rows(backend, CaseEvent.__table__, (event for c in cases if c["closed_at"] is not None
+                                                               for event in closed_case_events(c)))
+    return {"cases": loaded, "open_cases": open_count, "inbox_items": loaded_items, "case_events": loaded_events}
+
+
+def closed_case_events(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The step log of a closed bulk case, as the engine writes it: `task_completed` with `opened_at` (screen,
+    classify, start handling, enter result, verify; one result in six rejected and entered again) and
+    `timer_fired` with the element id (screening reminder/escalation when screening took over 2/4 h, the
+    deadline escalation when the result came late). Its own random sequence (seeded by the case id), so the
+    cases' data does not change."""
+    rng = random.Random(case["id"])  # noqa: S311 - reproducible benchmark data
+    events: list[dict[str, Any]] = []
+    at = case["received_at"]
+
+    def task(name: str, hours: float, data: dict[str, Any] | None = None) -> None:
+        nonlocal at
+        opened, at = at, at + timedelta(hours=hours)
+        events.append({"case_id": case["id"], "at": at, "actor": "bench", "kind": "task_completed",
+                       "task_name": name, "from_status": None, "to_status": None, "element": name,
+                       "wait_seconds": (at - opened).total_seconds(),
+                       "detail": {"opened_at": opened.isoformat(), "data": data or {}}})
+
+    def timer(element: str, after: timedelta) -> None:
+        events.append({"case_id": case["id"], "at": case["received_at"] + after, "actor": "timer",
+                       "kind": "timer_fired", "task_name": element.replace("_", " "), "from_status": None,
+                       "to_status": None, "element": element, "wait_seconds": None, "detail": {"element": element}})
+
+    screening = rng.lognormvariate(0, 1)
+    task("screen", screening, {"screening_outcome": "in_scope" if case["level"] else "out_of_scope"})
+    for hours, element in ((2, "screening_reminder_timer"), (4, "screening_escalation_timer")):
+        if screening > hours:
+            timer(element, timedelta(hours=hours))
+    if not case["level"]:
+        return events
+    task("classify", rng.uniform(0.1, 3), {"level": case["level"]})
+    task("start_handling", rng.uniform(0.5, 12))
+    task("enter_result", rng.uniform(2, SLA_HOURS[case["level"]] * 0.9))
+    if at > case["deadline_at"]:
+        timer("escalation_timer", case["deadline_at"] - case["received_at"])
+    if rng.random() < 1 / 6:
+        task("verify_result", rng.uniform(0.5, 8), {"verification": "reject"})
+        task("enter_result", rng.uniform(1, 24))
+    task("verify_result", rng.uniform(0.5, 8), {"verification": "accept"})
+    return events
 
 
 def _base_case(rng: random.Random, version_id: int, case_id: int, received: datetime) -> dict[str, Any]:

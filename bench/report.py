@@ -59,7 +59,7 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.{digits}f} {unit}"
 
 
-SECTIONS = {"lifecycle": 1, "inbox": 2, "timers": 3, "http": 4, "lateness": 5, "search": 7}
+SECTIONS = {"lifecycle": 1, "inbox": 2, "timers": 3, "http": 4, "lateness": 5, "search": 7, "review": 8}
 BACKENDS = {"memory": 0, "sqlite": 1, "postgresql": 2}
 
 

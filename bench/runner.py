@@ -1,7 +1,8 @@
 """One benchmark run: every measurement on every database, in an order that keeps the datasets apart.
 
 Per database: 1. lifecycles (empty database) → 3. timer sweeps → fresh database → 2. inbox (100,000 cases) →
-7. case search and export (the same cases) → 5. timer lateness → 4. HTTP (PostgreSQL only). The numbers go into
+7. case search and export (the same cases) → 8. procedure review (their step logs) → 5. timer lateness →
+4. HTTP (PostgreSQL only). The numbers go into
 a `Report` as table rows (value, target) and details (distributions, plans, profiles).
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from . import (
     lifecycle,
     profiling,
     report_queries,
+    review_query,
     search_query,
     timer_sweep,
 )
@@ -35,7 +37,7 @@ from .stats import percentile
 
 Echo = Callable[[str], None]
 LEVELS = (1, 2, 3)
-PARTS = ("lifecycle", "inbox", "reports", "search", "timers", "http", "lateness")
+PARTS = ("lifecycle", "inbox", "reports", "search", "review", "timers", "http", "lateness")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def run(options: Options, workdir: Path, report: Report, echo: Echo) -> Report:
             phase(f"timers {name}", f"3. timer sweeps on {name} ({options.due} due real cases, "
                   f"up to {options.waiting} waiting)")
             _timers(report, backend, options)
-        if any(options.wants(part) for part in ("inbox", "reports", "search", "lateness")) or (
+        if any(options.wants(part) for part in ("inbox", "reports", "search", "review", "lateness")) or (
                 backend.is_postgres and options.wants("http") and not options.skip_http):
             phase(f"setup {index + 1}")
             backend = databases.reset(backend)
@@ -111,6 +113,9 @@ def run(options: Options, workdir: Path, report: Report, echo: Echo) -> Report:
         if options.wants("search"):
             phase(f"search {name}", f"7. case search and export on {name} (the inbox dataset's cases)")
             _search(report, backend, options)
+        if options.wants("review"):
+            phase(f"review {name}", f"8. quarterly review of the procedure on {name} (the inbox dataset's step logs)")
+            _review(report, backend, options)
         if options.wants("lateness"):
             phase(f"lateness {name}", f"5. timer lateness on {name} ({options.lateness_cases} timers, "
                   f"poll {options.poll:g} s)")
@@ -254,6 +259,19 @@ def _search(report: Report, backend: Backend, options: Options) -> None:
                    f"7. export file p95, {result['export']['rows']:,} rows as {fmt.upper()} (writer only)",
                    result[f"export_{fmt}_file"]["ms"]["p95"], "ms")
     report.details.setdefault("search", {})[name] = result
+
+
+# 8. quarterly review of the procedure (on the inbox dataset) ----------------------------------------------------
+
+def _review(report: Report, backend: Backend, options: Options) -> None:
+    name = backend.name
+    result = review_query.measure(backend, options.queries)
+    for key in ("quarter", "week"):
+        figures = result[key]
+        report.add(f"review.{name}.{key}_p95_ms", f"8. procedure review p95, {figures['period']} ({name})",
+                   figures["ms"]["p95"], "ms", 200.0,
+                   note=f"{figures['cases']:,} cases, {figures['passes']:,} passes of {result['case_events']:,} events")
+    report.details.setdefault("review", {})[name] = result
 
 
 # 5. lateness ------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -149,6 +150,7 @@ class Case(Base):
         Index("ix_cases_deadline_at", "deadline_at"),
         Index("ix_cases_published_at", "published_at"),
         Index("ix_cases_status_deadline", "status", "deadline_at", "level", "ward", "overdue"),
+        Index("ix_cases_process_version_id_id", "process_version_id", "id"),  # a version's cases (the review)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -216,7 +218,9 @@ class CaseEvent(Base):
 
     __tablename__ = "case_events"
     __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),
-                      Index("ix_case_events_kind_task_at", "kind", "task_name", "at"))  # reports: a period's events
+                      Index("ix_case_events_kind_task_at", "kind", "task_name", "at"),  # reports: a period's events
+                      # the quarterly review reads a period's events from this index alone
+                      Index("ix_case_events_review", "at", "kind", "element", "task_name", "case_id", "wait_seconds"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -227,6 +231,8 @@ class CaseEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    element: Mapped[str | None] = mapped_column(String(100))  # the diagram element (task or timer), when known
+    wait_seconds: Mapped[float | None] = mapped_column(Float)  # a completed task: from ready to completed
 
 
 class Notification(Base):
@@ -236,7 +242,8 @@ class Notification(Base):
     __table_args__ = (Index("ix_notifications_role_unit", "role", "unit"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))  # None: a briefing
+    scheduled_run_id: Mapped[int | None] = mapped_column(ForeignKey("scheduled_runs.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(20))
     unit: Mapped[str | None] = mapped_column(String(40))
@@ -377,21 +384,7 @@ class ReporterMessage(Base):
     email_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_emails.id", ondelete="SET NULL"))
 
 
-class SignInFailure(Base):
-    """A failed sign-in (wrong password, unknown or inactive user), kept for the lock-out windows."""
-
-    __tablename__ = "signin_failures"
-    __table_args__ = (
-        Index("ix_signin_failures_username_at", "username", "at"),
-        Index("ix_signin_failures_ip_at", "ip", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    username: Mapped[str] = mapped_column(String(80))
-    ip: Mapped[str] = mapped_column(String(45))
-
-
 from . import models_search  # noqa: E402, F401 - the cases' search text (defined after Case, which it follows)
 from .models_documents import TaskDocument  # noqa: E402, F401  (staff documents, in their own module)
 from .models_reporting import RunStatus, ScheduledRun  # noqa: E402,F401  (registered on Base)
+from .models_signin import SignInFailure  # noqa: E402,F401  (the sign-in lock-out record)

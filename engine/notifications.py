@@ -153,7 +153,7 @@ class CaseNotifications:
 
 def grouped(session: Session, actor: Actor, limit: int = 50) -> list[CaseNotifications]:
     """The actor's latest notifications grouped per case, the case with the newest notification first."""
-    rows = latest(session, actor, limit)
+    rows = [n for n in latest(session, actor, limit) if n.case_id is not None]  # briefings: review_notices
     case_ids = sorted({n.case_id for n in rows})
     found = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(case_ids)))} if case_ids else {}
     tasks: dict[int, list[InboxItem]] = {case_id: [] for case_id in case_ids}

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from forms import validate_form_data
 
-from . import leases, settings, versions, workflows
+from . import leases, review_notices, settings, versions, workflows
 from .actors import Actor
 from .briefings import SCHEDULES
 from .clock import now
@@ -121,7 +121,8 @@ def _store(session: Session, run: ScheduledRun, wf: BpmnWorkflow) -> None:
     run.next_timer_at = workflows.next_timer_due(wf)
     tasks = workflows.ready_tasks(wf)
     task = tasks[0] if tasks else None
-    if task is not None and run.task_id != task.id:
+    opened = task is not None and run.task_id != task.id
+    if opened:
         run.opened_at = now()
     run.task_id = task.id if task else None
     run.task_title = task.title[:200] if task else None
@@ -131,6 +132,8 @@ def _store(session: Session, run: ScheduledRun, wf: BpmnWorkflow) -> None:
     elif task is not None:
         run.status = RunStatus.OPEN.value
     session.flush()
+    if opened:
+        review_notices.announce(session, run)  # leadership is told (in-app list and e-mail)
 
 
 def _load(run: ScheduledRun) -> tuple[BpmnWorkflow, Effects]:

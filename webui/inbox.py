@@ -45,11 +45,13 @@ def index():
     wards = directory.wards(session)
     colleagues = inbox.colleagues(session, actor) if Role.SUPERVISOR in actor.roles else {}
     template = "inbox/_rows.html" if request.headers.get("HX-Request") else "inbox/index.html"
-    return render_template(template, rows=rows, wanted=wanted, counts=inbox.queue_counts(session, actor),
+    reviews = scheduled.open_reviews(session, actor)
+    counts = {**inbox.queue_counts(session, actor), "reviews": len(reviews)}  # leadership's briefing reviews
+    return render_template(template, rows=rows, wanted=wanted, counts=counts,
                            wards=wards, categories=CATEGORIES, colleagues=colleagues,
                            query=request.args.to_dict(),
                            people=casefile.people_names(session, [row.item.claimed_by or "" for row in rows]),
-                           reviews=scheduled.open_reviews(session, actor))
+                           reviews=reviews)
 
 
 def _back():

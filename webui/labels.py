@@ -86,6 +86,7 @@ NOTIFICATIONS = {
     "criminal_matter": _l("An agency found a criminal matter: hand the case to the police"),
     "question_overdue": _l("An agency's question was not answered in time"),
     "question_answered": _l("The inspectorate answered the agency's question"),
+    "briefing_review": _l("A briefing report is ready for your review"),
 }
 
 # what a timer does (its `timerRole` in the diagram)

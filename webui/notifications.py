@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, render_template
 from flask_login import current_user, login_required
 
-from engine import notifications
+from engine import notifications, review_notices
 
 from .auth import current_actor
 from .db import db
@@ -20,8 +20,9 @@ def index():
     unread = notifications.unread_count(session, actor)
     groups = notifications.grouped(session, actor)
     unread_ids = {n.id for n in notifications.latest(session, actor, limit=unread)} if unread else set()
+    briefings = review_notices.latest(session, actor)
     notifications.mark_read(session, actor)
-    return render_template("notifications/index.html", groups=groups, unread_ids=unread_ids)
+    return render_template("notifications/index.html", groups=groups, unread_ids=unread_ids, briefings=briefings)
 
 
 def init_app(app: Flask) -> None:

@@ -2,6 +2,9 @@
 and rework loops, from cases driven through the engine with known times."""
 from __future__ import annotations
 
+import copy
+from datetime import timedelta
+
 import pytest
 
 from engine import procedure_review, versions
@@ -87,3 +90,57 @@ def test_percentiles_use_the_nearest_rank():
     assert procedure_review.percentile(values, 90) == 9.0
     assert procedure_review.percentile(values, 50) == 5.0
     assert procedure_review.percentile([7.0], 90) == 7.0
+
+
+def _log(factory, case_id, at, kind, task_name, detail):
+    """An event as engine/events.py `record` writes it (its element and wait columns), at a chosen time."""
+    from engine.events import review_columns
+    from engine.models import CaseEvent
+
+    element, wait = review_columns(kind, task_name, at, detail)
+    with transaction(factory) as session:
+        session.add(CaseEvent(case_id=case_id, at=at, actor="intake", kind=kind, task_name=task_name, detail=detail,
+                              element=element, wait_seconds=wait))
+
+
+def test_waits_are_ranked_in_the_database_like_the_hand_counted_median_and_p90(drive, factory, clock):
+    """Ten classifications that waited 1 h … 10 h (logged in shuffled order): the median is 5.5 h, the p90 9 h.
+    One more with a damaged `opened_at` is a pass without a wait; an old timer event without an element id is
+    matched to the diagram's timer by its name."""
+    case_id = drive.report()
+    at = clock.now()
+    for hours in (7, 2, 10, 1, 5, 9, 3, 8, 6, 4):
+        _log(factory, case_id, at, "task_completed", "classify",
+             {"opened_at": (at - timedelta(hours=hours)).isoformat()})
+    _log(factory, case_id, at, "task_completed", "classify", {"opened_at": "2026-02-30T99:00"})
+    with transaction(factory) as session:
+        version = versions.active_version(session)
+        reminder = procedure_review.review(session, version, "2026-Q4").element("screening_reminder_timer")
+    _log(factory, case_id, at, "timer_fired", reminder.name, {"timer_role": "intake"})
+    review = _review(factory)
+    classify = review.element("classify")
+    assert (classify.passes, classify.cases, classify.repeats, classify.measured) == (11, 1, 10, 10)
+    assert (classify.median_hours, classify.p90_hours) == (5.5, 9.0)
+    assert not classify.small_sample
+    assert review.element("screening_reminder_timer").passes == 1
+
+
+def test_each_version_counts_its_own_cases_even_when_their_ids_interleave(driven, factory, drive):
+    """Case B (reported first) is moved to a new version 2, case C is reported on it, case A stays on version 1:
+    version 2's cases lie on both sides of A, and each version still counts exactly its own."""
+    from engine.models import Case
+
+    late, _case = driven
+    with transaction(factory) as session:
+        bundle = copy.deepcopy(versions.active_version(session).bundle)
+        bundle["bpmn"]["rapid_response.bpmn"] += "\n<!-- version 2 -->\n"
+        session.get(Case, late).process_version_id = versions.deploy(session, bundle, actor="owner").id
+    drive.report()  # case C, on version 2
+    with transaction(factory) as session:
+        first = procedure_review.review(session, procedure_review.version_by_number(session, 1), "2026-Q4")
+        second = procedure_review.review(session, procedure_review.version_by_number(session, 2), "2026-Q4")
+    assert (first.cases, first.element("screen").passes, first.element("verify_result").passes) == (1, 1, 2)
+    assert first.element("classify").waiting_now == 0 and first.element("screening_reminder_timer").passes == 0
+    assert (second.cases, second.element("screen").passes, second.element("verify_result").passes) == (2, 1, 0)
+    assert (second.element("classify").waiting_now, second.element("screen").waiting_now) == (1, 1)
+    assert second.element("screening_reminder_timer").passes == 1

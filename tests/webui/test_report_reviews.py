@@ -76,3 +76,19 @@ def test_the_studio_shows_the_reporting_process_with_its_versions_and_drafts(as_
     draft = owner.post(f"/studio/versions/{version_id}/draft")
     assert draft.status_code == 302
     assert owner.get(draft.headers["Location"]).status_code == 200
+
+
+def test_leadership_sees_the_open_review_in_the_queue_badges_and_the_notifications(as_user, weekly_review):
+    leader = as_user("leader")
+    inbox = leader.get("/inbox/").get_data(as_text=True)
+    assert 'href="#report-reviews"' in inbox and 'data-count="reviews">1</span>' in inbox
+    assert 'data-count="reviews"' not in as_user("intake").get("/inbox/").get_data(as_text=True)
+    notices = leader.get("/notifications/").get_data(as_text=True)
+    assert 'id="briefing-notifications"' in notices and 'data-period="2026-W48"' in notices
+    assert "Báo cáo giao ban đã sẵn sàng để xem xét" in notices
+    assert f'href="/inbox/reviews/{weekly_review}"' in notices
+    assert "briefing-notifications" not in as_user("intake").get("/notifications/").get_data(as_text=True)
+    leader.post(f"/inbox/reviews/{weekly_review}", data={"acknowledged": "true"})
+    assert 'data-count="reviews"' not in leader.get("/inbox/").get_data(as_text=True)
+    leader.get("/lang/en")
+    assert "reviewed</a>" in leader.get("/notifications/").get_data(as_text=True)
