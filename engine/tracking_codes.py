@@ -14,6 +14,7 @@ import unicodedata
 from enum import StrEnum
 
 from .errors import NotFound, ValidationError
+from .messages import t
 
 ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 LENGTH = 10
@@ -33,13 +34,8 @@ class CodeProblem(StrEnum):
 class BadTrackingCode(NotFound):
     """What was typed cannot be any tracking code; `problem` says why (the portal says it in words)."""
 
-    REASONS = {"empty": "no code given",
-               "lookalike": "codes never contain 0, O, 1, I, L, 2, Z, 5, S, 8 or B",
-               "length": "a code has 10 letters and digits, like ABCDE-FGHJK",
-               "characters": "a code has only letters and digits, like ABCDE-FGHJK"}
-
     def __init__(self, problem: CodeProblem):
-        super().__init__(f"no case has this tracking code: {self.REASONS[problem.value]}")
+        super().__init__(t(f"code_{problem.value}"))
         self.problem = problem
 
 
@@ -56,7 +52,7 @@ def normalise(typed: str | None) -> str:
     characters. Raises BadTrackingCode when no tracking code can look like this."""
     text = unicodedata.normalize("NFKC", str(typed or "")).upper()
     if "\x00" in text:  # bad input everywhere, as the database hook says for every other lookup
-        raise ValidationError("text with a NUL character (\\x00) cannot be stored or searched")
+        raise ValidationError(t("nul_character"))
     raw = _SEPARATORS.sub("", text)
     if not raw:
         raise BadTrackingCode(CodeProblem.EMPTY)
