@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .clock import now
 from .db import Base, UTCDateTime
+from .models_indexes import CASE_INDEXES
 
 
 class Role(enum.StrEnum):
@@ -137,19 +138,8 @@ class Case(Base):
     """One citizen report and the workflow that handles it (serialized as one JSON document)."""
 
     __tablename__ = "cases"
-    __table_args__ = (
-        CheckConstraint(_in(CaseStatus, "status"), name="status"),
-        CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"),
-        Index("ix_cases_next_timer_at", "next_timer_at"),
-        Index("ix_cases_closed_at", "closed_at"),
-        Index("ix_cases_received_at_id", "received_at", "id"),  # case lists, newest first
-        Index("ix_cases_handling_unit_received_at", "handling_unit", "received_at"),  # a unit's case list
-        # reports (engine/reports.py): cases received, due and published in a period; open cases by status
-        Index("ix_cases_received_at", "received_at", "level", "category", "ward", "handling_unit", "source"),
-        Index("ix_cases_deadline_at", "deadline_at"),
-        Index("ix_cases_published_at", "published_at"),
-        Index("ix_cases_status_deadline", "status", "deadline_at", "level", "ward", "overdue"),
-    )
+    __table_args__ = (CheckConstraint(_in(CaseStatus, "status"), name="status"),
+                      CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"), *CASE_INDEXES)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -170,6 +160,8 @@ class Case(Base):
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # engine.report_milestones
+    handling_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     workflow_json: Mapped[str] = mapped_column(Text, deferred=True)  # large: loaded only by the engine steps
     serializer_version: Mapped[str] = mapped_column(String(20))
     row_version: Mapped[int] = mapped_column(Integer, default=1)

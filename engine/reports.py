@@ -27,7 +27,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from . import versions
 from .actors import Actor
@@ -219,7 +219,7 @@ def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilte
     if metric == "published":
         return _in(Case.published_at, period)
     if metric == "screened":
-        return and_(_in(Case.received_at, period), _event_cases_ever(_completed("screen")))
+        return and_(_in(Case.received_at, period), Case.screened_at.is_not(None))
     if metric in ("acknowledged", "contributed"):
         task = "acknowledge_request" if metric == "acknowledged" else "contribute_findings"
         conditions = [_completed(task)]
@@ -237,10 +237,6 @@ def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilte
             conditions.append(_rating_value() == wanted.rating)
         return _event_cases(period, *conditions)
     raise ValidationError(f"unknown report figure {metric!r}", {"metric": f"one of {', '.join(METRICS)}"})
-
-
-def _event_cases_ever(*conditions) -> ColumnElement[bool]:
-    return Case.id.in_(select(CaseEvent.case_id).where(*conditions))
 
 
 def _reopen_conditions():
@@ -274,10 +270,8 @@ def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter 
         func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted))).select_from(Case),
         [*base, metric_clause("open_now", period, at, wanted)])).one()  # overdue cases are open
     _times_to_result(session, found, base)
-    screened_at = (select(func.min(CaseEvent.at)).where(CaseEvent.case_id == Case.id, _completed("screen"))
-                   .correlate(Case).scalar_subquery())  # per case through its events' index
-    found.screening = durations(hours_list(session.scalars(
-        _where(select(hours_between(Case.received_at, screened_at)), received))))
+    found.screening = durations(hours_list(session.scalars(  # screened_at: engine.report_milestones
+        _where(select(hours_between(Case.received_at, Case.screened_at)), [*received, Case.screened_at.is_not(None)]))))
     found.agencies = _agency_times(session, base, period)
     found.disputed = _count(session, base, metric_clause("disputed", period, at, wanted))
     found.reopened = _count(session, base, metric_clause("reopened", period, at, wanted))
@@ -326,13 +320,8 @@ def _times_to_result(session: Session, found: Report, base) -> None:
 def _agency_times(session: Session, base, period: Period) -> list[AgencyTimes]:
     """From the start of handling (when the agencies are asked) to each agency's acknowledgement and contribution;
     the agency is the unit of the coordinator who completed the task."""
-    started = aliased(CaseEvent)
-    start_at = (select(func.min(started.at)).where(started.case_id == CaseEvent.case_id,
-                                                   started.kind == "task_completed",
-                                                   started.task_name == "start_handling")
-                .correlate(CaseEvent).scalar_subquery())
     rows = session.execute(_where(
-        select(CaseEvent.task_name, User.unit_code, hours_between(start_at, CaseEvent.at))
+        select(CaseEvent.task_name, User.unit_code, hours_between(Case.handling_started_at, CaseEvent.at))
         .join(Case, Case.id == CaseEvent.case_id).join(User, User.username == CaseEvent.actor)
         .where(CaseEvent.kind == "task_completed", _in(CaseEvent.at, period),
                CaseEvent.task_name.in_(("acknowledge_request", "contribute_findings"))), base)).all()

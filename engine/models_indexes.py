@@ -1,0 +1,16 @@
+"""The indexes of the cases table (kept here so engine/models.py stays short)."""
+from __future__ import annotations
+
+from sqlalchemy import Index
+
+CASE_INDEXES = (
+    Index("ix_cases_next_timer_at", "next_timer_at"),
+    Index("ix_cases_closed_at", "closed_at"),
+    Index("ix_cases_received_at_id", "received_at", "id"),  # case lists, newest first
+    Index("ix_cases_handling_unit_received_at", "handling_unit", "received_at"),  # a unit's case list
+    # reports (engine/reports.py): cases received, due and published in a period; open cases by status
+    Index("ix_cases_received_at", "received_at", "level", "category", "ward", "handling_unit", "source"),
+    Index("ix_cases_deadline_at", "deadline_at"),
+    Index("ix_cases_published_at", "published_at"),
+    Index("ix_cases_status_deadline", "status", "deadline_at", "level", "ward", "overdue"),
+)
