@@ -13,4 +13,7 @@ CASE_INDEXES = (
     Index("ix_cases_deadline_at", "deadline_at"),
     Index("ix_cases_published_at", "published_at"),
     Index("ix_cases_status_deadline", "status", "deadline_at", "level", "ward", "overdue"),
+    # screening time over a period's reports without reading the rows; a period's level-3 reports (agencies)
+    Index("ix_cases_received_at_screened_at", "received_at", "screened_at"),
+    Index("ix_cases_level_received_at", "level", "received_at"),
 )

@@ -311,7 +311,8 @@ def _times_to_result(session: Session, found: Report, base) -> None:
                                   [*base, _in(Case.published_at, found.period)])).all()
     per_level: dict[int, list[float]] = defaultdict(list)
     for level, taken in rows:
-        per_level[level or 0].extend(hours_list([taken]))
+        if taken is not None:
+            per_level[level or 0].append(round(float(taken), 6))  # as hours_list, without a list per row
     found.published = len(rows)
     found.time_to_result = durations([h for hours in per_level.values() for h in hours])
     found.time_to_result_by_level = {level: durations(per_level.get(level, [])) for level in (1, 2, 3)}
@@ -328,7 +329,7 @@ def _agency_times(session: Session, base, period: Period) -> list[AgencyTimes]:
     hours: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for task_name, agency, taken in rows:
         if taken is not None and agency is not None:
-            hours[agency][task_name].extend(hours_list([taken]))
+            hours[agency][task_name].append(round(float(taken), 6))  # as hours_list
     return [AgencyTimes(agency, durations(tasks["acknowledge_request"]), durations(tasks["contribute_findings"]))
             for agency, tasks in sorted(hours.items())]
 

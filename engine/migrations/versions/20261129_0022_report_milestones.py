@@ -1,5 +1,5 @@
 """report milestones on cases: screened_at and handling_started_at (first Screen / Start handling completed), filled
-from the event log for existing cases
+from the event log for existing cases; indexes for the screening and agency figures
 
 Revision ID: 20261129_0022
 Revises: 20261129_0019
@@ -22,9 +22,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('screened_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('handling_started_at', sa.DateTime(timezone=True), nullable=True))
     report_milestones.backfill(op.get_bind())
+    op.create_index('ix_cases_received_at_screened_at', 'cases', ['received_at', 'screened_at'])
+    op.create_index('ix_cases_level_received_at', 'cases', ['level', 'received_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_cases_level_received_at', table_name='cases')
+    op.drop_index('ix_cases_received_at_screened_at', table_name='cases')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('handling_started_at')
         batch_op.drop_column('screened_at')
