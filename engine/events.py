@@ -17,7 +17,7 @@ def record(session: Session, case: Case, actor: str, kind: str, *, task_name: st
     event = CaseEvent(case_id=case.id, at=now(), actor=actor, kind=kind, task_name=task_name,
                       from_status=from_status, to_status=to_status or case.status, detail=detail or {})
     session.add(event)
-    note(case, kind, task_name, event.at)  # the report's milestones on the case row
+    note(session, case, event)  # the report's milestones on the case row
     return event
 
 

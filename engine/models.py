@@ -386,4 +386,5 @@ class SignInFailure(Base):
 
 from . import models_search  # noqa: E402, F401 - the cases' search text (defined after Case, which it follows)
 from .models_documents import TaskDocument  # noqa: E402, F401  (staff documents, in their own module)
+from .models_report import AgencyAnswer  # noqa: E402, F401  (report rows kept on write)
 from .models_reporting import RunStatus, ScheduledRun  # noqa: E402,F401  (registered on Base)

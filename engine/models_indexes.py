@@ -10,8 +10,9 @@ CASE_INDEXES = (
     Index("ix_cases_handling_unit_received_at", "handling_unit", "received_at"),  # a unit's case list
     # reports (engine/reports.py): cases received, due and published in a period; open cases by status
     Index("ix_cases_received_at", "received_at", "level", "category", "ward", "handling_unit", "source"),
-    Index("ix_cases_deadline_at", "deadline_at"),
-    Index("ix_cases_published_at", "published_at"),
+    # due and published in a period: covering the on-time/late and time-to-result figures (no row is read)
+    Index("ix_cases_deadline_report", "deadline_at", "level", "status", "published_at", "overdue"),
+    Index("ix_cases_published_report", "published_at", "received_at", "level"),
     Index("ix_cases_status_deadline", "status", "deadline_at", "level", "ward", "overdue"),
     # screening time over a period's reports without reading the rows; a period's level-3 reports (agencies)
     Index("ix_cases_received_at_screened_at", "received_at", "screened_at"),

@@ -1,35 +1,54 @@
-"""Milestones of a case kept on its row for the reports: when it was first screened and when handling first started.
+"""What the report figures read of a case's history, kept on write: when the case was first screened and when
+handling first started (columns of the case row), and each agency's answers (`agency_answers`).
 
-The report figures need them for every case of a period (screening time; agencies' times from the start of handling);
+The figures need them for every case of a period (screening time; agencies' times from the start of handling);
 reading them from the event log means one lookup per case. They are written with the event that marks them
-(`engine.events.record`: the first completed *Screen* and *Start handling* task) and filled for older cases from
-the event log by `backfill` (the migration that added them runs it).
+(`engine.events.record`) and filled for older cases from the event log by `backfill` (the migration that added
+them runs it).
 """
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, literal_column, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, User
+from .models_report import AgencyAnswer
 
 MILESTONES = {"screen": "screened_at", "start_handling": "handling_started_at"}
+AGENCY_TASKS = ("acknowledge_request", "contribute_findings")
 
 
-def note(case: Case, kind: str, task_name: str | None, at: datetime) -> None:
-    """Keep the first time of a milestone task (a task done again, e.g. after a reopen, does not move it)."""
-    column = MILESTONES.get(task_name or "") if kind == "task_completed" else None
+def note(session: Session, case: Case, event: CaseEvent) -> None:
+    """Keep the first time of a milestone task (done again after a reopen, it does not move) and agencies' answers
+    (the agency is the unit of the coordinator who completed the task)."""
+    if event.kind != "task_completed":
+        return
+    column = MILESTONES.get(event.task_name or "")
     if column is not None and getattr(case, column) is None:
-        setattr(case, column, at)
+        setattr(case, column, event.at)
+    if event.task_name in AGENCY_TASKS:
+        agency = session.scalar(select(User.unit_code).where(User.username == event.actor))
+        if agency is not None:
+            session.add(AgencyAnswer(case_id=case.id, task_name=event.task_name, agency=agency, at=event.at,
+                                     started_at=case.handling_started_at))
 
 
 def backfill(connection: Connection) -> None:
-    """Every milestone still empty, from the earliest matching event of the case (one UPDATE per milestone)."""
+    """Every milestone still empty, from the earliest matching event of the case, then the agencies' answers not
+    yet kept — set-based statements, no loop over cases."""
     for task_name, column in MILESTONES.items():
         first = (select(func.min(CaseEvent.at))
                  .where(CaseEvent.case_id == Case.id, and_(CaseEvent.kind == "task_completed",
                                                            CaseEvent.task_name == task_name))
                  .scalar_subquery())
-        connection.execute(update(Case).where(getattr(Case, column).is_(None)).values({column: first})
-                           .execution_options(synchronize_session=False))
+        connection.execute(update(Case).where(getattr(Case, column).is_(None)).values({column: first}))
+    kept = (select(literal_column("1")).select_from(AgencyAnswer)
+            .where(AgencyAnswer.case_id == CaseEvent.case_id, AgencyAnswer.task_name == CaseEvent.task_name,
+                   AgencyAnswer.at == CaseEvent.at).exists())
+    answers = (select(CaseEvent.case_id, CaseEvent.task_name, User.unit_code, CaseEvent.at, Case.handling_started_at)
+               .join(User, User.username == CaseEvent.actor).join(Case, Case.id == CaseEvent.case_id)
+               .where(CaseEvent.kind == "task_completed", CaseEvent.task_name.in_(AGENCY_TASKS),
+                      User.unit_code.is_not(None), ~kept))
+    connection.execute(insert(AgencyAnswer).from_select(
+        ["case_id", "task_name", "agency", "at", "started_at"], answers))

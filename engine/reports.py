@@ -36,6 +36,7 @@ from .clock import now
 from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, near_deadline_clause, overdue_clause
 from .errors import PermissionDenied, ValidationError
 from .models import Case, CaseEvent, CaseStatus, Role, Unit, UnitKind, User
+from .models_report import AgencyAnswer
 from .report_periods import Period
 from .report_stats import Durations, durations, hours_between, hours_list
 
@@ -320,15 +321,15 @@ def _times_to_result(session: Session, found: Report, base) -> None:
 
 def _agency_times(session: Session, base, period: Period) -> list[AgencyTimes]:
     """From the start of handling (when the agencies are asked) to each agency's acknowledgement and contribution;
-    the agency is the unit of the coordinator who completed the task."""
-    rows = session.execute(_where(
-        select(CaseEvent.task_name, User.unit_code, hours_between(Case.handling_started_at, CaseEvent.at))
-        .join(Case, Case.id == CaseEvent.case_id).join(User, User.username == CaseEvent.actor)
-        .where(CaseEvent.kind == "task_completed", _in(CaseEvent.at, period),
-               CaseEvent.task_name.in_(("acknowledge_request", "contribute_findings"))), base)).all()
+    the agency is the unit of the coordinator who completed the task (kept on write: engine/report_milestones.py)."""
+    taken = hours_between(AgencyAnswer.started_at, AgencyAnswer.at)
+    query = (select(AgencyAnswer.task_name, AgencyAnswer.agency, taken)
+             .where(_in(AgencyAnswer.at, period), AgencyAnswer.started_at.is_not(None)))
+    if base:  # scope and filters are conditions on the case
+        query = query.join(Case, Case.id == AgencyAnswer.case_id).where(*base)
     hours: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for task_name, agency, taken in rows:
-        if taken is not None and agency is not None:
+    for task_name, agency, taken in session.execute(query):
+        if taken is not None:
             hours[agency][task_name].append(round(float(taken), 6))  # as hours_list
     return [AgencyTimes(agency, durations(tasks["acknowledge_request"]), durations(tasks["contribute_findings"]))
             for agency, tasks in sorted(hours.items())]
@@ -337,10 +338,11 @@ def _agency_times(session: Session, base, period: Period) -> list[AgencyTimes]:
 def _ratings(session: Session, base, period: Period) -> Ratings:
     rating = _rating_value()
     resolved = CaseEvent.detail[("data", "resolved")].as_boolean()
-    rows = session.execute(_where(
-        select(rating, func.count(), func.count().filter(resolved.is_(False)))
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(_completed("citizen_feedback"), _in(CaseEvent.at, period)), base).group_by(rating)).all()
+    query = (select(rating, func.count(), func.count().filter(resolved.is_(False)))
+             .where(_completed("citizen_feedback"), _in(CaseEvent.at, period)))
+    if base:  # scope and filters are conditions on the case
+        query = query.join(Case, Case.id == CaseEvent.case_id).where(*base)
+    rows = session.execute(query.group_by(rating)).all()
     counts = {value: 0 for value in range(1, 6)}
     not_resolved = 0
     for value, count, unresolved in rows:
