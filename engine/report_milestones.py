@@ -8,7 +8,7 @@ them runs it).
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, func, insert, literal_column, select, update
+from sqlalchemy import func, insert, literal_column, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -37,12 +37,12 @@ def note(session: Session, case: Case, event: CaseEvent) -> None:
 def backfill(connection: Connection) -> None:
     """Every milestone still empty, from the earliest matching event of the case, then the agencies' answers not
     yet kept — set-based statements, no loop over cases."""
-    for task_name, column in MILESTONES.items():
-        first = (select(func.min(CaseEvent.at))
-                 .where(CaseEvent.case_id == Case.id, and_(CaseEvent.kind == "task_completed",
-                                                           CaseEvent.task_name == task_name))
-                 .scalar_subquery())
-        connection.execute(update(Case).where(getattr(Case, column).is_(None)).values({column: first}))
+    for task_name, column in MILESTONES.items():  # UPDATE … FROM one grouped scan (not a subquery per case)
+        first = (select(CaseEvent.case_id, func.min(CaseEvent.at).label("at"))
+                 .where(CaseEvent.kind == "task_completed", CaseEvent.task_name == task_name)
+                 .group_by(CaseEvent.case_id).subquery())
+        connection.execute(update(Case).where(Case.id == first.c.case_id, getattr(Case, column).is_(None))
+                           .values({column: first.c.at}))
     kept = (select(literal_column("1")).select_from(AgencyAnswer)
             .where(AgencyAnswer.case_id == CaseEvent.case_id, AgencyAnswer.task_name == CaseEvent.task_name,
                    AgencyAnswer.at == CaseEvent.at).exists())
