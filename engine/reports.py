@@ -38,7 +38,7 @@ from .errors import PermissionDenied, ValidationError
 from .models import Case, CaseEvent, CaseStatus, Role, Unit, UnitKind, User
 from .models_report import AgencyAnswer
 from .report_periods import Period
-from .report_stats import Durations, durations, hours_between, hours_list
+from .report_stats import Durations, hours_between, ranked_durations
 
 REPORT_ROLES = frozenset({Role.LEADERSHIP, Role.INTAKE, Role.INSPECTOR})
 OPEN_STATUSES = HANDLING_STATUSES | {CaseStatus.DISPUTED.value}
@@ -48,6 +48,7 @@ METRICS = ("received", "on_time", "late", "pending", "open_now", "overdue_now", 
            "acknowledged", "contributed", "disputed", "reopened", "rated", "open_deadline", "near_deadline")
 DEFAULT_LEVEL_HOURS = {1: 24, 2: 48, 3: 72}
 PAGE_SIZE = 50
+NONE = Durations(0, None, None)
 
 
 @dataclass(frozen=True)
@@ -271,8 +272,8 @@ def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter 
         func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted))).select_from(Case),
         [*base, metric_clause("open_now", period, at, wanted)])).one()  # overdue cases are open
     _times_to_result(session, found, base)
-    found.screening = durations(hours_list(session.scalars(  # screened_at: engine.report_milestones
-        _where(select(hours_between(Case.received_at, Case.screened_at)), [*received, Case.screened_at.is_not(None)]))))
+    found.screening = ranked_durations(  # screened_at: engine.report_milestones
+        session, hours_between(Case.received_at, Case.screened_at), received).get((), NONE)
     found.agencies = _agency_times(session, base, period)
     found.disputed = _count(session, base, metric_clause("disputed", period, at, wanted))
     found.reopened = _count(session, base, metric_clause("reopened", period, at, wanted))
@@ -308,31 +309,25 @@ def _deadlines(session: Session, base, period: Period, at: datetime, wanted: Rep
 
 
 def _times_to_result(session: Session, found: Report, base) -> None:
-    rows = session.execute(_where(select(Case.level, hours_between(Case.received_at, Case.published_at)),
-                                  [*base, _in(Case.published_at, found.period)])).all()
-    per_level: dict[int, list[float]] = defaultdict(list)
-    for level, taken in rows:
-        if taken is not None:
-            per_level[level or 0].append(round(float(taken), 6))  # as hours_list, without a list per row
-    found.published = len(rows)
-    found.time_to_result = durations([h for hours in per_level.values() for h in hours])
-    found.time_to_result_by_level = {level: durations(per_level.get(level, [])) for level in (1, 2, 3)}
+    taken = hours_between(Case.received_at, Case.published_at)
+    published = [*base, _in(Case.published_at, found.period)]
+    found.time_to_result = ranked_durations(session, taken, published).get((), NONE)
+    found.published = found.time_to_result.n  # a published case has both times
+    per_level = ranked_durations(session, taken, published, (Case.level,))
+    found.time_to_result_by_level = {level: per_level.get((level,), NONE) for level in (1, 2, 3)}
 
 
 def _agency_times(session: Session, base, period: Period) -> list[AgencyTimes]:
     """From the start of handling (when the agencies are asked) to each agency's acknowledgement and contribution;
     the agency is the unit of the coordinator who completed the task (kept on write: engine/report_milestones.py)."""
-    taken = hours_between(AgencyAnswer.started_at, AgencyAnswer.at)
-    query = (select(AgencyAnswer.task_name, AgencyAnswer.agency, taken)
-             .where(_in(AgencyAnswer.at, period), AgencyAnswer.started_at.is_not(None)))
+    clauses = [_in(AgencyAnswer.at, period)]
     if base:  # scope and filters are conditions on the case
-        query = query.join(Case, Case.id == AgencyAnswer.case_id).where(*base)
-    hours: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for task_name, agency, taken in session.execute(query):
-        if taken is not None:
-            hours[agency][task_name].append(round(float(taken), 6))  # as hours_list
-    return [AgencyTimes(agency, durations(tasks["acknowledge_request"]), durations(tasks["contribute_findings"]))
-            for agency, tasks in sorted(hours.items())]
+        clauses.append(AgencyAnswer.case_id.in_(select(Case.id).where(*base)))
+    found = ranked_durations(session, hours_between(AgencyAnswer.started_at, AgencyAnswer.at), clauses,
+                             (AgencyAnswer.agency, AgencyAnswer.task_name))
+    agencies = sorted({agency for agency, _task in found})
+    return [AgencyTimes(agency, found.get((agency, "acknowledge_request"), NONE),
+                        found.get((agency, "contribute_findings"), NONE)) for agency in agencies]
 
 
 def _ratings(session: Session, base, period: Period) -> Ratings:
