@@ -71,20 +71,29 @@ def hours_list(values) -> list[float]:
 QUANTILES = (0.5, 0.9)
 
 
-def ranked_durations(session, hours, clauses, keys=()) -> dict[tuple, Durations]:
-    """Median and 90th percentile of `hours` (an SQL expression) per group of `keys`, the ranking done by the database:
-    only the few ranks the interpolation needs come back, not one row per case. Same numbers as `durations`."""
+def ranked_durations(session, hours, clauses, keys=(), total: bool = False) -> dict[tuple, Durations]:
+    """Median and 90th percentile of `hours` (an SQL expression) per group of `keys` (and over all rows, key (), when
+    `total`), ranked by the database: only the few ranks the interpolation needs come back, not one row per case.
+    Same numbers as `durations`."""
     hours = hours.label("h")
-    ranked = select(*keys, hours, (func.row_number().over(partition_by=list(keys), order_by=hours) - 1).label("r"),
-                    func.count().over(partition_by=list(keys)).label("n")).where(*clauses, hours.is_not(None))
-    inner = ranked.subquery()
-    last = inner.c.n - 1
-    near = [and_(inner.c.r >= (last * int(q * 10)) // 10 - 1, inner.c.r <= (last * int(q * 10) + 9) // 10 + 1)
+    windows = [list(keys)] + ([[]] if total and keys else [])
+    ranked = select(*keys, hours, *(column for index, by in enumerate(windows) for column in (
+        (func.row_number().over(partition_by=by, order_by=hours) - 1).label(f"r{index}"),
+        func.count().over(partition_by=by).label(f"n{index}")))).where(*clauses, hours.is_not(None)).subquery()
+    near = [_near(ranked.c[f"r{index}"], ranked.c[f"n{index}"] - 1, q) for index in range(len(windows))
             for q in QUANTILES]  # floor-1 … ceil+1 of (n-1)·q: the two ranks `percentile` interpolates between
     found: dict[tuple, tuple[int, dict[int, float]]] = {}
-    for *key, value, rank, n in session.execute(select(inner).where(or_(*near))):
-        found.setdefault(tuple(key), (n, {}))[1][rank] = round(float(value), 6)  # as hours_list
+    for row in session.execute(select(ranked).where(or_(*near))):
+        key, value, ranks = tuple(row[:len(keys)]), round(float(row.h), 6), row[len(keys) + 1:]  # as hours_list
+        for index, group in enumerate((key, ())[:len(windows)]):
+            rank, n = ranks[2 * index], ranks[2 * index + 1]
+            if any(abs(rank - (n - 1) * q) <= 2 for q in QUANTILES):
+                found.setdefault(group, (n, {}))[1][rank] = value
     return {key: Durations(n, *(_interpolated(ranks, n, q) for q in QUANTILES)) for key, (n, ranks) in found.items()}
+
+
+def _near(rank, last, q: float):
+    return and_(rank >= (last * int(q * 10)) // 10 - 1, rank <= (last * int(q * 10) + 9) // 10 + 1)
 
 
 def _interpolated(ranks: dict[int, float], n: int, q: float) -> float:

@@ -311,9 +311,9 @@ def _deadlines(session: Session, base, period: Period, at: datetime, wanted: Rep
 def _times_to_result(session: Session, found: Report, base) -> None:
     taken = hours_between(Case.received_at, Case.published_at)
     published = [*base, _in(Case.published_at, found.period)]
-    found.time_to_result = ranked_durations(session, taken, published).get((), NONE)
+    per_level = ranked_durations(session, taken, published, (Case.level,), total=True)
+    found.time_to_result = per_level.get((), NONE)
     found.published = found.time_to_result.n  # a published case has both times
-    per_level = ranked_durations(session, taken, published, (Case.level,))
     found.time_to_result_by_level = {level: per_level.get((level,), NONE) for level in (1, 2, 3)}
 
 

@@ -18,12 +18,13 @@ def test_ranked_durations_match_the_percentiles_of_the_whole_list(factory):
     with transaction(factory) as session:
         table.create(session.connection())
         session.execute(insert(table), [{"g": g, "h": h} for g, h in rows])
-        found = ranked_durations(session, table.c.h, [], (table.c.g,))
+        found = ranked_durations(session, table.c.h, [], (table.c.g,), total=True)
         overall = ranked_durations(session, table.c.h, [table.c.g > 20])
         table.drop(session.connection())
     for group in range(1, 31):
         expected = durations([round(h, 6) for g, h in rows if g == group])
         assert found[(group,)] == expected, group
+    assert found[()] == durations([round(h, 6) for _g, h in rows])
     assert overall[()] == durations([round(h, 6) for g, h in rows if g > 20])
     assert overall[()].n == sum(range(21, 31))
     assert isinstance(overall[()], Durations)
