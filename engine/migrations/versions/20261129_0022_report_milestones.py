@@ -54,6 +54,5 @@ def downgrade() -> None:
     op.create_index('ix_cases_deadline_at', 'cases', ['deadline_at'])
     op.create_index('ix_cases_published_at', 'cases', ['published_at'])
     op.drop_index('ix_cases_received_at_screened_at', table_name='cases')
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('handling_started_at')
-        batch_op.drop_column('screened_at')
+    op.drop_column('cases', 'handling_started_at')  # SQLite ≥ 3.35 drops a column in place (no table copy)
+    op.drop_column('cases', 'screened_at')
