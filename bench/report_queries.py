@@ -1,6 +1,7 @@
 """Measurement 6: the report queries (engine/reports.py and friends) on the inbox dataset of measurement 2.
 
-The bulk-loaded cases get the events the report figures read — receipt and screening for every case; for closed,
+The bulk-loaded cases get the events the report figures read (and the milestones those events set on the case
+row, engine/report_milestones.py) — receipt and screening for every case; for closed,
 classified cases a rating (70 %), disputes (5 %, half of them reopened); for level-3 cases the start of handling
 and each agency's acknowledgement and contribution — then each query is timed in a fresh session, like a
 request: the dashboard's figures for one week and for one quarter, the weekly briefing (figures + case lists), the
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import report_briefing, report_periods, report_risk, reports
+from engine import report_briefing, report_milestones, report_periods, report_risk, reports
 from engine.actors import Actor
 from engine.models import Case, CaseEvent
 
@@ -70,6 +71,8 @@ def load_events(backend: Backend, seed: int = 11) -> int:
         rows = conn.execute(select(Case.id, Case.status, Case.level, Case.agencies, Case.received_at,
                                    Case.published_at).order_by(Case.id)).all()
     count = insert_rows(backend, CaseEvent.__table__, (event for row in rows for event in _case_events(rng, row)))
+    with backend.engine.begin() as conn:  # the case rows' milestones, as recording the events would have set them
+        report_milestones.backfill(conn)
     analyze(backend)
     return count
 

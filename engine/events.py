@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from .clock import now
 from .functions import parse_timestamp
 from .models import AuditEntry, Case, CaseEvent
+from .report_milestones import note
 
 
 def record(session: Session, case: Case, actor: str, kind: str, *, task_name: str | None = None,
@@ -19,6 +20,7 @@ def record(session: Session, case: Case, actor: str, kind: str, *, task_name: st
                       from_status=from_status, to_status=to_status or case.status, detail=detail or {})
     event.element, event.wait_seconds = review_columns(kind, task_name, event.at, event.detail)
     session.add(event)
+    note(session, case, event)  # the report's milestones on the case row
     return event
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .clock import now
 from .db import Base, UTCDateTime
+from .models_indexes import CASE_INDEXES
 
 
 class Role(enum.StrEnum):
@@ -138,20 +139,8 @@ class Case(Base):
     """One citizen report and the workflow that handles it (serialized as one JSON document)."""
 
     __tablename__ = "cases"
-    __table_args__ = (
-        CheckConstraint(_in(CaseStatus, "status"), name="status"),
-        CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"),
-        Index("ix_cases_next_timer_at", "next_timer_at"),
-        Index("ix_cases_closed_at", "closed_at"),
-        Index("ix_cases_received_at_id", "received_at", "id"),  # case lists, newest first
-        Index("ix_cases_handling_unit_received_at", "handling_unit", "received_at"),  # a unit's case list
-        # reports (engine/reports.py): cases received, due and published in a period; open cases by status
-        Index("ix_cases_received_at", "received_at", "level", "category", "ward", "handling_unit", "source"),
-        Index("ix_cases_deadline_at", "deadline_at"),
-        Index("ix_cases_published_at", "published_at"),
-        Index("ix_cases_status_deadline", "status", "deadline_at", "level", "ward", "overdue"),
-        Index("ix_cases_process_version_id_id", "process_version_id", "id"),  # a version's cases (the review)
-    )
+    __table_args__ = (CheckConstraint(_in(CaseStatus, "status"), name="status"),
+                      CheckConstraint("level IS NULL OR level IN (1, 2, 3)", name="level"), *CASE_INDEXES)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -172,6 +161,8 @@ class Case(Base):
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    screened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # engine.report_milestones
+    handling_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     workflow_json: Mapped[str] = mapped_column(Text, deferred=True)  # large: loaded only by the engine steps
     serializer_version: Mapped[str] = mapped_column(String(20))
     row_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -386,5 +377,6 @@ class ReporterMessage(Base):
 
 from . import models_search  # noqa: E402, F401 - the cases' search text (defined after Case, which it follows)
 from .models_documents import TaskDocument  # noqa: E402, F401  (staff documents, in their own module)
+from .models_report import AgencyAnswer  # noqa: E402, F401  (report rows kept on write)
 from .models_reporting import RunStatus, ScheduledRun  # noqa: E402,F401  (registered on Base)
 from .models_signin import SignInFailure  # noqa: E402,F401  (the sign-in lock-out record)

@@ -27,7 +27,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from . import versions
 from .actors import Actor
@@ -36,8 +36,9 @@ from .clock import now
 from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, near_deadline_clause, overdue_clause
 from .errors import PermissionDenied, ValidationError
 from .models import Case, CaseEvent, CaseStatus, Role, Unit, UnitKind, User
+from .models_report import AgencyAnswer
 from .report_periods import Period
-from .report_stats import Durations, durations, hours_between, hours_list
+from .report_stats import Durations, hours_between, ranked_durations
 
 REPORT_ROLES = frozenset({Role.LEADERSHIP, Role.INTAKE, Role.INSPECTOR})
 OPEN_STATUSES = HANDLING_STATUSES | {CaseStatus.DISPUTED.value}
@@ -47,6 +48,7 @@ METRICS = ("received", "on_time", "late", "pending", "open_now", "overdue_now", 
            "acknowledged", "contributed", "disputed", "reopened", "rated", "open_deadline", "near_deadline")
 DEFAULT_LEVEL_HOURS = {1: 24, 2: 48, 3: 72}
 PAGE_SIZE = 50
+NONE = Durations(0, None, None)
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilte
     if metric == "published":
         return _in(Case.published_at, period)
     if metric == "screened":
-        return and_(_in(Case.received_at, period), _event_cases_ever(_completed("screen")))
+        return and_(_in(Case.received_at, period), Case.screened_at.is_not(None))
     if metric in ("acknowledged", "contributed"):
         task = "acknowledge_request" if metric == "acknowledged" else "contribute_findings"
         conditions = [_completed(task)]
@@ -237,10 +239,6 @@ def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilte
             conditions.append(_rating_value() == wanted.rating)
         return _event_cases(period, *conditions)
     raise ValidationError(f"unknown report figure {metric!r}", {"metric": f"one of {', '.join(METRICS)}"})
-
-
-def _event_cases_ever(*conditions) -> ColumnElement[bool]:
-    return Case.id.in_(select(CaseEvent.case_id).where(*conditions))
 
 
 def _reopen_conditions():
@@ -274,10 +272,8 @@ def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter 
         func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted))).select_from(Case),
         [*base, metric_clause("open_now", period, at, wanted)])).one()  # overdue cases are open
     _times_to_result(session, found, base)
-    screened_at = (select(func.min(CaseEvent.at)).where(CaseEvent.case_id == Case.id, _completed("screen"))
-                   .correlate(Case).scalar_subquery())  # per case through its events' index
-    found.screening = durations(hours_list(session.scalars(
-        _where(select(hours_between(Case.received_at, screened_at)), received))))
+    found.screening = ranked_durations(  # screened_at: engine.report_milestones
+        session, hours_between(Case.received_at, Case.screened_at), received).get((), NONE)
     found.agencies = _agency_times(session, base, period)
     found.disputed = _count(session, base, metric_clause("disputed", period, at, wanted))
     found.reopened = _count(session, base, metric_clause("reopened", period, at, wanted))
@@ -313,44 +309,35 @@ def _deadlines(session: Session, base, period: Period, at: datetime, wanted: Rep
 
 
 def _times_to_result(session: Session, found: Report, base) -> None:
-    rows = session.execute(_where(select(Case.level, hours_between(Case.received_at, Case.published_at)),
-                                  [*base, _in(Case.published_at, found.period)])).all()
-    per_level: dict[int, list[float]] = defaultdict(list)
-    for level, taken in rows:
-        per_level[level or 0].extend(hours_list([taken]))
-    found.published = len(rows)
-    found.time_to_result = durations([h for hours in per_level.values() for h in hours])
-    found.time_to_result_by_level = {level: durations(per_level.get(level, [])) for level in (1, 2, 3)}
+    taken = hours_between(Case.received_at, Case.published_at)
+    published = [*base, _in(Case.published_at, found.period)]
+    per_level = ranked_durations(session, taken, published, (Case.level,), total=True)
+    found.time_to_result = per_level.get((), NONE)
+    found.published = found.time_to_result.n  # a published case has both times
+    found.time_to_result_by_level = {level: per_level.get((level,), NONE) for level in (1, 2, 3)}
 
 
 def _agency_times(session: Session, base, period: Period) -> list[AgencyTimes]:
     """From the start of handling (when the agencies are asked) to each agency's acknowledgement and contribution;
-    the agency is the unit of the coordinator who completed the task."""
-    started = aliased(CaseEvent)
-    start_at = (select(func.min(started.at)).where(started.case_id == CaseEvent.case_id,
-                                                   started.kind == "task_completed",
-                                                   started.task_name == "start_handling")
-                .correlate(CaseEvent).scalar_subquery())
-    rows = session.execute(_where(
-        select(CaseEvent.task_name, User.unit_code, hours_between(start_at, CaseEvent.at))
-        .join(Case, Case.id == CaseEvent.case_id).join(User, User.username == CaseEvent.actor)
-        .where(CaseEvent.kind == "task_completed", _in(CaseEvent.at, period),
-               CaseEvent.task_name.in_(("acknowledge_request", "contribute_findings"))), base)).all()
-    hours: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for task_name, agency, taken in rows:
-        if taken is not None and agency is not None:
-            hours[agency][task_name].extend(hours_list([taken]))
-    return [AgencyTimes(agency, durations(tasks["acknowledge_request"]), durations(tasks["contribute_findings"]))
-            for agency, tasks in sorted(hours.items())]
+    the agency is the unit of the coordinator who completed the task (kept on write: engine/report_milestones.py)."""
+    clauses = [_in(AgencyAnswer.at, period)]
+    if base:  # scope and filters are conditions on the case
+        clauses.append(AgencyAnswer.case_id.in_(select(Case.id).where(*base)))
+    found = ranked_durations(session, hours_between(AgencyAnswer.started_at, AgencyAnswer.at), clauses,
+                             (AgencyAnswer.agency, AgencyAnswer.task_name))
+    agencies = sorted({agency for agency, _task in found})
+    return [AgencyTimes(agency, found.get((agency, "acknowledge_request"), NONE),
+                        found.get((agency, "contribute_findings"), NONE)) for agency in agencies]
 
 
 def _ratings(session: Session, base, period: Period) -> Ratings:
     rating = _rating_value()
     resolved = CaseEvent.detail[("data", "resolved")].as_boolean()
-    rows = session.execute(_where(
-        select(rating, func.count(), func.count().filter(resolved.is_(False)))
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(_completed("citizen_feedback"), _in(CaseEvent.at, period)), base).group_by(rating)).all()
+    query = (select(rating, func.count(), func.count().filter(resolved.is_(False)))
+             .where(_completed("citizen_feedback"), _in(CaseEvent.at, period)))
+    if base:  # scope and filters are conditions on the case
+        query = query.join(Case, Case.id == CaseEvent.case_id).where(*base)
+    rows = session.execute(query.group_by(rating)).all()
     counts = {value: 0 for value in range(1, 6)}
     not_resolved = 0
     for value, count, unresolved in rows:
