@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
-from . import audit, cases, documents, events, inbox
+from . import audit, cases, documents, events, inbox, steps
 from .actors import Actor
 from .errors import Conflict, NotFound
 from .messages import t
@@ -66,17 +66,39 @@ class TaskPage:
 
 def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, with_events: bool = True) -> TaskPage:
     """The open task the actor may work on (NotFound once it is completed, PermissionDenied if not theirs);
-    without its case's events (an empty list) when the caller shows no page."""
-    rows = session.execute(select(Case, InboxItem).where(Case.id == case_id)  # the case and its task: one query
-                           .outerjoin(InboxItem, and_(InboxItem.case_id == Case.id,
-                                                      InboxItem.task_id == str(task_id)))).all()
-    if not rows:
-        raise NotFound(t("case_missing", case=case_id))
-    case, found = rows[0]
+    without its case's events (an empty list) when the caller shows no page.
+
+    Without events (a submission), the case comes with its document and all its inbox rows, offered to the
+    submission's case step (`steps.offer_loaded`), which then reads nothing again."""
+    if with_events:
+        rows = session.execute(select(Case, InboxItem).where(Case.id == case_id)  # the case and its task: one query
+                               .outerjoin(InboxItem, and_(InboxItem.case_id == Case.id,
+                                                          InboxItem.task_id == str(task_id)))).all()
+        if not rows:
+            raise NotFound(t("case_missing", case=case_id))
+        case, found = rows[0]
+    else:
+        rows = session.execute(select(Case, InboxItem).where(Case.id == case_id).options(undefer(Case.workflow_json))
+                               .outerjoin(InboxItem, InboxItem.case_id == Case.id).order_by(InboxItem.id)).all()
+        if not rows:
+            raise NotFound(t("case_missing", case=case_id))
+        case, open_items = rows[0][0], [item for _, item in rows if item is not None]
+        found = next((item for item in open_items if item.task_id == str(task_id)), None)
     item = cases.permitted_task(session, actor, case_id, task_id, [found] if found is not None else [])
-    history = events.case_events(session, case.id) if with_events else []
-    return TaskPage(case, item, history, _attachments(session, case.id) if with_events else [],
-                    people_names(session, [e.actor for e in history]))
+    if not with_events:
+        steps.offer_loaded(session, case, open_items)
+    if not with_events:
+        return TaskPage(case, item, [])
+    history, people = _events_with_names(session, case.id)
+    return TaskPage(case, item, history, _attachments(session, case.id), people)
+
+
+def _events_with_names(session: Session, case_id: int) -> tuple[list[CaseEvent], dict[str, str]]:
+    """The case's events (as `events.case_events` orders them) and the full names of their actors: one query."""
+    rows = session.execute(select(CaseEvent, User.display_name).where(CaseEvent.case_id == case_id)
+                           .outerjoin(User, User.username == CaseEvent.actor)
+                           .order_by(CaseEvent.at, CaseEvent.id)).all()
+    return [event for event, _ in rows], {event.actor: name for event, name in rows if name is not None}
 
 
 def fresh_task_page(session: Session, actor: Actor, case_id: int, task_id: str) -> TaskPage:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, undefer
 
 from . import events, inbox, notifications, reporter_messages, settings, versions, workflow_cache, workflows
@@ -70,7 +70,17 @@ def case_step(session: Session, case_id: int, actor: str, *, expected_version: i
               ) -> Iterator[CaseStep]:
     """Step an existing case; `expected_version` is the row version the caller saw (Conflict if it changed).
 
-    The case, its document and its inbox rows come in one round trip."""
+    The case, its document and its inbox rows come in one round trip — or none, when this transaction already
+    read them for the step (`offer_loaded`: a submitted task page)."""
+    offered = session.info.pop(_OFFERED, None)
+    if offered is not None and offered[0].id == case_id and offered[0] in session:
+        case, inbox_rows = offered
+        if expected_version is not None and expected_version != case.row_version:
+            raise Conflict(t("case_changed"))
+        step = CaseStep(session, case, actor, inbox_rows=inbox_rows)
+        yield step
+        step.save()
+        return
     rows = session.execute(select(Case, InboxItem).outerjoin(InboxItem, InboxItem.case_id == Case.id)
                            .where(Case.id == case_id).options(undefer(Case.workflow_json))
                            .order_by(InboxItem.id)).all()
@@ -82,6 +92,22 @@ def case_step(session: Session, case_id: int, actor: str, *, expected_version: i
     step = CaseStep(session, case, actor, inbox_rows=[item for _, item in rows if item is not None])
     yield step
     step.save()
+
+
+_OFFERED = "rr_case_loaded_for_step"
+
+
+def offer_loaded(session: Session, case: Case, inbox_rows: list[InboxItem]) -> None:
+    """The case (with its document) and all its inbox rows, just read in this transaction by a caller that is about
+    to step it: the next `case_step` on that case takes them instead of reading them again. Safe because the save
+    still checks the row version (a concurrent step in between makes a Conflict at the flush, as before)."""
+    session.info[_OFFERED] = (case, inbox_rows)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_offered(session: Session) -> None:
+    session.info.pop(_OFFERED, None)
 
 
 @contextmanager

@@ -3,6 +3,7 @@ and stale pages answered with a clear message."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 
 @pytest.fixture
@@ -28,6 +29,25 @@ def test_submitting_a_valid_form_completes_the_task(as_user, drive, screened):
     assert response.status_code == 302
     assert drive.task_names(screened) == ["start_handling"]
     assert drive.case(screened).level == 2
+
+
+def test_a_submission_reads_the_case_and_its_document_once(as_user, drive, screened, db_engine):
+    item, statements = drive.task(screened, "classify"), []
+    client, version = as_user("intake"), drive.case(screened).row_version
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+    event.listen(db_engine, "before_cursor_execute", record)
+    try:
+        response = client.post(url(item), data={"level": "2", "handling_unit": "inspectorate",
+                                                "row_version": version})
+    finally:
+        event.remove(db_engine, "before_cursor_execute", record)
+    assert response.status_code == 302
+    case_reads = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM cases" in s]
+    assert len(case_reads) == 1, [s[:300] for s in case_reads]
+    assert "workflow_json" in case_reads[0]  # the task check's load serves the step
+    assert drive.task_names(screened) == ["start_handling"] and drive.case(screened).level == 2
 
 
 def test_invalid_input_comes_back_with_errors_next_to_the_fields_and_input_kept(as_user, drive, screened):
