@@ -87,7 +87,6 @@ def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, wit
     item = cases.permitted_task(session, actor, case_id, task_id, [found] if found is not None else [])
     if not with_events:
         steps.offer_loaded(session, case, open_items)
-    if not with_events:
         return TaskPage(case, item, [])
     history, people = _events_with_names(session, case.id)
     return TaskPage(case, item, history, _attachments(session, case.id), people)
