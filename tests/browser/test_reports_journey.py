@@ -23,7 +23,8 @@ def test_leader_opens_the_dashboard_drills_down_and_downloads_the_weekly_xlsx(pa
         second = submit_report(factory, facility_name="Phòng khám Minh Tâm")
 
     sign_in(page, "leader")
-    page.click("text=Báo cáo")
+    with page.expect_navigation(wait_until="load"):  # the menu leads to the dashboard (its charts loaded)
+        page.click("text=Báo cáo")
     page.goto("/reports/?period=2026-W48")
     received = page.locator('[data-figure="received"] a')
     assert received.inner_text().strip() == "2"
