@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -69,6 +70,21 @@ class AttachmentStore:
             raise
         return stored
 
+    def write(self, key: str, head: bytes, stream: BinaryIO, limit: int, too_large: Callable[[], Exception]) -> int:
+        """Stream `head`, then the rest of `stream`, into a new file `key`; more than `limit` bytes raise
+        `too_large()` (the caller deletes what was written). Returns the size."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        size = 0
+        with self.path(key).open("xb") as out:
+            chunk = head
+            while chunk:
+                size += len(chunk)
+                if size > limit:
+                    raise too_large()
+                out.write(chunk)
+                chunk = stream.read(CHUNK)
+        return size
+
     def delete(self, keys: list[str]) -> None:
         for key in keys:
             for name in (key, public_key(key)):
@@ -84,20 +100,14 @@ class AttachmentStore:
         limit = MAX_IMAGE_BYTES if mime in IMAGE_TYPES else MAX_VIDEO_BYTES
         ext = IMAGE_TYPES.get(mime) or VIDEO_TYPES[mime]
         key = f"{secrets.token_hex(16)}.{ext}"
-        self.root.mkdir(parents=True, exist_ok=True)
         target = self.path(key)
-        size = 0
+
+        def too_large() -> Exception:
+            problem = t("file_too_large", name=name, limit=limit // (1024 * 1024))
+            return ValidationError(problem, {"files": problem})
+
         try:
-            with target.open("xb") as out:
-                chunk = head
-                while chunk:
-                    size += len(chunk)
-                    if size > limit:
-                        mb = limit // (1024 * 1024)
-                        problem = t("file_too_large", name=name, limit=mb)
-                        raise ValidationError(problem, {"files": problem})
-                    out.write(chunk)
-                    chunk = upload.stream.read(CHUNK)
+            size = self.write(key, head, upload.stream, limit, too_large)
             if mime in IMAGE_TYPES:
                 self._public_copy(target, self.path(public_key(key)), name)
         except Exception:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from . import cases, versions
 from .actors import Actor
-from .attachments import CHUNK, MAX_PIXELS, AttachmentStore, StoredFile, Upload
+from .attachments import MAX_PIXELS, AttachmentStore, StoredFile, Upload
 from .clock import now
 from .errors import NotFound, ValidationError
 from .models_documents import TaskDocument
@@ -72,19 +72,11 @@ class DocumentStore(AttachmentStore):
         if mime not in DOCUMENT_TYPES:
             raise DocumentRejected("type", f"{name}: only PDF documents or JPEG/PNG/WebP images", filename=name)
         key = f"doc-{secrets.token_hex(16)}.{DOCUMENT_TYPES[mime]}"
-        self.root.mkdir(parents=True, exist_ok=True)
         target = self.path(key)
-        size = 0
         try:
-            with target.open("xb") as out:
-                chunk = head
-                while chunk:
-                    size += len(chunk)
-                    if size > MAX_DOCUMENT_BYTES:
-                        raise DocumentRejected("too_large", f"{name}: larger than {MAX_DOCUMENT_BYTES} bytes",
-                                               filename=name, limit=MAX_DOCUMENT_BYTES // (1024 * 1024))
-                    out.write(chunk)
-                    chunk = upload.stream.read(CHUNK)
+            size = self.write(key, head, upload.stream, MAX_DOCUMENT_BYTES, lambda: DocumentRejected(
+                "too_large", f"{name}: larger than {MAX_DOCUMENT_BYTES} bytes", filename=name,
+                limit=MAX_DOCUMENT_BYTES // (1024 * 1024)))
             _check_content(target, mime, name)
         except Exception:
             self.delete([key])
