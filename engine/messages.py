@@ -151,6 +151,31 @@ MESSAGES: dict[str, str] = {
     "merge_other_kind": _l("Units of different kinds cannot be merged"),
     "choose_same_kind": _l("Choose a unit of the same kind"),
     "unit_inactive": _l("Unit %(unit)s is not active"),
+    # --- studio: problems of a draft (engine.validation, engine.table_checks)
+    "v_no_diagram": _l("no diagram in the bundle"),
+    "v_too_deep": _l("the XML is nested deeper than %(limit)s levels"),
+    "v_no_process": _l("no process with id %(process)s in the diagrams"),
+    "v_not_bpmn": _l("not valid BPMN: %(detail)s"),
+    "v_no_start": _l("the process has no start event"),
+    "v_unsupported": _l("the engine does not support <%(tag)s>"),
+    "v_no_layout": _l("the file has no diagram interchange (layout); save it from a BPMN modeler"),
+    "v_no_shape": _l("the element has no shape in the diagram layout"),
+    "v_lane_role": _l("lane “%(lane)s” is not a role (use one of: %(known)s)"),
+    "v_no_form": _l("the user task has no form (property formJsonSchemaFilename)"),
+    "v_form_missing": _l("the form %(form)s does not exist"),
+    "v_rule_no_table": _l("the business rule task names no decision table (spiffworkflow:calledDecisionId)"),
+    "v_rule_table_missing": _l("the business rule task calls decision table “%(table)s”, which is not in the "
+                               "bundle (known: %(known)s)"),
+    "v_condition": _l("condition: %(detail)s"),
+    "v_script": _l("script: %(detail)s"),
+    "v_require_args": _l("line %(line)s: require takes a condition, a field name and a message code"),
+    "v_require_code": _l("line %(line)s: require: unknown message code “%(code)s” (known: %(known)s)"),
+    "v_notify_role": _l("line %(line)s: notify: “%(role)s” is not a role (use one of: %(known)s)"),
+    "v_notify_agency": _l("line %(line)s: notify: a notification to an agency coordinator must name the agency "
+                          "(unit)"),
+    "v_timer_empty": _l("the timer has no %(kind)s expression"),
+    "v_timer_quote": _l("timer %(text)s must be quoted for the engine: \"%(text)s\""),
+    "v_timer": _l("timer: %(detail)s"),
 }
 
 
