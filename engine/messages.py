@@ -176,6 +176,29 @@ MESSAGES: dict[str, str] = {
     "v_timer_empty": _l("the timer has no %(kind)s expression"),
     "v_timer_quote": _l("timer %(text)s must be quoted for the engine: \"%(text)s\""),
     "v_timer": _l("timer: %(detail)s"),
+    "d_file_name": _l("a decision table file is a plain file name ending in .dmn"),
+    "d_not_dmn": _l("not a DMN decision table file (DMN 1.3 <definitions>)"),
+    "d_one_decision": _l("a decision table file holds exactly one decision"),
+    "d_one_table": _l("the decision has no decision table (or more than one)"),
+    "d_hit_policy": _l("hit policy %(policy)s is not supported (use %(known)s)"),
+    "d_input_empty": _l("input “%(label)s” has no expression"),
+    "d_input": _l("input “%(label)s”: %(detail)s"),
+    "d_input_type": _l("input “%(label)s”: unknown type %(kind)s (use %(known)s)"),
+    "d_output_name": _l("output “%(label)s” needs a variable name (letters, digits, _)"),
+    "d_output_type": _l("output “%(label)s”: unknown type %(kind)s (use %(known)s)"),
+    "d_rule_cells": _l("rule %(rule)s has %(inputs)s input and %(outputs)s output cells; the table has "
+                       "%(table_inputs)s and %(table_outputs)s"),
+    "d_input_cell": _l("rule %(rule)s, input cell “%(cell)s”: %(detail)s"),
+    "d_output_empty": _l("rule %(rule)s has an empty output cell"),
+    "d_output_cell": _l("rule %(rule)s, output cell “%(cell)s”: %(detail)s"),
+    "d_level": _l("level %(level)s: %(detail)s"),
+    "d_level_uncovered": _l("level %(level)s is not covered: no rule matches it"),
+    "d_level_unique": _l("level %(level)s matches rules %(rules)s; with hit policy UNIQUE only one may match"),
+    "d_output_kind": _l("rule %(rule)s: %(name)s for level %(level)s is %(value)s, not of type %(kind)s"),
+    "d_deadline": _l("rule %(rule)s: the deadline for level %(level)s is %(hours)s hours; it must be between "
+                     "%(low)s and %(high)s"),
+    "d_reminder": _l("rule %(rule)s: the reminder for level %(level)s is %(reminder)s hours before the deadline; "
+                     "it must be more than 0 and less than the deadline (%(hours)s hours)"),
 }
 
 
