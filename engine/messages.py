@@ -199,6 +199,22 @@ MESSAGES: dict[str, str] = {
                      "%(low)s and %(high)s"),
     "d_reminder": _l("rule %(rule)s: the reminder for level %(level)s is %(reminder)s hours before the deadline; "
                      "it must be more than 0 and less than the deadline (%(hours)s hours)"),
+    # --- timers (engine.timer_bounds)
+    "tm_unknown_kind": _l("unknown kind of timer %(kind)s"),
+    "tm_not_text": _l("the timer's value must be ISO-8601 text, not %(kind)s"),
+    "tm_too_long": _l("the timer's value is too long (%(size)s characters, at most %(limit)s)"),
+    "tm_bad_duration": _l("timer “%(text)s” is not a valid ISO-8601 duration (e.g. PT24H or P7D; whole numbers, "
+                          "not negative)"),
+    "tm_longer": _l("timer “%(text)s” is longer than 1 year"),
+    "tm_shorter": _l("timer “%(text)s” is shorter than 1 minute"),
+    "tm_bad_cycle": _l("timer “%(text)s” is not a valid ISO-8601 cycle (e.g. R3/PT1H)"),
+    "tm_endless": _l("timer “%(text)s” repeats without end: give a repeat count (at most %(limit)s), e.g. R3/PT1H"),
+    "tm_repeats": _l("timer “%(text)s” repeats %(count)s times (from 1 to %(limit)s allowed)"),
+    "tm_bad_cycle_parts": _l("timer “%(text)s” is not a valid ISO-8601 cycle (e.g. R3/PT1H or R3/<start>/PT1H)"),
+    "tm_too_often": _l("timer “%(text)s” repeats more often than every 5 minutes"),
+    "tm_bad_date_example": _l("timer “%(text)s” is not a valid ISO-8601 date-time (e.g. 2026-12-01T08:00:00+07:00)"),
+    "tm_bad_date": _l("timer “%(text)s” is not a valid ISO-8601 date-time"),
+    "tm_far": _l("timer “%(text)s” is more than 5 years from now"),
 }
 
 

@@ -269,5 +269,5 @@ def _timer_problems(kind: str, text: str, data: dict[str, Any], functions: dict[
         try:
             check_timer_value(KINDS[kind], text[1:-1])
         except TimerValueError as exc:
-            return [str(exc)]
+            return [exc.message]
     return []
