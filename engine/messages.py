@@ -215,6 +215,13 @@ MESSAGES: dict[str, str] = {
     "tm_bad_date_example": _l("timer “%(text)s” is not a valid ISO-8601 date-time (e.g. 2026-12-01T08:00:00+07:00)"),
     "tm_bad_date": _l("timer “%(text)s” is not a valid ISO-8601 date-time"),
     "tm_far": _l("timer “%(text)s” is more than 5 years from now"),
+    # --- budgets of diagram code (engine.budget)
+    "b_too_large_all": _l("result too large (more than %(limit)s characters and elements in all)"),
+    "b_number": _l("number too large (more than %(limit)s)"),
+    "b_steps": _l("too many steps (more than %(limit)s)"),
+    "b_time": _l("took too long (more than %(limit)s s)"),
+    "b_too_large": _l("result too large (more than %(limit)s characters and elements)"),
+    "b_built": _l("the evaluation built too much (more than %(limit)s characters and elements in all)"),
 }
 
 
