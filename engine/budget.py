@@ -16,6 +16,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .messages import t
+
 MAX_VALUE_SIZE = 100_000
 MAX_BUILT = 1_000_000
 MAX_STEPS = 10_000
@@ -61,13 +63,13 @@ def measure(value: Any, limit: int = MAX_VALUE_SIZE) -> int:
         else:
             total += 1
         if total > limit:
-            raise LimitError(f"result too large (more than {limit} characters and elements in all)")
+            raise LimitError(t("b_too_large_all", limit=limit))
     return total
 
 
 def check_int(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
-        raise LimitError(f"number too large (more than {MAX_INT:.0e})")
+        raise LimitError(t("b_number", limit=f"{MAX_INT:.0e}"))
     return value
 
 
@@ -86,18 +88,17 @@ class Budget:
     def step(self) -> None:
         self.steps += 1
         if self.steps > self.max_steps:
-            raise LimitError(f"too many steps (more than {self.max_steps})")
+            raise LimitError(t("b_steps", limit=self.max_steps))
         if time.monotonic() > self.deadline:
-            raise LimitError(f"took too long (more than {self.max_seconds:g} s)")
+            raise LimitError(t("b_time", limit=f"{self.max_seconds:g}"))
 
     def allow(self, size: int) -> None:
         """Account for a value about to be built; refuse it if it is too big alone or in all."""
         if size > MAX_VALUE_SIZE:
-            raise LimitError(f"result too large (more than {MAX_VALUE_SIZE} characters and elements)")
+            raise LimitError(t("b_too_large", limit=MAX_VALUE_SIZE))
         self.built += size
         if self.built > self.max_built:
-            raise LimitError(f"the evaluation built too much (more than {self.max_built} characters and "
-                             "elements in all)")
+            raise LimitError(t("b_built", limit=self.max_built))
 
     def built_value(self, value: Any) -> Any:
         """Account for a value that was just built (by a literal or a function)."""

@@ -21,6 +21,7 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from .decisions import DecisionError, decide, explain, is_dmn, probe, rule_tasks
 from .errors import ProcessError
 from .expressions import check_expression
+from .messages import t
 from .problems import Problem
 from .versions import LEVELS, parse_xml
 
@@ -37,7 +38,7 @@ def check_table_files(tables: dict[str, str], function_names: Iterable[str]) -> 
     problems: list[Problem] = []
     for filename, text in tables.items():
         if not filename.endswith(".dmn") or "/" in filename or "\\" in filename:
-            problems.append(Problem("a decision table file is a plain file name ending in .dmn", filename))
+            problems.append(Problem(t("d_file_name"), filename))
             continue
         try:
             root = parse_xml(text, filename)
@@ -45,7 +46,7 @@ def check_table_files(tables: dict[str, str], function_names: Iterable[str]) -> 
             problems.append(Problem("; ".join([str(exc), *exc.problems]), filename))
             continue
         if not is_dmn(root):
-            problems.append(Problem("not a DMN decision table file (DMN 1.3 <definitions>)", filename))
+            problems.append(Problem(t("d_not_dmn"), filename))
             continue
         problems += _check_file(root, filename, frozenset(function_names))
     return problems
@@ -76,18 +77,18 @@ def _check_file(root: etree._Element, filename: str, names: frozenset[str]) -> l
     problems: list[Problem] = []
     decisions = _children(root, "decision")
     if len(decisions) != 1:
-        problems.append(Problem("a decision table file holds exactly one decision", filename))
+        problems.append(Problem(t("d_one_decision"), filename))
     for decision in decisions:
         where = {"file": filename, "element_name": decision.get("name") or decision.get("id")}
         tables = _children(decision, "decisionTable")
         if len(tables) != 1:
-            problems.append(Problem("the decision has no decision table (or more than one)", **where,
+            problems.append(Problem(t("d_one_table"), **where,
                                     element_id=decision.get("id")))
             continue
         table = tables[0]
         policy = (table.get("hitPolicy") or "UNIQUE").upper()
         if policy not in HIT_POLICIES:
-            problems.append(Problem(f"hit policy {policy} is not supported (use {' or '.join(HIT_POLICIES)})",
+            problems.append(Problem(t("d_hit_policy", policy=policy, known=" or ".join(HIT_POLICIES)),
                                     **where, element_id=decision.get("id")))
         inputs, outputs = _children(table, "input"), _children(table, "output")
         for item in inputs:
@@ -95,22 +96,22 @@ def _check_file(root: etree._Element, filename: str, names: frozenset[str]) -> l
             text = _text(expression) if expression is not None else ""
             label = item.get("label") or item.get("id")
             if not text:
-                problems.append(Problem(f"input “{label}” has no expression", **where, element_id=item.get("id")))
+                problems.append(Problem(t("d_input_empty", label=label), **where, element_id=item.get("id")))
             else:
-                problems += [Problem(f"input “{label}”: {m}", **where, element_id=item.get("id"))
+                problems += [Problem(t("d_input", label=label, detail=m), **where, element_id=item.get("id"))
                              for m in check_expression(text, names)]
             kind = expression.get("typeRef") if expression is not None else None
             if kind and kind not in TYPES:
-                problems.append(Problem(f"input “{label}”: unknown type {kind!r} (use {', '.join(TYPES)})", **where,
-                                        element_id=item.get("id")))
+                problems.append(Problem(t("d_input_type", label=label, kind=repr(kind), known=", ".join(TYPES)),
+                                        **where, element_id=item.get("id")))
         for item in outputs:
             label = item.get("label") or item.get("id")
             if not _NAME.match(item.get("name") or ""):
-                problems.append(Problem(f"output “{label}” needs a variable name (letters, digits, _)", **where,
+                problems.append(Problem(t("d_output_name", label=label), **where,
                                         element_id=item.get("id")))
             if item.get("typeRef") and item.get("typeRef") not in TYPES:
-                problems.append(Problem(f"output “{label}”: unknown type {item.get('typeRef')!r} "
-                                        f"(use {', '.join(TYPES)})", **where, element_id=item.get("id")))
+                problems.append(Problem(t("d_output_type", label=label, kind=repr(item.get("typeRef")),
+                                          known=", ".join(TYPES)), **where, element_id=item.get("id")))
         for number, rule in enumerate(_children(table, "rule"), start=1):
             problems += _check_rule(rule, number, len(inputs), len(outputs), names, where)
     return problems
@@ -122,20 +123,20 @@ def _check_rule(rule: etree._Element, number: int, inputs: int, outputs: int, na
     at = {**where, "element_id": rule.get("id")}
     entries, results = _children(rule, "inputEntry"), _children(rule, "outputEntry")
     if len(entries) != inputs or len(results) != outputs:
-        problems.append(Problem(f"rule {number} has {len(entries)} input and {len(results)} output cells; "
-                                f"the table has {inputs} and {outputs}", **at))
+        problems.append(Problem(t("d_rule_cells", rule=number, inputs=len(entries), outputs=len(results),
+                                  table_inputs=inputs, table_outputs=outputs), **at))
     for entry in entries:
         text = _text(entry)
         if text in ("", "-"):
             continue
         messages = _input_cell(text, names)
-        problems += [Problem(f"rule {number}, input cell “{text}”: {m}", **at) for m in messages]
+        problems += [Problem(t("d_input_cell", rule=number, cell=text, detail=m), **at) for m in messages]
     for entry in results:
         text = _text(entry)
         if not text:
-            problems.append(Problem(f"rule {number} has an empty output cell", **at))
+            problems.append(Problem(t("d_output_empty", rule=number), **at))
             continue
-        problems += [Problem(f"rule {number}, output cell “{text}”: {m}", **at)
+        problems += [Problem(t("d_output_cell", rule=number, cell=text, detail=m), **at)
                      for m in check_expression(text, names)]
     return problems
 
@@ -176,17 +177,18 @@ def check_decisions(parsed_process: Any, tables: dict[str, str], data: dict[str,
 def _check_level(spec: Any, table: Any, data: dict[str, Any], level: int, where: dict[str, Any]) -> list[Problem]:
     matched = _matching_rules(spec, table, data)
     if isinstance(matched, str):
-        return [Problem(f"level {level}: {matched}", **where, element_id=table.id)]
+        return [Problem(t("d_level", level=level, detail=matched), **where, element_id=table.id)]
     if not matched:
-        return [Problem(f"level {level} is not covered: no rule matches it", **where, element_id=table.id)]
+        return [Problem(t("d_level_uncovered", level=level), **where, element_id=table.id)]
     if table.hit_policy == "UNIQUE" and len(matched) > 1:
         rows = ", ".join(str(r.row_number) for r in matched)
-        return [Problem(f"level {level} matches rules {rows}; with hit policy UNIQUE only one may match", **where,
+        return [Problem(t("d_level_unique", level=level, rules=rows), **where,
                         element_id=matched[1].id)]
     try:
         result = decide(spec, data)
     except DecisionError as exc:
-        return [Problem(f"level {level}: {exc}", **where, element_id=matched[0].id)]
+        detail = exc.args[0] if exc.args else str(exc)
+        return [Problem(t("d_level", level=level, detail=detail), **where, element_id=matched[0].id)]
     at = {**where, "element_id": matched[0].id}
     problems = []
     for output in table.outputs:
@@ -194,8 +196,8 @@ def _check_level(spec: Any, table: Any, data: dict[str, Any], level: int, where:
         value = result.get(output.name)
         wrong_bool = isinstance(value, bool) and bool not in (kinds or ())
         if kinds and (not isinstance(value, kinds) or wrong_bool):
-            problems.append(Problem(f"rule {matched[0].row_number}: {output.name} for level {level} is {value!r}, "
-                                    f"not of type {output.typeRef}", **at))
+            problems.append(Problem(t("d_output_kind", rule=matched[0].row_number, name=output.name, level=level,
+                                      value=repr(value), kind=output.typeRef), **at))
     if not problems and all(name in result for name in DEADLINE_OUTPUTS):
         problems += _deadline_bounds(result, level, matched[0].row_number, at)
     return problems
@@ -204,11 +206,10 @@ def _check_level(spec: Any, table: Any, data: dict[str, Any], level: int, where:
 def _deadline_bounds(result: dict[str, Any], level: int, row: int, at: dict[str, Any]) -> list[Problem]:
     hours, reminder = result["sla_hours"], result["reminder_hours"]
     if not _number(hours) or not MIN_HOURS <= hours <= MAX_HOURS:
-        return [Problem(f"rule {row}: the deadline for level {level} is {hours!r} hours; it must be between "
-                        f"{MIN_HOURS} and {MAX_HOURS}", **at)]
+        return [Problem(t("d_deadline", rule=row, level=level, hours=repr(hours), low=MIN_HOURS, high=MAX_HOURS),
+                        **at)]
     if not _number(reminder) or not 0 < reminder < hours:
-        return [Problem(f"rule {row}: the reminder for level {level} is {reminder!r} hours before the deadline; it "
-                        f"must be more than 0 and less than the deadline ({hours} hours)", **at)]
+        return [Problem(t("d_reminder", rule=row, level=level, reminder=repr(reminder), hours=hours), **at)]
     return []
 
 

@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 
 from .budget import LimitError
 from .clock import now
+from .messages import t
 
 MIN_DURATION = timedelta(minutes=1)
 MAX_DURATION_TEXT = "1 year"
@@ -51,17 +52,17 @@ def kind_of(definition: TimerEventDefinition) -> str:
         return "duration"
     if isinstance(definition, TimeDateEventDefinition):
         return "date"
-    raise TimerValueError(f"unknown kind of timer {type(definition).__name__}")
+    raise TimerValueError(t("tm_unknown_kind", kind=type(definition).__name__))
 
 
 def check_timer_value(kind: str, value: Any, at: datetime | None = None) -> str:
     """The value if it is an acceptable timer of this kind ("duration", "cycle" or "date"), else
     TimerValueError with a message a process owner can act on."""
     if not isinstance(value, str):
-        raise TimerValueError(f"the timer's value must be ISO-8601 text, not {type(value).__name__}")
+        raise TimerValueError(t("tm_not_text", kind=type(value).__name__))
     text = value.strip()
     if len(text) > MAX_TEXT:
-        raise TimerValueError(f"the timer's value is too long ({len(text)} characters, at most {MAX_TEXT})")
+        raise TimerValueError(t("tm_too_long", size=len(text), limit=MAX_TEXT))
     at = at or now()
     if kind == "duration":
         _duration(text, at)
@@ -70,26 +71,25 @@ def check_timer_value(kind: str, value: Any, at: datetime | None = None) -> str:
     elif kind == "date":
         _date(text, at)
     else:
-        raise TimerValueError(f"unknown kind of timer {kind}")
+        raise TimerValueError(t("tm_unknown_kind", kind=kind))
     return text
 
 
 def _duration(text: str, at: datetime) -> timedelta:
     match = _DURATION.fullmatch(text.upper())
     if not match or not any(match.groups()) or text.upper().endswith("T"):
-        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 duration (e.g. PT24H "
-                              "or P7D; whole numbers, not negative)")
+        raise TimerValueError(t("tm_bad_duration", text=text))
     years, months, weeks, days, hours, minutes = (int(g or 0) for g in match.groups()[:6])
     seconds = float((match.group(7) or "0").replace(",", "."))
     if years * 12 + months > 13 or weeks * 7 + days > 400 or hours > 24 * 400 or minutes > 60 * 24 * 400 \
             or seconds > 3600 * 24 * 400:
-        raise TimerValueError(f"timer “{text}” is longer than {MAX_DURATION_TEXT}")
+        raise TimerValueError(t("tm_longer", text=text))
     end = _add_months(at, years * 12 + months) + timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes,
                                                           seconds=seconds)
     if end > _add_months(at, 12):
-        raise TimerValueError(f"timer “{text}” is longer than {MAX_DURATION_TEXT}")
+        raise TimerValueError(t("tm_longer", text=text))
     if end - at < MIN_DURATION:
-        raise TimerValueError(f"timer “{text}” is shorter than 1 minute")
+        raise TimerValueError(t("tm_shorter", text=text))
     return end - at
 
 
@@ -107,13 +107,12 @@ def _add_months(start: datetime, months: int) -> datetime:
 def _cycle(text: str, at: datetime) -> None:
     match = _CYCLE.fullmatch(text.upper())
     if not match:
-        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 cycle (e.g. R3/PT1H)")
+        raise TimerValueError(t("tm_bad_cycle", text=text))
     if not match.group(1):
-        raise TimerValueError(f"timer “{text}” repeats without end: give a repeat count (at most {MAX_CYCLES}), "
-                              "e.g. R3/PT1H")
+        raise TimerValueError(t("tm_endless", text=text, limit=MAX_CYCLES))
     count = int(match.group(1))
     if not 1 <= count <= MAX_CYCLES:
-        raise TimerValueError(f"timer “{text}” repeats {count} times (from 1 to {MAX_CYCLES} allowed)")
+        raise TimerValueError(t("tm_repeats", text=text, count=count, limit=MAX_CYCLES))
     parts = match.group(2).split("/")
     if len(parts) == 2:
         start = _date(parts[0], at)
@@ -121,23 +120,21 @@ def _cycle(text: str, at: datetime) -> None:
     elif len(parts) == 1:
         interval = _duration(parts[0], at)
     else:
-        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 cycle (e.g. R3/PT1H or "
-                              "R3/<start>/PT1H)")
+        raise TimerValueError(t("tm_bad_cycle_parts", text=text))
     if interval < MIN_CYCLE_INTERVAL:
-        raise TimerValueError(f"timer “{text}” repeats more often than every 5 minutes")
+        raise TimerValueError(t("tm_too_often", text=text))
 
 
 def _date(text: str, at: datetime) -> datetime:
     if not _DATE.fullmatch(text.upper()):
-        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 date-time "
-                              "(e.g. 2026-12-01T08:00:00+07:00)")
+        raise TimerValueError(t("tm_bad_date_example", text=text))
     try:
         value = datetime.fromisoformat(text)
         if value.tzinfo is None:  # SpiffWorkflow reads it in the server's zone; within the bounds either way
             value = value.replace(tzinfo=UTC)
         distance = abs(value - at)
     except (ValueError, OverflowError):
-        raise TimerValueError(f"timer “{text}” is not a valid ISO-8601 date-time") from None
+        raise TimerValueError(t("tm_bad_date", text=text)) from None
     if distance > MAX_DATE_DISTANCE:
-        raise TimerValueError(f"timer “{text}” is more than 5 years from now")
+        raise TimerValueError(t("tm_far", text=text))
     return value

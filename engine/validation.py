@@ -20,6 +20,7 @@ from .dry_run import dry_run_expression, dry_run_script
 from .errors import ProcessError
 from .expressions import check_expression, check_script
 from .functions import RULE_MESSAGES, Effects, build_functions
+from .messages import t
 from .models import LANE_ROLES, Role
 from .problems import Problem
 from .table_checks import check_decisions, check_table_files, decision_ids
@@ -59,7 +60,7 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     diagrams = bundle.get("bpmn") if isinstance(bundle, dict) else None
     if not isinstance(diagrams, dict) or not diagrams:
-        return [Problem("no diagram in the bundle")]
+        return [Problem(t("v_no_diagram"))]
     forms = bundle.get("forms") or {}
     process_id = bundle.get("process_id")
     found_process = False
@@ -71,14 +72,14 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
             problems.append(Problem("; ".join([str(exc), *exc.problems]), filename))
             continue
         if _depth(root) > MAX_DEPTH:
-            problems.append(Problem(f"the XML is nested deeper than {MAX_DEPTH} levels", filename))
+            problems.append(Problem(t("v_too_deep", limit=MAX_DEPTH), filename))
             continue
         problems += _xsd(root, filename)
         problems += _check_diagram(root, filename, forms)
         problems += _rule_tasks(root, filename, decisions)
         found_process |= bool(root.xpath("//bpmn:process[@id=$id]", namespaces=NS, id=process_id))
     if not problems and not found_process:
-        problems.append(Problem(f"no process with id {process_id!r} in the diagrams"))
+        problems.append(Problem(t("v_no_process", process=repr(process_id))))
     problems += check_table_files(bundle.get("dmn") or {}, FUNCTION_NAMES)
     if not problems:
         try:
@@ -108,7 +109,7 @@ def _xsd(root: etree._Element, filename: str) -> list[Problem]:
     schema = VALIDATOR.validator
     if schema.validate(root):
         return []
-    return [Problem(f"not valid BPMN: {e.message}", filename, line=e.line) for e in list(schema.error_log)[:20]]
+    return [Problem(t("v_not_bpmn", detail=e.message), filename, line=e.line) for e in list(schema.error_log)[:20]]
 
 
 def _local(element: etree._Element) -> str:
@@ -128,28 +129,28 @@ def _check_diagram(root: etree._Element, filename: str, forms: dict[str, Any]) -
     processes = root.findall(f"{{{BPMN}}}process")
     for process in processes:
         if not process.findall(f"{{{BPMN}}}startEvent"):
-            problems.append(_problem(process, filename, "the process has no start event"))
+            problems.append(_problem(process, filename, t("v_no_start")))
         for element in process.iterdescendants():
             name = _local(element)
             if name and etree.QName(element).namespace == BPMN and name not in SUPPORTED:
-                problems.append(_problem(element, filename, f"the engine does not support <{name}>"))
+                problems.append(_problem(element, filename, t("v_unsupported", tag=name)))
         problems += _lanes(process, filename)
         problems += _user_tasks(process, filename, forms)
         problems += _expressions(process, filename, representative_data(forms))
     shapes = {s.get("bpmnElement") for s in root.iter(f"{{{BPMNDI}}}BPMNShape")}
     if processes and not root.findall(f".//{{{BPMNDI}}}BPMNDiagram"):
-        problems.append(Problem("the file has no diagram interchange (layout); save it from a BPMN modeler", filename))
+        problems.append(Problem(t("v_no_layout"), filename))
     else:
         for process in processes:
             for node in process.iter(*[f"{{{BPMN}}}{n}" for n in FLOW_NODES]):
                 if node.get("id") not in shapes:
-                    problems.append(_problem(node, filename, "the element has no shape in the diagram layout"))
+                    problems.append(_problem(node, filename, t("v_no_shape")))
     return problems
 
 
 def _lanes(process: etree._Element, filename: str) -> list[Problem]:
     known = ", ".join(sorted(LANE_ROLES))
-    return [_problem(lane, filename, f"lane “{lane.get('name')}” is not a role (use one of: {known})")
+    return [_problem(lane, filename, t("v_lane_role", lane=lane.get("name"), known=known))
             for lane in process.iter(f"{{{BPMN}}}lane") if lane.get("name") not in LANE_ROLES]
 
 
@@ -163,9 +164,9 @@ def _user_tasks(process: etree._Element, filename: str, forms: dict[str, Any]) -
     for task in process.iter(f"{{{BPMN}}}userTask"):
         form = _properties(task).get("formJsonSchemaFilename")
         if not form:
-            problems.append(_problem(task, filename, "the user task has no form (property formJsonSchemaFilename)"))
+            problems.append(_problem(task, filename, t("v_no_form")))
         elif form.removesuffix(".json") not in forms:
-            problems.append(_problem(task, filename, f"the form {form} does not exist"))
+            problems.append(_problem(task, filename, t("v_form_missing", form=form)))
     return problems
 
 
@@ -176,11 +177,9 @@ def _rule_tasks(root: etree._Element, filename: str, decisions: set[str]) -> lis
     for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
         called = (task.findtext(f"{{{BPMN}}}extensionElements/{{{SPIFF}}}calledDecisionId") or "").strip()
         if not called:
-            problems.append(_problem(task, filename, "the business rule task names no decision table "
-                                                     "(spiffworkflow:calledDecisionId)"))
+            problems.append(_problem(task, filename, t("v_rule_no_table")))
         elif called not in decisions:
-            problems.append(_problem(task, filename, f"the business rule task calls decision table “{called}”, "
-                                                     f"which is not in the bundle (known: {known})"))
+            problems.append(_problem(task, filename, t("v_rule_table_missing", table=called, known=known)))
     return problems
 
 
@@ -222,12 +221,12 @@ def _expressions(process: etree._Element, filename: str, data: dict[str, Any]) -
     for condition in process.iter(f"{{{BPMN}}}conditionExpression"):
         text = (condition.text or "").strip()
         messages = check_expression(text, FUNCTION_NAMES) or dry_run_expression(text, dict(data), functions)
-        problems += [_problem(condition, filename, f"condition: {m}") for m in messages]
+        problems += [_problem(condition, filename, t("v_condition", detail=m)) for m in messages]
     for script in process.iter(f"{{{BPMN}}}script", f"{{{SPIFF}}}preScript", f"{{{SPIFF}}}postScript"):
         text = script.text or ""
         messages = check_script(text, FUNCTION_NAMES) or _reviewed_arguments(text) or \
             dry_run_script(text, dict(data), functions)
-        problems += [_problem(script, filename, f"script: {m}") for m in messages]
+        problems += [_problem(script, filename, t("v_script", detail=m)) for m in messages]
     for kind in KINDS:
         for timer in process.iter(f"{{{BPMN}}}{kind}"):
             text = (timer.text or "").strip()
@@ -242,33 +241,33 @@ def _reviewed_arguments(script: str) -> list[str]:
     for node in ast.walk(ast.parse(script)):  # parses: check_script found no problem
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
-        args, where = node.args, f"line {node.lineno}: {node.func.id}"
+        args = node.args
         literal = [a.value if isinstance(a, ast.Constant) else ... for a in args]
         if node.func.id == "require":
             if len(args) != 3:
-                found.append(f"{where} takes a condition, a field name and a message code")
+                found.append(t("v_require_args", line=node.lineno))
             elif isinstance(literal[2], str) and literal[2] not in RULE_MESSAGES:
                 known = ", ".join(sorted(RULE_MESSAGES))
-                found.append(f"{where}: unknown message code “{literal[2]}” (known: {known})")
+                found.append(t("v_require_code", line=node.lineno, code=literal[2], known=known))
         elif node.func.id == "notify" and len(args) >= 2 and isinstance(literal[1], str):
             if literal[1] not in LANE_ROLES:
-                found.append(f"{where}: “{literal[1]}” is not a role (use one of: {', '.join(sorted(LANE_ROLES))})")
+                found.append(t("v_notify_role", line=node.lineno, role=literal[1], known=", ".join(sorted(LANE_ROLES))))
             elif literal[1] == Role.COORDINATOR and len(args) < 3:
-                found.append(f"{where}: a notification to an agency coordinator must name the agency (unit)")
+                found.append(t("v_notify_agency", line=node.lineno))
     return found
 
 
 def _timer_problems(kind: str, text: str, data: dict[str, Any], functions: dict[str, Any]) -> list[str]:
     if not text:
-        return [f"the timer has no {kind} expression"]
+        return [t("v_timer_empty", kind=kind)]
     if _ISO_LITERAL.match(text):
-        return [f"timer {text} must be quoted for the engine: \"{text}\""]
+        return [t("v_timer_quote", text=text)]
     messages = check_expression(text, FUNCTION_NAMES) or dry_run_expression(text, dict(data), functions)
     if messages:
-        return [f"timer: {m}" for m in messages]
+        return [t("v_timer", detail=m) for m in messages]
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         try:
             check_timer_value(KINDS[kind], text[1:-1])
         except TimerValueError as exc:
-            return [str(exc)]
+            return [exc.message]
     return []

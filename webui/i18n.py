@@ -41,6 +41,17 @@ def translate(text: object) -> object:
     return gettext(MESSAGES[text.code], **params)
 
 
+def problem_list(problems: list) -> list[dict]:
+    """A draft's problems (engine.problems.Problem or their dicts) as dicts whose message is in this request's
+    language (for JSON answers and the studio's initial data)."""
+    out = []
+    for problem in problems:
+        found = problem.as_dict() if hasattr(problem, "as_dict") else dict(problem)
+        found["message"] = str(translate(found.get("message")))
+        out.append(found)
+    return out
+
+
 def error_text(error: Exception) -> str:
     """An engine error's message in this request's language."""
     return str(translate(error.args[0])) if error.args else str(error)

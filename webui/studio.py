@@ -38,7 +38,7 @@ from . import diagram_names, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .errors import wants_json
-from .i18n import error_text, local_time, translate
+from .i18n import error_text, local_time, problem_list, translate
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 UPLOAD_LIMIT = MAX_DIAGRAM_BYTES + 64 * 1024  # the largest diagram plus room for the multipart envelope
@@ -177,7 +177,7 @@ def save_diagram(draft_id: int):
                lambda exc: (jsonify(saved=False, error=str(exc), problems=_error_problems(exc)), 422))
     filename = _draft_file(found)
     problems = studio.save_diagram(session, current_actor().username, found, filename, _body_text(filename))
-    return jsonify(saved=True, problems=[p.as_dict() for p in problems], saved_at=found.updated_at.isoformat(),
+    return jsonify(saved=True, problems=problem_list(problems), saved_at=found.updated_at.isoformat(),
                    last_saved=_last_saved(found))
 
 
@@ -192,7 +192,7 @@ def validate(draft_id: int):
     except ProcessError as exc:
         return jsonify(problems=_error_problems(exc))
     bundle = {**found.bundle, "bpmn": {**found.bundle.get("bpmn", {}), filename: text}}
-    return jsonify(problems=[p.as_dict() for p in validate_bundle(bundle)])
+    return jsonify(problems=problem_list(validate_bundle(bundle)))
 
 
 @bp.post("/drafts/<int:draft_id>/upload")
@@ -334,7 +334,8 @@ def _error_problems(exc: ProcessError | ValidationError) -> list[dict]:
     if isinstance(exc, ValidationError):
         return [{"message": f"{field}: {translate(text)}" if field else translate(text)}
                 for field, text in exc.errors.items()] or [{"message": error_text(exc)}]
-    return exc.details or [{"message": error_text(exc)}, *({"message": translate(p)} for p in exc.problems)]
+    return problem_list(exc.details or [{"message": exc.args[0] if exc.args else str(exc)},
+                                        *({"message": p} for p in exc.problems)])
 
 
 def _attachment(text: str, name: str):

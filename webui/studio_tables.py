@@ -16,6 +16,7 @@ from engine.validation import validate_bundle
 
 from .auth import current_actor, roles_required
 from .db import db
+from .i18n import problem_list
 from .studio import UPLOAD_LIMIT, bp
 
 
@@ -64,7 +65,7 @@ def save_table(draft_id: int, name: str):
     found = studio.get_draft(session, draft_id)
     filename = _table_file(found, name)
     problems = studio.save_table(session, current_actor().username, found, filename, _body_text(filename))
-    return jsonify(saved=True, problems=[p.as_dict() for p in problems])
+    return jsonify(saved=True, problems=problem_list(problems))
 
 
 @bp.post("/drafts/<int:draft_id>/tables/<name>/validate")
@@ -74,4 +75,4 @@ def validate_table(draft_id: int, name: str):
     found = studio.get_draft(db(), draft_id)
     filename = _table_file(found, name)
     bundle = {**found.bundle, "dmn": {**(found.bundle.get("dmn") or {}), filename: _body_text(filename)}}
-    return jsonify(problems=[p.as_dict() for p in validate_bundle(bundle)])
+    return jsonify(problems=problem_list(validate_bundle(bundle)))

@@ -3,16 +3,18 @@ errors, the outcome, error pages, the studio's process name and draft note, the 
 the category names citizens and staff read."""
 from __future__ import annotations
 
+import json
 import re
 
 from lxml import html
 from sqlalchemy import select
 
-from engine import glossary
+from engine import glossary, studio, versions
 from engine.db import transaction
 from engine.models import Case, ProcessDraft
 from tests.webui.conftest import text_of
 from tests.webui.test_portal import REPORT, publish, submit, tracking_code
+from tests.webui.test_studio import MAIN_FILE, ORIGINAL
 
 
 def in_language(client, language: str):
@@ -133,3 +135,28 @@ def test_citizens_and_staff_read_the_same_category_names(browser, as_user, drive
     assert conduct in form and conduct in text_of(as_user("intake").get("/cases/"))
     assert REPORT["category"] == "cosmetic_surgery"
     assert glossary.term("categories", "cosmetic_surgery", "vi") in form
+
+
+def test_a_broken_drafts_problems_are_in_the_pages_language(as_user, factory):
+    with transaction(factory) as session:
+        draft = studio.new_draft(session, "owner", versions.active_version(session)).id
+    broken = ORIGINAL.replace('name="citizen"', 'name="passers_by"', 1)
+    owner = in_language(as_user("owner"), "vi")
+    saved = owner.post(f"/studio/drafts/{draft}/diagram?file={MAIN_FILE}", data=broken.encode(),
+                       content_type="application/xml")
+    messages = [p["message"] for p in saved.json["problems"]]
+    assert "làn “passers_by” không phải là một vai trò (dùng một trong: " in " ".join(messages)
+    assert not any("is not a role" in m for m in messages)
+    page = owner.get(f"/studio/drafts/{draft}/deploy")
+    assert "làn “passers_by” không phải là một vai trò" in text_of(page) and "is not a role" not in text_of(page)
+    confirm = re.search(r'name="confirm" value="([0-9a-f]{64})"', page.get_data(as_text=True)).group(1)
+    refused = owner.post(f"/studio/drafts/{draft}/deploy", data={"note": "", "confirm": confirm})
+    assert refused.status_code == 422  # the editor lists the problems and hands them to its script, in Vietnamese
+    assert "làn “passers_by” không phải là một vai trò" in text_of(refused)
+    initial = json.loads(html.fromstring(refused.get_data(as_text=True)).get_element_by_id("initial-problems").text)
+    assert [p["message"] for p in initial] == messages
+    english = in_language(owner, "en").post(f"/studio/drafts/{draft}/validate?file={MAIN_FILE}",
+                                            data=broken.encode(), content_type="application/xml")
+    messages = [p["message"] for p in english.json["problems"]]
+    assert "lane “passers_by” is not a role (use one of: " in " ".join(messages)
+    assert not any("vai trò" in m for m in messages)
