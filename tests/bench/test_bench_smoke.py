@@ -13,8 +13,10 @@ from sqlalchemy.engine import make_url
 from bench.cli import bench
 from tests.conftest import PG_URL
 
-# Its own database next to the test database: the benchmark empties the database it is given.
-BENCH_PG_URL = make_url(PG_URL).set(database="rr_bench_smoke").render_as_string(hide_password=False)
+# Its own database next to the test database (named after it, so that two test runs with their own test
+# databases never share it): the benchmark empties the database it is given.
+_TEST_DB = make_url(PG_URL)
+BENCH_PG_URL = _TEST_DB.set(database=f"{_TEST_DB.database}_bench_smoke").render_as_string(hide_password=False)
 TINY = ["--cases", "20", "--open", "10", "--waiting", "20", "--due", "2", "--lifecycles", "2", "--queries", "5",
         "--lateness-cases", "3", "--poll", "0.1", "--http-seconds", "2", "--clients", "2", "--http-workers", "2",
         "--http-threads", "2"]
