@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Float, and_, func, or_, select
+from sqlalchemy import Float, Numeric, and_, cast, func, literal, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -54,7 +54,7 @@ class hours_between(FunctionElement):  # noqa: N801 - named like the SQL functio
 @compiles(hours_between, "postgresql")
 def _hours_between_postgresql(element, compiler, **kw) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+    return f"(date_part('epoch', {end} - {start}) / 3600.0)"  # double precision (EXTRACT gives slow numeric)
 
 
 @compiles(hours_between, "sqlite")
@@ -74,7 +74,11 @@ QUANTILES = (0.5, 0.9)
 def ranked_durations(session, hours, clauses, keys=(), total: bool = False) -> dict[tuple, Durations]:
     """Median and 90th percentile of `hours` (an SQL expression) per group of `keys` (and over all rows, key (), when
     `total`), ranked by the database: only the few ranks the interpolation needs come back, not one row per case.
-    Same numbers as `durations`."""
+    Same numbers as `durations` over `hours_list`. PostgreSQL has a percentile aggregate (`percentile_cont`: one sort
+    per group); SQLite ranks with window functions. (Reading SQLite's values to sort them here measured no faster
+    through SQLAlchemy's rows.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        return _percentiles_postgresql(session, hours, clauses, keys, total)
     hours = hours.label("h")
     windows = [list(keys)] + ([[]] if total and keys else [])
     ranked = select(*keys, hours, *(column for index, by in enumerate(windows) for column in (
@@ -90,6 +94,22 @@ def ranked_durations(session, hours, clauses, keys=(), total: bool = False) -> d
             if any(abs(rank - (n - 1) * q) <= 2 for q in QUANTILES):
                 found.setdefault(group, (n, {}))[1][rank] = value
     return {key: Durations(n, *(_interpolated(ranks, n, q) for q in QUANTILES)) for key, (n, ranks) in found.items()}
+
+
+def _percentiles_postgresql(session, hours, clauses, keys, total: bool) -> dict[tuple, Durations]:
+    """PostgreSQL's `percentile_cont` interpolates as `percentile` does, in one sort per group (no window passes);
+    the values are rounded as `hours_list` rounds them, so the numbers are the same."""
+    value = cast(func.round(cast(hours, Numeric), 6), Float)
+    query = select(*keys, func.count(value), *(func.percentile_cont(q).within_group(value) for q in QUANTILES),
+                   func.grouping(*keys) if total and keys else literal(0)).where(*clauses, hours.is_not(None))
+    if keys:
+        query = query.group_by(func.grouping_sets(tuple_(*keys), tuple_())) if total else query.group_by(*keys)
+    found = {}
+    for row in session.execute(query):
+        key, (n, median, p90, everything) = tuple(row[:len(keys)]), row[len(keys):]
+        if n:
+            found[() if everything else key] = Durations(n, median, p90)
+    return found
 
 
 def _near(rank, last, q: float):

@@ -25,13 +25,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from . import versions
 from .actors import Actor
-from .caselist import ROW_COLUMNS, CasePage, CaseRow, json_list_has, scope_clause
+from .caselist import ROW_COLUMNS, CasePage, CaseRow, json_list_has, json_list_items, scope_clause
 from .clock import now
 from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, near_deadline_clause, overdue_clause
 from .errors import PermissionDenied, ValidationError
@@ -286,15 +286,18 @@ def _count(session: Session, base, clause) -> int:
 
 
 def _received_by_agency(session: Session, received) -> list[tuple[str, int]]:
+    """Reports received per invited agency: each level-3 case's list of agencies is read once (one JSON expansion
+    per case, not one membership test per case and agency)."""
     agencies = list(session.scalars(select(Unit.code).where(Unit.kind == UnitKind.AGENCY.value)
                                     .order_by(Unit.code)))
     if not agencies:
         return []
-    counts = session.execute(_where(select(*(func.count().filter(json_list_has(Case.agencies, code))
-                                             for code in agencies)).select_from(Case),
-                                    [*received, Case.level == 3])).one()  # agencies join level-3 cases only
-    return sorted(((code, n) for code, n in zip(agencies, counts, strict=True) if n),
-                  key=lambda pair: (-pair[1], pair[0]))
+    invited = json_list_items(session, Case.agencies)
+    counts = session.execute(_where(select(invited.c.value, func.count(Case.id.distinct()))
+                                    .select_from(Case).join(invited, true()),
+                                    [*received, Case.level == 3, invited.c.value.in_(agencies)])
+                             .group_by(invited.c.value)).all()  # agencies join level-3 cases only
+    return sorted(((code, n) for code, n in counts if n), key=lambda pair: (-pair[1], pair[0]))
 
 
 def _deadlines(session: Session, base, period: Period, at: datetime, wanted: ReportFilter) -> list[LevelDeadlines]:

@@ -70,6 +70,22 @@ def test_sqlite_searches_its_trigram_index_and_short_words_still_count(drive, sp
     assert found(drive, "intake", CaseFilter(text='ngoc" OR "spa')) == set()  # quotes are not search syntax
 
 
+@pytest.mark.parametrize("walk_from", [1, 10**9])  # pages found by walking the cases newest first, or sorted
+def test_a_search_by_words_alone_pages_its_cases_newest_first_and_counts_them_all(drive, spread, monkeypatch,
+                                                                                   walk_from):
+    monkeypatch.setattr(caselist, "WALK_FROM", walk_from)
+    with transaction(drive.factory) as session:
+        newest_first = list(session.scalars(select(Case.id).order_by(Case.received_at.desc(), Case.id.desc())))
+        pages = [caselist.list_cases(session, drive.actor("intake"), CaseFilter(text="tiêm"), page=page, page_size=1)
+                 for page in (1, 2, 3)]
+        nothing = caselist.list_cases(session, drive.actor("intake"), CaseFilter(text="khong co chu nay"))
+    tiem = {spread["ngoc_lan"], spread["tan_dinh"], spread["anonymous"]}  # "Tiêm filler", "Tiêm botox", "Tiệm thuốc"
+    assert [row.id for page in pages for row in page.rows] == [case for case in newest_first if case in tiem]
+    assert [page.total for page in pages] == [3, 3, 3] and pages[1].has_next and not pages[2].has_next
+    assert pages[0].rows[0].facility == "Tiệm thuốc Đức Tâm"  # received last (the clock's time)
+    assert (nothing.total, nothing.rows) == (0, [])
+
+
 def test_a_tracking_code_is_found_whole_in_halves_without_its_hyphen_or_in_part(drive, spread):
     code = drive.case(spread["nha_khoa"]).code
     for typed in (code, code.lower(), code.replace("-", ""), code[:5], f"{code[:5]} {code[6:]}"):

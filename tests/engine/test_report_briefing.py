@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from engine import report_briefing
 from engine.actors import Actor
 from engine.db import transaction
 from engine.errors import PermissionDenied
@@ -34,6 +35,14 @@ def test_the_weekly_briefing_lists_overdue_late_and_notable_cases(factory, week)
     assert late == {week["B"]: timedelta(hours=4), week["H"]: timedelta(hours=6)}
     assert [c.id for c in found.notable.cases] == [week["C"], week["I"]]  # reopened; level 3
     assert found.overdue.total == 3
+
+
+def test_a_long_list_shows_its_first_cases_in_order_and_counts_them_all(factory, week, monkeypatch):
+    monkeypatch.setattr(report_briefing, "LIST_LIMIT", 2)
+    with transaction(factory) as session:
+        found = briefing(session, LEADER, "weekly", parse_period("2026-W48"), at=at(AT_HOURS))
+    assert [c.id for c in found.overdue.cases] == [week["D"], week["C"]] and found.overdue.total == 3
+    assert [c.id for c in found.notable.cases] == [week["C"], week["I"]] and found.notable.total == 2
 
 
 def test_the_risk_table_counts_open_cases_near_and_past_their_deadline_by_ward_and_level(factory, week):

@@ -54,6 +54,19 @@ def test_received_counts_every_report_of_the_week_by_level_ward_category_unit_ch
     assert dict(found.received_by["agency"]) == {"police": 1, "market-mgmt": 1}
 
 
+def test_level_3_cases_without_a_list_of_agencies_count_for_no_agency(factory, week):
+    from sqlalchemy import null, update
+
+    from engine.models import Case
+
+    with transaction(factory) as session:  # a JSON null and an SQL NULL
+        session.execute(update(Case).where(Case.id == week["B"]).values(level=3, agencies=None))
+        session.execute(update(Case).where(Case.id == week["D"]).values(level=3, agencies=null()))
+    found = _report(factory)
+    assert dict(found.received_by["level"])[3] == 3
+    assert dict(found.received_by["agency"]) == {"police": 1, "market-mgmt": 1}
+
+
 def test_on_time_and_late_per_level_count_cases_whose_deadline_fell_in_the_week(factory, week):
     found = _report(factory)
     by_level = {d.level: (d.on_time, d.late, d.pending) for d in found.deadlines}

@@ -47,3 +47,25 @@ def test_csv_has_bom_local_times_and_defused_text():
     assert rows[0] == ["Mã", "Cơ sở", "Tiếp nhận", "Giờ"]
     assert rows[1] == ["A", "'" + EVIL, "2026-11-24 00:05", "4"]
     assert rows[2] == ["B", "'@SUM(A1)", "", "-2"]  # a negative number stays a number
+
+
+def test_xlsx_has_bold_headers_a_frozen_header_row_widths_and_every_kind_of_value():
+    from decimal import Decimal
+
+    data = write_xlsx([Sheet("Cases", ["Mã", "Số tiền", "Quá hạn", "Mô tả"],
+                             [["A", Decimal("5000000.50"), True, "x" * 100], ["B", 7, False, "#N/A"]],
+                             preamble=["Title"]),
+                       Sheet("Second", ["x"], [[1.25]])])
+    book = load_workbook(io.BytesIO(data))
+    ws = book["Cases"]
+    assert ws["A1"].font.b and ws["A3"].font.b and ws["B3"].font.b and not ws["A4"].font.b
+    assert ws.freeze_panes == "A4"  # title, blank line and headers stay in view
+    assert [c.value for c in ws[4]] == ["A", 5000000.5, True, "x" * 100]
+    assert ws["D5"].value == "#N/A" and ws["D5"].data_type == "s"  # not an error value
+    assert ws.column_dimensions["D"].width == 62 and ws.column_dimensions["A"].width == 8  # at most 60 + 2
+    assert book["Second"]["A2"].value == 1.25
+
+
+def test_xlsx_drops_characters_a_spreadsheet_cannot_hold_instead_of_failing():
+    data = write_xlsx([Sheet("Cases", ["Mô tả"], [["Spa\x01 Ngọc\x1f Lan <b>&amp;</b>"]])])
+    assert load_workbook(io.BytesIO(data)).active["A2"].value == "Spa Ngọc Lan <b>&amp;</b>"
