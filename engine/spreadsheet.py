@@ -16,11 +16,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from . import xlsx
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
 from .settings import LOCAL_TZ
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DATETIME_SHOWN, DATE_SHOWN = "2026-11-30 08:00", "2026-11-30"  # as the date formats show them (column widths)
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
 MAX_SHEET_TITLE = 31  # Excel's limit
 _FORBIDDEN_IN_TITLE = str.maketrans({c: " " for c in "[]:*?/\\"})
 
@@ -83,42 +88,54 @@ def _title(text: str, taken: set[str]) -> str:
     return title
 
 
-def _styled(value: Any) -> tuple[Any, int]:
-    """A value as the XLSX writer takes it: times in local time with a date format, other values as they are
-    (any text stays text: the writer never writes a formula)."""
+def _put(cell, value: Any) -> None:
+    if value is None:
+        return
     if isinstance(value, datetime):
-        return local_naive(value), xlsx.DATETIME
-    if isinstance(value, date):
-        return value, xlsx.DATE
-    if value is None or isinstance(value, bool | int | float | Decimal):
-        return value, xlsx.PLAIN
-    return str(value), xlsx.PLAIN
-
-
-def _shown_length(value: Any) -> int:
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, datetime | date):
-        return len(DATETIME_SHOWN if isinstance(value, datetime) else DATE_SHOWN)
-    return len(csv_text(value))
+        cell.value = local_naive(value)
+        cell.number_format = DATETIME_FORMAT
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, bool | int | float | Decimal):
+        cell.value = value
+    else:
+        # control characters a citizen may have pasted cannot be stored in the file: dropped, never a failed download
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        cell.data_type = TYPE_STRING  # never a formula, whatever the text starts with
 
 
 def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
     taken: set[str] = set()
-    written = []
+    bold = Font(bold=True)
     for sheet in sheets:
-        rows = [[(line, xlsx.BOLD if index == 0 else xlsx.PLAIN)] for index, line in enumerate(sheet.preamble)]
-        if sheet.preamble:
-            rows.append([])
-        rows.append([(str(header), xlsx.BOLD) for header in sheet.headers])
-        frozen = len(rows)
+        ws = workbook.create_sheet(_title(sheet.title, taken))
         widths = [len(str(h)) for h in sheet.headers]
+        row_no = 1
+        for line in sheet.preamble:
+            _put(ws.cell(row=row_no, column=1), line)
+            ws.cell(row=row_no, column=1).font = bold if row_no == 1 else Font()
+            row_no += 1
+        if sheet.preamble:
+            row_no += 1
+        for col, header in enumerate(sheet.headers, start=1):
+            _put(ws.cell(row=row_no, column=col), header)
+            ws.cell(row=row_no, column=col).font = bold
+        header_row = row_no
         for values in sheet.rows:
-            rows.append([_styled(value) for value in values])
-            for col, value in enumerate(values[:len(widths)]):
-                widths[col] = max(widths[col], min(_shown_length(value), 60))
-        written.append(xlsx.Worksheet(_title(sheet.title, taken), [max(8, w + 2) for w in widths], frozen, rows))
-    return xlsx.workbook(written)
+            row_no += 1
+            for col, value in enumerate(values, start=1):
+                _put(ws.cell(row=row_no, column=col), value)
+                if col <= len(widths):
+                    widths[col - 1] = max(widths[col - 1], min(len(csv_text(value)), 60))
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        for col, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(col)].width = max(8, width + 2)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def write_csv_sheets(sheets: Sequence[Sheet]) -> bytes:
