@@ -16,10 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('last_error_message', sa.JSON(), nullable=True))
+    op.add_column('cases', sa.Column('last_error_message', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('last_error_message')
+    op.drop_column('cases', 'last_error_message')  # SQLite ≥ 3.35 drops a column in place (no table copy)
