@@ -44,6 +44,19 @@ class LimitError(ExpressionError):
     """The evaluation went over one of the budgets above (size, steps or time)."""
 
 
+def expression_error(error: BaseException) -> ExpressionError | None:
+    """The evaluator's error behind `error` (SpiffWorkflow wraps it, in `exception`, `__cause__` or
+    `__context__`), if there is one: its message is a message code, where the library's text is English."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ExpressionError):
+            return current
+        seen.add(id(current))
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return None
+
+
 def measure(value: Any, limit: int = MAX_VALUE_SIZE) -> int:
     """The size of a value in units (see the module docstring); raises LimitError as soon as it passes `limit`,
     so measuring costs at most about `limit` steps whatever the value."""

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 from .budget import Budget, ExpressionError, LimitError, check_int, measure
+from .expression_errors import runtime_detail, syntax_detail
+from .messages import Text, t
 
 __all__ = ["ExpressionError", "ExpressionSyntaxError", "LimitError", "check_expression", "check_script",
            "evaluate", "execute", "validate_expression"]
@@ -44,15 +46,14 @@ _OP_SYMBOLS = {ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", 
 _CONSTANT_TYPES = (str, int, float, bool, type(None))
 _SUBSCRIPTABLE = (dict, list, tuple, str)
 _REPEATABLE = (str, bytes, list, tuple)
+# node kind → the message code of its refusal (engine.messages)
 _REFUSED_EXPRESSIONS = {
-    "Attribute": "attribute access is not allowed", "Lambda": "lambda is not allowed",
-    "ListComp": "comprehensions are not allowed", "SetComp": "comprehensions are not allowed",
-    "DictComp": "comprehensions are not allowed", "GeneratorExp": "generator expressions are not allowed",
-    "NamedExpr": "':=' is not allowed", "JoinedStr": "f-strings are not allowed",
-    "FormattedValue": "f-strings are not allowed", "Starred": "'*' unpacking is not allowed",
+    "Attribute": "e_attribute", "Lambda": "e_lambda", "ListComp": "e_comprehension", "SetComp": "e_comprehension",
+    "DictComp": "e_comprehension", "GeneratorExp": "e_generator", "NamedExpr": "e_walrus", "JoinedStr": "e_f_string",
+    "FormattedValue": "e_f_string", "Starred": "e_star",
 }
-_STATEMENT_KINDS = {"For": "'for' loops", "AsyncFor": "'for' loops", "While": "'while' loops",
-                    "AugAssign": "augmented assignments (like '+=')", "AnnAssign": "annotated assignments"}
+_STATEMENT_KINDS = {"For": "e_for", "AsyncFor": "e_for", "While": "e_while", "AugAssign": "e_aug_assign",
+                    "AnnAssign": "e_ann_assign"}
 _KEYWORDS = {"Import": "import", "ImportFrom": "import", "FunctionDef": "def", "AsyncFunctionDef": "def",
              "ClassDef": "class", "With": "with", "AsyncWith": "with", "Try": "try", "TryStar": "try", "Delete": "del",
              "Global": "global", "Nonlocal": "nonlocal", "Return": "return", "Raise": "raise", "Assert": "assert",
@@ -63,24 +64,26 @@ def _parse(text: str, mode: str) -> ast.AST:
     limit = MAX_EXPRESSION_CHARS if mode == "eval" else MAX_SCRIPT_CHARS
     what = "expression" if mode == "eval" else "script"
     if not isinstance(text, str):
-        raise ExpressionError(f"the {what} must be text")
+        raise ExpressionError(t(f"e_not_text_{what}"))
     if len(text) > limit:
-        raise ExpressionError(f"the {what} is too long ({len(text)} characters, at most {limit})")
+        raise ExpressionError(t(f"e_too_long_{what}", size=len(text), limit=limit))
     depth = 0
     try:  # brackets first: parentheses leave no trace in the tree, and deep nesting strains the parser
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             depth += (token.string in "([{") - (token.string in ")]}") if token.type == tokenize.OP else 0
             if depth > MAX_DEPTH:
-                raise ExpressionError(f"the {what} is nested too deeply (at most {MAX_DEPTH} levels)")
+                raise ExpressionError(t(f"e_too_deep_{what}", limit=MAX_DEPTH))
     except (tokenize.TokenError, SyntaxError):
         pass  # reported by ast.parse below
     try:
         return ast.parse(text.strip() if mode == "eval" else text, mode=mode)
     except SyntaxError as exc:
-        line = exc.lineno or 1
-        raise ExpressionSyntaxError(f"line {line}: syntax error: {exc.msg}", line) from None
+        line, detail = exc.lineno or 1, syntax_detail(exc)
+        message = t("e_syntax_at", line=line, column=exc.offset, detail=detail) if exc.offset else \
+            t("e_syntax", line=line, detail=detail)
+        raise ExpressionSyntaxError(message, line) from None
     except (ValueError, RecursionError, MemoryError):
-        raise ExpressionSyntaxError(f"the {what} could not be parsed (too deeply nested?)", 1) from None
+        raise ExpressionSyntaxError(t(f"e_unparsable_{what}"), 1) from None
 
 
 def _size(node: ast.AST) -> tuple[int, int]:
@@ -101,17 +104,17 @@ class _Checker:
     def __init__(self, function_names: Iterable[str], script: bool):
         self.functions = frozenset(function_names)
         self.script = script
-        self.found: list[tuple[int | None, str]] = []
+        self.found: list[tuple[int | None, Text]] = []
         self.statements = 0
 
-    def problem(self, node: ast.AST, message: str) -> None:
+    def problem(self, node: ast.AST, message: Text) -> None:
         found = (getattr(node, "lineno", 1) if self.script else None, message)
         if found not in self.found:
             self.found.append(found)
 
     @property
-    def problems(self) -> list[str]:
-        return [message if line is None else f"line {line}: {message}" for line, message in self.found]
+    def problems(self) -> list[Text]:
+        return [message if line is None else t("e_at_line", line=line, detail=message) for line, message in self.found]
 
     def raise_first(self) -> None:
         if self.found:
@@ -120,26 +123,26 @@ class _Checker:
     def expression(self, node: ast.expr) -> None:
         count, depth = _size(node)
         if count > MAX_NODES:
-            self.problem(node, f"the expression is too complex ({count} parts, at most {MAX_NODES})")
+            self.problem(node, t("e_too_complex", count=count, limit=MAX_NODES))
         elif depth > MAX_DEPTH:
-            self.problem(node, f"the expression is nested too deeply (at most {MAX_DEPTH} levels)")
+            self.problem(node, t("e_too_deep_expression", limit=MAX_DEPTH))
         else:
             self.visit(node)
 
     def visit(self, node: ast.expr) -> None:
         kind = type(node).__name__
         if kind in _REFUSED_EXPRESSIONS:
-            return self.problem(node, _REFUSED_EXPRESSIONS[kind])
+            return self.problem(node, t(_REFUSED_EXPRESSIONS[kind]))
         if type(node) not in _EVAL:
-            return self.problem(node, f"'{kind}' expressions are not allowed")
+            return self.problem(node, t("e_node", kind=kind))
         if isinstance(node, ast.Constant) and not isinstance(node.value, _CONSTANT_TYPES):
-            return self.problem(node, f"constants of type '{type(node.value).__name__}' are not allowed")
+            return self.problem(node, t("e_constant", kind=type(node.value).__name__))
         if isinstance(node, ast.Name) and node.id.startswith("_"):
-            return self.problem(node, f"names starting with '_' are not allowed ('{node.id}')")
+            return self.problem(node, t("e_underscore", name=node.id))
         if isinstance(node, ast.BinOp | ast.UnaryOp) and type(node.op) not in _BINOPS | _UNARYOPS:
-            self.problem(node, f"operator '{_OP_SYMBOLS.get(type(node.op), '?')}' is not allowed")
+            self.problem(node, t("e_operator", op=_OP_SYMBOLS.get(type(node.op), "?")))
         if isinstance(node, ast.Dict) and None in node.keys:
-            self.problem(node, "'**' unpacking is not allowed")
+            self.problem(node, t("e_double_star"))
         if isinstance(node, ast.Call):
             return self.call(node)
         for child in ast.iter_child_nodes(node):
@@ -153,41 +156,41 @@ class _Checker:
     def call(self, node: ast.Call) -> None:
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, ast.Attribute):
-                return self.problem(node, "attribute access is not allowed")
-            return self.problem(node, "only functions called by their name are allowed")
+                return self.problem(node, t("e_attribute"))
+            return self.problem(node, t("e_call_by_name"))
         if node.func.id not in self.functions or node.func.id.startswith("_"):
-            self.problem(node, f"function '{node.func.id}' is not allowed")
+            self.problem(node, t("e_function", name=node.func.id))
         if any(keyword.arg is None for keyword in node.keywords):
-            self.problem(node, "'**' unpacking is not allowed")
+            self.problem(node, t("e_double_star"))
         for arg in [*node.args, *(keyword.value for keyword in node.keywords)]:
             self.visit(arg)
 
     def statement(self, node: ast.stmt) -> None:
         self.statements += 1
         if self.statements == MAX_STATEMENTS + 1:
-            self.problem(node, f"the script has too many statements (at most {MAX_STATEMENTS})")
+            self.problem(node, t("e_too_many_statements", limit=MAX_STATEMENTS))
         if isinstance(node, ast.Assign):
             target = node.targets[0]
             if len(node.targets) != 1 or not isinstance(target, ast.Name):
-                self.problem(node, "only assignments to a single plain name are allowed ('x = ...')")
+                self.problem(node, t("e_assign_target"))
             elif target.id.startswith("_"):
-                self.problem(node, f"names starting with '_' are not allowed ('{target.id}')")
+                self.problem(node, t("e_underscore", name=target.id))
             elif target.id in self.functions:
-                self.problem(node, f"'{target.id}' is a function and cannot be assigned to")
+                self.problem(node, t("e_assign_function", name=target.id))
             self.expression(node.value)
         elif isinstance(node, ast.Expr):
             if isinstance(node.value, ast.Call):
                 self.expression(node.value)
             else:
-                self.problem(node, "only function calls may stand alone as statements")
+                self.problem(node, t("e_bare_expression"))
         elif isinstance(node, ast.If):
             self.expression(node.test)
             for child in [*node.body, *node.orelse]:
                 self.statement(child)
         elif not isinstance(node, ast.Pass):
             kind = type(node).__name__
-            label = _STATEMENT_KINDS.get(kind, f"'{_KEYWORDS.get(kind, kind)}' statements")
-            self.problem(node, f"{label} are not allowed")
+            code = _STATEMENT_KINDS.get(kind)
+            self.problem(node, t(code) if code else t("e_keyword", keyword=_KEYWORDS.get(kind, kind)))
 
 
 def _binop(budget: Budget, op: type, left: Any, right: Any) -> Any:
@@ -200,7 +203,7 @@ def _binop(budget: Budget, op: type, left: Any, right: Any) -> Any:
     elif op is ast.Add and isinstance(left, _REPEATABLE) and isinstance(right, _REPEATABLE):
         budget.allow(measure(left) + measure(right))
     elif op is ast.Mod and isinstance(left, str | bytes):
-        raise ExpressionError("string formatting with '%' is not allowed")
+        raise ExpressionError(t("e_percent", sign="%"))
     return check_int(_BINOPS[op](left, right))
 
 
@@ -219,12 +222,12 @@ class _Interpreter:
             return self.names[node.id]
         if node.id in self.functions:
             return self.functions[node.id]
-        raise ExpressionError(f"name '{node.id}' is not defined")
+        raise ExpressionError(t("e_undefined", name=node.id))
 
     def subscript(self, node: ast.Subscript) -> Any:
         value = self.run(node.value)
         if not isinstance(value, _SUBSCRIPTABLE):
-            raise ExpressionError(f"'{type(value).__name__}' values cannot be indexed")
+            raise ExpressionError(t("e_not_indexable", kind=type(value).__name__))
         if isinstance(node.slice, ast.Slice):
             parts = (node.slice.lower, node.slice.upper, node.slice.step)
             return value[slice(*(None if part is None else self.run(part) for part in parts))]
@@ -232,7 +235,7 @@ class _Interpreter:
         try:
             return value[key]
         except KeyError:
-            raise ExpressionError(f"key {key!r} not found") from None
+            raise ExpressionError(t("e_key_missing", key=repr(key))) from None
 
     def boolop(self, node: ast.BoolOp) -> Any:
         value = None
@@ -277,19 +280,21 @@ _EVAL: dict[type, Callable[[_Interpreter, Any], Any]] = {
 
 
 def _run(action: Callable[[], Any], lineno: int | None = None) -> Any:
-    """Run-time errors from operators (1/0, 'a' - 1, missing keys) become readable ExpressionErrors."""
-    prefix = f"line {lineno}: " if lineno else ""
+    """Run-time errors from operators (1/0, 'a' - 1, missing keys) become readable ExpressionErrors, as message
+    codes (with the script's line when given)."""
+    def at(message: Text) -> Text:
+        return t("e_at_line", line=lineno, detail=message) if lineno else message
+
     try:
         return action()
     except ExpressionError as exc:
         if lineno and exc.lineno is None:
-            raise type(exc)(prefix + exc.message, lineno) from None
+            raise type(exc)(at(exc.message), lineno) from None
         raise
     except (MemoryError, RecursionError):
-        raise LimitError(prefix + "the evaluation ran out of memory or stack", lineno) from None
+        raise LimitError(at(t("b_memory")), lineno) from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        message = f"key {exc.args[0]!r} not found" if isinstance(exc, KeyError) and exc.args else str(exc)
-        raise ExpressionError(prefix + (message or type(exc).__name__), lineno) from None
+        raise ExpressionError(at(runtime_detail(exc)), lineno) from None
 
 
 def _checked(text: str, mode: str, function_names: Iterable[str]) -> tuple[Any, _Checker]:
@@ -302,7 +307,7 @@ def _checked(text: str, mode: str, function_names: Iterable[str]) -> tuple[Any, 
     return tree, checker
 
 
-def check_expression(expression: str, function_names: Iterable[str]) -> list[str]:
+def check_expression(expression: str, function_names: Iterable[str]) -> list[Text]:
     """Problems with an expression, found without evaluating it; an empty list means it is acceptable."""
     try:
         return _checked(expression, "eval", function_names)[1].problems
@@ -310,7 +315,7 @@ def check_expression(expression: str, function_names: Iterable[str]) -> list[str
         return [exc.message]
 
 
-def check_script(script: str, function_names: Iterable[str]) -> list[str]:
+def check_script(script: str, function_names: Iterable[str]) -> list[Text]:
     """Problems with a script, found without running it; an empty list means it is acceptable."""
     try:
         return _checked(script, "exec", function_names)[1].problems

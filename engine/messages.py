@@ -222,7 +222,94 @@ MESSAGES: dict[str, str] = {
     "b_time": _l("took too long (more than %(limit)s s)"),
     "b_too_large": _l("result too large (more than %(limit)s characters and elements)"),
     "b_built": _l("the evaluation built too much (more than %(limit)s characters and elements in all)"),
+    # --- the restricted evaluator's refusals and run-time errors (engine.expressions, engine.expression_errors)
+    "e_at_line": _l("line %(line)s: %(detail)s"),
+    "e_not_text_expression": _l("the expression must be text"),
+    "e_not_text_script": _l("the script must be text"),
+    "e_too_long_expression": _l("the expression is too long (%(size)s characters, at most %(limit)s)"),
+    "e_too_long_script": _l("the script is too long (%(size)s characters, at most %(limit)s)"),
+    "e_too_deep_expression": _l("the expression is nested too deeply (at most %(limit)s levels)"),
+    "e_too_deep_script": _l("the script is nested too deeply (at most %(limit)s levels)"),
+    "e_unparsable_expression": _l("the expression could not be parsed (too deeply nested?)"),
+    "e_unparsable_script": _l("the script could not be parsed (too deeply nested?)"),
+    "e_syntax": _l("line %(line)s: syntax error: %(detail)s"),
+    "e_syntax_at": _l("line %(line)s: syntax error at column %(column)s: %(detail)s"),
+    "e_too_complex": _l("the expression is too complex (%(count)s parts, at most %(limit)s)"),
+    "e_attribute": _l("attribute access is not allowed"),
+    "e_lambda": _l("lambda is not allowed"),
+    "e_comprehension": _l("comprehensions are not allowed"),
+    "e_generator": _l("generator expressions are not allowed"),
+    "e_walrus": _l("':=' is not allowed"),
+    "e_f_string": _l("f-strings are not allowed"),
+    "e_star": _l("'*' unpacking is not allowed"),
+    "e_double_star": _l("'**' unpacking is not allowed"),
+    "e_node": _l("'%(kind)s' expressions are not allowed"),
+    "e_constant": _l("constants of type '%(kind)s' are not allowed"),
+    "e_underscore": _l("names starting with '_' are not allowed ('%(name)s')"),
+    "e_operator": _l("operator '%(op)s' is not allowed"),
+    "e_call_by_name": _l("only functions called by their name are allowed"),
+    "e_function": _l("function '%(name)s' is not allowed"),
+    "e_too_many_statements": _l("the script has too many statements (at most %(limit)s)"),
+    "e_assign_target": _l("only assignments to a single plain name are allowed ('x = ...')"),
+    "e_assign_function": _l("'%(name)s' is a function and cannot be assigned to"),
+    "e_bare_expression": _l("only function calls may stand alone as statements"),
+    "e_for": _l("'for' loops are not allowed"),
+    "e_while": _l("'while' loops are not allowed"),
+    "e_aug_assign": _l("augmented assignments (like '+=') are not allowed"),
+    "e_ann_assign": _l("annotated assignments are not allowed"),
+    "e_keyword": _l("'%(keyword)s' statements are not allowed"),
+    "e_undefined": _l("name '%(name)s' is not defined"),
+    "e_not_indexable": _l("'%(kind)s' values cannot be indexed"),
+    "e_key_missing": _l("key %(key)s not found"),
+    "e_percent": _l("string formatting with '%(sign)s' is not allowed"),
+    "e_service_task": _l("service tasks are not supported"),
+    "b_memory": _l("the evaluation ran out of memory or stack"),
+    # Python's parser (SyntaxError.msg): CPython's English; "%(message)s" is any other text, a detail only
+    # English pages show
+    "sx_invalid": _l("invalid syntax"),
+    "sx_comma": _l("invalid syntax. Perhaps you forgot a comma?"),
+    "sx_equals": _l("invalid syntax. Maybe you meant '==' or ':=' instead of '='?"),
+    "sx_never_closed": _l("'%(bracket)s' was never closed"),
+    "sx_unmatched": _l("unmatched '%(bracket)s'"),
+    "sx_mismatch": _l("closing parenthesis '%(close)s' does not match opening parenthesis '%(open)s'"),
+    "sx_string": _l("unterminated string literal (detected at line %(line)s)"),
+    "sx_triple": _l("unterminated triple-quoted string literal (detected at line %(line)s)"),
+    "sx_string_end": _l("unterminated string literal"),
+    "sx_eof": _l("unexpected EOF while parsing"),
+    "sx_colon": _l("expected ':'"),
+    "sx_indent": _l("unexpected indent"),
+    "sx_block_after": _l("expected an indented block after '%(keyword)s' statement on line %(line)s"),
+    "sx_block": _l("expected an indented block"),
+    "sx_unindent": _l("unindent does not match any outer indentation level"),
+    "sx_continuation": _l("unexpected character after line continuation character"),
+    "sx_character": _l("invalid character '%(char)s' (U+%(code)s)"),
+    "sx_non_printable": _l("invalid non-printable character U+%(code)s"),
+    "sx_decimal": _l("invalid decimal literal"),
+    "sx_leading_zeros": _l("leading zeros in decimal integer literals are not permitted"),
+    "sx_assign": _l("cannot assign to %(what)s"),
+    "sx_other": _l("%(message)s"),
+    # run-time errors of operators (CPython's English); "%(detail)s" is any other text, shown only in English
+    "rt_division": _l("division by zero"),
+    "rt_operand": _l("unsupported operand type(s) for %(op)s: '%(left)s' and '%(right)s'"),
+    "rt_compare": _l("'%(op)s' not supported between instances of '%(left)s' and '%(right)s'"),
+    "rt_concat": _l("can only concatenate %(kind)s (not \"%(other)s\") to %(kind)s"),
+    "rt_unary": _l("bad operand type for unary %(op)s: '%(kind)s'"),
+    "rt_unhashable": _l("unhashable type: '%(kind)s'"),
+    "rt_multiply": _l("can't multiply sequence by non-int of type '%(kind)s'"),
+    "rt_index": _l("%(kind)s index out of range"),
+    "rt_failed": _l("%(detail)s"),
+    # XML and the diagram parser
+    "x_parse": _l("%(error)s; %(detail)s"),
+    "v_engine_refused": _l("the engine cannot read the process: %(detail)s"),
+    "incident_reason": _l("%(error)s: %(detail)s"),
+    "f_schema": _l("not valid JSON Schema at %(path)s: %(detail)s"),
 }
+
+# Parameters that carry a library's own English text (Python's, lxml's, SpiffWorkflow's): a technical detail shown
+# in English only; their translations leave the placeholder out (tests/webui/test_i18n.py allows just these).
+ENGLISH_ONLY = {"sx_other": "message", "rt_failed": "detail", "v_engine_refused": "detail", "v_not_bpmn": "detail",
+                "sx_assign": "what",
+                "f_schema": "detail"}
 
 
 class Text(str):
@@ -249,3 +336,24 @@ def _rebuild(code: str, params: dict[str, Any]) -> Text:
 def t(code: str, /, **params: Any) -> Text:
     """The message `code` with its parameters (see MESSAGES)."""
     return Text(code, **params)
+
+
+def as_data(text: object) -> dict[str, Any] | None:
+    """A message as JSON-ready data, to be stored and shown later in the reader's language (`from_data`); None for
+    a plain text."""
+    if not isinstance(text, Text):
+        return None
+    return {"code": text.code, "params": {name: as_data(value) or value for name, value in text.params.items()}}
+
+
+def from_data(data: object) -> Text | None:
+    """The message stored by `as_data` (None if it is not one, or names a code that no longer exists)."""
+    if not (isinstance(data, dict) and data.get("code") in MESSAGES and isinstance(data.get("params"), dict)):
+        return None
+    params = {name: from_data(value) or value if isinstance(value, dict) else value
+              for name, value in data["params"].items()}
+    try:
+        MESSAGES[data["code"]] % params  # every parameter the text needs (Text itself skips formatting without any)
+        return Text(data["code"], **params)
+    except (KeyError, TypeError, ValueError):  # stored with parameters the code no longer has
+        return None

@@ -171,6 +171,8 @@ class Case(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     timer_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # the reason of last_error as a message code (engine.messages.as_data), shown in the reader's language
+    last_error_message: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     incident: Mapped[bool] = mapped_column(Boolean, default=False)
     suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     suspend_reason: Mapped[str | None] = mapped_column(Text)

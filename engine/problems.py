@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .messages import t
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -21,3 +23,11 @@ class Problem:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def unreadable(error: Exception, file: str) -> Problem:
+    """A file that could not be parsed (`versions.parse_xml`'s ProcessError): what is wrong and where, both
+    message codes (the parser's own English sentence is not shown)."""
+    message = error.args[0] if error.args else str(error)
+    details = getattr(error, "problems", None) or []
+    return Problem(t("x_parse", error=message, detail=details[0]) if details else message, file)

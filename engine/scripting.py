@@ -22,6 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from .expressions import ExpressionError, evaluate, execute, validate_expression
 from .functions import RuleRefused
+from .messages import t
 from .timer_bounds import TimerValueError, check_timer_value, kind_of
 
 
@@ -53,7 +54,7 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def call_service(self, context: Mapping[str, Any], **kwargs: Any) -> Any:
-        raise ExpressionError("service tasks are not supported")
+        raise ExpressionError(t("e_service_task"))
 
 
 class SafeScriptEngine(PythonScriptEngine):

@@ -212,7 +212,8 @@ def save_form(session: Session, actor: str, draft: ProcessDraft, name: str, sche
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
-        raise ValidationError(t("not_json_schema"), {"schema": exc.message}) from exc
+        detail = t("f_schema", path=exc.json_path, detail=exc.message)  # jsonschema's English: English pages only
+        raise ValidationError(t("not_json_schema"), {"schema": detail}) from exc
     bundle = copy.deepcopy(draft.bundle)
     bundle["forms"] = {**bundle.get("forms", {}), name.removesuffix(".json"): schema}
     draft.bundle = bundle

@@ -18,11 +18,12 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
+from .budget import expression_error
 from .decisions import DecisionError, decide, explain, is_dmn, probe, rule_tasks
 from .errors import ProcessError
 from .expressions import check_expression
 from .messages import t
-from .problems import Problem
+from .problems import Problem, unreadable
 from .versions import LEVELS, parse_xml
 
 HIT_POLICIES = ("UNIQUE", "FIRST")
@@ -43,7 +44,7 @@ def check_table_files(tables: dict[str, str], function_names: Iterable[str]) -> 
         try:
             root = parse_xml(text, filename)
         except ProcessError as exc:
-            problems.append(Problem("; ".join([str(exc), *exc.problems]), filename))
+            problems.append(unreadable(exc, filename))
             continue
         if not is_dmn(root):
             problems.append(Problem(t("d_not_dmn"), filename))
@@ -187,8 +188,7 @@ def _check_level(spec: Any, table: Any, data: dict[str, Any], level: int, where:
     try:
         result = decide(spec, data)
     except DecisionError as exc:
-        detail = exc.args[0] if exc.args else str(exc)
-        return [Problem(t("d_level", level=level, detail=detail), **where, element_id=matched[0].id)]
+        return [Problem(t("d_level", level=level, detail=reason(exc)), **where, element_id=matched[0].id)]
     at = {**where, "element_id": matched[0].id}
     problems = []
     for output in table.outputs:
@@ -224,4 +224,11 @@ def _matching_rules(spec: Any, table: Any, data: dict[str, Any]) -> list[Any] | 
     try:
         return DMNEngine(every).decide(probe(spec, data))
     except Exception as exc:  # the evaluator's errors arrive wrapped by SpiffWorkflow
-        return explain(exc)
+        return reason(exc)
+
+
+def reason(error: Exception) -> str:
+    """Why a table failed: the evaluator's message code when the evaluator refused a cell, else the library's
+    (English) text as a technical detail."""
+    found = expression_error(error)
+    return found.message if found is not None else t("rt_failed", detail=explain(error))

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from . import cases, events, leases, scheduled, settings, workflows
+from .budget import expression_error
 from .clock import now
 from .db import transaction
 from .errors import Conflict, EngineError, LimitExceeded, ValidationError
-from .messages import t
+from .messages import Text, as_data, t
 from .models import Case, CaseStatus, InboxItem
 from .steps import case_step
 
@@ -77,7 +78,7 @@ def fire_case(session: Session, case_id: int, owner: str) -> int:
     case.lease_owner = None
     case.lease_expires_at = None
     case.timer_failures = 0
-    case.last_error = None
+    case.last_error = case.last_error_message = None
     session.flush()
     return len(fired)
 
@@ -89,6 +90,7 @@ def record_failure(session: Session, case_id: int, owner: str, error: BaseExcept
     case.timer_failures += 1
     problems = "".join(f"\n{p}" for p in getattr(error, "problems", []))
     case.last_error = ("".join(traceback.format_exception_only(type(error), error)).strip() + problems)[:4000]
+    case.last_error_message = _reason_of(error)
     backoff = min(timedelta(minutes=2 ** min(case.timer_failures, 10)), MAX_BACKOFF)
     case.lease_owner = None
     case.lease_expires_at = at + backoff
@@ -159,7 +161,8 @@ def troubled_cases(session: Session, limit: int = 200) -> list[Case]:
     """Cases whose timers keep failing (incidents first), for the administrators' incident list."""
     return list(session.scalars(select(Case).where(or_(Case.incident.is_(True), Case.timer_failures > 0,
                                                        Case.suspended.is_(True)))
-                                .order_by(Case.incident.desc(), Case.timer_failures.desc(), Case.id).limit(limit)))
+                                .order_by(Case.incident.desc(), Case.timer_failures.desc(), Case.id).limit(limit)
+                                .options(undefer(Case.last_error_message))))
 
 
 def retry_incident(session: Session, actor: str, case_id: int) -> Case:
@@ -182,10 +185,23 @@ def record_incident(session: Session, case_id: int, error: BaseException) -> Non
     if case is None:
         return
     case.last_error = str(error)[:4000] + "".join(f"\n{p}" for p in getattr(error, "problems", []))[:4000]
+    case.last_error_message = _reason_of(error)
     if not case.incident:
         case.incident = True
         events.record(session, case, "system", "incident", detail={"error": case.last_error})
     session.flush()
+
+
+def _reason_of(error: BaseException) -> dict | None:
+    """Why a case failed, as a stored message code: the error's own message and, when diagram code failed, the
+    evaluator's reason (a script's line and what went wrong on this case's data); None if neither is a code."""
+    message = error.args[0] if error.args else None
+    cause = expression_error(error)
+    if cause is None:
+        return as_data(message)
+    if isinstance(message, Text) and message != cause.message:
+        return as_data(t("incident_reason", error=message, detail=cause.message))
+    return as_data(cause.message)
 
 
 def _reason(reason: str | None) -> str:

@@ -22,7 +22,7 @@ from .expressions import check_expression, check_script
 from .functions import RULE_MESSAGES, Effects, build_functions
 from .messages import t
 from .models import LANE_ROLES, Role
-from .problems import Problem
+from .problems import Problem, unreadable
 from .table_checks import check_decisions, check_table_files, decision_ids
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
 from .versions import VALIDATOR, parse_bundle, parse_xml
@@ -69,7 +69,7 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
         try:
             root = parse_xml(text, filename)
         except ProcessError as exc:
-            problems.append(Problem("; ".join([str(exc), *exc.problems]), filename))
+            problems.append(unreadable(exc, filename))
             continue
         if _depth(root) > MAX_DEPTH:
             problems.append(Problem(t("v_too_deep", limit=MAX_DEPTH), filename))
@@ -85,10 +85,20 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
         try:
             parsed = parse_bundle(bundle)
         except ProcessError as exc:
-            problems += [Problem(p) for p in exc.problems] or [Problem(str(exc))]
+            problems.append(_refused_by_parser(exc))
         else:
             problems += check_decisions(parsed, bundle.get("dmn") or {}, representative_data(forms))
     return problems
+
+
+def _refused_by_parser(error: ProcessError) -> Problem:
+    """SpiffWorkflow's parser refused a bundle that passed the checks above: its (English) text is a technical
+    detail; the file, element and line it names are kept."""
+    cause = error.__cause__
+    detail = "; ".join(str(p) for p in error.problems) or str(error)
+    return Problem(t("v_engine_refused", detail=detail), getattr(cause, "file_name", None) or None,
+                   getattr(cause, "id", None) or None, getattr(cause, "name", None) or None,
+                   getattr(cause, "line_number", None) or None)
 
 
 def _depth(root: etree._Element) -> int:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from engine import timers
+from engine.budget import expression_error
 from engine.errors import (
     CommitFailed,
     Conflict,
@@ -79,7 +80,7 @@ def init_app(app: Flask) -> None:
             return jsonify(error=str(error), code=getattr(_message(error), "code", None), fields=details,
                            problems=problems, **fresh), code
         return render_template("error.html", code=code, message=translate(_message(error)),
-                               details=translate_all(details), problems=problems,
+                               details=translate_all(details), problems=_readable(error, problems),
                                fresh_case_url=_fresh_case_url(fresh)), code
 
     @app.errorhandler(HTTPException)
@@ -89,6 +90,13 @@ def init_app(app: Flask) -> None:
             return jsonify(error=http_text(error)), error.code
         return render_template("error.html", code=error.code, message=http_text(error), details={},
                                problems=[]), error.code
+
+
+def _readable(error: EngineError, problems: list) -> list:
+    """What a person reads under the message: when diagram code failed on the case, the evaluator's reason (a
+    message code, shown in the page's language) instead of the library's English report."""
+    cause = expression_error(error) if isinstance(error, ProcessError) else None
+    return [cause.message] if cause is not None else problems
 
 
 def _message(error: EngineError) -> object:

@@ -13,7 +13,7 @@ from flask_babel import Babel, format_datetime, get_locale, gettext
 from engine.clock import now
 from engine.functions import parse_timestamp
 from engine.glossary import split_name
-from engine.messages import MESSAGES, Text
+from engine.messages import MESSAGES, Text, from_data
 from engine.settings import LOCAL_TZ
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,21 @@ def translate(text: object) -> object:
     return gettext(MESSAGES[text.code], **params)
 
 
+def stored_message(data: object) -> object:
+    """A message stored as data (engine.messages.as_data) in this request's language; None if it is not one."""
+    found = from_data(data)
+    return translate(found) if found is not None else None
+
+
 def problem_list(problems: list) -> list[dict]:
-    """A draft's problems (engine.problems.Problem or their dicts) as dicts whose message is in this request's
-    language (for JSON answers and the studio's initial data)."""
+    """A draft's problems (engine.problems.Problem or their dicts) as dicts whose message and element name are in
+    this request's language (for JSON answers and the studio's initial data)."""
     out = []
     for problem in problems:
         found = problem.as_dict() if hasattr(problem, "as_dict") else dict(problem)
         found["message"] = str(translate(found.get("message")))
+        if found.get("element_name"):
+            found["element_name"] = local_name(found["element_name"])
         out.append(found)
     return out
 
@@ -132,6 +140,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["iso_local"] = iso_local
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.filters["local_name"] = local_name
+    app.jinja_env.filters["stored_message"] = stored_message
     app.jinja_env.finalize = translate  # an engine message printed by a template is shown in the page's language
 
     @app.get("/lang/<code>")

@@ -173,8 +173,7 @@ def save_diagram(draft_id: int):
     """The editor saves its XML (the request body); answers with the draft's problems as JSON."""
     session = db()
     found = studio.get_draft(session, draft_id)
-    on_failure((ProcessError, ValidationError),
-               lambda exc: (jsonify(saved=False, error=str(exc), problems=_error_problems(exc)), 422))
+    refused_as_json()
     filename = _draft_file(found)
     problems = studio.save_diagram(session, current_actor().username, found, filename, _body_text(filename))
     return jsonify(saved=True, problems=problem_list(problems), saved_at=found.updated_at.isoformat(),
@@ -328,6 +327,13 @@ def _diagram_text(data: bytes, filename: str) -> str:
         raise ProcessError(_("The file is XML but not a BPMN diagram (it starts with <%(tag)s>).",
                              tag=etree.QName(root).localname if isinstance(root.tag, str) else "?"))
     return text
+
+
+def refused_as_json() -> None:
+    """A file the editor sent that is refused (not XML, not UTF-8, too large…) is answered as JSON: 422, not saved,
+    the error and its problems in the page's language."""
+    on_failure((ProcessError, ValidationError),
+               lambda exc: (jsonify(saved=False, error=error_text(exc), problems=_error_problems(exc)), 422))
 
 
 def _error_problems(exc: ProcessError | ValidationError) -> list[dict]:

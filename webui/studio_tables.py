@@ -17,7 +17,7 @@ from engine.validation import validate_bundle
 from .auth import current_actor, roles_required
 from .db import db
 from .i18n import problem_list
-from .studio import UPLOAD_LIMIT, bp
+from .studio import UPLOAD_LIMIT, bp, refused_as_json
 
 
 def _table_file(found: ProcessDraft, name: str | None) -> str:
@@ -60,9 +60,10 @@ def table_xml(draft_id: int, name: str):
 @roles_required(Role.PROCESS_OWNER)
 def save_table(draft_id: int, name: str):
     """The table editor saves its XML (the request body); answers with the draft's problems as JSON (a refused
-    file is answered by webui/errors.py: 422 with the problems)."""
+    file: 422 with its problems, in the page's language)."""
     session = db()
     found = studio.get_draft(session, draft_id)
+    refused_as_json()
     filename = _table_file(found, name)
     problems = studio.save_table(session, current_actor().username, found, filename, _body_text(filename))
     return jsonify(saved=True, problems=problem_list(problems))
@@ -74,5 +75,6 @@ def validate_table(draft_id: int, name: str):
     """The problems the draft would have with the editor's XML (the request body), without saving it."""
     found = studio.get_draft(db(), draft_id)
     filename = _table_file(found, name)
+    refused_as_json()
     bundle = {**found.bundle, "dmn": {**(found.bundle.get("dmn") or {}), filename: _body_text(filename)}}
     return jsonify(problems=problem_list(validate_bundle(bundle)))

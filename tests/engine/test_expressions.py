@@ -256,7 +256,7 @@ def test_check_expression_reports_every_problem_without_running_anything():
 
 def test_check_expression_reports_syntax_errors_with_line():
     assert check_expression("PT24H", []) == []  # a name: only known at run time whether it is defined
-    assert check_expression("(1 +\n)", []) == ["line 2: syntax error: invalid syntax"]
+    assert check_expression("(1 +\n)", []) == ["line 2: syntax error at column 1: invalid syntax"]
 
 
 def test_check_script_reports_every_problem_with_line_numbers():

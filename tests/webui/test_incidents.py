@@ -33,7 +33,7 @@ def test_a_bad_timer_value_gives_a_clear_error_and_an_incident_the_admin_sees(as
     response = as_user("intake").post(task_url(drive.task(case_id, "classify")),
                                       data={"level": "1", "handling_unit": "ward-ben-thanh"})
     assert response.status_code == 422
-    assert "more than 5 years from now" in response.get_data(as_text=True)
+    assert "cách hiện tại hơn 5 năm" in response.get_data(as_text=True)  # the reason, in the page's language
     assert drive.task_names(case_id) == ["classify"]  # nothing of the step was saved
     html = as_user("admin").get("/admin/incidents").get_data(as_text=True)
     assert f'data-case-code="{drive.case(case_id).code}"' in html and "table-danger" in html
