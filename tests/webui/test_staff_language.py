@@ -96,8 +96,11 @@ def test_the_administrator_sets_a_users_language_and_a_bad_one_is_refused(as_use
     with transaction(factory) as session:
         user = session.scalar(select(User).where(User.username == "ward"))
         assert (user.lang, user.display_name) == ("en", "Trần Thị Phường")  # the refused form changed nothing
+    assert "English" in text_of(admin.get("/admin/users"))  # the list shows each user's language
     assert admin.post("/admin/users/ward", data={**form, "lang": ""}).status_code == 302
     assert stored_language(factory, "ward") is None
+    listed = text_of(admin.get("/admin/users"))
+    assert "Mặc định của Sở" in listed and "English" not in listed
     new = {"username": "ward9", "display_name": "Cán bộ 9", "roles": ["handling_unit"], "password": "long-enough-1",
            "active": "1"}
     assert admin.post("/admin/users/new", data={**new, "lang": "en"}).status_code == 302
