@@ -12,10 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
-from . import events, mail
+from . import events, mail, settings
 from .actors import Actor
 from .clock import now
-from .errors import TooManyAttempts, ValidationError
+from .errors import NotFound, TooManyAttempts, ValidationError
 from .messages import t
 from .models import Role, SignInFailure, Unit, User, UserRole
 
@@ -133,12 +133,19 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 MIN_PASSWORD = 8
 
 
+# save_user(lang=KEEP_LANGUAGE): a new user gets Vietnamese, an existing one keeps the language they have.
+KEEP_LANGUAGE = "keep"
+
+
 def save_user(session: Session, by: str, *, username: str, display_name: str, roles: list[str],
               unit: str | None = None, email: str | None = None, password: str | None = None,
-              active: bool = True) -> User:
-    """Create a user, or update the one with this user name (roles, unit, e-mail, active; password if given)."""
+              active: bool = True, lang: str | None = KEEP_LANGUAGE) -> User:
+    """Create a user, or update the one with this user name (roles, unit, e-mail, active, language; password if
+    given). `lang`: "vi", "en", or None for the department's default language."""
     username = (username or "").strip().lower()
     errors: dict[str, str] = {}
+    if lang not in (KEEP_LANGUAGE, None, *mail.LANGUAGES):
+        errors["lang"] = t("unknown_language")
     if not USERNAME.match(username):
         errors["username"] = t("username_format")
     if not (display_name or "").strip():
@@ -159,7 +166,7 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
         raise ValidationError(t("user_invalid"), errors)
     created = user is None
     before = None if user is None else {"roles": sorted(user.role_names), "unit": user.unit_code,
-                                        "active": user.active, "email": user.email}
+                                        "active": user.active, "email": user.email, "lang": user.lang}
     if user is None:
         user = User(username=username)
         session.add(user)
@@ -167,12 +174,15 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
     user.unit_code = unit or None
     user.email = (email or "").strip() or None
     user.active = active
+    if lang != KEEP_LANGUAGE or created:
+        user.lang = "vi" if lang == KEEP_LANGUAGE else lang
     wanted = set(roles)
     user.roles = [r for r in user.roles if r.role in wanted]
     user.roles.extend(UserRole(role=r) for r in sorted(wanted - user.role_names))
     if password:
         user.password_hash = hash_password(password)
-    after = {"roles": sorted(user.role_names), "unit": user.unit_code, "active": user.active, "email": user.email}
+    after = {"roles": sorted(user.role_names), "unit": user.unit_code, "active": user.active, "email": user.email,
+             "lang": user.lang}
     changed = sorted(k for k in after if before is None or before[k] != after[k])
     events.audit(session, by, "user_created" if created else "user_updated",
                  {"username": username, "roles": sorted(set(roles)), "unit": unit, "active": active,
@@ -180,3 +190,22 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
                   **({"roles_before": before["roles"]} if before and "roles" in changed else {})})
     session.flush()
     return user
+
+
+def set_language(session: Session, user_id: int, lang: str | None) -> User:
+    """The user's own choice of language ("vi", "en", or None for the department's default): one write, and none
+    when it is already theirs."""
+    if lang not in (None, *mail.LANGUAGES):
+        raise ValidationError(t("unknown_language"), {"lang": t("unknown_language")})
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(t("no_such_user"))
+    if user.lang != lang:
+        user.lang = lang
+        session.flush()
+    return user
+
+
+def language_of(session: Session, user: User) -> str:
+    """The language of the user's pages and mails: their own, else the department's."""
+    return mail.language(user.lang, settings.of(session).default_language)

@@ -77,8 +77,16 @@ def template(name: str) -> Template:
     return environment().get_template(name)
 
 
-def language(lang: str | None) -> str:
-    return lang if lang in LANGUAGES else "vi"
+def language(lang: str | None, default: str = "vi") -> str:
+    """`lang` if it is one of ours, else `default` (itself Vietnamese unless it is one of ours)."""
+    if lang in LANGUAGES:
+        return str(lang)
+    return default if default in LANGUAGES else "vi"
+
+
+def localized(name: str, lang: str | None) -> str:
+    """The template of `name` in one language: "staff/notification" → "staff/notification.en.txt"."""
+    return f"{name}.{language(lang)}.txt"
 
 
 def render(name: str, **context: Any) -> tuple[str, str]:

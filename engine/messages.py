@@ -40,6 +40,7 @@ MESSAGES: dict[str, str] = {
     "not_email": _l("Not an e-mail address"),
     "no_such_user": _l("There is no such user"),
     "no_such_unit": _l("There is no such unit"),
+    "unknown_language": _l("Choose Vietnamese or English"),
     "not_phone": _l("Not a phone number"),
     "unknown_ward": _l("There is no such ward or commune"),
     # --- rules of the diagram (functions.require)

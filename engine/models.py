@@ -90,12 +90,18 @@ class Unit(Base):
 
 
 class User(Base):
+    """A staff account. `lang` is the language of the user's pages (from sign-in on) and e-mails: "vi" or "en";
+    NULL means the department's default language (settings.default_language)."""
+
     __tablename__ = "users"
+    __table_args__ = (CheckConstraint("lang IS NULL OR lang IN ('vi', 'en')", name="lang"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
+    # evaluates_none: a user created with lang=None is stored NULL, not given the default
+    lang: Mapped[str | None] = mapped_column(String(2).evaluates_none(), default="vi", server_default="vi")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

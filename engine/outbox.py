@@ -26,8 +26,9 @@ from .clock import now
 from .db import transaction
 from .errors import ValidationError
 from .messages import t
-from .models import Case, Notification, OutboxEmail, User, UserRole
+from .models import Case, Notification, OutboxEmail, Unit, User, UserRole
 from .settings import SmtpSettings
+from .settings import of as settings_of
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,19 @@ def enqueue(session: Session, to_addr: str, subject: str, body: str) -> OutboxEm
     return queued
 
 
-def recipients_for(session: Session, notification: Notification) -> list[str]:
-    """Addresses of the active users a notification is for: one user, or a role (within a unit)."""
+@dataclass(frozen=True)
+class Recipient:
+    """One address a notification is mailed to, and the language its mail is written in."""
+
+    address: str
+    lang: str
+
+
+def recipients(session: Session, notification: Notification) -> list[Recipient]:
+    """Who a notification is mailed to, once per address: the active users it is for (one user, or a role within
+    a unit), each in their language (a user without one: the department's default); and for a unit's role, the
+    unit's contact address (a mailbox, no person) in the department's default language."""
+    default = settings_of(session).default_language
     query = select(User).where(User.active.is_(True), User.email.is_not(None)).order_by(User.username)
     if notification.username:
         query = query.where(User.username == notification.username)
@@ -59,35 +71,55 @@ def recipients_for(session: Session, notification: Notification) -> list[str]:
         query = query.where(User.roles.any(UserRole.role == notification.role))
         if notification.unit is not None:
             query = query.where(User.unit_code == notification.unit)
-    addresses: dict[str, str] = {}
+    found: dict[str, Recipient] = {}
     for user in session.scalars(query):
         addr = (user.email or "").strip()
         if addr and not mail.valid_address(addr):
             log.warning("user %s has an invalid e-mail address; no e-mail sent", user.username)
         elif addr:
-            addresses.setdefault(addr.lower(), addr)
-    return list(addresses.values())
+            found.setdefault(addr.lower(), Recipient(addr, mail.language(user.lang, default)))
+    if notification.unit is not None and not notification.username:
+        unit = session.get(Unit, notification.unit)
+        addr = (unit.email or "").strip() if unit is not None and unit.active else ""
+        if addr and mail.valid_address(addr):  # checked when it was set (units.update_contact)
+            found.setdefault(addr.lower(), Recipient(addr, mail.language(default)))
+    return list(found.values())
+
+
+def recipients_for(session: Session, notification: Notification) -> list[str]:
+    """The addresses a notification is mailed to (see `recipients`)."""
+    return [r.address for r in recipients(session, notification)]
+
+
+def by_language(found: list[Recipient]) -> dict[str, list[str]]:
+    """Addresses grouped by the language of their mail (one rendering per language)."""
+    groups: dict[str, list[str]] = {}
+    for recipient in found:
+        groups.setdefault(recipient.lang, []).append(recipient.address)
+    return groups
 
 
 def enqueue_for_notification(session: Session, notification: Notification, case: Case, about=None) -> int:
-    """Queue the e-mails of a notification (template staff/notification.txt): the case code, facility, level,
-    task, time left and a link to the task or case. Never reporter data. `about` is what
-    `notifications.describe` says the notification is about (worked out here when not given)."""
-    recipients = recipients_for(session, notification)
-    if not recipients:
+    """Queue the e-mails of a notification (template staff/notification.<lang>.txt), each in its recipient's
+    language: the case code, facility, level, task, time left and a link to the task or case. Never reporter
+    data. `about` is what `notifications.describe` says the notification is about (worked out here when not
+    given)."""
+    found = recipients(session, notification)
+    if not found:
         return 0
     if about is None:
         from .notifications import describe  # notifications queues its mails through this module
 
         about = describe(session, notification, case)
-    subject, body = mail.render("staff/notification.txt", kind=notification.kind, code=case.code,
-                                facility=about.facility, level=case.level, category=case.category,
-                                task=about.task_text,
-                                due=about.due_at, seconds_left=_seconds_left(about.due_at),
-                                has_task=about.task is not None, link=mail.link(session, about.path))
-    for addr in recipients:
-        enqueue(session, addr, subject, body)
-    return len(recipients)
+    facts = {"kind": notification.kind, "code": case.code, "facility": about.facility, "level": case.level,
+             "category": case.category, "task": about.task_text, "due": about.due_at,
+             "seconds_left": _seconds_left(about.due_at), "has_task": about.task is not None,
+             "link": mail.link(session, about.path)}
+    for lang, addresses in by_language(found).items():
+        subject, body = mail.render(mail.localized("staff/notification", lang), **facts)
+        for addr in addresses:
+            enqueue(session, addr, subject, body)
+    return len(found)
 
 
 def _seconds_left(due: datetime | None) -> float:

@@ -1,7 +1,8 @@
 """Leadership is told when a briefing review opens: the reporting process (engine/scheduled.py) puts "Review the
 weekly/quarterly report" in leadership's inbox, and at that moment a notification goes to the leadership role (the
-in-app list and its badge) with e-mails through the outbox, like a case's notifications. Such a notification has no
-case: it names its scheduled run, and links to the review (`/inbox/reviews/<id>`).
+in-app list and its badge) with e-mails through the outbox, like a case's notifications (each in its recipient's
+language). Such a notification has no case: it names its scheduled run, and links to the review
+(`/inbox/reviews/<id>`).
 """
 from __future__ import annotations
 
@@ -29,12 +30,11 @@ def announce(session: Session, run: ScheduledRun) -> Notification:
                                 task_name=run.task_title, created_at=now())
     session.add(notification)
     session.flush()
-    recipients = outbox.recipients_for(session, notification)
-    if recipients:
-        subject, body = mail.render("staff/briefing_review.txt", schedule=run.schedule, period=run.period,
-                                    task=run.task_title, briefing_at=run.briefing_at,
-                                    link=mail.link(session, review_path(run)))
-        for address in recipients:
+    facts = {"schedule": run.schedule, "period": run.period, "task": run.task_title, "briefing_at": run.briefing_at,
+             "link": mail.link(session, review_path(run))}
+    for lang, addresses in outbox.by_language(outbox.recipients(session, notification)).items():
+        subject, body = mail.render(mail.localized("staff/briefing_review", lang), **facts)
+        for address in addresses:
             outbox.enqueue(session, address, subject, body)
     return notification
 

@@ -47,6 +47,7 @@ class Settings:
     max_case_bytes: int = DEFAULT_MAX_CASE_BYTES  # largest saved case document (UTF-8 bytes)
     contact_retention_days: int = DEFAULT_RETENTION_DAYS  # reporter contact kept after a case closes
     export_max_rows: int = DEFAULT_EXPORT_MAX_ROWS  # most cases one export of a case list may hold
+    default_language: str = "vi"  # mails to a unit's mailbox and to users who chose no language
     smtp: SmtpSettings | None = None
 
 

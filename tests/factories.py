@@ -43,12 +43,13 @@ def add_unit(session: Session, code: str | None = None, name: str | None = None,
 
 def add_user(session: Session, role: Role | str | list[Role | str] = Role.HANDLING_UNIT, unit: str | None = None,
              username: str | None = None, *, email: str | None = None, active: bool = True,
-             display_name: str | None = None, password_hash: str | None = None) -> User:
-    """A user with one role (or several), in a unit or none; a fresh user name unless one is given."""
+             display_name: str | None = None, password_hash: str | None = None, lang: str | None = "vi") -> User:
+    """A user with one role (or several), in a unit or none; a fresh user name unless one is given. `lang`: their
+    language (None: the department's default)."""
     roles = [role] if isinstance(role, (Role, str)) else list(role)
     username = username or f"user{next(_serial)}"
     user = User(username=username, display_name=display_name or username.title(), unit_code=unit, email=email,
-                active=active, password_hash=password_hash,
+                active=active, password_hash=password_hash, lang=lang,
                 roles=[UserRole(role=Role(r).value) for r in sorted(set(roles))])
     session.add(user)
     session.flush()

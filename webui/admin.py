@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import admin_reads, audit, cases, directory, timers
-from engine.accounts import save_user
+from engine.accounts import KEEP_LANGUAGE, save_user
 from engine.errors import NotFound, ValidationError
 from engine.models import Role
 
@@ -49,9 +49,16 @@ def edit_user(username: str | None = None):
     saved = save_user(session, current_actor().username, username=username or form.get("username", ""),
                       display_name=form.get("display_name", ""), roles=form.getlist("roles"),
                       unit=form.get("unit") or None, email=form.get("email") or None,
-                      password=form.get("password") or None, active=form.get("active") == "1")
+                      password=form.get("password") or None, active=form.get("active") == "1",
+                      lang=_chosen_language(form))
     flash(_("User %(name)s saved.", name=saved.username), "success")
     return redirect(url_for(".users"))
+
+
+def _chosen_language(form) -> str | None:
+    """The form's language: "vi", "en", "" for the department's default (None); absent: unchanged."""
+    chosen = form.get("lang", KEEP_LANGUAGE)[:10]
+    return None if chosen == "" else chosen
 
 
 def _user_form(username: str | None, values, errors: dict[str, str]):

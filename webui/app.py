@@ -16,6 +16,7 @@ from engine import directory
 from engine.db import make_engine, make_session_factory
 
 from . import (
+    account,
     admin,
     admin_units,
     auth,
@@ -109,7 +110,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     open311.init_app(app)
     csrf.exempt(open311.bp)
-    blueprints = (inbox.bp, cases.bp, case_search.bp, case_media.bp, admin.bp, admin_units.bp, portal.bp,
+    blueprints = (account.bp, inbox.bp, cases.bp, case_search.bp, case_media.bp, admin.bp, admin_units.bp, portal.bp,
                   studio.bp, report_reviews.bp, procedure_review.bp, reports.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -19,6 +19,7 @@ from engine.models import User
 
 from . import config
 from .db import db
+from .i18n import use_language
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -93,6 +94,7 @@ def login():
     if user is None:
         return render_template("auth/login.html", error=_("Wrong user name or password."), username=username), 401
     login_user(SignedInUser(user), remember=False)
+    use_language(accounts.language_of(db(), user))  # the pages in the user's own language from now on
     return redirect(_safe_next(request.args.get("next")))
 
 

@@ -10,7 +10,7 @@ import click
 
 from engine import cases as engine_cases
 from engine import citizen, demo, outbox, privacy, scheduled, schema, timers, units, versions
-from engine.accounts import hash_password, save_user
+from engine.accounts import KEEP_LANGUAGE, hash_password, save_user
 from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
@@ -227,14 +227,19 @@ def users_group() -> None:
                    "process_owner, admin.")
 @click.option("--unit", default=None, help="Unit code (ward, inspectorate, agency); none = department-wide.")
 @click.option("--email", default=None)
+@click.option("--lang", type=click.Choice(["vi", "en", "default"]), default=None,
+              help="Language of the user's pages and e-mails; default = the department's (RR_DEFAULT_LANGUAGE). "
+                   "A new user gets vi unless given; an existing one keeps theirs.")
 @click.password_option(help="Asked for when not given (at least 8 characters).")
 def users_create(username: str, display_name: str, roles: tuple[str, ...], unit: str | None, email: str | None,
-                 password: str) -> None:
-    """Create a staff user, or update the one with this USERNAME (roles, unit, e-mail, password)."""
+                 lang: str | None, password: str) -> None:
+    """Create a staff user, or update the one with this USERNAME (roles, unit, e-mail, language, password)."""
+    chosen = KEEP_LANGUAGE if lang is None else None if lang == "default" else lang
     with transaction(_factory()) as session:
         user = save_user(session, "cli", username=username, display_name=display_name, roles=list(roles),
-                         unit=unit, email=email, password=password)
-        click.echo(f"user {user.username}: roles {', '.join(sorted(user.role_names))}, unit {user.unit_code or '-'}")
+                         unit=unit, email=email, password=password, lang=chosen)
+        click.echo(f"user {user.username}: roles {', '.join(sorted(user.role_names))}, unit {user.unit_code or '-'}, "
+                   f"language {user.lang or 'default'}")
 
 
 @main.group("timers")

@@ -35,7 +35,7 @@ def settings() -> Settings:
                     timer_poll_seconds=timer_poll_seconds(),
                     max_case_bytes=max_case_bytes() or DEFAULT_MAX_CASE_BYTES,
                     contact_retention_days=contact_retention_days(), export_max_rows=export_max_rows(),
-                    smtp=smtp_settings())
+                    default_language=default_language(), smtp=smtp_settings())
 
 
 def instance_path() -> Path:
@@ -162,6 +162,15 @@ def export_max_rows() -> int:
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_EXPORT_MAX_ROWS:
         raise ValueError(f"RR_EXPORT_MAX_ROWS must be a whole number from 1 to {MAX_EXPORT_MAX_ROWS}, not {raw[:20]!r}")
     return int(raw)
+
+
+def default_language() -> str:
+    """The department's language (RR_DEFAULT_LANGUAGE, "vi" or "en", default "vi"): mails to a unit's contact
+    address and to staff who chose no language are written in it."""
+    raw = os.environ.get("RR_DEFAULT_LANGUAGE", "").strip().lower() or "vi"
+    if raw not in mail.LANGUAGES:
+        raise ValueError(f"RR_DEFAULT_LANGUAGE must be one of {', '.join(mail.LANGUAGES)}, not {raw[:20]!r}")
+    return raw
 
 
 def province() -> int:

@@ -7,20 +7,30 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, redirect, request, session
+from flask import Flask, flash, redirect, request, session
 from flask_babel import Babel, format_datetime, get_locale, gettext
+from flask_login import current_user
 
+from engine import accounts
 from engine.clock import now
 from engine.functions import parse_timestamp
 from engine.glossary import split_name
 from engine.messages import MESSAGES, Text, from_data
 from engine.settings import LOCAL_TZ
 
+from .db import db
+
 log = logging.getLogger(__name__)
 CATALOGS = Path(__file__).resolve().parent / "translations"
 
 LANGUAGES = ("vi", "en")
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}  # each in its own language, the same on every page
 babel = Babel()
+
+
+def use_language(lang: str) -> None:
+    """Show this browser's pages in `lang` from the next request on (at sign-in: the user's own language)."""
+    session["lang"] = lang if lang in LANGUAGES else "vi"
 
 
 def select_locale() -> str:
@@ -141,12 +151,20 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.filters["local_name"] = local_name
     app.jinja_env.filters["stored_message"] = stored_message
+    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
+    app.jinja_env.globals["default_language"] = lambda: app.extensions["rr_settings"].default_language
     app.jinja_env.finalize = translate  # an engine message printed by a template is shown in the page's language
 
     @app.get("/lang/<code>")
     def set_language(code: str):
+        """The pages' language from now on; a signed-in user's own language too (kept for their next sign-in and
+        their e-mails). An unknown language changes nothing and says so."""
         if code in LANGUAGES:
-            session["lang"] = code
+            use_language(code)
+            if current_user.is_authenticated:
+                accounts.set_language(db(), int(current_user.id), code)
+        else:
+            flash(gettext("Choose Vietnamese or English"), "warning")
         target = request.referrer or "/"
         local = target.startswith("/") and not target.startswith(("//", "/\\"))
         return redirect(target if target.startswith(request.host_url) or local else "/")

@@ -1,6 +1,6 @@
 """The main pages pass axe-core with no serious or critical violation: the citizen's report form and tracking
-page, the sign-in page, the inbox, a task page, a case page and the studio's list; a keyboard user can skip to
-the content."""
+page, the sign-in page, the inbox, a task page, a case page, one's own account page and the studio's list; a
+keyboard user can skip to the content."""
 from __future__ import annotations
 
 from tests.browser.axe import assert_accessible
@@ -22,6 +22,8 @@ def test_the_main_pages_have_no_serious_accessibility_violation(browser, live_se
         tab.goto(f"/cases/{case.id}")
         tab.wait_for_selector("#diagram svg")
         assert_accessible(tab, "the case page")
+        tab.goto("/account")
+        assert_accessible(tab, "my account page")
         sign_out(tab)
         sign_in(tab, "owner")
         tab.goto("/studio/")

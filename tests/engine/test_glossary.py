@@ -99,13 +99,13 @@ def test_a_bilingual_name_shows_one_side(text, vi, en):
 
 
 def test_mails_name_the_category_and_the_task_from_the_glossary():
-    subject, body = mail.render("staff/notification.txt", kind="assignment", code="ABCDE-FGHIJ", facility="X",
-                                level=2, category="service_prices", task="Sàng lọc / Screen", due=None,
-                                seconds_left=0, has_task=True, link="http://x/")
-    vi_part, en_part = body.split("Case: ")
-    assert "Lĩnh vực: Giá dịch vụ y tế" in vi_part and "Công việc: Sàng lọc\n" in vi_part
-    assert "Category: Medical service prices" in en_part and "Task: Screen\n" in en_part
-    assert "Screen" not in vi_part
+    facts = {"kind": "assignment", "code": "ABCDE-FGHIJ", "facility": "X", "level": 2, "category": "service_prices",
+             "task": "Sàng lọc / Screen", "due": None, "seconds_left": 0, "has_task": True, "link": "http://x/"}
+    _, vi_body = mail.render(mail.localized("staff/notification", "vi"), **facts)
+    _, en_body = mail.render(mail.localized("staff/notification", "en"), **facts)
+    assert "Lĩnh vực: Giá dịch vụ y tế" in vi_body and "Công việc: Sàng lọc\n" in vi_body
+    assert "Category: Medical service prices" in en_body and "Task: Screen\n" in en_body
+    assert "Screen" not in vi_body and "Sàng lọc" not in en_body and "Giá dịch vụ" not in en_body
 
 
 def test_the_glossary_file_is_valid_json_with_two_languages_per_entry():

@@ -162,6 +162,7 @@ def test_classifying_a_case_emails_the_wards_staff_what_and_which_without_the_re
     factory = make_session_factory(db_engine, Settings(base_url="https://rr.health.example.vn"))
     with transaction(factory) as session:
         add_user(session, "handling_unit", "ward-ben-thanh", "ward2", email="ward2@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward2en", email="ward2.en@example.vn", lang="en")
         add_user(session, "handling_unit", "ward-sai-gon", "other_ward", email="saigon@example.vn")
         actor = actor_of(session.scalar(select(User).where(User.username == "intake")))
         case = cases.submit_report(session, REPORT, REPORTER)
@@ -174,31 +175,37 @@ def test_classifying_a_case_emails_the_wards_staff_what_and_which_without_the_re
         [start] = [t for t in case_tasks(session, case.id) if t.task_name == "start_handling"]
         task_id, due = start.task_id, start.due_at
     outbox.send_pending(factory, settings)
-    staff = [m for m in smtp_server.messages if m["To"] != REPORTER["email"]]
-    [message] = staff
-    assert message["To"] == "ward2@example.vn" and code in message["Subject"]
-    body = message.get_content()
-    assert body.index("có việc mới") < body.index("has a new task")  # Vietnamese first
-    for line in [f"Mã vụ việc: {code}", "Cơ sở: Spa Hoa Hồng", "Cấp độ: 1", "Công việc: Tiếp nhận xử lý",
-                 f"Case: {code}", "Facility: Spa Hoa Hồng", "Level: 1", "Task: Start handling"]:
-        assert line in body
-    assert f"https://rr.health.example.vn/cases/{case_id}/tasks/{task_id}" in body  # the task, not just the case
+    staff = {m["To"]: m for m in smtp_server.messages if m["To"] != REPORTER["email"]}
+    assert sorted(staff) == ["ward2.en@example.vn", "ward2@example.vn"]  # the ward's staff, each in their language
     hours_left, minutes_left = divmod(int((due - clock.now()).total_seconds() // 60), 60)
     assert 0 < hours_left < 24 and minutes_left == 30
-    assert f"còn {hours_left} giờ 30 phút" in body and f"{hours_left} h 30 min left" in body
-    local = due + timedelta(hours=7)
-    assert local.strftime("%d/%m/%Y %H:%M") in body
-    for secret in REPORTER.values():
-        assert secret not in body and secret not in message["Subject"]
+    vietnamese = [f"Mã vụ việc: {code}", "Cơ sở: Spa Hoa Hồng", "Cấp độ: 1", "Công việc: Tiếp nhận xử lý",
+                  "có việc mới", f"còn {hours_left} giờ 30 phút"]
+    english = [f"Case: {code}", "Facility: Spa Hoa Hồng", "Level: 1", "Task: Start handling", "has a new task",
+               f"{hours_left} h 30 min left"]
+    for address, wanted, other in [("ward2@example.vn", vietnamese, english),
+                                   ("ward2.en@example.vn", english, vietnamese)]:
+        message = staff[address]
+        body = message.get_content()
+        assert code in message["Subject"]
+        assert all(line in body for line in wanted) and not any(line in body for line in other)
+        assert f"https://rr.health.example.vn/cases/{case_id}/tasks/{task_id}" in body  # the task, not the case
+        assert (due + timedelta(hours=7)).strftime("%d/%m/%Y %H:%M") in body  # local time
+        for secret in REPORTER.values():
+            assert secret not in body and secret not in message["Subject"]
 
 
 KINDS = ["assignment", "reminder", "escalation", "ack_overdue", "contribution_overdue", "dispute_overdue",
          "reassigned"]
 
 
-def test_every_kind_has_a_bilingual_text_and_unknown_kinds_a_generic_one(factory, clock):
+@pytest.mark.parametrize(("lang", "mine", "other"), [
+    ("vi", ["Mã vụ việc", "Công việc: Xác minh", "Cơ sở: Spa Hoa Hồng"], ["Case:", "Task:", "Facility:"]),
+    ("en", ["Case:", "Task: Xác minh", "Facility: Spa Hoa Hồng"], ["Mã vụ việc", "Công việc:", "Cơ sở:"]),
+])
+def test_every_kind_has_a_text_in_each_language_and_unknown_kinds_a_generic_one(factory, clock, lang, mine, other):
     with transaction(factory) as session:
-        add_user(session, "leadership", None, "leader2", email="leader2@example.vn")
+        add_user(session, "leadership", None, "leader2", email="leader2@example.vn", lang=lang)
         case = cases.submit_report(session, REPORT, REPORTER)
         case.deadline_at = None
         for kind in [*KINDS, "something_new"]:
@@ -208,9 +215,9 @@ def test_every_kind_has_a_bilingual_text_and_unknown_kinds_a_generic_one(factory
                                      .order_by(OutboxEmail.id)))
     assert len({m.subject for m in mails}) == len(KINDS) + 1
     for mail in mails:
-        assert mail.body.index("Mã vụ việc") < mail.body.index("Case:")
-        assert "Công việc: Xác minh" in mail.body and "Facility: Spa Hoa Hồng" in mail.body
-        assert f"http://127.0.0.1:5000/cases/{case.id}\n" in mail.body and "Hạn xử lý" not in mail.body
+        assert all(text in mail.body for text in mine) and not any(text in mail.body for text in other)
+        assert f"http://127.0.0.1:5000/cases/{case.id}\n" in mail.body
+        assert "Hạn xử lý" not in mail.body and "Deadline" not in mail.body
         assert all(secret not in mail.body for secret in REPORTER.values())
 
 
@@ -324,7 +331,9 @@ def test_a_reminder_says_the_time_left_and_an_escalation_how_late_with_leadershi
 
     with transaction(factory) as session:
         add_user(session, "handling_unit", "ward-ben-thanh", "ward2", email="ward2@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward2en", email="ward2.en@example.vn", lang="en")
         add_user(session, "leadership", None, "leader2", email="leader2@example.vn")
+        add_user(session, "leadership", None, "leader2en", email="leader2.en@example.vn", lang="en")
     drive = CaseDriver(factory, clock)
     case_id = drive.report()
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
@@ -337,19 +346,23 @@ def test_a_reminder_says_the_time_left_and_an_escalation_how_late_with_leadershi
     drive.advance(minutes=1)
     drive.advance(seconds=1)  # another sweep: the reminder is not sent again
     [reminder] = [m for m in _mails_to(factory, "ward2@example.vn") if "Sắp đến hạn" in m.subject]
+    [reminder_en] = [m for m in _mails_to(factory, "ward2.en@example.vn") if "Deadline approaching" in m.subject]
     hours, minutes = divmod(int((case.deadline_at - fired_at).total_seconds() // 60), 60)
     assert hours > 0 and minutes == 59
-    assert f"còn {hours} giờ 59 phút" in reminder.body and f"{hours} h 59 min left" in reminder.body
-    assert f"Công việc: {split_name(start.title, 'vi')} (" in reminder.body  # each part in its language
-    assert f"Task: {split_name(start.title, 'en')} (" in reminder.body
+    assert f"còn {hours} giờ 59 phút" in reminder.body and f"{hours} h 59 min left" in reminder_en.body
+    assert f"Công việc: {split_name(start.title, 'vi')} (" in reminder.body  # the task's name in one language
+    assert f"Task: {split_name(start.title, 'en')} (" in reminder_en.body
+    assert "Task:" not in reminder.body and "Công việc:" not in reminder_en.body
     assert f"/cases/{case_id}/tasks/{start.task_id}" in reminder.body
 
     clock.set(case.deadline_at)
     drive.advance(minutes=45)
     [escalation] = _mails_to(factory, "leader2@example.vn")
+    [escalation_en] = _mails_to(factory, "leader2.en@example.vn")
     review = drive.task(case_id, "review_overdue")
     assert f"[{case.code}]" in escalation.subject and "Quá hạn" in escalation.subject
-    assert "quá hạn 45 phút" in escalation.body and "overdue by 45 min" in escalation.body
+    assert escalation_en.subject == f"[{case.code}] Deadline passed, escalated"
+    assert "quá hạn 45 phút" in escalation.body and "overdue by 45 min" in escalation_en.body
     assert "Cơ sở: Spa Hoa Hồng" in escalation.body and "Cấp độ: 1" in escalation.body
     assert f"/cases/{case_id}/tasks/{review.task_id}" in escalation.body
 
@@ -359,6 +372,7 @@ def test_a_late_acknowledgement_names_the_late_agency_in_intakes_mail(factory, c
 
     with transaction(factory) as session:
         add_user(session, "intake", "rrt", "intake2", email="intake2@example.vn")
+        add_user(session, "intake", "rrt", "intake2en", email="intake2.en@example.vn", lang="en")
     drive = CaseDriver(factory, clock)
     case_id = drive.report()
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
@@ -367,6 +381,7 @@ def test_a_late_acknowledgement_names_the_late_agency_in_intakes_mail(factory, c
     drive.advance(hours=4, minutes=1)
     late = [m for m in _mails_to(factory, "intake2@example.vn") if "chưa xác nhận" in m.subject]
     assert len(late) == 1
+    [late_en] = [m for m in _mails_to(factory, "intake2.en@example.vn") if "Acknowledgement overdue" in m.subject]
     assert "Công việc: Xác nhận tiếp nhận yêu cầu (Công an Thành phố)" in late[0].body
-    assert "Task: Acknowledge the request (Công an Thành phố)" in late[0].body
-    assert "Cấp độ: 3" in late[0].body
+    assert "Task: Acknowledge the request (Công an Thành phố)" in late_en.body  # the unit's name is its own
+    assert "Cấp độ: 3" in late[0].body and "Level: 3" in late_en.body

@@ -11,6 +11,7 @@ from engine import notifications, review_notices, scheduled, timers
 from engine.actors import Actor
 from engine.db import transaction
 from engine.models import Notification, OutboxEmail, User
+from tests.factories import add_user
 
 LEADER = Actor("leader", frozenset({"leadership"}))
 INTAKE = Actor("intake", frozenset({"intake"}))
@@ -57,8 +58,24 @@ def test_leadership_is_told_once_when_the_weekly_review_opens(installed, factory
         run_id = run.id
     mails = _mails(factory)
     assert [m.to_addr for m in mails] == ["leader@soyte.example"]
-    assert "2026-W48" in mails[0].subject and "Review the weekly report" in mails[0].subject
-    assert f"/inbox/reviews/{run_id}" in mails[0].body and "Xem xét báo cáo tuần" in mails[0].body
+    assert mails[0].subject == "[2026-W48] Xem xét báo cáo tuần"  # the leader's language: Vietnamese only
+    assert f"/inbox/reviews/{run_id}" in mails[0].body and "Báo cáo tuần 2026-W48 đã sẵn sàng" in mails[0].body
+    assert "Review" not in mails[0].body and "Briefing" not in mails[0].body
+
+
+def test_each_leader_reads_the_notice_in_their_own_language(installed, factory, clock):
+    with transaction(factory) as session:
+        add_user(session, "leadership", None, "leader_en", email="leader.en@soyte.example", lang="en")
+        add_user(session, "leadership", None, "leader_none", email="leader.none@soyte.example", lang=None)
+    clock.set(MONDAY_0700_HCM + timedelta(seconds=30))
+    timers.run_once(factory)
+    mails = {m.to_addr: m for m in _mails(factory)}
+    assert sorted(mails) == ["leader.en@soyte.example", "leader.none@soyte.example", "leader@soyte.example"]
+    english = mails["leader.en@soyte.example"]
+    assert english.subject == "[2026-W48] Review the weekly report"
+    assert "The weekly report 2026-W48 is ready for the briefing." in english.body
+    assert "(Vietnam time)" in english.body and "Xem xét" not in english.body and "giờ" not in english.body
+    assert mails["leader.none@soyte.example"].subject == "[2026-W48] Xem xét báo cáo tuần"  # the department's
 
 
 def test_the_notice_says_reviewed_once_the_review_is_done_and_goes_with_its_run(installed, factory, clock):

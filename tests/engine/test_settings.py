@@ -22,7 +22,7 @@ from webui import config
 
 ENGINE_DIR = Path(__file__).resolve().parents[2] / "engine"
 RR_VARIABLES = ("RR_BASE_URL", "RR_TIMER_LEASE_SECONDS", "RR_TIMER_POLL_SECONDS", "RR_MAX_CASE_BYTES",
-                "RR_CONTACT_RETENTION_DAYS", "RR_SMTP_HOST", "DATABASE_URL")
+                "RR_CONTACT_RETENTION_DAYS", "RR_SMTP_HOST", "RR_DEFAULT_LANGUAGE", "DATABASE_URL")
 
 
 @pytest.fixture
@@ -45,19 +45,20 @@ def test_without_variables_the_settings_are_the_laptop_defaults(clean_environmen
     assert built == Settings(database_url=f"sqlite:///{tmp_path / 'rapid_response.sqlite3'}")
     assert (built.base_url, built.timer_lease_seconds, built.timer_poll_seconds, built.max_case_bytes,
             built.contact_retention_days, built.smtp) == ("http://127.0.0.1:5000", 300.0, 5.0, 1_000_000, 365, None)
+    assert built.default_language == "vi"
 
 
 def test_every_variable_reaches_the_settings(clean_environment, monkeypatch):
     for name, value in {"RR_BASE_URL": " https://phananh.soyte.example.vn/ ", "RR_TIMER_LEASE_SECONDS": "7",
                         "RR_TIMER_POLL_SECONDS": "0.5", "RR_MAX_CASE_BYTES": "50000",
                         "RR_CONTACT_RETENTION_DAYS": "30", "RR_SMTP_HOST": "mail.example.vn",
-                        "DATABASE_URL": "postgres://rr@db.example.vn/rr"}.items():
+                        "RR_DEFAULT_LANGUAGE": " EN ", "DATABASE_URL": "postgres://rr@db.example.vn/rr"}.items():
         monkeypatch.setenv(name, value)
     built = config.settings()
     assert built == Settings(database_url="postgresql+psycopg://rr@db.example.vn/rr",
                              base_url="https://phananh.soyte.example.vn", timer_lease_seconds=7.0,
                              timer_poll_seconds=0.5, max_case_bytes=50_000, contact_retention_days=30,
-                             smtp=SmtpSettings(host="mail.example.vn"))
+                             default_language="en", smtp=SmtpSettings(host="mail.example.vn"))
 
 
 @pytest.mark.parametrize(("variable", "value"), [
@@ -66,6 +67,7 @@ def test_every_variable_reaches_the_settings(clean_environment, monkeypatch):
     ("RR_MAX_CASE_BYTES", "12"),
     ("RR_CONTACT_RETENTION_DAYS", "forever"),
     ("RR_SMTP_PORT", "twenty-five"),
+    ("RR_DEFAULT_LANGUAGE", "fr"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_variable(clean_environment, monkeypatch, variable, value):
     monkeypatch.setenv("RR_SMTP_HOST", "mail.example.vn")

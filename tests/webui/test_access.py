@@ -81,6 +81,8 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("/login", "GET"): public("/login"),
     ("/login", "POST"): public("/login", 401, data={"username": "nobody", "password": "wrong-password"}),
     ("/logout", "POST"): Access("/logout", EVERYONE, ok=LOGIN),
+    ("/account", "GET"): staff("/account", EVERYONE),  # one's own account and language
+    ("/account", "POST"): staff("/account", EVERYONE, 422, data={"lang": "fr"}),
     # --- the citizen portal: no account, the tracking code is the key
     ("/report", "GET"): public("/report"),
     ("/report", "POST"): public("/report", "redirect:/report/done", data=lambda w: {
