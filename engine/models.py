@@ -217,9 +217,7 @@ class CaseEvent(Base):
 
     __tablename__ = "case_events"
     __table_args__ = (Index("ix_case_events_case_id_at", "case_id", "at"),
-                      Index("ix_case_events_kind_task_at", "kind", "task_name", "at"),  # reports: a period's events
-                      # the quarterly review reads a period's events from this index alone
-                      Index("ix_case_events_review", "at", "kind", "element", "task_name", "case_id", "wait_seconds"))
+                      Index("ix_case_events_kind_task_at", "kind", "task_name", "at"))  # reports: a period's events
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -387,4 +385,5 @@ from . import models_search  # noqa: E402, F401 - the cases' search text (define
 from .models_documents import TaskDocument  # noqa: E402, F401  (staff documents, in their own module)
 from .models_report import AgencyAnswer  # noqa: E402, F401  (report rows kept on write)
 from .models_reporting import RunStatus, ScheduledRun  # noqa: E402,F401  (registered on Base)
+from .models_review import ReviewCaseDay, ReviewPass  # noqa: E402, F401  (the procedure review's summary)
 from .models_signin import SignInFailure  # noqa: E402,F401  (the sign-in lock-out record)

@@ -2,13 +2,14 @@
 many cases passed through it, how long tasks waited there (median and 90th percentile), how often each timer
 (reminder, escalation, auto-close) fired, and how often the rework loops were taken.
 
-Everything is read from the case event log (`case_events`), never from workflow documents:
+Everything comes from the case event log, never from workflow documents — read through its summary kept on write
+(engine/review_summary.py, tables in engine/models_review.py):
 - a user task's pass is its `task_completed` event (task_name = the element id). Its wait runs from the moment
   the task became ready (`detail.opened_at`, recorded since this module exists) to its completion; events written
   before carry no `opened_at` and count as passes without a wait;
 - a timer's firing is its `timer_fired` event (`detail.element` is the element id since this module exists;
-  before, only the element's name was recorded: it is matched to the diagram's timer of that name when the name
-  is unique, else not counted);
+  before, only the element's name was recorded: it is matched to the timer of that name in the case's version
+  when the name is unique there, else not counted);
 - rework: verification rejected (`verify_result` completed with `verification == "reject"`), disputes reopened
   (`review_dispute` with `dispute_decision == "reopen"`), and per element the passes beyond a case's first.
 A case counts for the version it runs on (`cases.process_version_id`); an event counts in the period it happened.
@@ -18,24 +19,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby
-from operator import itemgetter
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import and_, case, func, null, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import versions
 from .briefings import period_bounds
 from .errors import NotFound, ValidationError
-from .models import Case, CaseEvent, InboxItem, ProcessVersion
+from .models import Case, InboxItem, ProcessVersion
+from .models_review import ReviewCaseDay, ReviewPass
+from .review_summary import REWORK
 
 SMALL_SAMPLE = 5  # fewer waits than this: the median and p90 say little, and the page says so
-# Rework loops of the procedure: (task element, form field, value meaning "back again")
-REWORK = {
-    "verification_rejected": ("verify_result", "verification", "reject"),
-    "dispute_reopened": ("review_dispute", "dispute_decision", "reopen"),
-}
 
 
 @dataclass
@@ -121,34 +117,45 @@ def parse_period(period: str | None) -> tuple[datetime, datetime]:
 def review(session: Session, version: ProcessVersion, period: str) -> ProcedureReview:
     """The figures of every user task and timer of `version` for `period` ("2026-Q4" or "2026-W48").
 
-    Counted in SQL, whatever the number of cases: per element passes, distinct cases and repeats by GROUP BY; the
-    waits come sorted by the database as one narrow column for the median and nearest-rank p90 (`_waits`).
+    Read from the summary kept on write (engine/review_summary.py), whatever the number of cases: per element one
+    grouped scan of the period's passes (passes; distinct cases as the passes whose previous pass of the element on
+    the case lies before the period; rework loops; waits known), the cases with any event as the active days whose
+    previous active day lies before the period, and per task the median and p90 waits picked by rank in the
+    database (`_waits`).
     """
     start, end = parse_period(period)
-    elements = _elements(version)
+    elements = diagram_elements(version)
     of_version = _version_scope(session, version)
-    in_period = (CaseEvent.at >= start, CaseEvent.at < end)
-    # DISTINCT and GROUP BY in two steps (not count(DISTINCT …)): PostgreSQL hashes them instead of sorting
-    seen = of_version(select(CaseEvent.case_id), CaseEvent.case_id).where(*in_period).distinct().subquery()
-    cases = session.scalar(select(func.count()).select_from(seen)) or 0
-    events = of_version(_events(elements), CaseEvent.case_id).where(*in_period).subquery()
-    per_case = (select(events.c.element, events.c.case_id, func.count().label("n"))
-                .group_by(events.c.element, events.c.case_id).subquery())
-    for element_id, case_count, passes in session.execute(
-            select(per_case.c.element, func.count(), func.sum(per_case.c.n)).group_by(per_case.c.element)):
-        passes = int(passes)
+    day = ReviewCaseDay
+    cases = session.scalar(of_version(select(func.count()).select_from(day), day.case_id).where(
+        day.day >= start.date(), day.day < end.date(), or_(day.prev_day.is_(None), day.prev_day < start.date())))
+    in_period = (ReviewPass.element.in_(list(elements)), ReviewPass.at >= start, ReviewPass.at < end)
+    counted = session.execute(of_version(
+        select(ReviewPass.element, func.count(), _count(or_(ReviewPass.prev_at.is_(None), ReviewPass.prev_at < start)),
+               _count(ReviewPass.loop_taken), func.count(ReviewPass.wait_seconds)),
+        ReviewPass.case_id).where(*in_period).group_by(ReviewPass.element)).all()
+    taken: dict[str, int] = {}
+    for element_id, passes, first, loops, measured in counted:
         figures = elements[element_id]
-        figures.cases, figures.passes, figures.repeats = case_count, passes, passes - case_count
-    rework_taken = _rework_taken(session, of_version, in_period)
-    _waits(session, events, elements)
+        figures.passes, figures.cases, figures.measured = passes, int(first), measured
+        figures.repeats = passes - figures.cases
+        taken[element_id] = int(loops)
+        if measured:
+            _waits(session, of_version(select(ReviewPass.wait_seconds), ReviewPass.case_id)
+                   .where(*in_period, ReviewPass.element == element_id, ReviewPass.wait_seconds.is_not(None)),
+                   figures)
     for task_name, waiting in session.execute(
             of_version(select(InboxItem.task_name, func.count()), InboxItem.case_id).group_by(InboxItem.task_name)):
         if task_name in elements:
             elements[task_name].waiting_now = waiting
-    rework = [Rework(name, element_id, rework_taken.get(element_id, 0), elements[element_id].passes)
+    rework = [Rework(name, element_id, taken.get(element_id, 0), elements[element_id].passes)
               for name, (element_id, _f, _v) in REWORK.items() if element_id in elements]
-    return ProcedureReview(version.process_id, version.number, period, start, end, cases,
+    return ProcedureReview(version.process_id, version.number, period, start, end, cases or 0,
                            list(elements.values()), rework)
+
+
+def _count(condition):
+    return func.sum(case((condition, 1), else_=0))
 
 
 def _version_scope(session: Session, version: ProcessVersion):
@@ -166,55 +173,24 @@ def _version_scope(session: Session, version: ProcessVersion):
     if low is None or interleaved:
         return lambda query, case_id: query.join(Case, Case.id == case_id).where(
             Case.process_version_id == version.id)
-    # `+ 0`: a filter only; the period (`at`) leads the index search, not a case-id range as wide as the table
+    # `+ 0`: a filter only; the element and period lead the index search, not a case-id range as wide as the table
     return lambda query, case_id: query.where((case_id + 0).between(low, high))
 
 
-def _events(elements: dict[str, ElementFigures]):
-    """One row per counted event: case, element id, wait in seconds (tasks with a known wait).
-
-    Only columns of the index `ix_case_events_review` are read: an index-only scan on both databases."""
-    tasks = [e.element_id for e in elements.values() if e.kind == "task"]
-    timers = [e.element_id for e in elements.values() if e.kind == "timer"]
-    names = [elements[t].name for t in timers]
-    by_name = {elements[t].name: t for t in timers if names.count(elements[t].name) == 1}
-    named = case(by_name, value=CaseEvent.task_name, else_=null()) if by_name else null()
-    timer_element = case((CaseEvent.element.in_(timers), CaseEvent.element), else_=named) if timers else named
-    element = case((CaseEvent.kind == "task_completed", CaseEvent.element), else_=timer_element)
-    counted = or_(and_(CaseEvent.kind == "task_completed", CaseEvent.element.in_(tasks)),
-                  and_(CaseEvent.kind == "timer_fired", timer_element.is_not(None)))
-    return select(CaseEvent.case_id, element.label("element"), CaseEvent.wait_seconds.label("wait")).where(counted)
+def _waits(session: Session, waits, figures: ElementFigures) -> None:
+    """The median (the mean of the two middle waits when even) and the nearest-rank p90 of one task's waits
+    (`figures.measured` of them): the database sorts the period's waits of the task and returns only the ranks
+    asked for (the p90 counted from the top, so the sort keeps a tenth of them)."""
+    n = figures.measured
+    middle = [float(wait) / 3600 for wait in session.scalars(
+        waits.order_by(ReviewPass.wait_seconds).offset((n - 1) // 2).limit(n // 2 - (n - 1) // 2 + 1))]
+    figures.median_hours = round((middle[0] + middle[-1]) / 2, 2)
+    rank = max(1, math.ceil(n * 9 / 10))
+    top = session.scalar(waits.order_by(ReviewPass.wait_seconds.desc()).offset(n - rank).limit(1))
+    figures.p90_hours = round(float(top) / 3600, 2)
 
 
-def _rework_taken(session: Session, of_version, in_period) -> dict[str, int]:
-    """How often each rework loop was taken: the deciding task's completions with the "back again" value (the
-    form data is read only for these few rows)."""
-    taken = {}
-    for element_id, field_name, value in REWORK.values():
-        taken[element_id] = session.scalar(
-            of_version(select(func.count()).select_from(CaseEvent), CaseEvent.case_id)
-            .where(*in_period, CaseEvent.kind == "task_completed", CaseEvent.element == element_id,
-                   CaseEvent.detail[("data", field_name)].as_string() == value)) or 0
-    return taken
-
-
-def _waits(session: Session, events, elements: dict[str, ElementFigures]) -> None:
-    """Median (the mean of the two middle waits when even) and nearest-rank p90 of each task's waits: the waits come
-    as one narrow column sorted by the database (element, wait), and the ranks are picked from it. (Ranking with
-    window functions in SQL gives the same numbers but costs SQLite three times as much.)"""
-    rows = session.connection().execute(  # Core: plain tuples, no ORM result processing for ~10,000s of rows
-        select(events.c.element, events.c.wait).where(events.c.wait.is_not(None))
-        .order_by(events.c.element, events.c.wait)).tuples().all()
-    for element_id, group in groupby(rows, key=itemgetter(0)):
-        waits = [float(wait) / 3600 for _element, wait in group]
-        n = len(waits)
-        figures = elements[element_id]
-        figures.measured = n
-        figures.median_hours = round((waits[(n - 1) // 2] + waits[n // 2]) / 2, 2)
-        figures.p90_hours = round(waits[max(1, math.ceil(n * 9 / 10)) - 1], 2)
-
-
-def _elements(version: ProcessVersion) -> dict[str, ElementFigures]:
+def diagram_elements(version: ProcessVersion) -> dict[str, ElementFigures]:
     """The version's user tasks and timer events, in diagram order, by element id."""
     parsed = versions.parsed(version)
     found: dict[str, ElementFigures] = {}

@@ -29,7 +29,7 @@ SECTIONS = {
                 "weekly_briefing_p95_ms", "risk_table_p95_ms", "drill_down_late_week_p95_ms"],
     "search": ["text_filters_p95_ms", "common_word_p95_ms", "ward_text_p95_ms", "export_p95_ms",
                "export_xlsx_file_p95_ms", "export_csv_file_p95_ms"],
-    "review": ["quarter_p95_ms", "week_p95_ms"],
+    "review": ["quarter_p95_ms", "week_p95_ms", "summary_rebuild_s"],
 }
 HTTP = ["completions_per_s", "cpu_ms_per_completion", "p50_ms", "p95_ms", "post_p95_ms", "conflicts_409", "errors"]
 

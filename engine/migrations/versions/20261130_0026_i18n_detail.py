@@ -2,7 +2,7 @@
 shows it in the reader's language
 
 Revision ID: 20261130_0026
-Revises: 20261130_0023
+Revises: 20261130_0024
 Create Date: 2026-11-30 01:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '20261130_0026'
-down_revision = '20261130_0023'
+down_revision = '20261130_0024'
 branch_labels = None
 depends_on = None
 

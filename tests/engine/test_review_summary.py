@@ -1,0 +1,183 @@
+"""The quarterly review's summary of the step log (engine/review_summary.py): written with the events, in their
+transaction; the same rows as a rebuild from the event log; and the review read from it gives the figures a plain
+recount of the events gives (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from engine import cases, events, procedure_review, review_summary, schema, versions
+from engine.actors import Actor
+from engine.db import transaction
+from engine.models import Case, CaseEvent
+from engine.models_review import ReviewCaseDay, ReviewPass
+from tests.factories import RESULT
+
+PERIODS = ("2026-W48", "2026-W49", "2026-W50", "2026-W51", "2026-Q4", "2027-Q1")
+HANDLER = {1: "ward", 2: "inspectorate"}
+
+
+def _action(rng: random.Random, task: str, level: int) -> tuple[str, dict]:
+    """Who does `task` and with what data; the rework loops are taken now and then."""
+    match task:
+        case "screen":
+            return "intake", {"screening_outcome": "in_scope"}
+        case "classify":
+            return "intake", {"level": level, "handling_unit": "ward-ben-thanh" if level == 1 else "inspectorate"}
+        case "start_handling":
+            return HANDLER[level], {"handling_plan": "Kiểm tra"}
+        case "enter_result":
+            return HANDLER[level], RESULT
+        case "verify_result":
+            if rng.random() < 0.35:
+                return "inspector", {"verification": "reject", "verification_comment": "Thiếu ảnh"}
+            return "inspector", {"verification": "accept"}
+        case "citizen_feedback":
+            if rng.random() < 0.5:
+                return "citizen", {"resolved": False, "rating": 1, "feedback_comment": "Vẫn hoạt động"}
+            return "citizen", {"resolved": True, "rating": 5}
+        case "review_dispute":
+            decision = "reopen" if rng.random() < 0.6 else "uphold"
+            return "inspector", {"dispute_decision": decision, "dispute_note": "Kiểm tra lại"}
+    raise AssertionError(task)
+
+
+def _step(drive, rng: random.Random, case_id: int, level: int) -> bool:
+    """One step of the case (a random open task it can take); now and then first tried in a transaction that fails
+    after the step was done (a retried step). False when the case has nothing left to do here."""
+    open_tasks = [t for t in drive.open_tasks(case_id) if t.task_name != "review_overdue"]
+    if not open_tasks:
+        return False
+    item = rng.choice(open_tasks)
+    user, data = _action(rng, item.task_name, level)
+    if rng.random() < 0.2:
+        actor = Actor.citizen(drive.case(case_id).code) if user == "citizen" else drive.actor(user)
+        with pytest.raises(RuntimeError), transaction(drive.factory) as session:
+            cases.complete_task(session, actor, case_id, item.task_id, data)
+            raise RuntimeError("the commit failed: the step is retried")
+    if user == "citizen":
+        drive.do_as_citizen(case_id, data)
+    else:
+        drive.do(user, case_id, item.task_name, data)
+    return True
+
+
+@pytest.fixture
+def mixed(drive):
+    """Seven cases of levels 1 and 2 driven at random over four weeks: rejections, disputes reopened and upheld,
+    reminders, escalations and auto-closings by the timer worker, retried steps."""
+    rng = random.Random(20261130)
+    levels = {drive.report(): rng.choice((1, 2)) for _ in range(3)}
+    for round_ in range(45):
+        if round_ in (6, 14, 22, 30):
+            levels[drive.report()] = rng.choice((1, 2))
+        case_id = rng.choice(list(levels))
+        _step(drive, rng, case_id, levels[case_id])
+        drive.advance(hours=rng.uniform(0.5, 18))
+    drive.advance(days=8)  # results nobody disputed are closed by the timer
+    return levels
+
+
+def _rows(factory) -> tuple[list, list]:
+    with transaction(factory) as session:
+        passes = session.execute(select(ReviewPass.case_id, ReviewPass.element, ReviewPass.at, ReviewPass.prev_at,
+                                        ReviewPass.wait_seconds, ReviewPass.loop_taken)).tuples().all()
+        days = session.execute(select(ReviewCaseDay.case_id, ReviewCaseDay.day, ReviewCaseDay.prev_day)).tuples().all()
+    return sorted(passes), sorted(days)
+
+
+def _recount(session, version, period: str) -> dict:
+    """The review's figures counted in Python from the version's events, as the review defines them."""
+    start, end = procedure_review.parse_period(period)
+    kinds = {e.element_id: e.kind for e in procedure_review.diagram_elements(version).values()}
+    rows = session.scalars(select(CaseEvent).join(Case, Case.id == CaseEvent.case_id).where(
+        Case.process_version_id == version.id, CaseEvent.at >= start, CaseEvent.at < end)).all()
+    passes, loops = defaultdict(list), defaultdict(int)
+    for event in rows:
+        wanted = {"task_completed": "task", "timer_fired": "timer"}.get(event.kind)
+        if wanted and kinds.get(event.element) == wanted:
+            passes[event.element].append((event.case_id, event.wait_seconds))
+            loops[event.element] += review_summary.loop_taken(event.element, event.detail)
+    figures = {}
+    for element, found in passes.items():
+        waits = sorted(w / 3600 for _c, w in found if w is not None)
+        n = len(waits)
+        median = round((waits[(n - 1) // 2] + waits[n // 2]) / 2, 2) if n else None
+        p90 = round(waits[max(1, math.ceil(n * 9 / 10)) - 1], 2) if n else None
+        figures[element] = (len({c for c, _w in found}), len(found), n, median, p90)
+    deciding = [task for task, _field, _value in review_summary.REWORK.values()]
+    return {"cases": len({e.case_id for e in rows}), "elements": figures,
+            "loops": {element: loops[element] for element in deciding if passes[element]}}
+
+
+def _figures(review: procedure_review.ProcedureReview) -> dict:
+    return {"cases": review.cases,
+            "elements": {e.element_id: (e.cases, e.passes, e.measured, e.median_hours, e.p90_hours)
+                         for e in review.elements if e.passes},
+            "loops": {r.element_id: r.taken for r in review.rework if r.out_of}}
+
+
+def test_the_summary_kept_on_write_is_what_a_rebuild_from_the_event_log_gives(factory, mixed):
+    written = _rows(factory)
+    assert len(written[0]) > 60 and any(row[3] is not None for row in written[0])  # repeated passes: rework
+    assert any(row[5] for row in written[0]) and any(row[2] is not None for row in written[1])
+    with transaction(factory) as session:
+        review_summary.rebuild(session.connection())
+    assert _rows(factory) == written
+
+
+def test_the_review_read_from_the_summary_equals_a_recount_of_the_events(factory, mixed):
+    with transaction(factory) as session:
+        version = versions.active_version(session)
+        for period in PERIODS:
+            review = procedure_review.review(session, version, period)
+            assert _figures(review) == _recount(session, version, period), period
+        quarter = _figures(procedure_review.review(session, version, "2026-Q4"))
+    assert quarter["loops"]["verify_result"] >= 1 and quarter["loops"]["review_dispute"] >= 1
+    assert quarter["elements"]["screening_reminder_timer"][1] >= 1  # timers fired
+    assert any(cases < passes for cases, passes, *_ in quarter["elements"].values())  # passes beyond the first
+
+
+def test_a_rolled_back_step_leaves_nothing_and_the_next_transaction_writes_again(factory, drive):
+    case_id = drive.report()
+    before = _rows(factory)
+    session = factory()
+    try:
+        case = session.get(Case, case_id)
+        events.record(session, case, "intake", "note_added")
+        events.record(session, case, "intake", "task_completed", task_name="screen", detail={})
+        session.rollback()
+        with transaction(factory) as other:
+            other.execute(delete(ReviewCaseDay).where(ReviewCaseDay.case_id == case_id))
+        case = session.get(Case, case_id)  # the same session, a new transaction: the day is written again
+        events.record(session, case, "intake", "note_added")
+        session.commit()
+    finally:
+        session.close()
+    passes, days = _rows(factory)
+    assert passes == before[0]
+    assert [d for d in days if d[0] == case_id] == [d for d in before[1] if d[0] == case_id]
+
+
+def test_the_migration_fills_the_summary_of_events_written_before_it(drive, db_engine, factory):
+    from alembic.script import ScriptDirectory
+
+    drive.report()
+    drive.advance(hours=4, minutes=1)  # the screening reminder and escalation fire
+    with transaction(factory) as session:
+        version = versions.active_version(session)
+        before = _figures(procedure_review.review(session, version, "2026-W48"))
+    assert before["elements"]["screening_escalation_timer"][1] == 1
+    written = _rows(factory)
+    scripts = ScriptDirectory.from_config(schema.alembic_config(db_engine.url.render_as_string(hide_password=False)))
+    [migration] = [s for s in scripts.walk_revisions() if s.path.endswith("_review_summary.py")]
+    schema.downgrade(db_engine, migration.down_revision)  # the tables are gone, the events stay
+    schema.upgrade(db_engine)
+    assert _rows(factory) == written
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(ReviewCaseDay)) == 1
+        assert _figures(procedure_review.review(session, versions.active_version(session), "2026-W48")) == before
