@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import leases, mail
@@ -38,42 +38,68 @@ MAX_BACKOFF = timedelta(hours=1)
 _MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, ValueError)
 
 
-def enqueue(session: Session, to_addr: str, subject: str, body: str) -> OutboxEmail:
-    """Queue one e-mail; it is sent by the worker once the caller's transaction commits."""
+def enqueue(session: Session, to_addr: str, subject: str, body: str, *, flush: bool = True) -> OutboxEmail:
+    """Queue one e-mail; it is sent by the worker once the caller's transaction commits. Without `flush` it is
+    written at the next flush (with the other rows of an engine step)."""
     to_addr = to_addr.strip()
     if not mail.valid_address(to_addr):
         raise ValidationError(t("not_email"), {"to_addr": t("not_email")})
     subject = " ".join(subject.split())[:300]  # no line breaks in a header
     queued = OutboxEmail(to_addr=to_addr, subject=subject, body=body, next_attempt_at=now())
     session.add(queued)
-    session.flush()
+    if flush:
+        session.flush()
     return queued
 
 
 def recipients_for(session: Session, notification: Notification) -> list[str]:
     """Addresses of the active users a notification is for: one user, or a role (within a unit)."""
-    query = select(User).where(User.active.is_(True), User.email.is_not(None)).order_by(User.username)
+    return recipients_of(session, [notification])[0]
+
+
+def recipients_of(session: Session, notifications: list[Notification]) -> list[list[str]]:
+    """`recipients_for` of each notification, in one query for all of them (an engine step's notifications)."""
+    wanted = [User.username == n.username if n.username else
+              and_(UserRole.role == n.role, true() if n.unit is None else User.unit_code == n.unit)
+              for n in notifications]
+    if not wanted:
+        return []
+    rows = session.execute(select(User.username, User.email, User.unit_code, UserRole.role)
+                           .outerjoin(UserRole, UserRole.user_id == User.id)
+                           .where(User.active.is_(True), User.email.is_not(None), or_(*wanted))
+                           .order_by(User.username, UserRole.role)).all()
+    emails = {row.username: (row.email or "").strip() for row in rows}
+    found = []
+    for notification in notifications:
+        addresses: dict[str, str] = {}
+        for username in _matching(rows, notification):
+            addr = emails[username]
+            if addr and not mail.valid_address(addr):
+                log.warning("user %s has an invalid e-mail address; no e-mail sent", username)
+            elif addr:
+                addresses.setdefault(addr.lower(), addr)
+        found.append(list(addresses.values()))
+    return found
+
+
+def _matching(rows, notification: Notification) -> list[str]:
+    """The usernames among `rows` (users with one of their roles each) a notification is for, in order."""
     if notification.username:
-        query = query.where(User.username == notification.username)
+        names = [row.username for row in rows if row.username == notification.username]
     else:
-        query = query.where(User.roles.any(UserRole.role == notification.role))
-        if notification.unit is not None:
-            query = query.where(User.unit_code == notification.unit)
-    addresses: dict[str, str] = {}
-    for user in session.scalars(query):
-        addr = (user.email or "").strip()
-        if addr and not mail.valid_address(addr):
-            log.warning("user %s has an invalid e-mail address; no e-mail sent", user.username)
-        elif addr:
-            addresses.setdefault(addr.lower(), addr)
-    return list(addresses.values())
+        names = [row.username for row in rows if row.role == notification.role
+                 and (notification.unit is None or row.unit_code == notification.unit)]
+    return list(dict.fromkeys(names))
 
 
-def enqueue_for_notification(session: Session, notification: Notification, case: Case, about=None) -> int:
+def enqueue_for_notification(session: Session, notification: Notification, case: Case, about=None,
+                             recipients: list[str] | None = None, *, flush: bool = True) -> int:
     """Queue the e-mails of a notification (template staff/notification.txt): the case code, facility, level,
     task, time left and a link to the task or case. Never reporter data. `about` is what
-    `notifications.describe` says the notification is about (worked out here when not given)."""
-    recipients = recipients_for(session, notification)
+    `notifications.describe` says the notification is about, `recipients` its addresses (both worked out here
+    when not given); without `flush` the e-mails are written at the next flush."""
+    if recipients is None:
+        recipients = recipients_for(session, notification)
     if not recipients:
         return 0
     if about is None:
@@ -86,7 +112,7 @@ def enqueue_for_notification(session: Session, notification: Notification, case:
                                 due=about.due_at, seconds_left=_seconds_left(about.due_at),
                                 has_task=about.task is not None, link=mail.link(session, about.path))
     for addr in recipients:
-        enqueue(session, addr, subject, body)
+        enqueue(session, addr, subject, body, flush=flush)
     return len(recipients)
 
 
