@@ -4,8 +4,10 @@ lifecycle on SpiffWorkflow in memory (same parsed spec, same restricted script e
 A lifecycle: report → screen → classify → start_handling → (level 3: each invited agency acknowledges and
 contributes findings, the inspectorate closes coordination) → enter_result → verify_result → citizen feedback →
 closed. Levels 1, 2 and 3 take turns.
-Persisted, every step is what a request does: one transaction that finds the open task among the case's inbox
-rows and completes it with `engine.cases.complete_task` (the report: `engine.cases.submit_report`).
+Persisted, every step is what a submitted task page does (`engine.casefile.task_page` without events, then
+`engine.cases.complete_task`): one transaction that loads the case with its document and inbox rows once, finds
+the open task among those rows (a request has its id from the URL) and offers the load to the case step, which then
+reads nothing again (the report: `engine.cases.submit_report`).
 """
 from __future__ import annotations
 
@@ -16,13 +18,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
-from engine import cases, inbox, versions, workflows
+from engine import cases, versions, workflows
 from engine.actors import Actor
 from engine.clock import now
 from engine.db import transaction
 from engine.demo import DEMO_REPORTS
 from engine.functions import Effects
 from engine.models import CaseStatus, ProcessVersion
+from engine.steps import load_for_step, offer_loaded
 
 REPORT = DEMO_REPORTS[0]  # a level-1-sized report at a demo ward
 REPORTER = {"name": "Nguyễn A", "phone": "0903000111"}
@@ -82,9 +85,11 @@ def run_persisted(factory: sessionmaker[Session], level: int) -> int:
         case_id, code = case.id, case.code
     for step in steps(level):
         actor = Actor.citizen(code) if step.actor == CITIZEN else ACTORS[step.actor]
-        with transaction(factory) as session:
-            item = next(i for i in inbox.case_tasks(session, case_id)
+        with transaction(factory) as session:  # as a submitted task page: one load serves the check and the step
+            case, open_tasks = load_for_step(session, case_id)
+            item = next(i for i in open_tasks
                         if i.task_name == step.task and (step.unit is None or i.unit == step.unit))
+            offer_loaded(session, case, open_tasks)
             case = cases.complete_task(session, actor, case_id, item.task_id, step.data)
     if case.status != CaseStatus.CLOSED.value:
         raise AssertionError(f"case {case_id} ended as {case.status}, not closed")

@@ -24,26 +24,32 @@ def refresh(session: Session, case: Case, tasks: Iterable[TaskInfo], existing: l
     """Make the case's inbox rows equal to its READY tasks, keeping claims of tasks still open. `existing` are
     the case's rows when the caller has them (read otherwise). The changes are written at the next flush.
 
-    Returns the rows that are new (tasks that just became ready) and all the case's rows now."""
+    A row of a task that is done takes the next new task of the case (one UPDATE where a DELETE and an INSERT
+    would be two round trips): it gets the new task's id, names, unit, due time, no claim and a fresh
+    `created_at` — nothing refers to an inbox row's own id. Returns the rows that are new (tasks that just became
+    ready) and all the case's rows now."""
     wanted = {t.id: t for t in tasks}
     rows = case_tasks(session, case.id) if existing is None else existing
-    kept = []
-    for item in rows:
-        if item.task_id in wanted:
-            kept.append(item)
-        else:
-            session.delete(item)
+    kept = [item for item in rows if item.task_id in wanted]
+    done = [item for item in rows if item.task_id not in wanted]
     have = {item.task_id: item for item in kept}
     added = []
     for task_id, info in wanted.items():
         item = have.get(task_id)
-        if item is None:
-            item = InboxItem(case_id=case.id, task_id=info.id, task_name=info.name, title=info.title,
-                             role=info.role or "", unit=info.unit, form=info.form, due_at=info.due_at)
-            session.add(item)
-            added.append(item)
-        else:
+        if item is not None:
             item.unit, item.due_at, item.title = info.unit, info.due_at, info.title
+            continue
+        if done:
+            item = done.pop(0)
+            item.claimed_by, item.created_at = None, now()
+        else:
+            item = InboxItem(case_id=case.id)
+            session.add(item)
+        item.task_id, item.task_name, item.title, item.role = info.id, info.name, info.title, info.role or ""
+        item.unit, item.form, item.due_at = info.unit, info.form, info.due_at
+        added.append(item)
+    for item in done:
+        session.delete(item)
     return added, kept + added
 
 

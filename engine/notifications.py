@@ -62,23 +62,29 @@ def add(session: Session, case: Case, kind: str, role: str, *, unit: str | None 
 
 def deliver_pending(session: Session, open_tasks: dict[int, list[InboxItem]] | None = None) -> int:
     """Queue the e-mails of the notifications added since the last call (each one exactly once). `open_tasks`:
-    the inbox rows of cases the caller has just written (read from the database otherwise)."""
+    the inbox rows of cases the caller has just written (read from the database otherwise).
+
+    The reads (unit names, every notification's recipients: one query each) come first, without flushing, so a
+    notification's task name is known before its row is written; the notifications and their e-mails are then
+    written in one flush."""
     queued = 0
     open_tasks = open_tasks or {}
-    if session.info.get(_PENDING):
-        session.flush()
-    names: dict[int, dict[str, str]] = {}  # unit names per case, read once however many notifications it has
     while session.info.get(_PENDING):
-        notification = session.info[_PENDING].pop(0)
-        case = session.get(Case, notification.case_id)
-        tasks = open_tasks.get(case.id)
-        if tasks is not None and case.id not in names:
-            names[case.id] = _unit_names(session, {t.unit for t in tasks})
-        about = describe(session, notification, case, tasks, names.get(case.id))
-        if notification.task_name is None and about.task is not None:
-            notification.task_name = about.task.title
-        queued += outbox.enqueue_for_notification(session, notification, case, about)
-    session.info.pop(_PENDING, None)
+        batch = session.info.pop(_PENDING)
+        if any(n.case_id not in open_tasks for n in batch):
+            session.flush()  # what the notification is about is read from the database: write what is pending
+        with session.no_autoflush:
+            recipients = outbox.recipients_of(session, batch)
+            names: dict[int, dict[str, str]] = {}  # unit names per case, read once however many notifications
+            for notification, addresses in zip(batch, recipients, strict=True):
+                case = session.get(Case, notification.case_id)
+                tasks = open_tasks.get(case.id)
+                if tasks is not None and case.id not in names:
+                    names[case.id] = _unit_names(session, {t.unit for t in tasks})
+                about = describe(session, notification, case, tasks, names.get(case.id))
+                if notification.task_name is None and about.task is not None:
+                    notification.task_name = about.task.title
+                queued += outbox.enqueue_for_notification(session, notification, case, about, addresses, flush=False)
     session.flush()
     return queued
 

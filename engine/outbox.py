@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import leases, mail
@@ -39,15 +39,17 @@ MAX_BACKOFF = timedelta(hours=1)
 _MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, ValueError)
 
 
-def enqueue(session: Session, to_addr: str, subject: str, body: str) -> OutboxEmail:
-    """Queue one e-mail; it is sent by the worker once the caller's transaction commits."""
+def enqueue(session: Session, to_addr: str, subject: str, body: str, *, flush: bool = True) -> OutboxEmail:
+    """Queue one e-mail; it is sent by the worker once the caller's transaction commits. Without `flush` it is
+    written at the next flush (with the other rows of an engine step)."""
     to_addr = to_addr.strip()
     if not mail.valid_address(to_addr):
         raise ValidationError(t("not_email"), {"to_addr": t("not_email")})
     subject = " ".join(subject.split())[:300]  # no line breaks in a header
     queued = OutboxEmail(to_addr=to_addr, subject=subject, body=body, next_attempt_at=now())
     session.add(queued)
-    session.flush()
+    if flush:
+        session.flush()
     return queued
 
 
@@ -63,32 +65,56 @@ def recipients(session: Session, notification: Notification) -> list[Recipient]:
     """Who a notification is mailed to, once per address: the active users it is for (one user, or a role within
     a unit), each in their language (a user without one: the department's default); and for a unit's role, the
     unit's contact address (a mailbox, no person) in the department's default language."""
-    default = settings_of(session).default_language
-    query = select(User).where(User.active.is_(True), User.email.is_not(None)).order_by(User.username)
-    if notification.username:
-        query = query.where(User.username == notification.username)
-    else:
-        query = query.where(User.roles.any(UserRole.role == notification.role))
-        if notification.unit is not None:
-            query = query.where(User.unit_code == notification.unit)
-    found: dict[str, Recipient] = {}
-    for user in session.scalars(query):
-        addr = (user.email or "").strip()
-        if addr and not mail.valid_address(addr):
-            log.warning("user %s has an invalid e-mail address; no e-mail sent", user.username)
-        elif addr:
-            found.setdefault(addr.lower(), Recipient(addr, mail.language(user.lang, default)))
-    if notification.unit is not None and not notification.username:
-        unit = session.get(Unit, notification.unit)
-        addr = (unit.email or "").strip() if unit is not None and unit.active else ""
-        if addr and mail.valid_address(addr):  # checked when it was set (units.update_contact)
-            found.setdefault(addr.lower(), Recipient(addr, mail.language(default)))
-    return list(found.values())
+    return recipients_of(session, [notification])[0]
 
 
 def recipients_for(session: Session, notification: Notification) -> list[str]:
     """The addresses a notification is mailed to (see `recipients`)."""
     return [r.address for r in recipients(session, notification)]
+
+
+def recipients_of(session: Session, notifications: list[Notification]) -> list[list[Recipient]]:
+    """`recipients` of each notification, for all of them at once (an engine step's notifications): one query for
+    the users, and one for the units' mailboxes when some are for a unit's role."""
+    if not notifications:
+        return []
+    default = settings_of(session).default_language
+    wanted = [User.username == n.username if n.username else
+              and_(UserRole.role == n.role, true() if n.unit is None else User.unit_code == n.unit)
+              for n in notifications]
+    rows = session.execute(select(User.username, User.email, User.lang, User.unit_code, UserRole.role)
+                           .outerjoin(UserRole, UserRole.user_id == User.id)
+                           .where(User.active.is_(True), User.email.is_not(None), or_(*wanted))
+                           .order_by(User.username, UserRole.role)).all()
+    users = {row.username: row for row in rows}
+    units = sorted({n.unit for n in notifications if n.unit is not None and not n.username})
+    mailboxes = {code: (email or "").strip() for code, email in session.execute(
+        select(Unit.code, Unit.email).where(Unit.code.in_(units), Unit.active.is_(True), Unit.email.is_not(None)))
+    } if units else {}
+    found = []
+    for notification in notifications:
+        addresses: dict[str, Recipient] = {}
+        for username in _matching(rows, notification):
+            addr = (users[username].email or "").strip()
+            if addr and not mail.valid_address(addr):
+                log.warning("user %s has an invalid e-mail address; no e-mail sent", username)
+            elif addr:
+                addresses.setdefault(addr.lower(), Recipient(addr, mail.language(users[username].lang, default)))
+        mailbox = mailboxes.get(notification.unit, "") if not notification.username else ""
+        if mailbox and mail.valid_address(mailbox):  # checked when it was set (units.update_contact)
+            addresses.setdefault(mailbox.lower(), Recipient(mailbox, mail.language(default)))
+        found.append(list(addresses.values()))
+    return found
+
+
+def _matching(rows, notification: Notification) -> list[str]:
+    """The usernames among `rows` (users with one of their roles each) a notification is for, in order."""
+    if notification.username:
+        names = [row.username for row in rows if row.username == notification.username]
+    else:
+        names = [row.username for row in rows if row.role == notification.role
+                 and (notification.unit is None or row.unit_code == notification.unit)]
+    return list(dict.fromkeys(names))
 
 
 def by_language(found: list[Recipient]) -> dict[str, list[str]]:
@@ -99,12 +125,13 @@ def by_language(found: list[Recipient]) -> dict[str, list[str]]:
     return groups
 
 
-def enqueue_for_notification(session: Session, notification: Notification, case: Case, about=None) -> int:
+def enqueue_for_notification(session: Session, notification: Notification, case: Case, about=None,
+                             recipients: list[Recipient] | None = None, *, flush: bool = True) -> int:
     """Queue the e-mails of a notification (template staff/notification.<lang>.txt), each in its recipient's
     language: the case code, facility, level, task, time left and a link to the task or case. Never reporter
-    data. `about` is what `notifications.describe` says the notification is about (worked out here when not
-    given)."""
-    found = recipients(session, notification)
+    data. `about` is what `notifications.describe` says the notification is about, `recipients` who it is mailed
+    to (both worked out here when not given); without `flush` the e-mails are written at the next flush."""
+    found = recipients_of(session, [notification])[0] if recipients is None else recipients
     if not found:
         return 0
     if about is None:
@@ -118,7 +145,7 @@ def enqueue_for_notification(session: Session, notification: Notification, case:
     for lang, addresses in by_language(found).items():
         subject, body = mail.render(mail.localized("staff/notification", lang), **facts)
         for addr in addresses:
-            enqueue(session, addr, subject, body)
+            enqueue(session, addr, subject, body, flush=flush)
     return len(found)
 
 

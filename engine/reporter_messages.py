@@ -11,7 +11,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from . import mail, outbox
@@ -29,12 +30,15 @@ def track_url(session: Session, case: Case) -> str:
     return mail.link(session, f"/track?code={case.code}")
 
 
-def report_received(session: Session, case: Case) -> ReporterMessage | None:
+def report_received(session: Session, case: Case) -> int | None:
+    """The "received" message; its id, or None when the case already had it."""
     return _tell(session, case, "received", "received", {})
 
 
-def after_step(session: Session, case: Case, before: str) -> ReporterMessage | None:
-    """The message for the status change an engine step made (`before` → the case's status now).
+def after_step(session: Session, case: Case, before: str, open_tasks: list[InboxItem] | None = None) -> int | None:
+    """The message for the status change an engine step made (`before` → the case's status now): its id, or None
+    when there is none or the case already had it. `open_tasks`: the case's inbox rows as the step left them (read
+    from the database otherwise).
 
     Called once the step is saved, so the deadline, the inbox and the waiting timers are up to date."""
     after = case.status
@@ -47,8 +51,9 @@ def after_step(session: Session, case: Case, before: str) -> ReporterMessage | N
         return _tell(session, case, "reopened", f"reopened:{_reopenings(session, case) + 1}",
                      {"deadline": _iso(case.deadline_at)})
     if after == CaseStatus.RESULT_PUBLISHED.value:
-        return _tell(session, case, "result_published", f"result_published:{_reopenings(session, case)}", {
-            "summary": _citizen_summary(session, case), "closes_at": _iso(_rating_closes_at(session, case))})
+        reopenings, summary = _reopenings_and_summary(session, case)
+        return _tell(session, case, "result_published", f"result_published:{reopenings}", {
+            "summary": summary, "closes_at": _iso(_rating_closes_at(session, case, open_tasks))})
     if after in CLOSED_STATUSES:
         step = "dispute_upheld" if case.outcome == "dispute_upheld" else "closed"
         return _tell(session, case, step, "closed", {"outcome": case.outcome})
@@ -69,26 +74,30 @@ def for_case(session: Session, case: Case, lang: str) -> list[dict[str, Any]]:
     return out
 
 
-def _tell(session: Session, case: Case, step: str, key: str, facts: dict[str, Any]) -> ReporterMessage | None:
-    exists = session.scalar(select(ReporterMessage.id).where(ReporterMessage.case_id == case.id,
-                                                             ReporterMessage.key == key))
-    if exists is not None:
-        return None
+def _tell(session: Session, case: Case, step: str, key: str, facts: dict[str, Any]) -> int | None:
+    """Keep the message unless the case has one with this key (the unique key decides, in the same statement:
+    `INSERT … ON CONFLICT DO NOTHING RETURNING id`), then queue its e-mail. Returns its id, None if it existed."""
     reporter = case.reporter or {}
     message = ReporterMessage(case_id=case.id, step=step, key=key, facts=facts,
                               lang=mail.language(reporter.get("lang")), created_at=now())
-    session.add(message)
-    session.flush()
+    values = {"case_id": case.id, "step": step, "key": key, "facts": facts, "lang": message.lang,
+              "created_at": message.created_at}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    new_id = session.scalar(dialect.insert(ReporterMessage).values(values)
+                            .on_conflict_do_nothing(index_elements=["case_id", "key"]).returning(ReporterMessage.id))
+    if new_id is None:
+        return None
     address = str(reporter.get("email") or "").strip()
     if address:
         subject, body = mail.render(_template_name(step, message.lang), **_context(session, case, message))
         try:
-            message.email_id = outbox.enqueue(session, address, subject, body).id
+            email_id = outbox.enqueue(session, address, subject, body).id
         except ValidationError:  # shown on /track all the same; the address is not logged (confidential)
             log.warning("case %s: the reporter's e-mail address is not usable; message shown on /track only",
                         case.code)
-    session.flush()
-    return message
+        else:
+            session.execute(update(ReporterMessage).where(ReporterMessage.id == new_id).values(email_id=email_id))
+    return new_id
 
 
 def _template_name(step: str, lang: str) -> str:
@@ -117,16 +126,22 @@ def _reopenings(session: Session, case: Case) -> int:
         ReporterMessage.case_id == case.id, ReporterMessage.step == "reopened")) or 0
 
 
-def _citizen_summary(session: Session, case: Case) -> str:
-    """The summary for the citizen from the latest *Enter result* (the one just verified)."""
-    event = session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "task_completed",
-                                                   CaseEvent.task_name == "enter_result")
-                           .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(1))
-    data = (event.detail or {}).get("data") if event is not None else None
-    return str((data or {}).get("citizen_summary") or "")
+def _reopenings_and_summary(session: Session, case: Case) -> tuple[int, str]:
+    """How often the case was reopened, and the summary for the citizen from the latest *Enter result* (the one
+    just verified): one query."""
+    reopenings = (select(func.count()).select_from(ReporterMessage)
+                  .where(ReporterMessage.case_id == case.id, ReporterMessage.step == "reopened").scalar_subquery())
+    latest = (select(CaseEvent.detail).where(CaseEvent.case_id == case.id, CaseEvent.kind == "task_completed",
+                                             CaseEvent.task_name == "enter_result")
+              .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(1).scalar_subquery())
+    count, detail = session.execute(select(reopenings, latest)).one()
+    data = (detail or {}).get("data") if isinstance(detail, dict) else None
+    return count or 0, str((data or {}).get("citizen_summary") or "")
 
 
-def _rating_closes_at(session: Session, case: Case) -> datetime | None:
+def _rating_closes_at(session: Session, case: Case, open_tasks: list[InboxItem] | None) -> datetime | None:
     """When the rating window closes: the due time of the rating task's timer, as the diagram set it."""
+    if open_tasks is not None:
+        return next((item.due_at for item in open_tasks if item.task_name == "citizen_feedback"), None)
     return session.scalar(select(InboxItem.due_at).where(InboxItem.case_id == case.id,
                                                          InboxItem.task_name == "citizen_feedback"))

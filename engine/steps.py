@@ -81,17 +81,22 @@ def case_step(session: Session, case_id: int, actor: str, *, expected_version: i
         yield step
         step.save()
         return
+    case, inbox_rows = load_for_step(session, case_id)
+    if expected_version is not None and expected_version != case.row_version:
+        raise Conflict(t("case_changed"))
+    step = CaseStep(session, case, actor, inbox_rows=inbox_rows)
+    yield step
+    step.save()
+
+
+def load_for_step(session: Session, case_id: int) -> tuple[Case, list[InboxItem]]:
+    """The case with its document, and all its inbox rows: one round trip (NotFound if there is no such case)."""
     rows = session.execute(select(Case, InboxItem).outerjoin(InboxItem, InboxItem.case_id == Case.id)
                            .where(Case.id == case_id).options(undefer(Case.workflow_json))
                            .order_by(InboxItem.id)).all()
     if not rows:
         raise NotFound(t("case_missing", case=case_id))
-    case = rows[0][0]
-    if expected_version is not None and expected_version != case.row_version:
-        raise Conflict(t("case_changed"))
-    step = CaseStep(session, case, actor, inbox_rows=[item for _, item in rows if item is not None])
-    yield step
-    step.save()
+    return rows[0][0], [item for _, item in rows if item is not None]
 
 
 _OFFERED = "rr_case_loaded_for_step"
@@ -153,8 +158,8 @@ def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor
     (the caller's transaction rolls back, nothing is saved). A suspended case takes no step at all.
 
     Two flushes: the case row first (its row-version check makes a concurrent step on the same case fail here,
-    as a conflict, before any of its inbox rows are written), then the inbox rows and notifications. Returns the
-    case's inbox rows after the step."""
+    as a conflict, before any of its inbox rows are written), then the inbox rows, notifications and their
+    e-mails; then the reporter's message (one statement). Returns the case's inbox rows after the step."""
     if case.suspended:
         raise CaseSuspended(t("case_suspended", case=case.code, reason=case.suspend_reason))
     status_before = case.status
@@ -179,10 +184,9 @@ def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor
         if item.role in notifications.ANNOUNCED_ROLES:
             notifications.add(session, case, "assignment", item.role, unit=item.unit, task_name=item.title,
                               flush=False)
-    session.flush()
+    notifications.deliver_pending(session, {case.id: rows})  # reads recipients, then flushes all of the above
     workflow_cache.keep_after_commit(session, case, document, wf)
-    reporter_messages.after_step(session, case, status_before)
-    notifications.deliver_pending(session, {case.id: rows})
+    reporter_messages.after_step(session, case, status_before, rows)
     return rows
 
 

@@ -7,10 +7,12 @@ under the user names the tests address them by. Tests that are about the demo da
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from engine.db import transaction
@@ -29,6 +31,20 @@ WARDS = {  # real wards of Ho Chi Minh City, with their official codes (as `unit
 AGENCIES = {"police": "Công an Thành phố", "market-mgmt": "Chi cục Quản lý thị trường", "labour": "Sở Nội vụ"}
 RESULT = {"findings": "Cơ sở tiêm filler không phép", "measures": ["fine"], "fine_amount": 10000000,
           "citizen_summary": "Đã xử phạt 10 triệu đồng."}
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements sent through `engine` inside the block, as text (BEGIN and COMMIT are not statements)."""
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        sent.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def add_unit(session: Session, code: str | None = None, name: str | None = None,

@@ -2,17 +2,21 @@
 act, then save the workflow with its effects, the inbox and the reporter's messages — or save nothing at all."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
-from engine import versions, workflows
+from engine import cases, versions, workflows
 from engine.db import transaction
 from engine.errors import CaseSuspended, Conflict, NotFound, ProcessError
 from engine.functions import Effects
-from engine.models import Case, CaseEvent, InboxItem
+from engine.models import Case, CaseEvent, InboxItem, Notification, OutboxEmail, ReporterMessage
 from engine.steps import case_step
 from tests.casedriver import CaseDriver
+from tests.factories import add_user, statements
 
 
 @pytest.fixture
@@ -113,3 +117,68 @@ def test_a_saved_case_loads_only_on_the_process_it_was_saved_with(drive):
         workflows.loads(case.workflow_json, Effects(), None)
     assert [t.name for t in workflows.ready_tasks(workflows.loads(case.workflow_json, Effects(), parsed))] == [
         "screen"]
+
+
+def shape(statement: str) -> tuple[str, str]:
+    """(verb, table) of an SQL statement, e.g. ("UPDATE", "cases")."""
+    words = statement.replace("(", " ").split()
+    verb = words[0].upper()
+    after = {"SELECT": "FROM", "INSERT": "INTO", "DELETE": "FROM", "UPDATE": "UPDATE"}[verb]
+    return verb, words[[w.upper() for w in words].index(after) + 1]
+
+
+def test_a_completion_sends_one_load_the_reads_of_its_messages_and_its_writes(drive, db_engine):
+    """Each statement is a round trip on PostgreSQL (issue 17). Classifying a case: the case with its document and
+    inbox rows in one query; the event and the case row (its row-version check first: a concurrent step fails
+    before touching the inbox); the recipients of the handling unit's notification and the name of its unit; the
+    inbox (the row of the task done becomes the new task's row), the notification and its e-mail in one flush; the
+    kind of unit the reporter is told about and the reporter's message — whose unique key is checked by the INSERT
+    itself, not by a SELECT before it; the unit's mailbox (its contact address, mailed in the department's
+    language); the procedure review's summary: the task's pass and the case's active day, one INSERT each."""
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    item, intake = drive.task(case_id, "classify"), drive.actor("intake")
+    with transaction(drive.factory) as session:
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward.mail", email="ward.mail@example.vn")
+    with statements(db_engine) as sent, transaction(drive.factory) as session:
+        cases.complete_task(session, intake, case_id, item.task_id, {"level": 1, "handling_unit": "ward-ben-thanh"})
+    shapes = [shape(s) for s in sent]
+    # two events (status changed, task completed): PostgreSQL writes them in one INSERT, SQLite one by one
+    events = [("INSERT", "case_events")] * (1 if db_engine.dialect.name == "postgresql" else 2)
+    assert Counter(shapes) == Counter([
+        ("SELECT", "cases"), ("INSERT", "review_case_days"), ("INSERT", "review_passes"), *events,
+        ("UPDATE", "cases"), ("SELECT", "users"), ("SELECT", "units"), ("SELECT", "units"), ("UPDATE", "inbox_items"), ("INSERT", "notifications"), ("INSERT", "outbox_emails"),
+        ("SELECT", "units"), ("INSERT", "reporter_messages")]), shapes
+    assert shapes.index(("UPDATE", "cases")) < shapes.index(("UPDATE", "inbox_items"))
+    with transaction(drive.factory) as session:
+        [notification] = session.scalars(select(Notification).where(Notification.case_id == case_id)).all()
+        assert notification.task_name and notification.role == "handling_unit"
+        assert session.scalar(select(func.count()).select_from(OutboxEmail)
+                              .where(OutboxEmail.to_addr == "ward.mail@example.vn")) == 1
+        assert session.scalar(select(func.count()).select_from(ReporterMessage)
+                              .where(ReporterMessage.case_id == case_id)) == 2  # received, classified
+
+
+def test_the_row_of_a_task_done_becomes_the_next_task_unclaimed_and_opened_now(drive):
+    """One UPDATE instead of a DELETE and an INSERT: the row takes the new task whole (a claim of the task done
+    never carries over, its opening time is the step's); a case whose tasks multiply gets new rows, one whose tasks
+    end loses its rows."""
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", case_id, "classify", {"level": 3, "handling_unit": "inspectorate",
+                                             "agencies": ["police", "market-mgmt"]})
+    [start] = drive.open_tasks(case_id)
+    with transaction(drive.factory) as session:
+        session.get(InboxItem, start.id).claimed_by = "inspectorate"
+    drive.clock.advance(minutes=5)
+    drive.do("inspectorate", case_id, "start_handling", {"handling_plan": "Kiểm tra"})
+    rows = drive.open_tasks(case_id)
+    assert start.id in {row.id for row in rows} and len(rows) > 1  # the agencies' tasks: new rows besides
+    reused = next(row for row in rows if row.id == start.id)
+    assert reused.task_id != start.task_id and reused.task_name != "start_handling"
+    assert reused.claimed_by is None and reused.created_at == drive.clock.now()
+    with transaction(drive.factory) as session:
+        case = session.get(Case, case_id, options=[undefer(Case.workflow_json)])
+        ready = workflows.ready_tasks(workflows.loads(case.workflow_json, Effects(),
+                                                      versions.parsed(case.process_version)))
+    assert {(t.id, t.name, t.unit) for t in ready} == {(r.task_id, r.task_name, r.unit) for r in rows}

@@ -20,7 +20,7 @@ from engine.inbox import case_tasks
 from engine.models import Notification, OutboxEmail, User
 from engine.settings import Settings
 from tests.casedriver import REPORT
-from tests.factories import add_user
+from tests.factories import add_user, statements
 
 REPORTER = {"name": "Nguyễn Thị Mai", "phone": "0909123456", "email": "mai.reporter@example.org"}
 
@@ -155,6 +155,29 @@ def test_recipients_are_the_active_users_of_the_role_in_the_unit_with_an_email(f
         personal = Notification(kind="assignment", role="handling_unit", unit="ward-sai-gon", username="leader2")
         assert outbox.recipients_for(session, personal) == ["leader2@example.vn"]
         assert outbox.recipients_for(session, Notification(kind="assignment", role="x", username="ward4")) == []
+
+
+def test_a_steps_notifications_find_their_recipients_in_one_query_for_users_with_the_same_answers(factory, db_engine):
+    with transaction(factory) as session:
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward2", email="ward2@example.vn")
+        add_user(session, ["handling_unit", "supervisor"], "ward-ben-thanh", "ward3", email="ward3@example.vn")
+        add_user(session, "handling_unit", "ward-sai-gon", "other_ward", email="saigon@example.vn")
+        add_user(session, ["leadership", "inspector"], None, "leader2", email="leader2@example.vn")
+        add_user(session, "handling_unit", "ward-ben-thanh", "ward5", email="gone@example.vn", active=False)
+        notifications = [Notification(kind="reminder", role="handling_unit", unit="ward-ben-thanh"),
+                         Notification(kind="reminder", role="handling_unit", unit=None),
+                         Notification(kind="escalation", role="leadership"),
+                         Notification(kind="assignment", role="handling_unit", unit="ward-sai-gon", username="leader2"),
+                         Notification(kind="assignment", role="x", username="ward5"),
+                         Notification(kind="reminder", role="coordinator", unit="police")]
+        one_by_one = [outbox.recipients(session, n) for n in notifications]
+        with statements(db_engine) as sent:
+            together = outbox.recipients_of(session, notifications)
+    assert together == one_by_one
+    assert [sorted(r.address for r in found) for found in together] == [
+        ["ward2@example.vn", "ward3@example.vn"], ["saigon@example.vn", "ward2@example.vn", "ward3@example.vn"],
+        ["leader2@example.vn"], ["leader2@example.vn"], [], []]
+    assert len(sent) == 2  # the users, and the mailboxes of the units whose roles are notified
 
 
 def test_classifying_a_case_emails_the_wards_staff_what_and_which_without_the_reporters_contact(
