@@ -147,7 +147,8 @@ def test_a_completion_sends_one_load_the_reads_of_its_messages_and_its_writes(dr
     events = [("INSERT", "case_events")] * (1 if db_engine.dialect.name == "postgresql" else 2)
     assert Counter(shapes) == Counter([
         ("SELECT", "cases"), ("INSERT", "review_case_days"), ("INSERT", "review_passes"), *events,
-        ("UPDATE", "cases"), ("SELECT", "users"), ("SELECT", "units"), ("SELECT", "units"), ("UPDATE", "inbox_items"), ("INSERT", "notifications"), ("INSERT", "outbox_emails"),
+        ("UPDATE", "cases"), ("SELECT", "users"), ("SELECT", "units"), ("SELECT", "units"),
+        ("UPDATE", "inbox_items"), ("INSERT", "notifications"), ("INSERT", "outbox_emails"),
         ("SELECT", "units"), ("INSERT", "reporter_messages")]), shapes
     assert shapes.index(("UPDATE", "cases")) < shapes.index(("UPDATE", "inbox_items"))
     with transaction(drive.factory) as session:
