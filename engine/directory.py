@@ -15,7 +15,10 @@ def wards(session: Session) -> list[Unit]:
 
 def all_units(session: Session) -> list[Unit]:
     """Every unit, by kind then name."""
-    return list(session.scalars(select(Unit).order_by(Unit.kind, Unit.name)))
+    return list(session.scalars(_ALL_UNITS))
+
+
+_ALL_UNITS = select(Unit).order_by(Unit.kind, Unit.name)  # built once: it keeps its cache key
 
 
 def unit_names(session: Session) -> dict[str, str]:
