@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from . import events, mail, notifications
+from . import directory, events, mail, notifications
 from .actors import Actor
 from .clock import now
 from .errors import TooManyAttempts, ValidationError
@@ -130,13 +130,14 @@ class SignedInAccount:
     unit_code: str | None
     role_names: frozenset[str]
     unread_notifications: int | None = None
+    units_version: str | None = None  # the units token, for this process's copy of the units list (directory.py)
 
 
 @cache
 def _signed_in_statement(with_unread: bool) -> Select:
     """Built once per process (building a statement costs more Python than running it; a built one also keeps
     its cache key), run with the user's id."""
-    columns = [User.id, User.username, User.display_name, User.unit_code]
+    columns = [User.id, User.username, User.display_name, User.unit_code, directory.units_version().label("units")]
     if with_unread:
         columns.append(notifications.unread_count_of_user().label("unread"))
     me = select(*columns).where(User.id == bindparam("user_id"), User.active.is_(True)).subquery()
@@ -145,15 +146,16 @@ def _signed_in_statement(with_unread: bool) -> Select:
 
 def signed_in_user(session: Session, user_id: int, *, with_unread: bool = False) -> SignedInAccount | None:
     """The account of a sign-in session, if it still exists and is active (a deactivated user is signed out).
-    One statement of plain columns: the user, one row per role, and (`with_unread`) the count of unread
-    notifications (`notifications.unread_count`, computed once in the inner select)."""
+    One statement of plain columns: the user, one row per role, the units token (so that the units list kept in
+    memory is checked without a statement of its own) and (`with_unread`) the count of unread notifications
+    (`notifications.unread_count`, computed once in the inner select)."""
     rows = session.execute(_signed_in_statement(with_unread), {"user_id": user_id}).all()
     if not rows:
         return None
     first = rows[0]
     return SignedInAccount(first.id, first.username, first.display_name, first.unit_code,
                            frozenset(row.role for row in rows if row.role is not None),
-                           first.unread if with_unread else None)
+                           first.unread if with_unread else None, first.units)
 
 
 def actor_of(user: User) -> Actor:

@@ -180,7 +180,7 @@ def unread_count_of_user() -> ScalarSelect[int]:
     """`unread_count` as a column of a query on `users` (correlated to its row): the same notifications
     (`visible_to` the user's name, roles and unit) created after the user last looked, so that the signed-in
     user and the badge's count are read in one statement (engine/accounts.py `signed_in_user`)."""
-    roles = select(UserRole.role).where(UserRole.user_id == User.id)
+    roles = select(UserRole.role).where(UserRole.user_id == User.id).correlate(User)
     for_role = and_(Notification.username.is_(None), Notification.role.in_(roles),
                     or_(Notification.unit.is_(None), Notification.unit == User.unit_code))
     return (select(func.count()).select_from(Notification)

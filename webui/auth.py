@@ -36,6 +36,7 @@ class SignedInUser(UserMixin):
         self.roles = user.role_names
         # read with the user on a GET (the page's badge); None: not read yet (webui/notifications.py)
         self.unread_notifications: int | None = getattr(user, "unread_notifications", None)
+        self.units_version: str | None = getattr(user, "units_version", None)  # engine/directory.py units_as_of
 
     @property
     def actor(self) -> Actor:
