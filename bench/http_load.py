@@ -167,7 +167,7 @@ class Gunicorn:
         self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=env,  # noqa: S603 - our own command
                                         stdout=self._log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 180.0) -> None:  # four workers booting on two busy cores can take > 1 min
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -9,10 +9,10 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
+from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from . import events, mail, settings
+from . import directory, events, mail, notifications, settings
 from .actors import Actor
 from .clock import now
 from .errors import NotFound, TooManyAttempts, ValidationError
@@ -119,9 +119,48 @@ def _lock_end(session: Session, column: InstrumentedAttribute, value: str, limit
     return ends[-1] if ends and ends[-1] > at else None
 
 
-def signed_in_user(session: Session, user_id: int) -> User | None:
-    """The account of a sign-in session, if it still exists and is active (a deactivated user is signed out)."""
-    user = session.get(User, user_id, options=[joinedload(User.roles)])  # with its roles: one query
+@dataclass(frozen=True)
+class SignedInAccount:
+    """What a request needs of the signed-in user, read fresh at every request (so a deactivation or a change
+    of roles takes effect at the user's next request) — with the unread-notification count when asked for."""
+
+    id: int
+    username: str
+    display_name: str
+    unit_code: str | None
+    role_names: frozenset[str]
+    unread_notifications: int | None = None
+    units_version: str | None = None  # the units token, for this process's copy of the units list (directory.py)
+
+
+@cache
+def _signed_in_statement(with_unread: bool) -> Select:
+    """Built once per process (building a statement costs more Python than running it; a built one also keeps
+    its cache key), run with the user's id."""
+    columns = [User.id, User.username, User.display_name, User.unit_code, directory.units_version().label("units")]
+    if with_unread:
+        columns.append(notifications.unread_count_of_user().label("unread"))
+    me = select(*columns).where(User.id == bindparam("user_id"), User.active.is_(True)).subquery()
+    return select(me, UserRole.role).outerjoin(UserRole, UserRole.user_id == me.c.id)
+
+
+def signed_in_user(session: Session, user_id: int, *, with_unread: bool = False) -> SignedInAccount | None:
+    """The account of a sign-in session, if it still exists and is active (a deactivated user is signed out).
+    One statement of plain columns: the user, one row per role, the units token (so that the units list kept in
+    memory is checked without a statement of its own) and (`with_unread`) the count of unread notifications
+    (`notifications.unread_count`, computed once in the inner select)."""
+    rows = session.execute(_signed_in_statement(with_unread), {"user_id": user_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return SignedInAccount(first.id, first.username, first.display_name, first.unit_code,
+                           frozenset(row.role for row in rows if row.role is not None),
+                           first.unread if with_unread else None, first.units)
+
+
+def own_account(session: Session, user_id: int) -> User | None:
+    """The whole account of a signed-in user, for their own account page (e-mail, language, unit, roles)."""
+    user = session.get(User, user_id)
     return user if user is not None and user.active else None
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, exists, select
 from sqlalchemy.orm import Session, undefer
 
 from . import audit, cases, documents, events, inbox, steps
@@ -52,7 +53,12 @@ def people_names(session: Session, usernames: list[str]) -> dict[str, str]:
 
 
 def _attachments(session: Session, case_id: int) -> list[Attachment]:
-    return list(session.scalars(select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)))
+    return list(session.scalars(_attachments_statement(), {"case_id": case_id}))
+
+
+@cache
+def _attachments_statement() -> Select:
+    return select(Attachment).where(Attachment.case_id == bindparam("case_id")).order_by(Attachment.id)
 
 
 @dataclass(frozen=True)
@@ -70,16 +76,13 @@ def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, wit
 
     Without events (a submission), the case comes with its document and all its inbox rows, offered to the
     submission's case step (`steps.offer_loaded`), which then reads nothing again."""
-    if with_events:
-        rows = session.execute(select(Case, InboxItem).where(Case.id == case_id)  # the case and its task: one query
-                               .outerjoin(InboxItem, and_(InboxItem.case_id == Case.id,
-                                                          InboxItem.task_id == str(task_id)))).all()
+    if with_events:  # the case, its task and whether it has attachments: one query
+        rows = session.execute(_page_statement(), {"case_id": case_id, "task_id": str(task_id)}).all()
         if not rows:
             raise NotFound(t("case_missing", case=case_id))
-        case, found = rows[0]
+        case, found, attached = rows[0]
     else:
-        rows = session.execute(select(Case, InboxItem).where(Case.id == case_id).options(undefer(Case.workflow_json))
-                               .outerjoin(InboxItem, InboxItem.case_id == Case.id).order_by(InboxItem.id)).all()
+        rows = session.execute(_submission_statement(), {"case_id": case_id}).all()
         if not rows:
             raise NotFound(t("case_missing", case=case_id))
         case, open_items = rows[0][0], [item for _, item in rows if item is not None]
@@ -89,14 +92,36 @@ def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, wit
         steps.offer_loaded(session, case, open_items)
         return TaskPage(case, item, [])
     history, people = _events_with_names(session, case.id)
-    return TaskPage(case, item, history, _attachments(session, case.id), people)
+    return TaskPage(case, item, history, _attachments(session, case.id) if attached else [], people)
+
+
+# The task page's statements are built once per process (building one costs more Python than running it, and a
+# built statement keeps its cache key) and run with the case's id (and the task's).
+
+@cache
+def _page_statement() -> Select:
+    """The case, its task `task_id` (None once completed) and whether the case has attachments."""
+    has_attachments = exists().where(Attachment.case_id == Case.id).correlate(Case)
+    return (select(Case, InboxItem, has_attachments).where(Case.id == bindparam("case_id"))
+            .outerjoin(InboxItem, and_(InboxItem.case_id == Case.id, InboxItem.task_id == bindparam("task_id"))))
+
+
+@cache
+def _submission_statement() -> Select:
+    """The case with its document and all its inbox rows (what the submission's case step needs)."""
+    return (select(Case, InboxItem).where(Case.id == bindparam("case_id")).options(undefer(Case.workflow_json))
+            .outerjoin(InboxItem, InboxItem.case_id == Case.id).order_by(InboxItem.id))
+
+
+@cache
+def _events_statement() -> Select:
+    return (select(CaseEvent, User.display_name).where(CaseEvent.case_id == bindparam("case_id"))
+            .outerjoin(User, User.username == CaseEvent.actor).order_by(CaseEvent.at, CaseEvent.id))
 
 
 def _events_with_names(session: Session, case_id: int) -> tuple[list[CaseEvent], dict[str, str]]:
     """The case's events (as `events.case_events` orders them) and the full names of their actors: one query."""
-    rows = session.execute(select(CaseEvent, User.display_name).where(CaseEvent.case_id == case_id)
-                           .outerjoin(User, User.username == CaseEvent.actor)
-                           .order_by(CaseEvent.at, CaseEvent.id)).all()
+    rows = session.execute(_events_statement(), {"case_id": case_id}).all()
     return [event for event, _ in rows], {event.actor: name for event, name in rows if name is not None}
 
 

@@ -382,8 +382,11 @@ class ReporterMessage(Base):
 
 
 from . import models_search  # noqa: E402, F401 - the cases' search text (defined after Case, which it follows)
+from .models_cache import CacheVersion, watch_units  # noqa: E402,F401  (versions of data kept in memory)
 from .models_documents import TaskDocument  # noqa: E402, F401  (staff documents, in their own module)
 from .models_report import AgencyAnswer  # noqa: E402, F401  (report rows kept on write)
 from .models_reporting import RunStatus, ScheduledRun  # noqa: E402,F401  (registered on Base)
 from .models_review import ReviewCaseDay, ReviewPass  # noqa: E402, F401  (the procedure review's summary)
 from .models_signin import SignInFailure  # noqa: E402,F401  (the sign-in lock-out record)
+
+watch_units(Unit)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, event, func, or_, select
+from sqlalchemy import ScalarSelect, Select, and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import outbox
 from .actors import Actor
 from .clock import now
 from .inbox import case_tasks
-from .models import Case, CaseStatus, InboxItem, Notification, Unit, User
+from .models import Case, CaseStatus, InboxItem, Notification, Unit, User, UserRole
 
 # New tasks for these roles are announced: they are work handed to a unit (assignment notifications).
 ANNOUNCED_ROLES = frozenset({"handling_unit", "coordinator"})
@@ -180,6 +180,19 @@ def unread_count(session: Session, actor: Actor) -> int:
     seen = select(User.notifications_seen_at).where(User.username == actor.username).scalar_subquery()
     query = visible_to(actor).where(or_(seen.is_(None), Notification.created_at > seen))  # one query
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def unread_count_of_user() -> ScalarSelect[int]:
+    """`unread_count` as a column of a query on `users` (correlated to its row): the same notifications
+    (`visible_to` the user's name, roles and unit) created after the user last looked, so that the signed-in
+    user and the badge's count are read in one statement (engine/accounts.py `signed_in_user`)."""
+    roles = select(UserRole.role).where(UserRole.user_id == User.id).correlate(User)
+    for_role = and_(Notification.username.is_(None), Notification.role.in_(roles),
+                    or_(Notification.unit.is_(None), Notification.unit == User.unit_code))
+    return (select(func.count()).select_from(Notification)
+            .where(or_(Notification.username == User.username, for_role),
+                   or_(User.notifications_seen_at.is_(None), Notification.created_at > User.notifications_seen_at))
+            .correlate(User).scalar_subquery())
 
 
 def mark_read(session: Session, actor: Actor) -> None:

@@ -29,7 +29,7 @@ def index():
 
 
 def _page(errors: dict[str, str], chosen: str | None = None):
-    user = accounts.signed_in_user(db(), int(current_user.id))
+    user = accounts.own_account(db(), int(current_user.id))
     if chosen is None:
         chosen = user.lang or DEPARTMENT_DEFAULT
     return render_template("account/index.html", user=user, errors=errors, chosen=chosen), (422 if errors else 200)

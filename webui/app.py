@@ -139,6 +139,8 @@ def _template_helpers(app: Flask) -> None:
     def unit_names() -> dict[str, str]:
         if "unit_names" not in g:  # from the units a form of this request already read, if any
             units = g.get("all_units")
+            if units is None and current_user.is_authenticated:  # this process's copy, when still current
+                units = g.all_units = directory.units_as_of(db(), current_user.units_version)
             g.unit_names = {u.code: u.name for u in units} if units is not None else directory.unit_names(db())
         return g.unit_names
 

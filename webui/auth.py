@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 
 from engine import accounts
-from engine.accounts import actor_of
+from engine.accounts import SignedInAccount, actor_of
 from engine.actors import Actor
 from engine.errors import PermissionDenied, TooManyAttempts
 from engine.models import User
@@ -29,12 +29,15 @@ login_manager.login_view = "auth.login"
 class SignedInUser(UserMixin):
     """What the session remembers about a staff member (detached from the database session)."""
 
-    def __init__(self, user: User):
+    def __init__(self, user: User | SignedInAccount):
         self.id = str(user.id)
         self.username = user.username
         self.display_name = user.display_name
         self.unit = user.unit_code
         self.roles = user.role_names
+        # read with the user on a GET (the page's badge); None: not read yet (webui/notifications.py)
+        self.unread_notifications: int | None = getattr(user, "unread_notifications", None)
+        self.units_version: str | None = getattr(user, "units_version", None)  # engine/directory.py units_as_of
 
     @property
     def actor(self) -> Actor:
@@ -48,7 +51,7 @@ class SignedInUser(UserMixin):
 def _load(user_id: str) -> SignedInUser | None:
     if not user_id.isdigit():
         return None
-    user = accounts.signed_in_user(db(), int(user_id))
+    user = accounts.signed_in_user(db(), int(user_id), with_unread=request.method == "GET")  # pages show a badge
     return SignedInUser(user) if user is not None else None
 
 

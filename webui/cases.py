@@ -225,7 +225,7 @@ def _form_title(schema: dict) -> str:
 def _unit_options() -> dict[str, list[tuple[str, str]]]:
     """Units offered (and named) in forms; read once per request, however many timeline entries use them."""
     if "unit_options" not in g:
-        units = g.all_units = directory.all_units(db())
+        units = g.all_units = directory.units_as_of(db(), getattr(current_user, "units_version", None))
         handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
         agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
         g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies,

@@ -22,6 +22,7 @@ def index():
     unread_ids = {n.id for n in notifications.latest(session, actor, limit=unread)} if unread else set()
     briefings = review_notices.latest(session, actor)
     notifications.mark_read(session, actor)
+    current_user.unread_notifications = None  # the badge counted before this page marked them read
     return render_template("notifications/index.html", groups=groups, unread_ids=unread_ids, briefings=briefings)
 
 
@@ -33,5 +34,7 @@ def init_app(app: Flask) -> None:
         def unread_notifications() -> int:
             if not current_user.is_authenticated:
                 return 0
-            return notifications.unread_count(db(), current_actor())
+            if current_user.unread_notifications is None:  # not read with the user (not a GET)
+                current_user.unread_notifications = notifications.unread_count(db(), current_actor())
+            return current_user.unread_notifications
         return {"unread_notifications": unread_notifications}

@@ -1,0 +1,170 @@
+"""Where the CPU of one HTTP task completion goes, in-process: the same GET form + POST as measurement 4
+(`http_load.py`), through Flask's test client on PostgreSQL, with CSRF on and the per-process workflow cache
+emptied before each request (under gunicorn the case was reported by another process and the GET and the POST
+land on any of four workers). Reports the CPU time (this process: user + system) per completion and the SQL
+statements per request, and optionally cProfile (CPU-time clock) grouped by library and by function.
+
+    python -m bench.http_profile --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/rr_bench_prof
+
+It imports the checkout it runs from (the current directory first on the path), so the same command measures
+two checkouts one after the other. The database is emptied and seeded first: never point it at real data.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import re
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from sqlalchemy import event
+
+from . import databases, http_load
+
+GROUPS = (("sqlalchemy", "SQLAlchemy"), ("psycopg", "psycopg"), ("jinja2", "Jinja"), ("SpiffWorkflow", "SpiffWorkflow"),
+          ("flask_login", "Flask-Login"), ("flask_wtf", "Flask-WTF (CSRF)"), ("flask_limiter", "Flask-Limiter"),
+          ("limits", "Flask-Limiter"), ("flask_babel", "Flask-Babel"), ("babel", "Babel"),
+          ("itsdangerous", "itsdangerous (session, CSRF)"), ("werkzeug", "werkzeug"), ("flask", "Flask"),
+          ("markupsafe", "markupsafe"), ("jsonschema", "jsonschema"), ("templates/", "Jinja (compiled templates)"),
+          ("<template>", "Jinja (compiled templates)"), ("/engine/", "engine (ours)"), ("/webui/", "webui (ours)"),
+          ("/forms/", "forms (ours)"))
+
+
+def _group(filename: str) -> str:
+    for needle, name in GROUPS:
+        if needle in filename:
+            return name
+    if filename.startswith("~") or filename == "<built-in>":
+        return "built-ins (C)"
+    return "Python standard library / other"
+
+
+class Statements:
+    """Counts the SQL statements sent, per request method."""
+
+    def __init__(self, engine) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+
+def _app(url: str, folder: Path):
+    from webui.app import create_app
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "profile-" + "x" * 24,
+                       "INSTANCE_PATH": str(folder / "instance"), "ATTACHMENTS_DIR": str(folder / "attachments")})
+
+
+def _sign_in(client, username: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = http_load.CSRF.search(page).group(1)
+    response = client.post("/login", data={"csrf_token": token, "username": username,
+                                           "password": http_load.PASSWORD})
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in answered {response.status_code}")
+
+
+def _complete(client, clear, counts: dict[str, list[int]], statements: Statements, case_id: int,
+              task_id: str) -> None:
+    path = f"/cases/{case_id}/tasks/{task_id}"
+    clear()
+    before = statements.count
+    response = client.get(path)
+    counts["GET"].append(statements.count - before)
+    page = response.get_data(as_text=True)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path} answered {response.status_code}")
+    form = {"csrf_token": http_load.CSRF.search(page).group(1),
+            "row_version": http_load.ROW_VERSION.search(page).group(1), **http_load.FORM}
+    clear()
+    before = statements.count
+    response = client.post(path, data=form)
+    counts["POST"].append(statements.count - before)
+    if response.status_code != 302:
+        raise RuntimeError(f"POST {path} answered {response.status_code}")
+
+
+def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: str | None = None) -> str:
+    try:
+        from engine.workflow_cache import clear
+    except ImportError:  # a checkout from before the cache
+        def clear() -> None:
+            return None
+    backend = databases.postgres_backend(url)
+    (username,) = http_load.create_users(backend, 1)
+    tasks = http_load.create_screen_tasks(backend, (rounds + 2) * completions)
+    out = []
+    with tempfile.TemporaryDirectory(prefix="rr-http-profile-") as folder:
+        app = _app(backend.url, Path(folder))
+        statements = Statements(app.extensions["rr_engine"])
+        client = app.test_client()
+        _sign_in(client, username)
+        counts: dict[str, list[int]] = defaultdict(list)
+        for case_id, task_id in tasks[:completions]:  # warm-up: imports, compiled templates and statements
+            _complete(client, clear, counts, statements, case_id, task_id)
+        rest = tasks[completions:]
+        per_round = []
+        for number in range(rounds):
+            counts.clear()
+            batch = rest[number * completions:(number + 1) * completions]
+            start = time.process_time()
+            for case_id, task_id in batch:
+                _complete(client, clear, counts, statements, case_id, task_id)
+            per_round.append((time.process_time() - start) * 1000 / len(batch))
+        out.append(f"CPU per completion (GET + POST), {rounds} rounds of {completions}: "
+                   + " / ".join(f"{ms:.2f}" for ms in per_round) + " ms")
+        out.append(f"SQL statements per request: GET {_mean(counts['GET'])}, POST {_mean(counts['POST'])}")
+        if profile:
+            profiler = cProfile.Profile(time.process_time)
+            batch = tasks[-completions:]
+            profiler.enable()
+            for case_id, task_id in batch:
+                _complete(client, clear, counts, statements, case_id, task_id)
+            profiler.disable()
+            if save:
+                profiler.dump_stats(save)
+            out.append(_report(profiler, len(batch), top))
+    backend.engine.dispose()
+    return "\n".join(out)
+
+
+def _mean(values: list[int]) -> str:
+    return f"{sum(values) / len(values):.1f}" if values else "-"
+
+
+def _report(profiler: cProfile.Profile, completions: int, top: int) -> str:
+    stats = pstats.Stats(profiler)
+    total = sum(tottime for (_cc, _nc, tottime, _ct, _callers) in stats.stats.values())
+    groups: dict[str, float] = defaultdict(float)
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        groups[_group(filename)] += tottime
+    lines = [f"\ncProfile (CPU clock, {completions} completions): {total * 1000 / completions:.2f} ms per "
+             "completion with the profiler's overhead; own time by library:"]
+    for name, seconds in sorted(groups.items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {seconds * 1000 / completions:7.2f} ms  {seconds / total:6.1%}  {name}")
+    for order in ("tottime", "cumulative"):
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(top)
+        lines.append(re.sub(r"/[^ ]*?(site-packages|wt-[a-z-]+|main)/", "", text.getvalue()))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres-url", required=True, help="a PostgreSQL database this may empty")
+    parser.add_argument("--completions", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="also run cProfile over one more round")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--save", help="write the profile (pstats) to this file")
+    args = parser.parse_args()
+    print(run(args.postgres_url, args.completions, args.rounds, args.profile, args.top, args.save))
+
+
+if __name__ == "__main__":
+    main()
