@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, undefer
 
 from . import events, inbox, notifications, reporter_messages, settings, versions, workflow_cache, workflows
-from .budget import ExpressionError, LimitError
+from .budget import LimitError, expression_error
 from .clock import now
 from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects, RuleRefused
@@ -135,21 +135,10 @@ def run_step(step: Callable[[], T], case_id: int | None = None) -> T:
     except RuleRefused as exc:  # a rule of the diagram refused the data: the caller keeps nothing of this step
         raise ValidationError(t("rules_refuse"), {exc.field: exc.message}) from exc
     except SpiffWorkflowException as exc:
-        cause = _expression_error(exc)
+        cause = expression_error(exc)
         if isinstance(cause, LimitError):
             raise LimitExceeded(t("over_limit"), [str(exc)], case_id) from exc
         raise ProcessError(t("procedure_failed"), [str(exc)]) from exc
-
-
-def _expression_error(exc: BaseException) -> ExpressionError | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ExpressionError):
-            return current
-        seen.add(id(current))
-        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
-    return None
 
 
 def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str,
