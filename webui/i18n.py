@@ -43,11 +43,17 @@ def lang() -> str:
     return str(get_locale() or "vi")
 
 
+# parameters that carry a name the process owner wrote "Vietnamese / English" (a decision table's or its
+# columns' labels): shown with the side of the page's language only
+_OWNER_NAMES = frozenset({"label", "table"})
+
+
 def translate(text: object) -> object:
     """An engine message (engine.messages.Text) in this request's language; anything else unchanged."""
     if not isinstance(text, Text):
         return text
-    params = {name: translate(value) for name, value in text.params.items()}
+    params = {name: local_name(value) if name in _OWNER_NAMES and isinstance(value, str) and not isinstance(value, Text)
+              else translate(value) for name, value in text.params.items()}
     return gettext(MESSAGES[text.code], **params)
 
 

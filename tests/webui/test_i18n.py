@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -193,3 +194,18 @@ def test_times_are_shown_in_ho_chi_minh_city_time(as_user, drive):
     intake.get("/lang/en")
     text = text_of(intake.get(f"/cases/{case_id}"))
     assert "Received 23/11/2026 08:00" in text
+
+
+@pytest.mark.parametrize(("language", "shown", "hidden"), [("vi", "Cấp độ", "Level"), ("en", "Level", "Cấp độ")])
+def test_a_name_the_owner_wrote_in_both_languages_is_shown_in_the_pages_language_inside_a_problem(
+        app, language, shown, hidden):
+    from flask import session
+
+    from engine.messages import t
+    from webui.i18n import translate
+
+    problem = t("d_input_empty", label="Cấp độ / Level")
+    with app.test_request_context("/"):
+        session["lang"] = language
+        text = str(translate(problem))
+    assert shown in text and hidden not in text, text
