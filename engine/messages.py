@@ -135,6 +135,9 @@ MESSAGES: dict[str, str] = {
     "form_not_in_version": _l("Form %(form)s is not part of process version %(number)s"),
     "over_limit": _l("The procedure went over a limit on diagrams"),
     "procedure_failed": _l("The procedure could not continue"),
+    "process_not_valid": _l("Process %(process)s is not valid"),
+    "scheduled_too_large": _l("The scheduled process document would be too large (%(size)s bytes, at most "
+                              "%(limit)s)"),
     "case_too_large": _l("The case document would be too large (%(size)s bytes, at most %(limit)s)"),
     "nul_character": _l("Text with a NUL character cannot be stored or searched"),
     # --- units and users (administration)

@@ -31,6 +31,7 @@ from .db import transaction
 from .errors import Conflict, LimitExceeded, NotFound, PermissionDenied, ProcessError, ValidationError
 from .events import audit
 from .functions import Effects, parse_timestamp
+from .messages import t
 from .models import ProcessVersion, Role
 from .models_reporting import RunStatus, ScheduledRun
 from .steps import run_step
@@ -115,7 +116,7 @@ def _store(session: Session, run: ScheduledRun, wf: BpmnWorkflow) -> None:
     document = workflows.dumps(wf)
     size, limit = len(document.encode()), settings.of(session).max_case_bytes
     if size > limit:
-        raise LimitExceeded(f"the scheduled process document would be too large ({size} bytes, at most {limit})")
+        raise LimitExceeded(t("scheduled_too_large", size=size, limit=limit))
     run.workflow_json = document
     run.serializer_version = workflows.SERIALIZER_VERSION
     run.next_timer_at = workflows.next_timer_due(wf)

@@ -101,7 +101,7 @@ def parse_bundle(bundle: dict[str, Any]) -> ParsedProcess:
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except SpiffWorkflowException as exc:
-        raise ProcessError(f"process {process_id!r} is not valid", [str(exc)]) from exc
+        raise ProcessError(t("process_not_valid", process=process_id), [str(exc)]) from exc
     return ParsedProcess(spec, subprocess_specs)
 
 
