@@ -1,8 +1,10 @@
 """Shared fixtures: real databases (SQLite file and PostgreSQL), a frozen clock, the deployed procedure."""
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -11,7 +13,10 @@ from engine import schema, versions
 from engine.clock import FrozenClock, use_clock
 from engine.db import Base, empty_postgres_database, make_engine, make_session_factory, transaction
 
-PG_URL = os.environ.get("DATABASE_URL_TEST", "postgresql+psycopg://postgres@127.0.0.1:5432/rr_test")
+# Each checkout gets its own test database by default, so two runs (CI, a worktree, a hook) never empty each
+# other's tables mid-test.
+_CHECKOUT = hashlib.sha1(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:8]
+PG_URL = os.environ.get("DATABASE_URL_TEST", f"postgresql+psycopg://postgres@127.0.0.1:5432/rr_test_{_CHECKOUT}")
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # a Monday, 08:00 in Ho Chi Minh City
 
 _pg_problem: list[str] = []
