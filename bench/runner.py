@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine import versions
+from engine import review_summary, versions
 
 from . import (
     costs,
@@ -156,7 +156,9 @@ def _lifecycles(report: Report, backend: Backend, memory: dict[int, list[float]]
     parsed = versions.parsed(lifecycle.load_version(backend.factory, backend.version_id))
     runs = {"persisted": lambda level: lifecycle.run_persisted(backend.factory, level),
             "floor": lambda level: floor.run_floor(backend.engine, parsed, level)}
+    review_summary.catch_up(backend.factory)
     timed = lifecycle.timed_side_by_side(runs, count)
+    catch_up = _timed_catch_up(backend, count + 3)  # the warm-up lifecycles' events too
     persisted, floor_times = timed["persisted"], timed["floor"]
     mean, base, floor_mean = _mixed_mean(persisted), _mixed_mean(memory), _mixed_mean(floor_times)
     statements = {side: floor.statements_per_lifecycle(backend.engine, run) for side, run in runs.items()}
@@ -173,13 +175,24 @@ def _lifecycles(report: Report, backend: Backend, memory: dict[int, list[float]]
                floor_mean * 1000, "ms", note=f"{statements['floor']:.0f} SQL statements")
     report.add(f"lifecycle.{name}.over_floor", f"1. persisted ÷ floor ({name})", mean / floor_mean, "x", 1.5)
     report.add(f"lifecycle.{name}.ratio", f"1. persisted ÷ in memory ({name})", mean / base, "x")
+    report.add(f"lifecycle.{name}.review_catch_up_ms", f"1. the timer worker's review summary of a lifecycle's events "
+               f"({name}), later, in batches", catch_up["ms_per_lifecycle"], "ms",
+               note=f"{catch_up['events']} events in {catch_up['seconds'] * 1000:.0f} ms")
     report.details["lifecycle"][name] = {
         "lifecycles": count, "persisted_ms": mean * 1000, "floor_ms": floor_mean * 1000,
         "over_floor": mean / floor_mean, "statements_per_lifecycle": statements,
         "persisted_ms_by_level": {lv: statistics.fmean(persisted[lv]) * 1000 for lv in LEVELS},
         "floor_ms_by_level": {lv: statistics.fmean(floor_times[lv]) * 1000 for lv in LEVELS},
         "persisted_p95_ms": _p95_ms(persisted), "breakdown_lifecycles": profiled, "breakdown": breakdown,
-        "case_load": case_load, "cprofile_top": top}
+        "case_load": case_load, "cprofile_top": top, "review_catch_up": catch_up}
+
+
+def _timed_catch_up(backend: Backend, lifecycles: int) -> dict[str, float]:
+    """What the worker's sweep later spends on the lifecycles' events (engine/review_summary.py `catch_up`)."""
+    start = time.perf_counter()
+    events = review_summary.catch_up(backend.factory)
+    seconds = time.perf_counter() - start
+    return {"events": events, "seconds": seconds, "ms_per_lifecycle": seconds * 1000 / lifecycles}
 
 
 def _breakdown(backend: Backend, lifecycles: int) -> list[dict[str, Any]]:

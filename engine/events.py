@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import review_summary
 from .clock import now
 from .functions import parse_timestamp
 from .models import AuditEntry, Case, CaseEvent
@@ -22,7 +21,6 @@ def record(session: Session, case: Case, actor: str, kind: str, *, task_name: st
     event.element, event.wait_seconds = review_columns(kind, task_name, event.at, event.detail)
     session.add(event)
     note(session, case, event)  # the report's milestones on the case row
-    review_summary.note(session, case, event)  # the procedure review's passes and active days
     return event
 
 

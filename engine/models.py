@@ -230,6 +230,13 @@ class CaseEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     element: Mapped[str | None] = mapped_column(String(100))  # the diagram element (task or timer), when known
     wait_seconds: Mapped[float | None] = mapped_column(Float)  # a completed task: from ready to completed
+    # not yet in the procedure review's summary (engine/review_summary.py: the timer worker adds it)
+    review_pending: Mapped[bool | None] = mapped_column(Boolean, default=True)
+
+
+# the events the review's summary still lacks: a handful at any moment, read by the worker after each sweep
+Index("ix_case_events_review_pending", CaseEvent.id, postgresql_where=CaseEvent.review_pending.is_(True),
+      sqlite_where=CaseEvent.review_pending.is_(True))
 
 
 class Notification(Base):

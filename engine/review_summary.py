@@ -1,29 +1,46 @@
-"""The quarterly review's summary of the step log, kept on write: what `engine.procedure_review` reads instead of
-the whole event log (tables in engine/models_review.py).
+"""The quarterly review's summary of the step log: what `engine.procedure_review` reads instead of the whole event
+log (tables in engine/models_review.py).
 
-- a pass (`review_passes`): every completed user task and every fired timer with its element id, written with its
-  event (`note`, called by `engine.events.record`), carrying the case's previous pass of the same element
-  (`prev_at`): the distinct cases that passed an element in a period are the passes in the period whose previous
-  pass lies before it — a sum, not a de-duplication;
-- a case's active day (`review_case_days`): the first event of a case on a local day (Asia/Ho_Chi_Minh) writes
-  the day with the case's previous active day, so the cases with any event in a period are counted the same way.
+- a pass (`review_passes`): every completed user task and every fired timer with its element id, carrying the
+  case's previous pass of the same element (`prev_at`): the distinct cases that passed an element in a period
+  are the passes in the period whose previous pass lies before it — a sum, not a de-duplication;
+- a case's active day (`review_case_days`): a local day (Asia/Ho_Chi_Minh) with any event of the case, with the
+  case's previous active day, so the cases with any event in a period are counted the same way.
 
-Both are written in the event's transaction (a rolled-back or retried step leaves nothing), by one statement
-each that finds the previous pass/day itself (no read first). `rebuild` makes them again from the event log, as
-the migration that added them does for older events (matching old timer firings, which carried only the timer's
-name, to the element of that name in the case's version, when the name is unique there).
+A case step writes nothing here: its events are born "pending" (`case_events.review_pending`, a column of the
+INSERT the step makes anyway), and the timer worker summarises the pending events after each sweep, set-based, a
+batch per transaction (`catch_up`). So the review counts the events up to the worker's last sweep — a poll
+interval behind at most while the worker runs; `pending_events` says how many are not counted yet. Catch-ups are
+serialised (an advisory lock on PostgreSQL, the write lock on SQLite), so each event is summarised once and a
+previous pass is never missed. `rebuild` makes everything again from the event log, as the migration that added
+the tables does for older events (matching old timer firings, which carried only the timer's name, to the element
+of that name in the case's version, when the name is unique there).
 """
 from __future__ import annotations
 
-import weakref
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, delete, func, insert, literal, null, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from .db import transaction
 from .models import Case, CaseEvent, ProcessVersion
 from .models_review import ReviewCaseDay, ReviewPass
 from .settings import LOCAL_TZ
@@ -33,16 +50,13 @@ REWORK = {
     "verification_rejected": ("verify_result", "verification", "reject"),
     "dispute_reopened": ("review_dispute", "dispute_decision", "reopen"),
 }
-_NOTED = "review_summary.days"  # session.info key: the (case, day) rows this transaction has written
+BATCH = 2000  # events summarised per transaction
+_LOCK = 7_302_611  # PostgreSQL advisory lock key of the catch-up
+_PENDING = CaseEvent.review_pending.is_(True)
 
 
 def local_day(at: datetime) -> date:
     return at.astimezone(LOCAL_TZ).date()
-
-
-def pass_element(kind: str, element: str | None) -> str | None:
-    """The element an event is a pass of: a completed task's or a fired timer's element id (None: not a pass)."""
-    return element if kind in ("task_completed", "timer_fired") else None
 
 
 def loop_taken(element: str, detail: dict[str, Any] | None) -> bool:
@@ -51,56 +65,80 @@ def loop_taken(element: str, detail: dict[str, Any] | None) -> bool:
                                           for task, field, value in REWORK.values())
 
 
-def note(session: Session, case: Case, event: CaseEvent) -> None:
-    """Summarise one event of `case` as it is recorded (in the same transaction)."""
-    connection = session.connection()  # Core statements: no autoflush, nothing read back
-    day, noted = local_day(event.at), _noted(session)
-    if (case.id, day) not in noted:
-        connection.execute(_day_insert(connection.dialect.name, case.id, day))
-        noted.add((case.id, day))
-    element = pass_element(event.kind, event.element)
-    if element is not None:
-        previous = (select(func.max(ReviewPass.at))
-                    .where(ReviewPass.case_id == case.id, ReviewPass.element == element, ReviewPass.at <= event.at)
-                    .scalar_subquery())
-        connection.execute(insert(ReviewPass.__table__).values(
-            case_id=case.id, element=element, at=event.at, prev_at=previous, wait_seconds=event.wait_seconds,
-            loop_taken=loop_taken(element, event.detail)))
+def pending_events(session: Session, cap: int = 10_000) -> int:
+    """How many events the summary does not count yet (at most `cap`; read from a partial index)."""
+    return session.scalar(select(func.count()).select_from(
+        select(CaseEvent.id).where(_PENDING).limit(cap).subquery())) or 0
 
 
-def _noted(session: Session) -> set[tuple[int, date]]:
-    """The case days written in the session's current (innermost) transaction; a new transaction starts empty, so
-    after a rollback nothing is skipped. Saves the day's statement for the step's second and later events."""
-    current = session.get_nested_transaction() or session.get_transaction()
-    memo = session.info.get(_NOTED)
-    if memo is None or memo[0]() is not current:
-        memo = session.info[_NOTED] = (weakref.ref(current), set())
-    return memo[1]
+def catch_up(factory: sessionmaker[Session], batch: int = BATCH) -> int:
+    """Summarise every pending event, `batch` events per transaction; returns how many. With nothing pending it
+    costs one read of an empty partial index and takes no write lock."""
+    done = 0
+    while True:
+        with transaction(factory) as session:
+            if session.scalar(select(CaseEvent.id).where(_PENDING).limit(1)) is None:
+                return done
+        with transaction(factory) as session:
+            summarised = summarise_pending(session.connection(), batch)
+        done += summarised
+        if summarised < batch:
+            return done
 
 
-def _day_insert(dialect: str, case_id: int, day: date):
-    previous = (select(func.max(ReviewCaseDay.day)).where(ReviewCaseDay.case_id == case_id, ReviewCaseDay.day < day)
-                .scalar_subquery())
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (upsert(ReviewCaseDay.__table__).values(case_id=case_id, day=day, prev_day=previous)
-            .on_conflict_do_nothing(index_elements=["case_id", "day"]))
+def summarise_pending(connection: Connection, batch: int = BATCH) -> int:
+    """Summarise up to `batch` pending events (oldest first) in the connection's transaction: they are marked done
+    by the transaction's first statement, which also serialises catch-ups."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_LOCK)))
+    oldest = select(CaseEvent.id).where(_PENDING).order_by(CaseEvent.id).limit(batch).scalar_subquery()
+    ids = list(connection.scalars(update(CaseEvent).where(CaseEvent.id.in_(oldest))
+                                  .values(review_pending=False).returning(CaseEvent.id)))
+    if ids:
+        _summarise(connection, CaseEvent.id.in_(bindparam("ids", ids, expanding=True)))
+    return len(ids)
 
 
-def rebuild(connection: Connection) -> dict[str, int]:
-    """Every summary row again from the event log — set-based statements, the previous pass/day by window
-    function, no loop over cases. Returns the numbers of rows written."""
+def rebuild(connection: Connection, *, pending_column: bool = True) -> dict[str, int]:
+    """Every summary row again from the event log, set-based (no loop over cases); pending events are marked
+    done. `pending_column=False` for the migration that runs before `case_events.review_pending` exists.
+    Returns the numbers of rows written."""
     connection.execute(delete(ReviewPass.__table__))
     connection.execute(delete(ReviewCaseDay.__table__))
-    source = union_all(*_pass_sources(connection)).subquery()
-    previous = func.lag(source.c.at).over(partition_by=(source.c.case_id, source.c.element),
-                                          order_by=(source.c.at, source.c.event_id))
+    if pending_column:
+        connection.execute(update(CaseEvent).where(_PENDING).values(review_pending=False))
+    return _summarise(connection, None)
+
+
+def _summarise(connection: Connection, events) -> dict[str, int]:
+    """Add the passes and active days of the events matching `events` (None: all), then set the previous pass/day
+    of every row they can change: the rows of their cases from their earliest moment on."""
+    where = [] if events is None else [events]
+    source = union_all(*_pass_sources(connection, where)).subquery()
     passes = connection.execute(insert(ReviewPass.__table__).from_select(
-        ["case_id", "element", "at", "wait_seconds", "loop_taken", "prev_at"],
-        select(source.c.case_id, source.c.element, source.c.at, source.c.wait, source.c.loop, previous)))
-    days = select(CaseEvent.case_id, _local_day_sql(connection.dialect.name).label("day")).distinct().subquery()
-    previous_day = func.lag(days.c.day).over(partition_by=days.c.case_id, order_by=days.c.day)
+        ["case_id", "element", "at", "wait_seconds", "loop_taken"],
+        select(source.c.case_id, source.c.element, source.c.at, source.c.wait, source.c.loop)
+        .order_by(source.c.at, source.c.event_id)))
+    day = _local_day_sql(connection.dialect.name)
+    days = select(CaseEvent.case_id, day.label("day")).where(*where).distinct().subquery()
+    known = select(ReviewCaseDay.case_id).where(ReviewCaseDay.case_id == days.c.case_id,
+                                                ReviewCaseDay.day == days.c.day)
     active = connection.execute(insert(ReviewCaseDay.__table__).from_select(
-        ["case_id", "day", "prev_day"], select(days.c.case_id, days.c.day, previous_day)))
+        ["case_id", "day"], select(days.c.case_id, days.c.day).where(~known.exists())))
+    touched_passes, touched_days = [], []
+    if events is not None:
+        earliest = connection.scalar(select(func.min(CaseEvent.at)).where(events))
+        touched = select(CaseEvent.case_id).where(events).distinct()
+        touched_passes = [ReviewPass.case_id.in_(touched), ReviewPass.at >= earliest]
+        touched_days = [ReviewCaseDay.case_id.in_(touched), ReviewCaseDay.day >= local_day(earliest)]
+    earlier = aliased(ReviewPass)
+    connection.execute(update(ReviewPass).where(*touched_passes).values(prev_at=select(func.max(earlier.at)).where(
+        earlier.case_id == ReviewPass.case_id, earlier.element == ReviewPass.element,
+        or_(earlier.at < ReviewPass.at, and_(earlier.at == ReviewPass.at, earlier.id < ReviewPass.id)))
+        .scalar_subquery()))
+    before = aliased(ReviewCaseDay)
+    connection.execute(update(ReviewCaseDay).where(*touched_days).values(prev_day=select(func.max(before.day)).where(
+        before.case_id == ReviewCaseDay.case_id, before.day < ReviewCaseDay.day).scalar_subquery()))
     return {"passes": passes.rowcount, "case_days": active.rowcount}
 
 
@@ -112,20 +150,20 @@ def _local_day_sql(dialect: str):
     return func.date(CaseEvent.at, f"{hours:+d} hours")
 
 
-def _pass_sources(connection: Connection) -> list:
+def _pass_sources(connection: Connection, where: list) -> list:
     """(event id, case, element, at, wait, loop) of every pass: completed tasks, timer firings with their element,
     and old firings known only by the timer's name."""
     loop = case(*[(and_(CaseEvent.element == task, CaseEvent.detail[("data", field)].as_string() == value), True)
                   for task, field, value in REWORK.values()], else_=False)
 
-    def rows(element, loop_taken, *where):
+    def rows(element, loop_taken, *conditions):
         return select(CaseEvent.id.label("event_id"), CaseEvent.case_id, element.label("element"), CaseEvent.at,
-                      CaseEvent.wait_seconds.label("wait"), loop_taken.label("loop")).where(*where)
+                      CaseEvent.wait_seconds.label("wait"), loop_taken.label("loop")).where(*conditions, *where)
 
     sources = [rows(CaseEvent.element, loop, CaseEvent.kind == "task_completed", CaseEvent.element.is_not(None)),
                rows(CaseEvent.element, literal(False), CaseEvent.kind == "timer_fired",
                     CaseEvent.element.is_not(None))]
-    by_name = _old_timer_names(connection)
+    by_name = _old_timer_names(connection, where)
     if by_name:
         named = case(*[(and_(Case.process_version_id == version_id, CaseEvent.task_name == name), literal(element))
                        for (version_id, name), element in by_name.items()], else_=null())
@@ -134,14 +172,15 @@ def _pass_sources(connection: Connection) -> list:
     return sources
 
 
-def _old_timer_names(connection: Connection) -> dict[tuple[int, str], str]:
+def _old_timer_names(connection: Connection, where: list) -> dict[tuple[int, str], str]:
     """(version, timer name) → element id, for the versions whose cases have timer firings without an element id,
     where the name is unique among the version's timers."""
     from . import procedure_review  # the diagram's elements; imported here: it imports engine.versions → events
 
     found: dict[tuple[int, str], str] = {}
     versions = connection.scalars(select(Case.process_version_id).distinct().join(
-        CaseEvent, CaseEvent.case_id == Case.id).where(CaseEvent.kind == "timer_fired", CaseEvent.element.is_(None)))
+        CaseEvent, CaseEvent.case_id == Case.id).where(CaseEvent.kind == "timer_fired", CaseEvent.element.is_(None),
+                                                       *where))
     with Session(bind=connection) as session:
         for version_id in list(versions):
             timers = [e for e in procedure_review.diagram_elements(session.get(ProcessVersion, version_id)).values()

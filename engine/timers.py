@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
-from . import cases, events, leases, scheduled, settings, workflows
+from . import cases, events, leases, review_summary, scheduled, settings, workflows
 from .budget import expression_error
 from .clock import now
 from .db import transaction
@@ -41,6 +41,7 @@ class SweepResult:
     woken: int = 0
     fired: int = 0
     failed: list[int] = field(default_factory=list)
+    summarised: int = 0  # events added to the procedure review's summary
 
 
 def due_case_ids(session: Session, at: datetime, limit: int, exclude: frozenset[int] = frozenset()) -> list[int]:
@@ -125,6 +126,7 @@ def run_once(factory: sessionmaker[Session], *, owner: str | None = None, batch:
                 with transaction(factory) as session:
                     record_failure(session, case_id, owner, exc, at)
     result.fired += scheduled.run_due(factory, owner)  # the leadership's briefings (engine/scheduled.py)
+    result.summarised = review_summary.catch_up(factory)  # the steps' events into the procedure review's summary
     return result
 
 

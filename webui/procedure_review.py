@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine import briefings, procedure_review, versions
+from engine import briefings, procedure_review, review_summary, versions
 from engine.clock import now
 from engine.errors import NotFound, ValidationError
 from engine.models import Role
@@ -56,6 +56,7 @@ def index():
     return render_template("studio/review.html", reviews=reviews if not problem else [], problem=problem,
                            period=period, compare_period=compare_period, number=number, compare=compare,
                            versions=all_versions, rework_labels=REWORK_LABELS,
+                           pending=review_summary.pending_events(session),
                            small=procedure_review.SMALL_SAMPLE), status
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine import procedure_review, versions
+from engine import procedure_review, review_summary, versions
 from engine.db import transaction
 from engine.errors import NotFound, ValidationError
 from tests.factories import RESULT
@@ -37,6 +37,7 @@ def driven(drive):
 
 
 def _review(factory, period="2026-Q4"):
+    review_summary.catch_up(factory)  # what the timer worker does after each sweep
     with transaction(factory) as session:
         return procedure_review.review(session, versions.active_version(session), period)
 
@@ -105,8 +106,6 @@ def _log(factory, case_id, at, kind, task_name, detail):
 
 
 def _summarise(factory):
-    from engine import review_summary
-
     with transaction(factory) as session:
         review_summary.rebuild(session.connection())
 
@@ -145,6 +144,7 @@ def test_each_version_counts_its_own_cases_even_when_their_ids_interleave(driven
         bundle["bpmn"]["rapid_response.bpmn"] += "\n<!-- version 2 -->\n"
         session.get(Case, late).process_version_id = versions.deploy(session, bundle, actor="owner").id
     drive.report()  # case C, on version 2
+    review_summary.catch_up(factory)
     with transaction(factory) as session:
         first = procedure_review.review(session, procedure_review.version_by_number(session, 1), "2026-Q4")
         second = procedure_review.review(session, procedure_review.version_by_number(session, 2), "2026-Q4")

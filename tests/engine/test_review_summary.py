@@ -1,14 +1,17 @@
-"""The quarterly review's summary of the step log (engine/review_summary.py): written with the events, in their
-transaction; the same rows as a rebuild from the event log; and the review read from it gives the figures a plain
-recount of the events gives (SQLite and PostgreSQL)."""
+"""The quarterly review's summary of the step log (engine/review_summary.py): made by the timer worker from the
+events the steps left pending, in batches, whatever the order the events commit in and however many workers run;
+the same rows as a rebuild from the event log; and the review read from it gives the figures a plain recount of
+the events gives (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import math
 import random
+import threading
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from engine import cases, events, procedure_review, review_summary, schema, versions
 from engine.actors import Actor
@@ -121,13 +124,86 @@ def _figures(review: procedure_review.ProcedureReview) -> dict:
             "loops": {r.element_id: r.taken for r in review.rework if r.out_of}}
 
 
-def test_the_summary_kept_on_write_is_what_a_rebuild_from_the_event_log_gives(factory, mixed):
+def test_the_summary_the_worker_makes_is_what_a_rebuild_from_the_event_log_gives(factory, mixed):
     written = _rows(factory)
     assert len(written[0]) > 60 and any(row[3] is not None for row in written[0])  # repeated passes: rework
     assert any(row[5] for row in written[0]) and any(row[2] is not None for row in written[1])
     with transaction(factory) as session:
+        assert review_summary.pending_events(session) == 0
         review_summary.rebuild(session.connection())
     assert _rows(factory) == written
+
+
+def test_in_small_batches_the_summary_is_the_same(factory, mixed):
+    rebuilt = _rows(factory)
+    with transaction(factory) as session:
+        session.execute(delete(ReviewPass))
+        session.execute(delete(ReviewCaseDay))
+        session.execute(update(CaseEvent).values(review_pending=True))
+        pending = review_summary.pending_events(session)
+    assert pending > 100
+    assert review_summary.catch_up(factory, batch=7) == pending
+    assert _rows(factory) == rebuilt
+
+
+def test_a_step_writes_no_summary_its_events_wait_for_the_workers_sweep(factory, drive):
+    case_id = drive.report()
+    drive.advance(seconds=1)
+    before = _rows(factory)
+    with transaction(factory) as session:
+        logged = session.scalar(select(func.count()).select_from(CaseEvent))
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    assert _rows(factory) == before
+    with transaction(factory) as session:
+        step_events = session.scalar(select(func.count()).select_from(CaseEvent)) - logged
+        assert step_events >= 1 and review_summary.pending_events(session) == step_events
+    assert drive.advance(seconds=1).summarised == step_events
+    passes, _days = _rows(factory)
+    assert [row[1] for row in passes if row not in before[0]] == ["screen"]
+    with transaction(factory) as session:
+        assert review_summary.pending_events(session) == 0
+
+
+def test_an_event_that_commits_late_with_an_earlier_time_still_gets_the_right_previous_pass(factory, drive, clock):
+    """A long transaction: its event (screened 2 h ago) commits after later passes of the same element were
+    summarised — their previous pass is set again, as a rebuild would."""
+    case_id = drive.report()
+    at = clock.now()
+    for hours in (0, 5, 30):
+        _log(factory, case_id, at + timedelta(hours=hours))
+    review_summary.catch_up(factory)
+    _log(factory, case_id, at - timedelta(hours=2))
+    review_summary.catch_up(factory)
+    summarised = _rows(factory)
+    assert [row[3] for row in summarised[0] if row[1] == "screen"][:2] == [None, at - timedelta(hours=2)]
+    with transaction(factory) as session:
+        review_summary.rebuild(session.connection())
+    assert _rows(factory) == summarised
+
+
+def test_two_workers_catching_up_at_once_summarise_each_event_once(factory, drive, clock):
+    case_ids = [drive.report() for _ in range(3)]
+    for hours in range(40):
+        _log(factory, case_ids[hours % 3], clock.now() + timedelta(hours=hours))
+    counts: list[int] = []
+    workers = [threading.Thread(target=lambda: counts.append(review_summary.catch_up(factory, batch=5)))
+               for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sum(counts) == 43  # the reports' events and the 40 screenings, each once
+    summarised = _rows(factory)
+    with transaction(factory) as session:
+        review_summary.rebuild(session.connection())
+    assert _rows(factory) == summarised
+
+
+def _log(factory, case_id: int, at) -> None:
+    """A screening completed at `at` (written straight to the log, as a transaction committing late would)."""
+    with transaction(factory) as session:
+        session.add(CaseEvent(case_id=case_id, at=at, actor="intake", kind="task_completed", task_name="screen",
+                              element="screen", wait_seconds=60.0, detail={}))
 
 
 def test_the_review_read_from_the_summary_equals_a_recount_of_the_events(factory, mixed):
@@ -142,25 +218,21 @@ def test_the_review_read_from_the_summary_equals_a_recount_of_the_events(factory
     assert any(cases < passes for cases, passes, *_ in quarter["elements"].values())  # passes beyond the first
 
 
-def test_a_rolled_back_step_leaves_nothing_and_the_next_transaction_writes_again(factory, drive):
+def test_a_rolled_back_step_leaves_nothing_pending(factory, drive):
     case_id = drive.report()
+    drive.advance(seconds=1)
     before = _rows(factory)
     session = factory()
     try:
         case = session.get(Case, case_id)
-        events.record(session, case, "intake", "note_added")
         events.record(session, case, "intake", "task_completed", task_name="screen", detail={})
+        session.flush()
+        assert review_summary.pending_events(session) == 1
         session.rollback()
-        with transaction(factory) as other:
-            other.execute(delete(ReviewCaseDay).where(ReviewCaseDay.case_id == case_id))
-        case = session.get(Case, case_id)  # the same session, a new transaction: the day is written again
-        events.record(session, case, "intake", "note_added")
-        session.commit()
+        assert review_summary.pending_events(session) == 0
     finally:
         session.close()
-    passes, days = _rows(factory)
-    assert passes == before[0]
-    assert [d for d in days if d[0] == case_id] == [d for d in before[1] if d[0] == case_id]
+    assert review_summary.catch_up(factory) == 0 and _rows(factory) == before
 
 
 def test_the_migration_fills_the_summary_of_events_written_before_it(drive, db_engine, factory):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from engine import versions
+from engine import review_summary, versions
 from engine.db import transaction
 from tests.factories import RESULT
 
@@ -24,7 +24,19 @@ def reworked(drive, app):
     drive.do("inspectorate", case, "enter_result", RESULT)
     drive.do("inspector", case, "verify_result", {"verification": "reject", "verification_comment": "Thiếu ảnh"})
     drive.do("inspectorate", case, "enter_result", RESULT)
+    drive.advance(seconds=1)  # the timer worker's sweep adds the steps to the review's summary
     return case
+
+
+def test_steps_of_the_last_seconds_are_announced_until_the_worker_counts_them(as_user, drive, app):
+    case = drive.report()
+    drive.do("intake", case, "screen", {"screening_outcome": "in_scope"})
+    page = as_user("owner").get("/studio/review?period=2026-Q4").get_data(as_text=True)
+    assert 'id="review-pending"' in page and "chưa được tính" in page
+    assert 'data-passes="0"' in _row(page, "screen")
+    assert review_summary.catch_up(drive.factory) >= 2  # the report's and the screening's events
+    page = as_user("owner").get("/studio/review?period=2026-Q4").get_data(as_text=True)
+    assert 'id="review-pending"' not in page and 'data-passes="1"' in _row(page, "screen")
 
 
 def _row(page: str, element: str) -> str:

@@ -42,7 +42,7 @@ def upgrade() -> None:
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('case_id', 'day', name=op.f('pk_review_case_days')),
     )
-    review_summary.rebuild(op.get_bind())  # before the indexes: one sort each instead of row-by-row upkeep
+    review_summary.rebuild(op.get_bind(), pending_column=False)  # before the indexes: one sort each instead of row-by-row upkeep
     op.create_index('ix_review_passes_period', 'review_passes',
                     ['element', 'at', 'case_id', 'prev_at', 'loop_taken', 'wait_seconds'])
     op.create_index('ix_review_passes_case', 'review_passes', ['case_id', 'element', 'at'])
