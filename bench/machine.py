@@ -8,6 +8,7 @@ from importlib import metadata
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from engine.db import make_engine
 
@@ -57,7 +58,8 @@ def _version(package: str) -> str | None:
 
 
 def _postgres_version(url: str) -> str | None:
-    engine = make_engine(url)
+    """The server's version and settings, read through its `postgres` database (the bench's may not exist yet)."""
+    engine = make_engine(make_url(url).set(database="postgres").render_as_string(hide_password=False))
     try:
         with engine.connect() as conn:
             version = conn.scalar(text("SHOW server_version"))

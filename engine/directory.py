@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ScalarSelect, event, select
 from sqlalchemy.orm import Session
 
 from .models import Unit
-from .models_cache import UNITS, CacheVersion
+from .models_cache import TRANSACTION_UNITS, UNITS, CacheVersion
 
 
 def wards(session: Session) -> list[Unit]:
@@ -35,28 +35,64 @@ class UnitName:
     code: str
     name: str
     kind: str
+    email: str | None = None  # the unit's mailbox (engine/outbox.py)
+    active: bool = True
 
 
-_UNITS_WITH_VERSION = (select(Unit.code, Unit.name, Unit.kind, units_version().label("version"))
-                       .order_by(Unit.kind, Unit.name))
+@dataclass(frozen=True)
+class _Copy:
+    token: str | None
+    units: list[UnitName]  # by kind then name
+    by_code: dict[str, UnitName]
+
+
+_UNITS_WITH_VERSION = (select(Unit.code, Unit.name, Unit.kind, Unit.email, Unit.active,
+                              units_version().label("version")).order_by(Unit.kind, Unit.name))
 _LOCK = threading.Lock()
-_COPIES: dict[str, tuple[str, list[UnitName]]] = {}  # database → (units token, every unit by kind then name)
+_COPIES: dict[str, _Copy] = {}  # database → every unit as of a units token
+_TOKEN, _BY_CODE = TRANSACTION_UNITS
 
 
 def units_as_of(session: Session, version: str | None) -> list[UnitName]:
     """Every unit (code, name, kind) by kind then name, as `all_units` reads them — from this process's copy
     when `version` (the units token this request read, `units_version`) is the one the copy was read at, else
     read again together with the current token (one statement) and kept."""
+    return _copy(session, version).units
+
+
+def _copy(session: Session, version: str | None) -> _Copy:
     database = session.get_bind().url.render_as_string(hide_password=True)
     copy = _COPIES.get(database)
-    if version is not None and copy is not None and copy[0] == version:
-        return copy[1]
+    if version is not None and copy is not None and copy.token == version:
+        return copy
     rows = session.execute(_UNITS_WITH_VERSION).all()
-    units = [UnitName(row.code, row.name, row.kind) for row in rows]
-    if rows and rows[0].version is not None:
+    units = [UnitName(row.code, row.name, row.kind, row.email, row.active) for row in rows]
+    copy = _Copy(rows[0].version if rows else None, units, {unit.code: unit for unit in units})
+    if copy.token is not None:
         with _LOCK:
-            _COPIES[database] = (rows[0].version, units)
-    return units
+            _COPIES[database] = copy
+    return copy
+
+
+def read_units_version(session: Session, version: str | None) -> None:
+    """This transaction read the units token `version` (with the case a step loads, engine/steps.py)."""
+    session.info[_TOKEN] = version
+
+
+def units_by_code(session: Session) -> dict[str, UnitName]:
+    """Every unit by code for this transaction (a step's notifications, mailboxes, reporter messages): the
+    process's copy when the transaction read the current token with its case, else read once per transaction."""
+    found = session.info.get(_BY_CODE)
+    if found is None:
+        found = session.info[_BY_CODE] = _copy(session, session.info.get(_TOKEN)).by_code
+    return found
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_transaction_units(session: Session) -> None:
+    for key in TRANSACTION_UNITS:
+        session.info.pop(key, None)
 
 
 def unit_names(session: Session) -> dict[str, str]:

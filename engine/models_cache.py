@@ -12,6 +12,9 @@ from .db import Base
 
 UNITS = "units"
 _CHANGED = "rr_units_changed"
+# session.info: the units token this transaction read with its case (engine/steps.py) and the units by code it
+# took from the process's copy (engine/directory.py `units_by_code`); forgotten when the transaction changes units
+TRANSACTION_UNITS = ("rr_units_token", "rr_units_by_code")
 
 
 class CacheVersion(Base):
@@ -38,6 +41,8 @@ def _bump_units(session: Session, _context) -> None:
     """After a flush that inserted, updated or deleted units: a new units token, in the same transaction."""
     if not session.info.pop(_CHANGED, False):
         return
+    for key in TRANSACTION_UNITS:
+        session.info.pop(key, None)
     table, token = CacheVersion.__table__, new_token()
     if session.execute(update(table).where(table.c.name == UNITS).values(token=token)).rowcount == 0:
         session.execute(insert(table).values(name=UNITS, token=token))  # an emptied table (tests)

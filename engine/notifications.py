@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy import ScalarSelect, Select, and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import outbox
+from . import directory, outbox
 from .actors import Actor
 from .clock import now
 from .inbox import case_tasks
-from .models import Case, CaseStatus, InboxItem, Notification, Unit, User, UserRole
+from .models import Case, CaseStatus, InboxItem, Notification, User, UserRole
 
 # New tasks for these roles are announced: they are work handed to a unit (assignment notifications).
 ANNOUNCED_ROLES = frozenset({"handling_unit", "coordinator"})
@@ -127,10 +127,10 @@ def _task_label(task: InboxItem, names: dict[str, str]) -> str:
 
 
 def _unit_names(session: Session, codes: set[str | None]) -> dict[str, str]:
-    wanted = sorted(c for c in codes if c)
-    if not wanted:
+    if not any(codes):
         return {}
-    return {code: name for code, name in session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(wanted)))}
+    units = directory.units_by_code(session)
+    return {code: units[code].name for code in codes if code in units}
 
 
 def visible_to(actor: Actor) -> Select[tuple[Notification]]:

@@ -21,12 +21,12 @@ from email.utils import format_datetime, parseaddr
 from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import leases, mail
+from . import directory, leases, mail
 from .clock import now
 from .db import transaction
 from .errors import ValidationError
 from .messages import t
-from .models import Case, Notification, OutboxEmail, Unit, User, UserRole
+from .models import Case, Notification, OutboxEmail, User, UserRole
 from .settings import SmtpSettings
 from .settings import of as settings_of
 
@@ -87,10 +87,8 @@ def recipients_of(session: Session, notifications: list[Notification]) -> list[l
                            .where(User.active.is_(True), User.email.is_not(None), or_(*wanted))
                            .order_by(User.username, UserRole.role)).all()
     users = {row.username: row for row in rows}
-    units = sorted({n.unit for n in notifications if n.unit is not None and not n.username})
-    mailboxes = {code: (email or "").strip() for code, email in session.execute(
-        select(Unit.code, Unit.email).where(Unit.code.in_(units), Unit.active.is_(True), Unit.email.is_not(None)))
-    } if units else {}
+    units = directory.units_by_code(session) if any(n.unit and not n.username for n in notifications) else {}
+    mailboxes = {code: (unit.email or "").strip() for code, unit in units.items() if unit.active and unit.email}
     found = []
     for notification in notifications:
         addresses: dict[str, Recipient] = {}

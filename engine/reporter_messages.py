@@ -15,10 +15,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from . import mail, outbox
+from . import directory, mail, outbox
 from .clock import now
 from .errors import ValidationError
-from .models import Case, CaseEvent, CaseStatus, InboxItem, ReporterMessage, Unit
+from .models import Case, CaseEvent, CaseStatus, InboxItem, ReporterMessage
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,8 @@ def _iso(value: datetime | None) -> str | None:
 def _unit_kind(session: Session, case: Case) -> str | None:
     if case.handling_unit is None:
         return None
-    return session.scalar(select(Unit.kind).where(Unit.code == case.handling_unit))
+    unit = directory.units_by_code(session).get(case.handling_unit)
+    return unit.kind if unit is not None else None
 
 
 def _reopenings(session: Session, case: Case) -> int:

@@ -21,7 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, undefer
 
-from . import events, inbox, notifications, reporter_messages, settings, versions, workflow_cache, workflows
+from . import directory, events, inbox, notifications, reporter_messages, settings, versions, workflow_cache, workflows
 from .budget import LimitError, expression_error
 from .clock import now
 from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, ProcessError, ValidationError
@@ -91,12 +91,14 @@ def case_step(session: Session, case_id: int, actor: str, *, expected_version: i
 
 def load_for_step(session: Session, case_id: int) -> tuple[Case, list[InboxItem]]:
     """The case with its document, and all its inbox rows: one round trip (NotFound if there is no such case)."""
-    rows = session.execute(select(Case, InboxItem).outerjoin(InboxItem, InboxItem.case_id == Case.id)
+    rows = session.execute(select(Case, InboxItem, directory.units_version())
+                           .outerjoin(InboxItem, InboxItem.case_id == Case.id)
                            .where(Case.id == case_id).options(undefer(Case.workflow_json))
                            .order_by(InboxItem.id)).all()
     if not rows:
         raise NotFound(t("case_missing", case=case_id))
-    return rows[0][0], [item for _, item in rows if item is not None]
+    directory.read_units_version(session, rows[0][2])  # the step's unit lookups come from the process's copy
+    return rows[0][0], [item for _, item, _units in rows if item is not None]
 
 
 _OFFERED = "rr_case_loaded_for_step"

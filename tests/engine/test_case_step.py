@@ -2,6 +2,7 @@
 act, then save the workflow with its effects, the inbox and the reporter's messages — or save nothing at all."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -9,7 +10,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
-from engine import cases, versions, workflows
+from engine import cases, directory, versions, workflows
 from engine.db import transaction
 from engine.errors import CaseSuspended, Conflict, NotFound, ProcessError
 from engine.functions import Effects
@@ -120,8 +121,10 @@ def test_a_saved_case_loads_only_on_the_process_it_was_saved_with(drive):
 
 
 def shape(statement: str) -> tuple[str, str]:
-    """(verb, table) of an SQL statement, e.g. ("UPDATE", "cases")."""
-    words = statement.replace("(", " ").split()
+    """(verb, table) of an SQL statement, e.g. ("UPDATE", "cases"); subqueries and column lists left out."""
+    while re.search(r"\([^()]*\)", statement):
+        statement = re.sub(r"\([^()]*\)", " ", statement)
+    words = statement.split()
     verb = words[0].upper()
     after = {"SELECT": "FROM", "INSERT": "INTO", "DELETE": "FROM", "UPDATE": "UPDATE"}[verb]
     return verb, words[[w.upper() for w in words].index(after) + 1]
@@ -134,22 +137,25 @@ def test_a_completion_sends_one_load_the_reads_of_its_messages_and_its_writes(dr
     inbox (the row of the task done becomes the new task's row), the notification and its e-mail in one flush; the
     kind of unit the reporter is told about and the reporter's message — whose unique key is checked by the INSERT
     itself, not by a SELECT before it; the unit's mailbox (its contact address, mailed in the department's
-    language); the procedure review's summary: the task's pass and the case's active day, one INSERT each."""
+    language). The units (the name in the notification, the mailbox, the kind) come from the process's copy of
+    the units list, current by the token read with the case. Nothing for the procedure review's summary: the timer
+    worker makes it from the events later."""
     case_id = drive.report()
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
     item, intake = drive.task(case_id, "classify"), drive.actor("intake")
     with transaction(drive.factory) as session:
         add_user(session, "handling_unit", "ward-ben-thanh", "ward.mail", email="ward.mail@example.vn")
+    with transaction(drive.factory) as session:
+        directory.units_as_of(session, None)  # this process's copy of the units, as any earlier request makes it
     with statements(db_engine) as sent, transaction(drive.factory) as session:
         cases.complete_task(session, intake, case_id, item.task_id, {"level": 1, "handling_unit": "ward-ben-thanh"})
     shapes = [shape(s) for s in sent]
     # two events (status changed, task completed): PostgreSQL writes them in one INSERT, SQLite one by one
     events = [("INSERT", "case_events")] * (1 if db_engine.dialect.name == "postgresql" else 2)
     assert Counter(shapes) == Counter([
-        ("SELECT", "cases"), ("INSERT", "review_case_days"), ("INSERT", "review_passes"), *events,
-        ("UPDATE", "cases"), ("SELECT", "users"), ("SELECT", "units"), ("SELECT", "units"),
-        ("UPDATE", "inbox_items"), ("INSERT", "notifications"), ("INSERT", "outbox_emails"),
-        ("SELECT", "units"), ("INSERT", "reporter_messages")]), shapes
+        ("SELECT", "cases"), *events,
+        ("UPDATE", "cases"), ("SELECT", "users"), ("UPDATE", "inbox_items"), ("INSERT", "notifications"),
+        ("INSERT", "outbox_emails"), ("INSERT", "reporter_messages")]), shapes
     assert shapes.index(("UPDATE", "cases")) < shapes.index(("UPDATE", "inbox_items"))
     with transaction(drive.factory) as session:
         [notification] = session.scalars(select(Notification).where(Notification.case_id == case_id)).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import accounts, outbox
+from engine import accounts, directory, outbox
 from engine.db import make_session_factory, transaction
 from engine.errors import ValidationError
 from engine.models import Case, Notification, OutboxEmail, Unit, User
@@ -120,3 +120,20 @@ def test_saving_a_user_keeps_their_language_unless_one_is_given(factory):
         with pytest.raises(ValidationError) as refused:
             save(session, lang="english")
         assert set(refused.value.errors) == {"lang"}
+
+
+def test_a_units_mailbox_changed_a_moment_ago_is_the_one_the_next_step_writes_to(drive):
+    """The step takes the units from this process's copy, which another transaction's change makes stale (the
+    units token read with the case)."""
+    case_id = drive.report()
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
+    with transaction(drive.factory) as session:
+        session.get(Unit, "ward-ben-thanh").email = "old.mailbox@example.vn"
+    with transaction(drive.factory) as session:
+        assert directory.units_by_code(session)["ward-ben-thanh"].email == "old.mailbox@example.vn"
+    with transaction(drive.factory) as session:
+        session.get(Unit, "ward-ben-thanh").email = WARD_MAILBOX
+    drive.do("intake", case_id, "classify", {"level": 1, "handling_unit": "ward-ben-thanh"})
+    with transaction(drive.factory) as session:
+        sent_to = set(session.scalars(select(OutboxEmail.to_addr)))
+    assert WARD_MAILBOX in sent_to and "old.mailbox@example.vn" not in sent_to
