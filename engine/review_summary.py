@@ -71,13 +71,21 @@ def pending_events(session: Session, cap: int = 10_000) -> int:
         select(CaseEvent.id).where(_PENDING).limit(cap).subquery())) or 0
 
 
+def has_pending(session: Session) -> bool:
+    """Whether any event waits for the summary (one read of a small partial index)."""
+    return session.scalar(_ANY_PENDING) is not None
+
+
+_ANY_PENDING = select(CaseEvent.id).where(_PENDING).limit(1)
+
+
 def catch_up(factory: sessionmaker[Session], batch: int = BATCH) -> int:
     """Summarise every pending event, `batch` events per transaction; returns how many. With nothing pending it
     costs one read of an empty partial index and takes no write lock."""
     done = 0
     while True:
         with transaction(factory) as session:
-            if session.scalar(select(CaseEvent.id).where(_PENDING).limit(1)) is None:
+            if not has_pending(session):
                 return done
         with transaction(factory) as session:
             summarised = summarise_pending(session.connection(), batch)

@@ -107,11 +107,13 @@ def run_once(factory: sessionmaker[Session], *, owner: str | None = None, batch:
     result = SweepResult()
     seen: set[int] = set()
     batches = 0
+    pending = False  # events the procedure review's summary lacks (read with the first batch: no extra round trip)
     while max_batches is None or batches < max_batches:
         batches += 1
         at = now()
         with transaction(factory) as session:
             held = lease(session, due_case_ids(session, at, batch, frozenset(seen)), owner, at)
+            pending = pending or (batches == 1 and review_summary.has_pending(session))
         if not held:
             break
         seen.update(held)
@@ -126,7 +128,8 @@ def run_once(factory: sessionmaker[Session], *, owner: str | None = None, batch:
                 with transaction(factory) as session:
                     record_failure(session, case_id, owner, exc, at)
     result.fired += scheduled.run_due(factory, owner)  # the leadership's briefings (engine/scheduled.py)
-    result.summarised = review_summary.catch_up(factory)  # the steps' events into the procedure review's summary
+    if pending or result.fired:  # the steps' events into the procedure review's summary
+        result.summarised = review_summary.catch_up(factory)
     return result
 
 
