@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, undefer
 
 from forms import validate_form_data
 
-from . import duplicates, events, notifications, reporter_messages, tracking_codes, versions, workflows
+from . import directory, duplicates, events, notifications, reporter_messages, tracking_codes, versions, workflows
 from .actors import Actor
 from .clock import now
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -213,6 +213,7 @@ def complete_task(session: Session, actor: Actor, case_id: int, task_id: str, da
         if not isinstance(data, dict):
             raise ValidationError(t("not_an_object"), {"": t("not_an_object")})
         errors = validate_form_data(schema, data) if schema is not None else {}
+        errors = errors or directory.unit_field_problems(session, data)
         if errors:
             raise ValidationError(t("invalid_input"), errors)
         task = workflows.find_task(step.workflow, task_id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ScalarSelect, event, select
 from sqlalchemy.orm import Session
 
+from .messages import t
 from .models import Unit
 from .models_cache import TRANSACTION_UNITS, UNITS, CacheVersion
 
@@ -93,6 +95,28 @@ def units_by_code(session: Session) -> dict[str, UnitName]:
 def _forget_transaction_units(session: Session) -> None:
     for key in TRANSACTION_UNITS:
         session.info.pop(key, None)
+
+
+# Task form fields whose values are unit codes, and the kinds of unit each takes (the web forms offer these units;
+# a step refuses any other value: an unknown or deactivated unit would leave the case in nobody's inbox)
+HANDLERS, AGENCIES = ("ward", "inspectorate"), ("agency",)
+UNIT_FIELDS: dict[str, tuple[str, ...]] = {
+    "handling_unit": HANDLERS, "reassign_to": HANDLERS, "agencies": AGENCIES, "invited_agency": AGENCIES,
+    "request_agency": AGENCIES, "inspection_agencies": AGENCIES, "agreement_agency": AGENCIES}
+
+
+def unit_field_problems(session: Session, data: dict[str, Any]) -> dict[str, str]:
+    """Field → message for each UNIT_FIELDS value of `data` that is not an active unit of the field's kinds."""
+    problems: dict[str, str] = {}
+    for field, kinds in UNIT_FIELDS.items():
+        value = data.get(field)
+        codes = value if isinstance(value, list) else [value] if value not in (None, "") else []
+        units = units_by_code(session) if codes else {}
+        wrong = [code for code in codes if not isinstance(code, str) or code not in units
+                 or units[code].kind not in kinds or not units[code].active]
+        if wrong:
+            problems[field] = t("unit_not_offered", unit=str(wrong[0])[:64])
+    return problems
 
 
 def unit_names(session: Session) -> dict[str, str]:

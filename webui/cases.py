@@ -182,7 +182,7 @@ def task(case_id: int, task_id: str):
 
 def _task_form(page: casefile.TaskPage, schema: dict, values: dict, errors: dict, status: int,
                conflict: str | None = None):
-    fields = formrender.render_fields(schema, values, errors, lang=lang(), options=_unit_options())
+    fields = formrender.render_fields(schema, values, errors, lang=lang(), options=_unit_options(offered=True))
     show_reporter = audit.show_reporter(db(), current_actor(), page.case, page="task")  # audited when shown
     return render_template("cases/task.html", case=page.case, item=page.item, fields=fields, errors=errors,
                            conflict=conflict, show_reporter=show_reporter, form_title=_form_title(schema),
@@ -204,7 +204,6 @@ EARLIER_STEPS = ("classify", "acknowledge_request", "answer_agency_question", "c
                  "record_minutes", "confirm_minutes", "confirm_agreement_in_writing", "refer_to_police",
                  "enter_result", "verify_result")
 # Fields of the level-3 coordination forms that name an agency (offered as a choice of the agencies).
-AGENCY_FIELDS = ("invited_agency", "request_agency", "inspection_agencies", "agreement_agency")
 
 
 def _earlier_work(page: casefile.TaskPage) -> list[dict]:
@@ -222,15 +221,17 @@ def _form_title(schema: dict) -> str:
     return schema.get("title", "")
 
 
-def _unit_options() -> dict[str, list[tuple[str, str]]]:
-    """Units offered (and named) in forms; read once per request, however many timeline entries use them."""
-    if "unit_options" not in g:
-        units = g.all_units = directory.units_as_of(db(), getattr(current_user, "units_version", None))
-        handlers = [(u.code, u.name) for u in units if u.kind in ("ward", "inspectorate")]
-        agencies = [(u.code, u.name) for u in units if u.kind == "agency"]
-        g.unit_options = {"handling_unit": handlers, "reassign_to": handlers, "agencies": agencies,
-                          **dict.fromkeys(AGENCY_FIELDS, agencies)}
-    return g.unit_options
+def _unit_options(offered: bool = False) -> dict[str, list[tuple[str, str]]]:
+    """Units named in forms (all of them: a past entry may name a unit deactivated since) or, `offered`, the
+    active units a form field takes (`directory.UNIT_FIELDS`); read once per request, however many timeline entries
+    use them."""
+    key = "offered_units" if offered else "unit_options"
+    if key not in g:
+        version = getattr(current_user, "units_version", None)
+        units = g.all_units = directory.units_as_of(db(), version)
+        setattr(g, key, {field: [(u.code, u.name) for u in units if u.kind in kinds and (u.active or not offered)]
+                         for field, kinds in directory.UNIT_FIELDS.items()})
+    return getattr(g, key)
 
 
 @bp.post("/<int:case_id>/notes")

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from engine import units
+from engine.db import transaction
 from engine.errors import ValidationError
 from engine.functions import RULE_MESSAGES
+from engine.messages import t
 from tests.casedriver import CaseDriver
 
 SCREEN_IN = {"screening_outcome": "in_scope", "screening_reason": "Có dấu hiệu vi phạm"}
@@ -75,3 +78,26 @@ def test_the_reason_for_another_unit_is_kept_in_the_timeline(drive):
     with transaction(drive.factory) as session:
         (event,) = [e for e in case_events(session, case_id) if e.task_name == "classify"]
         assert event.detail["data"]["unit_change_reason"] == reason
+
+
+@pytest.mark.parametrize(("classification", "field", "unit"), [
+    ({"level": 1, "handling_unit": "ward-nowhere", "unit_change_reason": "Gõ tay"}, "handling_unit", "ward-nowhere"),
+    ({"level": 1, "handling_unit": "ward-ben-thanh", "unit_change_reason": "Đã sáp nhập"}, "handling_unit",
+     "ward-ben-thanh"),
+    ({"level": 1, "handling_unit": "police", "unit_change_reason": "Nhầm"}, "handling_unit", "police"),
+    ({"level": 3, "handling_unit": "inspectorate", "agencies": ["police", "agency-nowhere"]}, "agencies",
+     "agency-nowhere"),
+], ids=["unknown-unit", "deactivated-ward", "an-agency-as-handler", "unknown-agency"])
+def test_a_unit_that_is_not_an_active_unit_of_the_right_kind_is_refused_and_nothing_is_saved(
+        drive, classification, field, unit):
+    """A hand-made submission could otherwise send a case to a unit nobody signs in for: it would sit in no inbox."""
+    case_id = screened(drive)
+    with transaction(drive.factory) as session:
+        units.set_active(session, "admin", "ward-ben-thanh", False)
+    before = drive.case(case_id)
+    with pytest.raises(ValidationError) as refused:
+        drive.do("intake", case_id, "classify", classification)
+    assert refused.value.errors == {field: t("unit_not_offered", unit=unit)}
+    after = drive.case(case_id)
+    assert (after.handling_unit, after.row_version, drive.task_names(case_id)) == \
+        (None, before.row_version, ["classify"])
