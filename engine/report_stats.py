@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Numeric, and_, cast, func, literal, or_, select, tuple_
+from sqlalchemy import Float, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -71,53 +71,47 @@ def hours_list(values) -> list[float]:
 QUANTILES = (0.5, 0.9)
 
 
-def ranked_durations(session, hours, clauses, keys=(), total: bool = False) -> dict[tuple, Durations]:
+def read_durations(session, hours, clauses, keys=(), total: bool = False) -> dict[tuple, Durations]:
     """Median and 90th percentile of `hours` (an SQL expression) per group of `keys` (and over all rows, key (), when
-    `total`), ranked by the database: only the few ranks the interpolation needs come back, not one row per case.
-    Same numbers as `durations` over `hours_list`. PostgreSQL has a percentile aggregate (`percentile_cont`: one sort
-    per group); SQLite ranks with window functions. (Reading SQLite's values to sort them here measured no faster
-    through SQLAlchemy's rows.)"""
-    if session.get_bind().dialect.name == "postgresql":
-        return _percentiles_postgresql(session, hours, clauses, keys, total)
-    hours = hours.label("h")
-    windows = [list(keys)] + ([[]] if total and keys else [])
-    ranked = select(*keys, hours, *(column for index, by in enumerate(windows) for column in (
-        (func.row_number().over(partition_by=by, order_by=hours) - 1).label(f"r{index}"),
-        func.count().over(partition_by=by).label(f"n{index}")))).where(*clauses, hours.is_not(None)).subquery()
-    near = [_near(ranked.c[f"r{index}"], ranked.c[f"n{index}"] - 1, q) for index in range(len(windows))
-            for q in QUANTILES]  # floor-1 … ceil+1 of (n-1)·q: the two ranks `percentile` interpolates between
-    found: dict[tuple, tuple[int, dict[int, float]]] = {}
-    for row in session.execute(select(ranked).where(or_(*near))):
-        key, value, ranks = tuple(row[:len(keys)]), round(float(row.h), 6), row[len(keys) + 1:]  # as hours_list
-        for index, group in enumerate((key, ())[:len(windows)]):
-            rank, n = ranks[2 * index], ranks[2 * index + 1]
-            if any(abs(rank - (n - 1) * q) <= 2 for q in QUANTILES):
-                found.setdefault(group, (n, {}))[1][rank] = value
-    return {key: Durations(n, *(_interpolated(ranks, n, q) for q in QUANTILES)) for key, (n, ranks) in found.items()}
+    `total`): one read of the narrow rows, straight from the driver's cursor, sorted and interpolated here. Same
+    numbers as `durations` over `hours_list` (rounding is monotonic, so only the picked values need it).
+
+    Measured on 100,000 cases (a quarter's 25,626 screening times): 33 ms on SQLite and 35 ms on PostgreSQL, against
+    80 ms for SQLite's `row_number()` window ranking and 78 ms for PostgreSQL's `percentile_cont` — and 93 / 107 ms
+    through SQLAlchemy's rows, which is why the cursor is read directly. `keys` must be plain columns whose driver
+    values need no conversion (integers, strings): see `driver_rows`."""
+    rows = driver_rows(session, select(*keys, hours).where(*clauses, hours.is_not(None)))
+    width = len(keys)
+    groups: dict[tuple, list[float]] = {}
+    if width:
+        for row in rows:
+            groups.setdefault(tuple(row[:width]), []).append(row[width])
+    if total or not width:
+        groups[()] = [row[width] for row in rows]
+    return {key: _sorted_durations(values) for key, values in groups.items() if values}
 
 
-def _percentiles_postgresql(session, hours, clauses, keys, total: bool) -> dict[tuple, Durations]:
-    """PostgreSQL's `percentile_cont` interpolates as `percentile` does, in one sort per group (no window passes);
-    the values are rounded as `hours_list` rounds them, so the numbers are the same."""
-    value = cast(func.round(cast(hours, Numeric), 6), Float)
-    query = select(*keys, func.count(value), *(func.percentile_cont(q).within_group(value) for q in QUANTILES),
-                   func.grouping(*keys) if total and keys else literal(0)).where(*clauses, hours.is_not(None))
-    if keys:
-        query = query.group_by(func.grouping_sets(tuple_(*keys), tuple_())) if total else query.group_by(*keys)
-    found = {}
-    for row in session.execute(query):
-        key, (n, median, p90, everything) = tuple(row[:len(keys)]), row[len(keys):]
-        if n:
-            found[() if everything else key] = Durations(n, median, p90)
-    return found
+def driver_rows(session, query) -> list[tuple]:
+    """The rows of `query` as the database driver returns them (plain tuples), without SQLAlchemy's row objects and
+    result processing: for many narrow rows of numbers and strings, whose driver values are already final. Pending
+    changes are flushed first, as `session.execute` would."""
+    if session.autoflush:
+        session.flush()
+    result = session.connection().execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
-def _near(rank, last, q: float):
-    return and_(rank >= (last * int(q * 10)) // 10 - 1, rank <= (last * int(q * 10) + 9) // 10 + 1)
+def _sorted_durations(values: list[float]) -> Durations:
+    values.sort()
+    return Durations(len(values), *(_picked(values, q) for q in QUANTILES))
 
 
-def _interpolated(ranks: dict[int, float], n: int, q: float) -> float:
-    """`percentile` of the sorted values of which `ranks` holds the ones around rank (n-1)·q."""
-    position = (n - 1) * q
+def _picked(ordered: list[float], q: float) -> float:
+    """`percentile` of the sorted values, each value rounded as `hours_list` rounds it."""
+    position = (len(ordered) - 1) * q
     low, high = math.floor(position), math.ceil(position)
-    return ranks[low] + (ranks[high] - ranks[low]) * (position - low)
+    below, above = round(float(ordered[low]), 6), round(float(ordered[high]), 6)
+    return below + (above - below) * (position - low)

@@ -38,7 +38,7 @@ from .errors import PermissionDenied, ValidationError
 from .models import Case, CaseEvent, CaseStatus, Role, Unit, UnitKind, User
 from .models_report import AgencyAnswer
 from .report_periods import Period
-from .report_stats import Durations, hours_between, ranked_durations
+from .report_stats import Durations, driver_rows, hours_between, read_durations
 
 REPORT_ROLES = frozenset({Role.LEADERSHIP, Role.INTAKE, Role.INSPECTOR})
 OPEN_STATUSES = HANDLING_STATUSES | {CaseStatus.DISPUTED.value}
@@ -198,17 +198,10 @@ def level_hours(session: Session) -> dict[int, float]:
 def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilter,
                   hours: dict[int, float] | None = None) -> ColumnElement[bool]:
     """The cases behind one figure (see the module's docstring for the period each one counts in)."""
-    due_in = _in(Case.deadline_at, period)
-    # as engine.deadlines.deadline_state: a published result counts once handling finished (not after a reopen)
-    published = and_(Case.published_at.is_not(None), Case.status.in_(sorted(FINISHED_STATUSES)))
     if metric == "received":
         return _in(Case.received_at, period)
-    if metric == "on_time":
-        return and_(due_in, published, Case.published_at <= Case.deadline_at)
-    if metric == "late":
-        return and_(due_in, or_(and_(published, Case.published_at > Case.deadline_at), overdue_clause(at)))
-    if metric == "pending":
-        return and_(due_in, Case.status.in_(sorted(HANDLING_STATUSES)), ~overdue_clause(at))
+    if metric in DEADLINE_METRICS:
+        return and_(_in(Case.deadline_at, period), deadline_outcome(metric, at))
     if metric == "open_now":
         return Case.status.in_(sorted(OPEN_STATUSES))
     if metric == "overdue_now":
@@ -241,6 +234,20 @@ def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilte
     raise ValidationError(f"unknown report figure {metric!r}", {"metric": f"one of {', '.join(METRICS)}"})
 
 
+DEADLINE_METRICS = ("on_time", "late", "pending")
+
+
+def deadline_outcome(metric: str, at: datetime) -> ColumnElement[bool]:
+    """On time, late or pending at `at`, for a case whose deadline fell in the period (`metric_clause` adds that)."""
+    # as engine.deadlines.deadline_state: a published result counts once handling finished (not after a reopen)
+    published = and_(Case.published_at.is_not(None), Case.status.in_(sorted(FINISHED_STATUSES)))
+    if metric == "on_time":
+        return and_(published, Case.published_at <= Case.deadline_at)
+    if metric == "late":
+        return or_(and_(published, Case.published_at > Case.deadline_at), overdue_clause(at))
+    return and_(Case.status.in_(sorted(HANDLING_STATUSES)), ~overdue_clause(at))
+
+
 def _reopen_conditions():
     return (CaseEvent.kind == "status_changed", CaseEvent.from_status == CaseStatus.DISPUTED.value,
             CaseEvent.to_status == CaseStatus.IN_HANDLING.value)
@@ -260,19 +267,19 @@ def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter 
     received = [*base, metric_clause("received", period, at, wanted)]
     columns = list(DIMENSIONS.values())  # one grouped scan (index-only with ix_cases_received_at), summed here
     totals: dict[str, dict] = {name: defaultdict(int) for name in DIMENSIONS}
-    for *keys, count in session.execute(_where(select(*columns, func.count()), received).group_by(*columns)):
+    for *keys, count in driver_rows(session, _where(select(*columns, func.count()), received).group_by(*columns)):
         for name, key in zip(DIMENSIONS, keys, strict=True):
             totals[name][key] += count
     for name, counts in totals.items():
         found.received_by[name] = sorted(counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
     found.received = sum(count for _key, count in found.received_by["level"])
     found.received_by["agency"] = _received_by_agency(session, received)
-    found.deadlines = _deadlines(session, base, period, at, wanted)
+    found.deadlines = _deadlines(session, base, period, at)
     found.open_now, found.overdue_now = session.execute(_where(select(
         func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted))).select_from(Case),
         [*base, metric_clause("open_now", period, at, wanted)])).one()  # overdue cases are open
     _times_to_result(session, found, base)
-    found.screening = ranked_durations(  # screened_at: engine.report_milestones
+    found.screening = read_durations(  # screened_at: engine.report_milestones
         session, hours_between(Case.received_at, Case.screened_at), received).get((), NONE)
     found.agencies = _agency_times(session, base, period)
     found.disputed = _count(session, base, metric_clause("disputed", period, at, wanted))
@@ -300,11 +307,11 @@ def _received_by_agency(session: Session, received) -> list[tuple[str, int]]:
     return sorted(((code, n) for code, n in counts if n), key=lambda pair: (-pair[1], pair[0]))
 
 
-def _deadlines(session: Session, base, period: Period, at: datetime, wanted: ReportFilter) -> list[LevelDeadlines]:
-    def flag(metric: str):
-        return func.sum(sql_case((metric_clause(metric, period, at, wanted), 1), else_=0))
+def _deadlines(session: Session, base, period: Period, at: datetime) -> list[LevelDeadlines]:
+    def flag(metric: str):  # the rows are the period's deadlines already: only the outcome is tested per row
+        return func.sum(sql_case((deadline_outcome(metric, at), 1), else_=0))
 
-    rows = session.execute(_where(select(Case.level, flag("on_time"), flag("late"), flag("pending")),
+    rows = session.execute(_where(select(Case.level, *(flag(metric) for metric in DEADLINE_METRICS)),
                                   [*base, _in(Case.deadline_at, period), Case.level.is_not(None)])
                            .group_by(Case.level).order_by(Case.level)).all()
     by_level = {level: LevelDeadlines(level, int(a or 0), int(b or 0), int(c or 0)) for level, a, b, c in rows}
@@ -314,7 +321,7 @@ def _deadlines(session: Session, base, period: Period, at: datetime, wanted: Rep
 def _times_to_result(session: Session, found: Report, base) -> None:
     taken = hours_between(Case.received_at, Case.published_at)
     published = [*base, _in(Case.published_at, found.period)]
-    per_level = ranked_durations(session, taken, published, (Case.level,), total=True)
+    per_level = read_durations(session, taken, published, (Case.level,), total=True)
     found.time_to_result = per_level.get((), NONE)
     found.published = found.time_to_result.n  # a published case has both times
     found.time_to_result_by_level = {level: per_level.get((level,), NONE) for level in (1, 2, 3)}
@@ -326,7 +333,7 @@ def _agency_times(session: Session, base, period: Period) -> list[AgencyTimes]:
     clauses = [_in(AgencyAnswer.at, period)]
     if base:  # scope and filters are conditions on the case
         clauses.append(AgencyAnswer.case_id.in_(select(Case.id).where(*base)))
-    found = ranked_durations(session, hours_between(AgencyAnswer.started_at, AgencyAnswer.at), clauses,
+    found = read_durations(session, hours_between(AgencyAnswer.started_at, AgencyAnswer.at), clauses,
                              (AgencyAnswer.agency, AgencyAnswer.task_name))
     agencies = sorted({agency for agency, _task in found})
     return [AgencyTimes(agency, found.get((agency, "acknowledge_request"), NONE),

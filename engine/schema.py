@@ -35,9 +35,10 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-# Search indexes that migrations make only on one database or when an extension is there (PostgreSQL's trigram
-# index, SQLite's FTS5 table and its shadow tables), so the models leave them out.
-DATABASE_ONLY_INDEXES = frozenset({"ix_case_search_texts_body_trgm"})
+# Indexes that migrations make only on one database or when an extension is there (PostgreSQL's trigram search
+# index, SQLite's FTS5 table and its shadow tables, SQLite's covering index of the cases' agencies for the reports),
+# so the models leave them out.
+DATABASE_ONLY_INDEXES = frozenset({"ix_case_search_texts_body_trgm", "ix_cases_level_received_agencies"})
 DATABASE_ONLY_TABLE_PREFIX = "case_search_fts"
 
 
