@@ -3,14 +3,14 @@ agencies, read from the index instead of one table row per case (PostgreSQL's js
 its planner reads these rows by bitmap anyway)
 
 Revision ID: 20261130_0029
-Revises: 20261130_0027
+Revises: 20261130_0028
 Create Date: 2026-11-30 05:00:00
 """
 from alembic import op
 
 
 revision = '20261130_0029'
-down_revision = '20261130_0027'
+down_revision = '20261130_0028'
 branch_labels = None
 depends_on = None
 
