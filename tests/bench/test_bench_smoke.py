@@ -21,7 +21,7 @@ TINY = ["--cases", "20", "--open", "10", "--waiting", "20", "--due", "2", "--lif
         "--lateness-cases", "3", "--poll", "0.1", "--http-seconds", "2", "--clients", "2", "--http-workers", "2",
         "--http-threads", "2"]
 SECTIONS = {
-    "lifecycle": ["persisted_ms", "floor_ms", "over_floor", "ratio"],
+    "lifecycle": ["persisted_ms", "floor_ms", "over_floor", "ratio", "review_catch_up_ms"],
     "inbox": ["ward_p50_ms", "ward_p95_ms", "intake_p95_ms", "inspectorate_p95_ms"],
     "timers": ["idle_small_p95_ms", "idle_large_p95_ms", "idle_growth", "due_sweep_s", "due_per_case_ms"],
     "lateness": ["p50_s", "p99_s"],
