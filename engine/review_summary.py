@@ -119,35 +119,46 @@ def rebuild(connection: Connection, *, pending_column: bool = True) -> dict[str,
 
 
 def _summarise(connection: Connection, events) -> dict[str, int]:
-    """Add the passes and active days of the events matching `events` (None: all), then set the previous pass/day
-    of every row they can change: the rows of their cases from their earliest moment on."""
+    """Add the passes and active days of the events matching `events` (None: all, into empty tables), each with
+    its previous pass/day: for all events by window functions in the INSERT itself; for some, afterwards, set again
+    on every row they can change (the rows of their cases from their earliest moment on)."""
     where = [] if events is None else [events]
     source = union_all(*_pass_sources(connection, where)).subquery()
+    order = (source.c.at, source.c.event_id)
+    previous = func.lag(source.c.at).over(partition_by=(source.c.case_id, source.c.element), order_by=order)
     passes = connection.execute(insert(ReviewPass.__table__).from_select(
-        ["case_id", "element", "at", "wait_seconds", "loop_taken"],
-        select(source.c.case_id, source.c.element, source.c.at, source.c.wait, source.c.loop)
-        .order_by(source.c.at, source.c.event_id)))
+        ["case_id", "element", "at", "wait_seconds", "loop_taken", "prev_at"],
+        select(source.c.case_id, source.c.element, source.c.at, source.c.wait, source.c.loop,
+               previous if events is None else null()).order_by(*order)))
     day = _local_day_sql(connection.dialect.name)
     days = select(CaseEvent.case_id, day.label("day")).where(*where).distinct().subquery()
     known = select(ReviewCaseDay.case_id).where(ReviewCaseDay.case_id == days.c.case_id,
                                                 ReviewCaseDay.day == days.c.day)
+    previous_day = func.lag(days.c.day).over(partition_by=days.c.case_id, order_by=days.c.day)
     active = connection.execute(insert(ReviewCaseDay.__table__).from_select(
-        ["case_id", "day"], select(days.c.case_id, days.c.day).where(~known.exists())))
-    touched_passes, touched_days = [], []
+        ["case_id", "day", "prev_day"], select(days.c.case_id, days.c.day, previous_day if events is None else null())
+        .where(~known.exists())))
     if events is not None:
-        earliest = connection.scalar(select(func.min(CaseEvent.at)).where(events))
-        touched = select(CaseEvent.case_id).where(events).distinct()
-        touched_passes = [ReviewPass.case_id.in_(touched), ReviewPass.at >= earliest]
-        touched_days = [ReviewCaseDay.case_id.in_(touched), ReviewCaseDay.day >= local_day(earliest)]
+        _set_previous(connection, events)
+    return {"passes": passes.rowcount, "case_days": active.rowcount}
+
+
+def _set_previous(connection: Connection, events) -> None:
+    """The previous pass/day of every row the new `events` can change: their cases' rows from their earliest
+    moment on (an event committed late, with an earlier time, changes its successors' previous pass too)."""
+    earliest = connection.scalar(select(func.min(CaseEvent.at)).where(events))
+    touched = select(CaseEvent.case_id).where(events).distinct()
     earlier = aliased(ReviewPass)
-    connection.execute(update(ReviewPass).where(*touched_passes).values(prev_at=select(func.max(earlier.at)).where(
-        earlier.case_id == ReviewPass.case_id, earlier.element == ReviewPass.element,
-        or_(earlier.at < ReviewPass.at, and_(earlier.at == ReviewPass.at, earlier.id < ReviewPass.id)))
+    connection.execute(update(ReviewPass).where(ReviewPass.case_id.in_(touched), ReviewPass.at >= earliest).values(
+        prev_at=select(func.max(earlier.at)).where(
+            earlier.case_id == ReviewPass.case_id, earlier.element == ReviewPass.element,
+            or_(earlier.at < ReviewPass.at, and_(earlier.at == ReviewPass.at, earlier.id < ReviewPass.id)))
         .scalar_subquery()))
     before = aliased(ReviewCaseDay)
-    connection.execute(update(ReviewCaseDay).where(*touched_days).values(prev_day=select(func.max(before.day)).where(
-        before.case_id == ReviewCaseDay.case_id, before.day < ReviewCaseDay.day).scalar_subquery()))
-    return {"passes": passes.rowcount, "case_days": active.rowcount}
+    connection.execute(update(ReviewCaseDay).where(
+        ReviewCaseDay.case_id.in_(touched), ReviewCaseDay.day >= local_day(earliest)).values(
+        prev_day=select(func.max(before.day)).where(before.case_id == ReviewCaseDay.case_id,
+                                                    before.day < ReviewCaseDay.day).scalar_subquery()))
 
 
 def _local_day_sql(dialect: str):
