@@ -32,6 +32,7 @@ _TARGETS: list[tuple[Any, str, str]] = [
     (engine.workflows, "ready_tasks", "read task tree (ready tasks, due times)"),
     (engine.workflows, "next_timer_due", "read task tree (ready tasks, due times)"),
     (engine.workflows, "case_deadline", "read task tree (ready tasks, due times)"),
+    (engine.workflows, "tree_facts", "read task tree (ready tasks, due times)"),
     (engine.workflows, "find_task", "read task tree (ready tasks, due times)"),
     (engine.cases, "validate_form_data", "form validation (jsonschema)"),
     (engine.inbox, "refresh", "inbox refresh (Python part)"),

@@ -162,15 +162,15 @@ def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor
                             [f"case data of {size} bytes is over the limit of {limit} bytes"], case.id)
     case.workflow_json = document
     case.serializer_version = workflows.SERIALIZER_VERSION
-    case.next_timer_at = workflows.next_timer_due(wf)
-    deadline = workflows.case_deadline(wf)
+    facts = workflows.tree_facts(wf)
+    case.next_timer_at, deadline = facts.next_timer_at, facts.deadline
     if case.overdue and deadline is not None and deadline != case.deadline_at and deadline > now():
         case.overdue = False  # a fresh deadline (a reopened case): overdue again only if the diagram says so
     case.deadline_at = deadline or case.deadline_at
     session.flush()
     if inbox_rows is None:
         inbox_rows = inbox.case_tasks(session, case.id)
-    added, rows = inbox.refresh(session, case, workflows.ready_tasks(wf), inbox_rows)
+    added, rows = inbox.refresh(session, case, facts.ready, inbox_rows)
     for item in added:
         if item.role in notifications.ANNOUNCED_ROLES:
             notifications.add(session, case, "assignment", item.role, unit=item.unit, task_name=item.title,

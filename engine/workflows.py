@@ -187,17 +187,49 @@ def waiting_timers(wf: BpmnWorkflow) -> list[Task]:
 
 
 def next_timer_due(wf: BpmnWorkflow) -> datetime | None:
-    values = [v for v in (_timer_value(t) for t in waiting_timers(wf)) if v is not None]
+    return _earliest(waiting_timers(wf))
+
+
+def _earliest(timers: list[Task]) -> datetime | None:
+    values = [v for v in map(_timer_value, timers) if v is not None]
     return min(values) if values else None
 
 
 def case_deadline(wf: BpmnWorkflow) -> datetime | None:
     """The due time of the newest case-deadline timer (waiting first, else the last that fired)."""
-    timers = [t for t in wf.get_tasks(state=TaskState.WAITING | TaskState.COMPLETED)
-              if _is_timer(t) and properties(t).get("timerRole") == "case_deadline"]
+    return _deadline([t for t in wf.get_tasks(state=TaskState.WAITING | TaskState.COMPLETED)
+                      if _is_timer(t) and properties(t).get("timerRole") == "case_deadline"])
+
+
+def _deadline(timers: list[Task]) -> datetime | None:
     waiting = [t for t in timers if t.state == TaskState.WAITING]
     values = [v for v in map(_timer_value, waiting or timers) if v is not None]
     return max(values) if values else None
+
+
+@dataclass(frozen=True)
+class TreeFacts:
+    """What saving a step needs from the task tree: `ready_tasks`, `next_timer_due` and `case_deadline`."""
+
+    ready: list[TaskInfo]
+    next_timer_at: datetime | None
+    deadline: datetime | None
+
+
+def tree_facts(wf: BpmnWorkflow) -> TreeFacts:
+    """`ready_tasks`, `next_timer_due` and `case_deadline` from one walk of the task tree instead of three (the
+    same tasks in the same order: the walks differed only in their filters)."""
+    ready, waiting, deadlines = [], [], []
+    for task in wf.get_tasks_iterator():
+        state = task.state
+        if state == TaskState.READY and task.task_spec.manual:
+            ready.append(task)
+        elif state in (TaskState.WAITING, TaskState.COMPLETED) and _is_timer(task):
+            if state == TaskState.WAITING:
+                waiting.append(task)
+            if properties(task).get("timerRole") == "case_deadline":
+                deadlines.append(task)
+    return TreeFacts([describe(t) for t in ready], _earliest(waiting), _deadline(deadlines))
 
 
 def fire_due_timers(wf: BpmnWorkflow) -> list[FiredTimer]:

@@ -189,3 +189,25 @@ def test_the_row_of_a_task_done_becomes_the_next_task_unclaimed_and_opened_now(d
         ready = workflows.ready_tasks(workflows.loads(case.workflow_json, Effects(),
                                                       versions.parsed(case.process_version)))
     assert {(t.id, t.name, t.unit) for t in ready} == {(r.task_id, r.task_name, r.unit) for r in rows}
+
+
+def test_one_walk_of_the_task_tree_gives_what_the_three_separate_walks_give(drive):
+    """Ready tasks (in order), the next timer and the case deadline, on cases at every stage: level 3 with its
+    agencies' parallel tasks, a screening reminder and escalation fired, a closed case."""
+    busy, late, closed = drive.report(), drive.report(), drive.report()
+    drive.do("intake", busy, "screen", {"screening_outcome": "in_scope"})
+    drive.do("intake", busy, "classify", {"level": 3, "handling_unit": "inspectorate",
+                                          "agencies": ["police", "market-mgmt"]})
+    drive.do("intake", closed, "screen", {"screening_outcome": "out_of_scope", "screening_reason": "Không thuộc"})
+    drive.advance(hours=4, minutes=1)  # the late case's reminder and escalation fire
+    found = []
+    for case_id in (busy, late, closed):
+        with transaction(drive.factory) as session:
+            wf = cases.load_workflow(session.get(Case, case_id))
+        facts = workflows.tree_facts(wf)
+        assert facts.ready == workflows.ready_tasks(wf)
+        assert (facts.next_timer_at, facts.deadline) == (workflows.next_timer_due(wf), workflows.case_deadline(wf))
+        found.append(facts)
+    assert [len(f.ready) for f in found] == [1, 1, 0]  # the level-3 case's task, the late screening, none
+    assert found[0].next_timer_at and found[0].deadline  # the level-3 case's timers are waiting
+    assert found[1].ready[0].due_at and found[1].next_timer_at is None  # its timers fired: due, none waiting
