@@ -110,15 +110,18 @@ def summarise_pending(connection: Connection, batch: int = BATCH) -> int:
 def rebuild(connection: Connection, *, pending_column: bool = True) -> dict[str, int]:
     """Every summary row again from the event log, set-based (no loop over cases); pending events are marked
     done. `pending_column=False` for the migration that runs before `case_events.review_pending` exists.
-    Returns the numbers of rows written."""
+    Returns the numbers of rows written (counted afterwards: psycopg gives no row count for an INSERT … SELECT
+    sent by SQLAlchemy)."""
     connection.execute(delete(ReviewPass.__table__))
     connection.execute(delete(ReviewCaseDay.__table__))
     if pending_column:
         connection.execute(update(CaseEvent).where(_PENDING).values(review_pending=False))
-    return _summarise(connection, None)
+    _summarise(connection, None)
+    return {"passes": connection.scalar(select(func.count()).select_from(ReviewPass)) or 0,
+            "case_days": connection.scalar(select(func.count()).select_from(ReviewCaseDay)) or 0}
 
 
-def _summarise(connection: Connection, events) -> dict[str, int]:
+def _summarise(connection: Connection, events) -> None:
     """Add the passes and active days of the events matching `events` (None: all, into empty tables), each with
     its previous pass/day: for all events by window functions in the INSERT itself; for some, afterwards, set again
     on every row they can change (the rows of their cases from their earliest moment on)."""
@@ -126,7 +129,7 @@ def _summarise(connection: Connection, events) -> dict[str, int]:
     source = union_all(*_pass_sources(connection, where)).subquery()
     order = (source.c.at, source.c.event_id)
     previous = func.lag(source.c.at).over(partition_by=(source.c.case_id, source.c.element), order_by=order)
-    passes = connection.execute(insert(ReviewPass.__table__).from_select(
+    connection.execute(insert(ReviewPass.__table__).from_select(
         ["case_id", "element", "at", "wait_seconds", "loop_taken", "prev_at"],
         select(source.c.case_id, source.c.element, source.c.at, source.c.wait, source.c.loop,
                previous if events is None else null()).order_by(*order)))
@@ -135,12 +138,11 @@ def _summarise(connection: Connection, events) -> dict[str, int]:
     known = select(ReviewCaseDay.case_id).where(ReviewCaseDay.case_id == days.c.case_id,
                                                 ReviewCaseDay.day == days.c.day)
     previous_day = func.lag(days.c.day).over(partition_by=days.c.case_id, order_by=days.c.day)
-    active = connection.execute(insert(ReviewCaseDay.__table__).from_select(
+    connection.execute(insert(ReviewCaseDay.__table__).from_select(
         ["case_id", "day", "prev_day"], select(days.c.case_id, days.c.day, previous_day if events is None else null())
         .where(~known.exists())))
     if events is not None:
         _set_previous(connection, events)
-    return {"passes": passes.rowcount, "case_days": active.rowcount}
 
 
 def _set_previous(connection: Connection, events) -> None:
