@@ -161,16 +161,18 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["default_language"] = lambda: app.extensions["rr_settings"].default_language
     app.jinja_env.finalize = translate  # an engine message printed by a template is shown in the page's language
 
-    @app.get("/lang/<code>")
+    @app.post("/lang/<code>")
     def set_language(code: str):
         """The pages' language from now on; a signed-in user's own language too (kept for their next sign-in and
-        their e-mails). An unknown language changes nothing and says so."""
+        their e-mails). A POST with the form's CSRF token, since it writes the account (a link on another site
+        must not change it). Back to `next` (the page the switch was on) or the referring page of this site; an
+        unknown language changes nothing and says so."""
         if code in LANGUAGES:
             use_language(code)
             if current_user.is_authenticated:
                 accounts.set_language(db(), int(current_user.id), code)
         else:
             flash(gettext("Choose Vietnamese or English"), "warning")
-        target = request.referrer or "/"
+        target = request.form.get("next") or request.referrer or "/"
         local = target.startswith("/") and not target.startswith(("//", "/\\"))
         return redirect(target if target.startswith(request.host_url) or local else "/")

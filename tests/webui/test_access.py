@@ -75,7 +75,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     # --- public pages, files and the language switch
     ("/", "GET"): public("/", signed_in="redirect:/inbox/"),
     ("/healthz", "GET"): public("/healthz"),
-    ("/lang/<code>", "GET"): public("/lang/en", "redirect:/"),
+    ("/lang/<code>", "POST"): public("/lang/en", "redirect:/"),
     ("/static/<path:filename>", "GET"): public("/static/app.css"),
     ("/vendor/<path:filename>", "GET"): public("/vendor/bootstrap/dist/css/bootstrap.min.css"),
     ("/login", "GET"): public("/login"),

@@ -96,7 +96,7 @@ def test_an_overdue_case_says_so_in_words_and_never_beside_a_green_countdown(as_
     assert "0 giờ 10 phút" in text_of(page)
     assert "due-ok" in row_of(page, spread["level3"])  # the 72 h case still counts down
     assert codes(intake.get("/cases/?overdue=1")) == [spread["tan_dinh"], spread["ben_thanh"]]
-    intake.get("/lang/en")
+    intake.post("/lang/en")
     assert "Overdue" in row_of(intake.get("/cases/"), spread["ben_thanh"])
 
 
@@ -107,7 +107,7 @@ def test_a_published_case_shows_how_long_handling_took_instead_of_a_countdown(as
     row = row_of(intake.get("/cases/"), spread["ben_thanh"])
     assert "xử lý trong 31 giờ — trễ 7 giờ" in row
     assert "due-badge" not in row and "overdue-badge" not in row
-    intake.get("/lang/en")
+    intake.post("/lang/en")
     assert "handled in 31 hours — 7 hours late" in row_of(intake.get("/cases/"), spread["ben_thanh"])
 
 

@@ -154,7 +154,7 @@ def test_after_publication_the_countdown_stops_and_says_how_long_handling_took_o
     html = intake.get(f"/cases/{case_id}").get_data(as_text=True)
     tasks = html[html.index('id="open-tasks"'):html.index('id="diagram"')]
     assert "due-muted" in tasks and "due-ok" not in tasks  # the citizen's rating window is no handling countdown
-    intake.get("/lang/en")
+    intake.post("/lang/en")
     assert "handled in 31 hours — on time" in header_of(intake.get(f"/cases/{case_id}"))
 
 
@@ -165,7 +165,7 @@ def test_a_late_result_says_by_how_much(as_user, drive, level1):
     header = header_of(intake.get(f"/cases/{level1}"))
     assert "xử lý trong 31 giờ — trễ 7 giờ" in header and "handled-late" in header
     assert 'id="countdown"' not in header and "overdue-badge" not in header
-    intake.get("/lang/en")
+    intake.post("/lang/en")
     assert "handled in 31 hours — 7 hours late" in header_of(intake.get(f"/cases/{level1}"))
 
 

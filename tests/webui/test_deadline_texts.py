@@ -39,7 +39,7 @@ def test_the_classify_options_name_the_deadlines_of_the_cases_version(as_user, d
     drive.do("intake", case_id, "screen", SCREEN_IN)
     intake = as_user("intake")
     if language == "en":
-        intake.get("/lang/en")
+        intake.post("/lang/en")
     item = drive.task(case_id, "classify")
     page = html.unescape(text_of(intake.get(f"/cases/{case_id}/tasks/{item.task_id}")))
     assert level_1 in page and level_2 in page
@@ -73,7 +73,7 @@ def test_the_portal_home_page_promises_the_active_versions_deadlines(browser, fa
     after = text_of(browser.get("/"))
     assert "cấp độ 1 được xử lý trong vòng 12 giờ, cấp độ 2 trong vòng 48 giờ, cấp độ 3 trong vòng 72 giờ" in after
     assert "chuyển xử lý trong vòng 2 giờ" in after
-    browser.get("/lang/en")
+    browser.post("/lang/en")
     assert "Level 1 reports are handled within 12 hours" in text_of(browser.get("/"))
 
 

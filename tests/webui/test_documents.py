@@ -137,7 +137,7 @@ def test_files_of_a_submission_that_is_not_saved_are_deleted(app, as_user, drive
 
 def test_in_english_the_refusal_is_in_english(as_user, drive, at_result):
     client = as_user("ward")
-    client.get("/lang/en")
+    client.post("/lang/en")
     item = drive.task(at_result, "enter_result")
     response = client.post(f"/cases/{at_result}/tasks/{item.task_id}", content_type="multipart/form-data",
                            data=result_form(drive, at_result, (b"plain text", "decision.pdf")))

@@ -123,12 +123,12 @@ def test_the_sign_in_page_is_vietnamese_by_default_and_english_on_request(browse
     assert "Đăng nhập" in html and "Tên đăng nhập" in html and "Mật khẩu" in html
     assert "Sign in" not in html and '<html lang="vi">' in html
 
-    assert browser.get("/lang/en").status_code == 302
+    assert browser.post("/lang/en").status_code == 302
     html = browser.get("/login").get_data(as_text=True)
     assert "Sign in" in html and "User name" in html and "Password" in html
     assert "Đăng nhập" not in html and '<html lang="en">' in html
 
-    assert browser.get("/lang/vi").status_code == 302
+    assert browser.post("/lang/vi").status_code == 302
     html = browser.get("/login").get_data(as_text=True)
     assert "Đăng nhập" in html and "Sign in" not in html
 
@@ -147,38 +147,62 @@ def test_the_inbox_is_vietnamese_by_default(as_user, drive):
 def test_the_language_choice_applies_after_signing_in(as_user, drive):
     drive.report()
     intake = as_user("intake")
-    intake.get("/lang/en")
+    intake.post("/lang/en")
     text = text_of(intake.get("/inbox/"))
     assert "My inbox" in text and "Claim" in text and "Rapid-response team (intake)" in text
     assert "Hộp công việc" not in text
 
 
 def test_an_unknown_language_keeps_the_current_one(browser):
-    response = browser.get("/lang/xx")
+    response = browser.post("/lang/xx")
     assert response.status_code == 302
     assert "Đăng nhập" in browser.get("/login").get_data(as_text=True)
 
-    browser.get("/lang/en")
-    response = browser.get("/lang/xx")
+    browser.post("/lang/en")
+    response = browser.post("/lang/xx")
     assert response.status_code == 302
     html = browser.get("/login").get_data(as_text=True)
     assert "Sign in" in html and "Đăng nhập" not in html
 
 
 def test_switching_language_returns_to_the_page_but_never_off_site(browser):
-    back = browser.get("/lang/en", headers={"Referer": "http://localhost/login?next=%2Finbox%2F"})
+    back = browser.post("/lang/en", headers={"Referer": "http://localhost/login?next=%2Finbox%2F"})
     assert back.status_code == 302
     assert back.headers["Location"] == "http://localhost/login?next=%2Finbox%2F"
 
     for external in ("https://evil.example/phish", "http://localhost.evil.example/", "javascript:alert(1)"):
-        response = browser.get("/lang/vi", headers={"Referer": external})
+        response = browser.post("/lang/vi", headers={"Referer": external})
         assert response.status_code == 302, external
         target = urlsplit(response.headers["Location"])
         assert target.netloc in ("", "localhost"), f"{external} → {response.headers['Location']}"
         assert target.scheme in ("", "http"), f"{external} → {response.headers['Location']}"
 
-    no_referer = browser.get("/lang/en")
+    no_referer = browser.post("/lang/en")
     assert no_referer.status_code == 302 and urlsplit(no_referer.headers["Location"]).netloc in ("", "localhost")
+
+
+def test_the_switch_on_a_page_returns_to_that_page_and_a_plain_link_changes_nothing(browser):
+    page = browser.get("/track?code=ABC").get_data(as_text=True)
+    assert 'action="/lang/en"' in page and 'name="next" value="/track?code=ABC"' in page
+    assert browser.post("/lang/en", data={"next": "/track?code=ABC"}).headers["Location"] == "/track?code=ABC"
+    assert browser.post("/lang/vi", data={"next": "//evil.example/x"}).headers["Location"] == "/"
+
+    assert browser.get("/lang/en").status_code == 405  # a link (or an image on another site) is not a switch
+    assert "Đăng nhập" in browser.get("/login").get_data(as_text=True)
+
+
+def test_the_switch_needs_the_pages_csrf_token(factory, clock, app_config):
+    from webui.app import create_app
+
+    app = create_app(app_config(DB_ENGINE=factory.kw["bind"], TESTING=True, SECRET_KEY="t"))
+    app.extensions["rr_sessions"] = factory
+    client = app.test_client()
+    assert client.post("/lang/en").status_code == 400  # a form on another site cannot switch it
+    page = client.get("/login").get_data(as_text=True)
+    assert "Đăng nhập" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/lang/en", data={"csrf_token": token, "next": "/login"}).status_code == 302
+    assert "Sign in" in client.get("/login").get_data(as_text=True)
 
 
 # --- local time --------------------------------------------------------------------------------------------------
@@ -191,7 +215,7 @@ def test_times_are_shown_in_ho_chi_minh_city_time(as_user, drive):
     assert "Tiếp nhận 23/11/2026 08:00" in text
     assert "23/11/2026 01:00" not in text
 
-    intake.get("/lang/en")
+    intake.post("/lang/en")
     text = text_of(intake.get(f"/cases/{case_id}"))
     assert "Received 23/11/2026 08:00" in text
 

@@ -166,7 +166,7 @@ def test_an_overdue_row_says_so_in_words(as_user, drive, two_wards):
     ward = as_user("ward")
     row = re.search(r'<tr data-case-code=.*?</tr>', ward.get("/inbox/").get_data(as_text=True), re.DOTALL).group(0)
     assert 'data-overdue="1"' in row and "Quá hạn" in row and "0 giờ 30 phút" in row
-    ward.get("/lang/en")
+    ward.post("/lang/en")
     assert "Overdue" in ward.get("/inbox/").get_data(as_text=True)
 
 

@@ -18,7 +18,7 @@ from tests.webui.test_studio import MAIN_FILE, ORIGINAL
 
 
 def in_language(client, language: str):
-    client.get(f"/lang/{language}")
+    client.post(f"/lang/{language}")
     return client
 
 

@@ -123,7 +123,7 @@ def render_all(app, w: dict, factory, language: str) -> dict[str, list[str]]:
             clients[who] = Browser(app)
             if who != ANONYMOUS:
                 assert clients[who].sign_in(who, "demo").status_code == 302
-            clients[who].get(f"/lang/{language}")
+            clients[who].post(f"/lang/{language}")
         response = clients[who].client.open(url, method=method, data=form)
         page = response.get_data()
         response.close()

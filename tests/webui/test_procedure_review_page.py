@@ -60,7 +60,7 @@ def test_the_review_shows_each_step_with_its_figures_in_vietnamese(as_user, rewo
 
 def test_the_review_in_english_for_leadership_and_inspectors(as_user, reworked):
     leader = as_user("leader")
-    leader.get("/lang/en")
+    leader.post("/lang/en")
     page = leader.get("/studio/review?period=2026-W48").get_data(as_text=True)
     assert "Review of the procedure" in page and "Median wait (h)" in page
     assert 'data-passes="2"' in _row(page, "enter_result")

@@ -33,7 +33,7 @@ def test_the_weekly_review_is_in_leaderships_inbox_with_the_report_links(as_user
 
 def test_the_review_page_in_english_and_completing_it(as_user, weekly_review):
     leader = as_user("leader")
-    leader.get("/lang/en")
+    leader.post("/lang/en")
     page = leader.get(f"/inbox/reviews/{weekly_review}").get_data(as_text=True)
     assert "Review the weekly report" in page and "30/11/2026 07:00" in page
     assert 'href="/reports/weekly/2026-W48?format=xlsx"' in page
@@ -90,5 +90,5 @@ def test_leadership_sees_the_open_review_in_the_queue_badges_and_the_notificatio
     assert "briefing-notifications" not in as_user("intake").get("/notifications/").get_data(as_text=True)
     leader.post(f"/inbox/reviews/{weekly_review}", data={"acknowledged": "true"})
     assert 'data-count="reviews"' not in leader.get("/inbox/").get_data(as_text=True)
-    leader.get("/lang/en")
+    leader.post("/lang/en")
     assert "reviewed</a>" in leader.get("/notifications/").get_data(as_text=True)

@@ -24,13 +24,13 @@ def page_language(response) -> str:
 def test_switching_to_english_while_signed_in_is_kept_for_the_next_sign_in(app, as_user, factory):
     first = as_user("ward")
     assert page_language(first.get("/inbox/")) == "vi" and stored_language(factory, "ward") == "vi"
-    assert first.get("/lang/en", headers={"Referer": "/inbox/"}).status_code == 302
+    assert first.post("/lang/en", headers={"Referer": "/inbox/"}).status_code == 302
     assert stored_language(factory, "ward") == "en"
     later = Browser(app)  # another day, another browser: it starts in Vietnamese
     assert page_language(later.get("/login")) == "vi"
     assert later.sign_in("ward").status_code == 302
     assert page_language(later.get("/inbox/")) == "en"
-    later.get("/lang/vi")
+    later.post("/lang/vi")
     assert stored_language(factory, "ward") == "vi"
 
 
@@ -38,7 +38,7 @@ def test_after_switching_to_english_the_users_mails_are_in_english_only(as_user,
     with transaction(factory) as session:
         session.scalar(select(User).where(User.username == "ward")).email = "ward@example.vn"
         session.scalar(select(User).where(User.username == "tandinh")).email = "tandinh@example.vn"
-    as_user("ward").get("/lang/en")
+    as_user("ward").post("/lang/en")
     for ward in ("ward-ben-thanh", "ward-tan-dinh"):
         case_id = drive.report(ward=ward)
         drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
@@ -54,7 +54,7 @@ def test_after_switching_to_english_the_users_mails_are_in_english_only(as_user,
 
 def test_signing_in_shows_the_users_language_whatever_the_sign_in_page_was_in(app, factory):
     visitor = Browser(app)
-    visitor.get("/lang/en")  # not signed in: only this browser's pages change
+    visitor.post("/lang/en")  # not signed in: only this browser's pages change
     assert {stored_language(factory, name) for name in ("ward", "intake", "leader")} == {"vi"}
     assert visitor.sign_in("ward").status_code == 302
     assert page_language(visitor.get("/inbox/")) == "vi"
@@ -62,7 +62,7 @@ def test_signing_in_shows_the_users_language_whatever_the_sign_in_page_was_in(ap
 
 def test_an_unknown_language_is_refused_with_a_message_and_changes_nothing(as_user, factory):
     ward = as_user("ward")
-    response = ward.get("/lang/fr", headers={"Referer": "/inbox/"}, follow_redirects=True)
+    response = ward.post("/lang/fr", headers={"Referer": "/inbox/"}, follow_redirects=True)
     assert response.status_code == 200 and page_language(response) == "vi"
     assert "Hãy chọn tiếng Việt hoặc tiếng Anh" in text_of(response)
     assert stored_language(factory, "ward") == "vi"

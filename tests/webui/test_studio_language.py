@@ -32,7 +32,7 @@ DRAFTS = {
 
 
 def in_language(client, language: str):
-    client.get(f"/lang/{language}")
+    client.post(f"/lang/{language}")
     return client
 
 

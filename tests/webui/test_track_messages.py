@@ -51,7 +51,7 @@ def test_an_anonymous_reporter_reads_every_message_on_the_track_page(browser, dr
 
 
 def test_an_english_reporter_gets_english_mails_and_reads_the_page_in_english(browser, drive, factory):
-    browser.get("/lang/en")
+    browser.post("/lang/en")
     code = submit(browser.client, {"name": "Jane Doe", "email": "jane@example.org"}, "en-1")
     case_id = case_id_of(factory, code)
     drive.do("intake", case_id, "screen", SCREEN_IN)
