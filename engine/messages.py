@@ -173,6 +173,10 @@ MESSAGES: dict[str, str] = {
                                "bundle (known: %(known)s)"),
     "v_condition": _l("condition: %(detail)s"),
     "v_script": _l("script: %(detail)s"),
+    "v_unknown_name": _l("“%(name)s” is not a variable of this process: no form field, script, decision table or "
+                         "data item sets it"),
+    "v_unknown_name_hint": _l("“%(name)s” is not a variable of this process: no form field, script, decision table "
+                              "or data item sets it (did you mean “%(hint)s”?)"),
     "v_require_args": _l("line %(line)s: require takes a condition, a field name and a message code"),
     "v_require_code": _l("line %(line)s: require: unknown message code “%(code)s” (known: %(known)s)"),
     "v_notify_role": _l("line %(line)s: notify: “%(role)s” is not a role (use one of: %(known)s)"),

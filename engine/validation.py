@@ -25,6 +25,7 @@ from .models import LANE_ROLES, Role
 from .problems import Problem, unreadable
 from .table_checks import check_decisions, check_table_files, decision_ids
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
+from .variable_names import SCRIPT_TAGS, defined_names, unknown_names
 from .versions import VALIDATOR, parse_bundle, parse_xml
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -65,6 +66,7 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
     process_id = bundle.get("process_id")
     found_process = False
     decisions = decision_ids(bundle.get("dmn") or {})
+    roots = {}
     for filename, text in diagrams.items():
         try:
             root = parse_xml(text, filename)
@@ -74,8 +76,12 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
         if _depth(root) > MAX_DEPTH:
             problems.append(Problem(t("v_too_deep", limit=MAX_DEPTH), filename))
             continue
+        roots[filename] = root
+    data = representative_data(forms)
+    known = defined_names(roots.values(), data, bundle.get("dmn") or {})
+    for filename, root in roots.items():
         problems += _xsd(root, filename)
-        problems += _check_diagram(root, filename, forms)
+        problems += _check_diagram(root, filename, forms, data, known)
         problems += _rule_tasks(root, filename, decisions)
         found_process |= bool(root.xpath("//bpmn:process[@id=$id]", namespaces=NS, id=process_id))
     if not problems and not found_process:
@@ -134,7 +140,8 @@ def _problem(element: etree._Element, filename: str, message: str) -> Problem:
                    owner.get("name") if owner is not None else None, element.sourceline)
 
 
-def _check_diagram(root: etree._Element, filename: str, forms: dict[str, Any]) -> list[Problem]:
+def _check_diagram(root: etree._Element, filename: str, forms: dict[str, Any], data: dict[str, Any],
+                   known: frozenset[str]) -> list[Problem]:
     problems: list[Problem] = []
     processes = root.findall(f"{{{BPMN}}}process")
     for process in processes:
@@ -146,7 +153,7 @@ def _check_diagram(root: etree._Element, filename: str, forms: dict[str, Any]) -
                 problems.append(_problem(element, filename, t("v_unsupported", tag=name)))
         problems += _lanes(process, filename)
         problems += _user_tasks(process, filename, forms)
-        problems += _expressions(process, filename, representative_data(forms))
+        problems += _expressions(process, filename, data, known)
     shapes = {s.get("bpmnElement") for s in root.iter(f"{{{BPMNDI}}}BPMNShape")}
     if processes and not root.findall(f".//{{{BPMNDI}}}BPMNDiagram"):
         problems.append(Problem(t("v_no_layout"), filename))
@@ -225,22 +232,26 @@ def _sample(schema: Any, depth: int) -> Any:
     return {"string": "x", "integer": 1, "number": 1, "boolean": True}.get(kind)
 
 
-def _expressions(process: etree._Element, filename: str, data: dict[str, Any]) -> list[Problem]:
+def _expressions(process: etree._Element, filename: str, data: dict[str, Any], known: frozenset[str]
+                 ) -> list[Problem]:
+    """Conditions, scripts and timers: the evaluator's static rules, then names set nowhere in the bundle
+    (`engine.variable_names`), then a dry run under the budgets."""
     problems = []
     functions = build_functions(Effects())  # effects of a dry run are collected and thrown away
     for condition in process.iter(f"{{{BPMN}}}conditionExpression"):
         text = (condition.text or "").strip()
-        messages = check_expression(text, FUNCTION_NAMES) or dry_run_expression(text, dict(data), functions)
+        messages = check_expression(text, FUNCTION_NAMES) or unknown_names(text, "eval", known) or \
+            dry_run_expression(text, dict(data), functions)
         problems += [_problem(condition, filename, t("v_condition", detail=m)) for m in messages]
-    for script in process.iter(f"{{{BPMN}}}script", f"{{{SPIFF}}}preScript", f"{{{SPIFF}}}postScript"):
+    for script in process.iter(*SCRIPT_TAGS):
         text = script.text or ""
         messages = check_script(text, FUNCTION_NAMES) or _reviewed_arguments(text) or \
-            dry_run_script(text, dict(data), functions)
+            unknown_names(text, "exec", known) or dry_run_script(text, dict(data), functions)
         problems += [_problem(script, filename, t("v_script", detail=m)) for m in messages]
     for kind in KINDS:
         for timer in process.iter(f"{{{BPMN}}}{kind}"):
             text = (timer.text or "").strip()
-            problems += [_problem(timer, filename, m) for m in _timer_problems(kind, text, data, functions)]
+            problems += [_problem(timer, filename, m) for m in _timer_problems(kind, text, data, functions, known)]
     return problems
 
 
@@ -267,12 +278,14 @@ def _reviewed_arguments(script: str) -> list[str]:
     return found
 
 
-def _timer_problems(kind: str, text: str, data: dict[str, Any], functions: dict[str, Any]) -> list[str]:
+def _timer_problems(kind: str, text: str, data: dict[str, Any], functions: dict[str, Any],
+                    known: frozenset[str]) -> list[str]:
     if not text:
         return [t("v_timer_empty", kind=kind)]
     if _ISO_LITERAL.match(text):
         return [t("v_timer_quote", text=text)]
-    messages = check_expression(text, FUNCTION_NAMES) or dry_run_expression(text, dict(data), functions)
+    messages = check_expression(text, FUNCTION_NAMES) or unknown_names(text, "eval", known) or \
+        dry_run_expression(text, dict(data), functions)
     if messages:
         return [t("v_timer", detail=m) for m in messages]
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":

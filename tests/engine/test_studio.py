@@ -154,7 +154,8 @@ def test_the_deploy_preview_counts_the_cases_running_on_the_active_version_and_n
     drive.do("intake", closed, "screen", {"screening_outcome": "out_of_scope", "screening_reason": "Ngoài phạm vi"})
     with transaction(factory) as session:
         draft = edited_draft(session)
-        studio.save_form(session, "owner", draft, "screen", {"type": "object", "properties": {}})
+        screen = draft.bundle["forms"]["screen"]
+        studio.save_form(session, "owner", draft, "screen", {**screen, "title": f"{screen.get('title', '')} (sửa)"})
         preview = studio.deploy_preview(session, draft)
         assert (preview.problems, preview.deployable) == ([], True)
         assert (preview.active.number, preview.running, preview.number) == (1, 2, 2)  # the closed case is not running
