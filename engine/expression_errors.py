@@ -65,10 +65,13 @@ def syntax_detail(error: SyntaxError) -> Text:
 
 
 def runtime_detail(error: Exception) -> Text:
-    """Why an operator or a function failed on the data (1/0, 'a' - 1, [1][5], {[1]: 2}, …)."""
+    """Why an operator or a function failed on the data (1/0, 'a' - 1, [1][5], {[1]: 2}, …); a reviewed function's
+    refusal (engine/functions.py) is already a message code."""
     if isinstance(error, ZeroDivisionError):
         return t("rt_division")
     if isinstance(error, KeyError) and error.args:
         return t("e_key_missing", key=repr(error.args[0]))
+    if error.args and isinstance(error.args[0], Text):  # a reviewed function refusing its arguments
+        return error.args[0]
     text = str(error) or type(error).__name__
     return _matched(text, _RUNTIME) or t("rt_failed", detail=text)

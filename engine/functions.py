@@ -66,21 +66,21 @@ def parse_timestamp(value: Any) -> datetime:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError as exc:
-            raise ValueError(f"not an ISO-8601 date-time: {value!r}") from exc
+            raise ValueError(t("f_timestamp_format", value=repr(value))) from exc
     else:
-        raise ValueError(f"not a date-time: {value!r}")
+        raise ValueError(t("f_timestamp_type", value=repr(value)))
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{what} must be a number, not {value!r}")
+        raise ValueError(t("f_number", what=what, value=repr(value)))
     return value
 
 
 def _choice(value: Any, allowed: frozenset[str], what: str) -> str:
     if value not in allowed:
-        raise ValueError(f"{what} must be one of {', '.join(sorted(allowed))}; got {value!r}")
+        raise ValueError(t("f_choice", what=what, allowed=", ".join(sorted(allowed)), value=repr(value)))
     return value
 
 
@@ -89,15 +89,15 @@ def _items(collection: Any, what: str) -> list[Any]:
     if isinstance(collection, dict):
         collection = list(collection.values())
     if not isinstance(collection, list | tuple):
-        raise ValueError(f"{what} must be a list or a dict, not {type(collection).__name__}")
+        raise ValueError(t("f_collection", what=what, kind=type(collection).__name__))
     if len(collection) > MAX_COLLECTION:
-        raise ValueError(f"{what} has more than {MAX_COLLECTION} items")
+        raise ValueError(t("f_too_many", what=what, limit=MAX_COLLECTION))
     return list(collection)
 
 
 def _unit_code(unit: Any) -> str:
     if not isinstance(unit, str) or not _UNIT_CODE.match(unit):
-        raise ValueError(f"unit must be a unit code, not {unit!r}")
+        raise ValueError(t("f_unit_code", value=repr(unit)))
     return unit
 
 
@@ -109,7 +109,7 @@ def keyed(items: Any) -> dict[str, Any]:
 def any_flagged(collection: Any, flag: Any) -> bool:
     """Whether any item (a dict) of a list or dict of findings has `flag` set to true."""
     if not isinstance(flag, str) or not flag:
-        raise ValueError("any_flagged: the flag must be a field name")
+        raise ValueError(t("f_flag"))
     return any(isinstance(item, dict) and item.get(flag) is True for item in _items(collection, "any_flagged"))
 
 
@@ -144,12 +144,12 @@ def build_functions(effects: Effects,
     def notify(kind: Any, role: Any, unit: Any = None) -> None:
         """Tell `role` (limited to `unit` when given; an agency coordinator always needs the agency's unit)."""
         if not isinstance(kind, str) or not kind:
-            raise ValueError("notification kind must be a non-empty string")
+            raise ValueError(t("f_notify_kind"))
         role = _choice(role, frozenset(LANE_ROLES), "role")
         if unit is not None and (not isinstance(unit, str) or not _UNIT_CODE.match(unit)):
-            raise ValueError(f"unit must be a unit code, not {unit!r}")
+            raise ValueError(t("f_unit_code", value=repr(unit)))
         if role == "coordinator" and unit is None:
-            raise ValueError("a notification to an agency coordinator must name the agency (unit)")
+            raise ValueError(t("f_notify_agency"))
         effects.add("notify", kind, role, unit)
 
     def notify_each(kind: Any, role: Any, units: Any) -> None:
@@ -168,16 +168,16 @@ def build_functions(effects: Effects,
     def require(condition: Any, field_name: Any, message_code: Any) -> None:
         """Refuse the step (a field-level error on `field_name`, nothing saved) unless `condition` holds."""
         if not isinstance(field_name, str) or not field_name:
-            raise ValueError("require: the field must be a field name")
+            raise ValueError(t("f_require_field"))
         message = RULE_MESSAGES.get(message_code) if isinstance(message_code, str) else None
         if message is None:
-            raise ValueError(f"require: unknown message {message_code!r} (known: {', '.join(sorted(RULE_MESSAGES))})")
+            raise ValueError(t("f_require_code", code=repr(message_code), known=", ".join(sorted(RULE_MESSAGES))))
         if not condition:
             raise RuleRefused(field_name, message)
 
     def reassign_unit(unit: Any) -> None:
         if not isinstance(unit, str) or not unit:
-            raise ValueError("unit must be a unit code")
+            raise ValueError(t("f_unit_code", value=repr(unit)))
         effects.add("reassign_unit", unit)
 
     def publish_result() -> None:

@@ -8,6 +8,7 @@ from engine import versions
 from engine.budget import ExpressionError, expression_error
 from engine.expression_errors import syntax_detail
 from engine.expressions import check_expression, check_script, evaluate, execute
+from engine.functions import Effects, build_functions
 from engine.messages import MESSAGES, Text, as_data, from_data, t
 from engine.validation import validate_bundle
 
@@ -73,6 +74,22 @@ def test_every_run_time_error_is_a_message_code(expression, names):
         evaluate(expression, names, FUNCTIONS)
     codes = codes_of(caught.value.message)
     assert "rt_failed" not in codes or expression in ("len(1)", "len()"), codes  # only a function's own words
+
+
+@pytest.mark.parametrize(("expression", "code"), [
+    ("hours_after('yesterday', 1)", "f_timestamp_format"), ("hours_after(1, 1)", "f_timestamp_type"),
+    ("hours_after(now(), '24')", "f_number"), ("set_status('lost')", "f_choice"),
+    ("any_flagged(1, 'x')", "f_collection"), ("missing([1] * 201, [])", "f_too_many"),
+    ("invite_agency('Công an')", "f_unit_code"), ("any_flagged([], '')", "f_flag"),
+    ("notify('', 'intake')", "f_notify_kind"),
+    ("notify('x', 'coordinator')", "f_notify_agency"), ("require(True, '', 'x')", "f_require_field"),
+    ("require(True, 'level', 'nope')", "f_require_code"), ("reassign_unit('')", "f_unit_code"),
+])
+def test_a_reviewed_function_refusing_its_arguments_says_why_as_a_message_code(expression, code):
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expression, {}, build_functions(Effects()))
+    assert codes_of(caught.value.message) == [code]  # shown in the page's language, not as Python's words
+    assert str(caught.value) == str(t(code, **caught.value.message.params))
 
 
 def test_a_scripts_run_time_error_keeps_its_code_under_the_line():
