@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select, update
 
+from engine import studio, versions
 from engine.accounts import hash_password
 from engine.db import transaction
 from engine.models import User
@@ -71,3 +72,10 @@ def user_id(factory, username: str) -> int:
 def text_of(response) -> str:
     """The page's visible text, roughly (tags removed, whitespace collapsed)."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+@pytest.fixture
+def draft_id(factory) -> int:
+    """A draft of the active version, made through the engine (the studio's page tests)."""
+    with transaction(factory) as session:
+        return studio.new_draft(session, "owner", versions.active_version(session)).id
