@@ -15,6 +15,8 @@ from engine.db import transaction
 from engine.events import case_events
 from engine.models import Case, InboxItem, Notification, User
 
+# a reporter's contact (only staff who may see it ever do)
+REPORTER = {"name": "Nguyễn Thị Mai", "phone": "0909123456", "email": "mai.reporter@example.org"}
 REPORT = {
     "category": "cosmetic_surgery",
     "description": "Cơ sở tiêm filler không phép tại tầng 2, có nhiều khách ra vào buổi tối.",
