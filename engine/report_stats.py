@@ -80,7 +80,7 @@ def read_durations(session, hours, clauses, keys=(), total: bool = False) -> dic
     80 ms for SQLite's `row_number()` window ranking and 78 ms for PostgreSQL's `percentile_cont` — and 93 / 107 ms
     through SQLAlchemy's rows, which is why the cursor is read directly. `keys` must be plain columns whose driver
     values need no conversion (integers, strings): see `driver_rows`."""
-    rows = driver_rows(session, select(*keys, hours).where(*clauses, hours.is_not(None)))
+    rows = driver_rows(session, select(*keys, hours).where(*clauses, *_has_value(hours)))
     width = len(keys)
     groups: dict[tuple, list[float]] = {}
     if width:
@@ -89,6 +89,14 @@ def read_durations(session, hours, clauses, keys=(), total: bool = False) -> dic
     if total or not width:
         groups[()] = [row[width] for row in rows]
     return {key: _sorted_durations(values) for key, values in groups.items() if values}
+
+
+def _has_value(hours) -> list:
+    """The rows that have a duration: for `hours_between`, both instants are there (the same rows as testing the
+    duration itself, without computing it twice per row — 2.6 ms of SQLite's 10 ms for a quarter's screening times)."""
+    if isinstance(hours, hours_between):
+        return [instant.is_not(None) for instant in hours.clauses]
+    return [hours.is_not(None)]
 
 
 def driver_rows(session, query) -> list[tuple]:
