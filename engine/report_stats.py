@@ -88,7 +88,7 @@ def read_durations(session, hours, clauses, keys=(), total: bool = False) -> dic
             groups.setdefault(tuple(row[:width]), []).append(row[width])
     if total or not width:
         groups[()] = [row[width] for row in rows]
-    return {key: _sorted_durations(values) for key, values in groups.items() if values}
+    return {key: ranked_durations(values) for key, values in groups.items() if values}
 
 
 def _has_value(hours) -> list:
@@ -112,7 +112,11 @@ def driver_rows(session, query) -> list[tuple]:
         result.close()
 
 
-def _sorted_durations(values: list[float]) -> Durations:
+def ranked_durations(values: list[float]) -> Durations:
+    """The median and 90th percentile of hours read from the database (not None; sorted here, in place), as
+    `read_durations` ranks them."""
+    if not values:
+        return Durations(0, None, None)
     values.sort()
     return Durations(len(values), *(_picked(values, q) for q in QUANTILES))
 

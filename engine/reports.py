@@ -21,24 +21,24 @@ Times are medians and 90th percentiles (`engine.report_stats`), never averages.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from . import versions
 from .actors import Actor
-from .caselist import ROW_COLUMNS, CasePage, CaseRow, json_list_has, json_list_items, scope_clause
+from .caselist import ROW_COLUMNS, CasePage, CaseRow, json_list_has, scope_clause
 from .clock import now
 from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, near_deadline_clause, overdue_clause
 from .errors import PermissionDenied, ValidationError
-from .models import Case, CaseEvent, CaseStatus, Role, Unit, UnitKind, User
+from .models import Case, CaseEvent, CaseStatus, Role, User
 from .models_report import AgencyAnswer
 from .report_periods import Period
-from .report_stats import Durations, driver_rows, hours_between, read_durations
+from .report_received import received_by_agency, received_counts
+from .report_stats import Durations, hours_between, read_durations
 
 REPORT_ROLES = frozenset({Role.LEADERSHIP, Role.INTAKE, Role.INSPECTOR})
 OPEN_STATUSES = HANDLING_STATUSES | {CaseStatus.DISPUTED.value}
@@ -265,22 +265,14 @@ def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter 
     base = filter_clauses(actor, wanted)
     found = Report(period, wanted, at)
     received = [*base, metric_clause("received", period, at, wanted)]
-    columns = list(DIMENSIONS.values())  # one grouped scan (index-only with ix_cases_received_at), summed here
-    totals: dict[str, dict] = {name: defaultdict(int) for name in DIMENSIONS}
-    for *keys, count in driver_rows(session, _where(select(*columns, func.count()), received).group_by(*columns)):
-        for name, key in zip(DIMENSIONS, keys, strict=True):
-            totals[name][key] += count
-    for name, counts in totals.items():
-        found.received_by[name] = sorted(counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
+    found.received_by, found.screening = received_counts(session, received, DIMENSIONS)  # screened_at: milestones
     found.received = sum(count for _key, count in found.received_by["level"])
-    found.received_by["agency"] = _received_by_agency(session, received)
+    found.received_by["agency"] = received_by_agency(session, received)
     found.deadlines = _deadlines(session, base, period, at)
     found.open_now, found.overdue_now = session.execute(_where(select(
         func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted))).select_from(Case),
         [*base, metric_clause("open_now", period, at, wanted)])).one()  # overdue cases are open
     _times_to_result(session, found, base)
-    found.screening = read_durations(  # screened_at: engine.report_milestones
-        session, hours_between(Case.received_at, Case.screened_at), received).get((), NONE)
     found.agencies = _agency_times(session, base, period)
     found.disputed = _count(session, base, metric_clause("disputed", period, at, wanted))
     found.reopened = _count(session, base, metric_clause("reopened", period, at, wanted))
@@ -290,26 +282,6 @@ def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter 
 
 def _count(session: Session, base, clause) -> int:
     return session.scalar(_where(select(func.count()).select_from(Case), [*base, clause])) or 0
-
-
-def _received_by_agency(session: Session, received) -> list[tuple[str, int]]:
-    """Reports received per invited agency: the period's level-3 cases are counted per list of agencies first (a
-    quarter's thousands of cases have a handful of different lists), and only those lists are expanded; an agency
-    named twice in one list counts the case once. Measured on a quarter of 100,000 cases: 1.9 ms on PostgreSQL and
-    0.7 ms on SQLite, against 17 ms and 4 ms for expanding each case's list (PostgreSQL converted every list to
-    jsonb, in parallel workers)."""
-    agencies = list(session.scalars(select(Unit.code).where(Unit.kind == UnitKind.AGENCY.value)
-                                    .order_by(Unit.code)))
-    if not agencies:
-        return []
-    listed = cast(Case.agencies, Text)  # PostgreSQL's json has no equality: grouped by its text
-    lists = _where(select(listed.label("agencies"), func.count().label("cases")),
-                   [*received, Case.level == 3]).group_by(listed).subquery()  # agencies join level-3 cases only
-    invited = json_list_items(session, lists.c.agencies)
-    pairs = (select(lists.c.agencies, lists.c.cases, invited.c.value).select_from(lists).join(invited, true())
-             .where(invited.c.value.in_(agencies)).distinct().subquery())  # one agency once per list
-    counts = session.execute(select(pairs.c.value, func.sum(pairs.c.cases)).group_by(pairs.c.value)).all()
-    return sorted(((code, int(n)) for code, n in counts if n), key=lambda pair: (-pair[1], pair[0]))
 
 
 def _deadlines(session: Session, base, period: Period, at: datetime) -> list[LevelDeadlines]:
