@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from operator import itemgetter
 
 from sqlalchemy import ColumnElement, Text, cast, func, select, true
 from sqlalchemy.orm import Session
@@ -33,8 +34,11 @@ def received_counts(session: Session, received: list[ColumnElement[bool]],
     screening = hours_between(Case.received_at, Case.screened_at)
     if session.get_bind().dialect.name == "sqlite":
         rows = driver_rows(session, select(func.json_array(*columns), screening).where(*received))
-        combinations = [(*json.loads(key), count) for key, count in Counter(key for key, _hours in rows).items()]
-        times = ranked_durations([hours for _key, hours in rows if hours is not None])
+        keys = Counter(map(itemgetter(0), rows))
+        decoded = json.loads(f"[{','.join(keys)}]")  # the few distinct keys, decoded at once
+        combinations = [(*values, count) for values, count in zip(decoded, keys.values(), strict=True)]
+        hours = list(map(itemgetter(1), rows))
+        times = ranked_durations(hours if None not in hours else [h for h in hours if h is not None])
     else:
         combinations = driver_rows(session, select(*columns, func.count()).where(*received).group_by(*columns))
         times = read_durations(session, screening, received).get((), NONE)
