@@ -285,14 +285,23 @@ def _count(session: Session, base, clause) -> int:
 
 
 def _deadlines(session: Session, base, period: Period, at: datetime) -> list[LevelDeadlines]:
+    due = [*base, _in(Case.deadline_at, period), Case.level.is_not(None)]
+    levels = (1, 2, 3)  # the only levels (ck_cases_level)
+    if session.get_bind().dialect.name == "sqlite":  # no hash aggregation: nine counts in one pass over the rows
+        # instead of a GROUP BY sorting them (a quarter's deadlines: 5.4 ms instead of 6.9 ms; PostgreSQL's
+        # hash-aggregated groups stay faster, 4.6 ms against 11 ms for the nine counts)
+        counts = session.execute(_where(select(*(
+            func.count().filter(and_(Case.level == level, deadline_outcome(metric, at)))
+            for level in levels for metric in DEADLINE_METRICS)).select_from(Case), due)).one()
+        return [LevelDeadlines(level, *counts[3 * index:3 * index + 3]) for index, level in enumerate(levels)]
+
     def flag(metric: str):  # the rows are the period's deadlines already: only the outcome is tested per row
         return func.sum(sql_case((deadline_outcome(metric, at), 1), else_=0))
 
-    rows = session.execute(_where(select(Case.level, *(flag(metric) for metric in DEADLINE_METRICS)),
-                                  [*base, _in(Case.deadline_at, period), Case.level.is_not(None)])
+    rows = session.execute(_where(select(Case.level, *(flag(metric) for metric in DEADLINE_METRICS)), due)
                            .group_by(Case.level).order_by(Case.level)).all()
     by_level = {level: LevelDeadlines(level, int(a or 0), int(b or 0), int(c or 0)) for level, a, b, c in rows}
-    return [by_level.get(level, LevelDeadlines(level, 0, 0, 0)) for level in (1, 2, 3)]
+    return [by_level.get(level, LevelDeadlines(level, 0, 0, 0)) for level in levels]
 
 
 def _times_to_result(session: Session, found: Report, base) -> None:
