@@ -37,8 +37,7 @@ def received_counts(session: Session, received: list[ColumnElement[bool]],
         keys = Counter(map(itemgetter(0), rows))
         decoded = json.loads(f"[{','.join(keys)}]")  # the few distinct keys, decoded at once
         combinations = [(*values, count) for values, count in zip(decoded, keys.values(), strict=True)]
-        hours = list(map(itemgetter(1), rows))
-        times = ranked_durations(hours if None not in hours else [h for h in hours if h is not None])
+        times = ranked_durations([hours for hours in map(itemgetter(1), rows) if hours is not None])
     else:
         combinations = driver_rows(session, select(*columns, func.count()).where(*received).group_by(*columns))
         times = read_durations(session, screening, received).get((), NONE)
