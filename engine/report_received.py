@@ -57,10 +57,7 @@ def received_by_agency(session: Session, received: list[ColumnElement[bool]]) ->
     named twice in one list counts the case once. Measured on a quarter of 100,000 cases: 1.9 ms on PostgreSQL and
     0.7 ms on SQLite, against 17 ms and 4 ms for expanding each case's list (PostgreSQL converted every list to
     jsonb, in parallel workers)."""
-    agencies = list(session.scalars(select(Unit.code).where(Unit.kind == UnitKind.AGENCY.value)
-                                    .order_by(Unit.code)))
-    if not agencies:
-        return []
+    agencies = select(Unit.code).where(Unit.kind == UnitKind.AGENCY.value)  # in the same statement
     listed = cast(Case.agencies, Text)  # PostgreSQL's json has no equality: grouped by its text
     lists = (select(listed.label("agencies"), func.count().label("cases"))
              .where(*received, Case.level == 3).group_by(listed).subquery())  # agencies join level-3 cases only
