@@ -269,19 +269,19 @@ def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter 
     found.received = sum(count for _key, count in found.received_by["level"])
     found.received_by["agency"] = received_by_agency(session, received)
     found.deadlines = _deadlines(session, base, period, at)
-    found.open_now, found.overdue_now = session.execute(_where(select(
-        func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted))).select_from(Case),
-        [*base, metric_clause("open_now", period, at, wanted)])).one()  # overdue cases are open
+    open_cases = _where(select(func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted)))
+                        .select_from(Case), [*base, metric_clause("open_now", period, at, wanted)]).subquery()
+    found.open_now, found.overdue_now, found.disputed, found.reopened = session.execute(select(
+        open_cases, *(_count(base, metric_clause(metric, period, at, wanted)) for metric in ("disputed", "reopened"))
+    )).one()  # one statement (overdue cases are open)
     _times_to_result(session, found, base)
     found.agencies = _agency_times(session, base, period)
-    found.disputed = _count(session, base, metric_clause("disputed", period, at, wanted))
-    found.reopened = _count(session, base, metric_clause("reopened", period, at, wanted))
     found.ratings = _ratings(session, base, period)
     return found
 
 
-def _count(session: Session, base, clause) -> int:
-    return session.scalar(_where(select(func.count()).select_from(Case), [*base, clause])) or 0
+def _count(base, clause):
+    return _where(select(func.count()).select_from(Case), [*base, clause]).scalar_subquery()
 
 
 def _deadlines(session: Session, base, period: Period, at: datetime) -> list[LevelDeadlines]:
