@@ -21,24 +21,24 @@ Times are medians and 90th percentiles (`engine.report_stats`), never averages.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from . import versions
 from .actors import Actor
-from .caselist import ROW_COLUMNS, CasePage, CaseRow, json_list_has, json_list_items, scope_clause
+from .caselist import ROW_COLUMNS, CasePage, CaseRow, json_list_has, scope_clause
 from .clock import now
 from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, near_deadline_clause, overdue_clause
 from .errors import PermissionDenied, ValidationError
-from .models import Case, CaseEvent, CaseStatus, Role, Unit, UnitKind, User
+from .models import Case, CaseEvent, CaseStatus, Role, User
 from .models_report import AgencyAnswer
 from .report_periods import Period
-from .report_stats import Durations, driver_rows, hours_between, read_durations
+from .report_received import received_by_agency, received_counts
+from .report_stats import Durations, hours_between, read_durations
 
 REPORT_ROLES = frozenset({Role.LEADERSHIP, Role.INTAKE, Role.INSPECTOR})
 OPEN_STATUSES = HANDLING_STATUSES | {CaseStatus.DISPUTED.value}
@@ -265,57 +265,44 @@ def report(session: Session, actor: Actor, period: Period, wanted: ReportFilter 
     base = filter_clauses(actor, wanted)
     found = Report(period, wanted, at)
     received = [*base, metric_clause("received", period, at, wanted)]
-    columns = list(DIMENSIONS.values())  # one grouped scan (index-only with ix_cases_received_at), summed here
-    totals: dict[str, dict] = {name: defaultdict(int) for name in DIMENSIONS}
-    for *keys, count in driver_rows(session, _where(select(*columns, func.count()), received).group_by(*columns)):
-        for name, key in zip(DIMENSIONS, keys, strict=True):
-            totals[name][key] += count
-    for name, counts in totals.items():
-        found.received_by[name] = sorted(counts.items(), key=lambda pair: (-pair[1], str(pair[0])))
+    found.received_by, found.screening = received_counts(session, received, DIMENSIONS)  # screened_at: milestones
     found.received = sum(count for _key, count in found.received_by["level"])
-    found.received_by["agency"] = _received_by_agency(session, received)
+    found.received_by["agency"] = received_by_agency(session, received)
     found.deadlines = _deadlines(session, base, period, at)
-    found.open_now, found.overdue_now = session.execute(_where(select(
-        func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted))).select_from(Case),
-        [*base, metric_clause("open_now", period, at, wanted)])).one()  # overdue cases are open
+    open_cases = _where(select(func.count(), func.count().filter(metric_clause("overdue_now", period, at, wanted)))
+                        .select_from(Case), [*base, metric_clause("open_now", period, at, wanted)]).subquery()
+    found.open_now, found.overdue_now, found.disputed, found.reopened = session.execute(select(
+        open_cases, *(_count(base, metric_clause(metric, period, at, wanted)) for metric in ("disputed", "reopened"))
+    )).one()  # one statement (overdue cases are open)
     _times_to_result(session, found, base)
-    found.screening = read_durations(  # screened_at: engine.report_milestones
-        session, hours_between(Case.received_at, Case.screened_at), received).get((), NONE)
     found.agencies = _agency_times(session, base, period)
-    found.disputed = _count(session, base, metric_clause("disputed", period, at, wanted))
-    found.reopened = _count(session, base, metric_clause("reopened", period, at, wanted))
     found.ratings = _ratings(session, base, period)
     return found
 
 
-def _count(session: Session, base, clause) -> int:
-    return session.scalar(_where(select(func.count()).select_from(Case), [*base, clause])) or 0
-
-
-def _received_by_agency(session: Session, received) -> list[tuple[str, int]]:
-    """Reports received per invited agency: each level-3 case's list of agencies is read once (one JSON expansion
-    per case, not one membership test per case and agency)."""
-    agencies = list(session.scalars(select(Unit.code).where(Unit.kind == UnitKind.AGENCY.value)
-                                    .order_by(Unit.code)))
-    if not agencies:
-        return []
-    invited = json_list_items(session, Case.agencies)
-    counts = session.execute(_where(select(invited.c.value, func.count(Case.id.distinct()))
-                                    .select_from(Case).join(invited, true()),
-                                    [*received, Case.level == 3, invited.c.value.in_(agencies)])
-                             .group_by(invited.c.value)).all()  # agencies join level-3 cases only
-    return sorted(((code, n) for code, n in counts if n), key=lambda pair: (-pair[1], pair[0]))
+def _count(base, clause):
+    return _where(select(func.count()).select_from(Case), [*base, clause]).scalar_subquery()
 
 
 def _deadlines(session: Session, base, period: Period, at: datetime) -> list[LevelDeadlines]:
+    due = [*base, _in(Case.deadline_at, period), Case.level.is_not(None)]
+    levels = (1, 2, 3)  # the only levels (ck_cases_level)
+    if session.get_bind().dialect.name == "sqlite":  # no hash aggregation: nine counts in one pass over the rows
+        # instead of a GROUP BY sorting them (a quarter's deadlines: 5.4 ms instead of 6.9 ms; PostgreSQL's
+        # hash-aggregated groups stay faster, 4.6 ms against 11 ms for the nine counts)
+        outcomes = [deadline_outcome(metric, at) for metric in DEADLINE_METRICS]  # built once, used per level
+        counts = session.execute(_where(select(*(
+            func.count().filter(and_(Case.level == level, outcome)) for level in levels for outcome in outcomes))
+            .select_from(Case), due)).one()
+        return [LevelDeadlines(level, *counts[3 * index:3 * index + 3]) for index, level in enumerate(levels)]
+
     def flag(metric: str):  # the rows are the period's deadlines already: only the outcome is tested per row
         return func.sum(sql_case((deadline_outcome(metric, at), 1), else_=0))
 
-    rows = session.execute(_where(select(Case.level, *(flag(metric) for metric in DEADLINE_METRICS)),
-                                  [*base, _in(Case.deadline_at, period), Case.level.is_not(None)])
+    rows = session.execute(_where(select(Case.level, *(flag(metric) for metric in DEADLINE_METRICS)), due)
                            .group_by(Case.level).order_by(Case.level)).all()
     by_level = {level: LevelDeadlines(level, int(a or 0), int(b or 0), int(c or 0)) for level, a, b, c in rows}
-    return [by_level.get(level, LevelDeadlines(level, 0, 0, 0)) for level in (1, 2, 3)]
+    return [by_level.get(level, LevelDeadlines(level, 0, 0, 0)) for level in levels]
 
 
 def _times_to_result(session: Session, found: Report, base) -> None:

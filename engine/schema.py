@@ -37,8 +37,10 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 # Indexes that migrations make only on one database or when an extension is there (PostgreSQL's trigram search
 # index, SQLite's FTS5 table and its shadow tables, SQLite's covering index of the cases' agencies for the reports),
-# so the models leave them out.
-DATABASE_ONLY_INDEXES = frozenset({"ix_case_search_texts_body_trgm", "ix_cases_level_received_agencies"})
+# or differently on each (the covering partial index of the citizens' feedback for the ratings: PostgreSQL carries
+# the json detail as an included column), so the models leave them out.
+DATABASE_ONLY_INDEXES = frozenset({"ix_case_search_texts_body_trgm", "ix_cases_level_received_agencies",
+                                   "ix_case_events_feedback"})
 DATABASE_ONLY_TABLE_PREFIX = "case_search_fts"
 
 
