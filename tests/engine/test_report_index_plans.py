@@ -70,25 +70,3 @@ def test_on_sqlite_the_counts_by_dimension_and_the_screening_times_are_one_pass_
     with sqlite_engine.connect() as conn:
         plan = " / ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
     assert plan == "SEARCH cases USING COVERING INDEX ix_cases_received_at (received_at>? AND received_at<?)", plan
-
-
-def test_on_postgresql_the_durations_are_read_in_binary_and_other_statements_in_text(postgres_engine):
-    """engine/report_stats.py's `_binary_rows`: the same doubles without text to parse per value."""
-    from psycopg.pq import Format
-
-    _truncate(postgres_engine)
-    factory = seeded_factory(postgres_engine)
-    formats = {}
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        formats[statement] = cursor.pgresult.fformat(0)  # the format of the first column received
-
-    event.listen(postgres_engine, "after_cursor_execute", keep)
-    try:
-        with transaction(factory) as session:
-            reports.report(session, LEADER, parse_period("2026-Q4"))
-    finally:
-        event.remove(postgres_engine, "after_cursor_execute", keep)
-    durations = [form for statement, form in formats.items() if "date_part" in statement]
-    assert len(durations) == 3 and set(durations) == {Format.BINARY}  # time to result, screening, agencies
-    assert {form for statement, form in formats.items() if "units.code" in statement} == {Format.TEXT}
