@@ -11,8 +11,9 @@ PORT ?= 5000
 
 CHROMIUM := /usr/bin/chromium
 FAKETIME := /usr/bin/faketime
-# the tests that reason about deadlines, run a second time with the system clock shifted more than a year ahead
-SHIFTED_TESTS := tests/processes tests/engine tests/forms
+# every test but the browser's (real time: a live server and chromium), run a second time with the system clock
+# shifted more than a year ahead
+SHIFTED_TESTS := tests/processes tests/engine tests/forms tests/webui
 
 .PHONY: run test test-shifted lint setup clean translations bench
 
@@ -50,7 +51,7 @@ test: setup $(CHROMIUM) $(FAKETIME)
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-shifted
 
-# no test may depend on the day it runs: the engine, diagram and form tests with the clock 400 days ahead
+# no test may depend on the day it runs: the engine, diagram, form and web tests with the clock 400 days ahead
 test-shifted: setup $(FAKETIME)
 	@echo "Time-shifted pass: the system clock is 400 days ahead"
 	$(FAKETIME) -f '+400d' $(BIN)/pytest -q -p no:cacheprovider $(SHIFTED_TESTS)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -164,3 +165,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("PostgreSQL NOT AVAILABLE", sep="!", red=True, bold=True)
         terminalreporter.write_line(f"PostgreSQL tests were SKIPPED: {_pg_problem[0]}", red=True, bold=True)
         terminalreporter.write_line("CI sets RR_REQUIRE_POSTGRES=1, which turns this into a failure.")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the rate limiter's expiry timers (the `limits` library's in-memory storage starts a non-daemon
+    threading.Timer of 10 ms per app). Under `faketime -f +400d` a timed wait never ends, so those timers would
+    keep the finished test run from exiting; cancelling one wakes it at once, whatever the clock."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
+
