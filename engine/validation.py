@@ -25,12 +25,10 @@ from .models import LANE_ROLES, Role
 from .problems import Problem, unreadable
 from .table_checks import check_decisions, check_table_files, decision_ids
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
-from .variable_names import SCRIPT_TAGS, defined_names, unknown_names
+from .variable_names import BPMN, SCRIPT_TAGS, SPIFF, defined_names, unknown_names
 from .versions import VALIDATOR, parse_bundle, parse_xml
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "spiffworkflow": SPIFF}
 MAX_DEPTH = 60
 FUNCTION_NAMES = frozenset(build_functions(Effects()))
