@@ -8,8 +8,10 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, flash, redirect, request, session
-from flask_babel import Babel, format_datetime, get_locale, gettext
+from flask_babel import Babel, format_datetime, get_locale, get_translations, gettext
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from engine import accounts
 from engine.clock import now
@@ -40,7 +42,29 @@ def select_locale() -> str:
 
 def lang() -> str:
     """The language of this request's pages ("vi" or "en")."""
-    return str(get_locale() or "vi")
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"
+
+
+def page_gettext() -> dict:
+    """`gettext` and `ngettext` for one page, bound to the translations of the page's language (looked up once per
+    page, not at each of its few dozen texts). They behave as Jinja's new-style gettext: the text is always a
+    %-format string (`%%` for a percent sign), escaped values are filled in on HTML pages, and `ngettext` knows
+    `num`. `_` is the same as `gettext` (macros imported without the page's context use Flask-Babel's own)."""
+    translations = get_translations()
+
+    @pass_eval_context
+    def page_text(eval_ctx, string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 - our catalog; values escaped
+
+    @pass_eval_context
+    def page_plural(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 - our catalog; values escaped
+
+    return {"gettext": page_text, "_": page_text, "ngettext": page_plural}
 
 
 # parameters that carry a name the process owner wrote "Vietnamese / English" (a decision table's or its
@@ -152,6 +176,7 @@ def init_app(app: Flask) -> None:
             compiled = CATALOGS
         app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compiled)
     babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(page_gettext)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["iso_local"] = iso_local
     app.jinja_env.globals["time_left"] = time_left

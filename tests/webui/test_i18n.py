@@ -205,6 +205,33 @@ def test_the_switch_needs_the_pages_csrf_token(factory, clock, app_config):
     assert "Sign in" in client.get("/login").get_data(as_text=True)
 
 
+# --- texts on a page ---------------------------------------------------------------------------------------------
+
+PAGE = ('{{ _("Sign in") }}|{{ _("%(who)s & co", who="<b>") }}|{{ gettext("100%%") }}|'
+        '{{ ngettext("Too many failed sign-ins. Please try again in %(num)d minute.", '
+        '"Too many failed sign-ins. Please try again in %(num)d minutes.", 5) }}')
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("vi", "Đăng nhập|&lt;b&gt; & co|100%|Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 5 phút."),
+    ("en", "Sign in|&lt;b&gt; & co|100%|Too many failed sign-ins. Please try again in 5 minutes."),
+])
+def test_a_pages_texts_are_in_its_language_with_values_escaped(app, language, expected):
+    from flask import render_template_string, session
+    with app.test_request_context("/"):
+        session["lang"] = language
+        assert render_template_string(PAGE) == expected
+
+
+def test_a_text_template_gets_its_values_unescaped_and_a_forced_language(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+    with app.test_request_context("/"), force_locale("en"):
+        page = render_template_string('{% autoescape false %}{{ _("Sign in") }} {{ _("%(who)s", who="<b>") }}'
+                                      '{% endautoescape %}')
+    assert page == "Sign in <b>"
+
+
 # --- local time --------------------------------------------------------------------------------------------------
 
 def test_times_are_shown_in_ho_chi_minh_city_time(as_user, drive):
