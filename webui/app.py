@@ -29,6 +29,7 @@ from . import (
     i18n,
     inbox,
     limits,
+    links,
     notifications,
     open311,
     params,
@@ -115,6 +116,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     _template_helpers(app)
+    links.init_app(app)
 
     @app.get("/")
     def home():
