@@ -148,8 +148,9 @@ def signed_in_user(session: Session, user_id: int, *, with_unread: bool = False)
     """The account of a sign-in session, if it still exists and is active (a deactivated user is signed out).
     One statement of plain columns: the user, one row per role, the units token (so that the units list kept in
     memory is checked without a statement of its own) and (`with_unread`) the count of unread notifications
-    (`notifications.unread_count`, computed once in the inner select)."""
-    rows = session.execute(_signed_in_statement(with_unread), {"user_id": user_id}).all()
+    (`notifications.unread_count`, computed once in the inner select). Run on the session's connection: plain
+    columns need none of the ORM's work on a statement (a tenth of a millisecond, at every request)."""
+    rows = session.connection().execute(_signed_in_statement(with_unread), {"user_id": user_id}).all()
     if not rows:
         return None
     first = rows[0]
