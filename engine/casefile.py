@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, select
 from sqlalchemy.orm import Session, undefer
 
 from . import audit, cases, documents, events, inbox, steps
@@ -61,26 +61,35 @@ def _attachments_statement() -> Select:
     return select(Attachment).where(Attachment.case_id == bindparam("case_id")).order_by(Attachment.id)
 
 
+# What the person doing a task needs from earlier steps: the classification and each agency's findings (the task
+# page shows the latest submission of each, per agency for the coordination steps).
+EARLIER_STEPS = ("classify", "acknowledge_request", "answer_agency_question", "contribute_findings",
+                 "confirm_in_writing", "coordinate", "answer_information_request", "confirm_joint_inspection",
+                 "record_minutes", "confirm_minutes", "confirm_agreement_in_writing", "refer_to_police",
+                 "enter_result", "verify_result")
+
+
 @dataclass(frozen=True)
 class TaskPage:
     case: Case
     item: InboxItem
-    events: list[CaseEvent]
+    events: list[CaseEvent]  # the completions of EARLIER_STEPS, oldest first (none for a submission)
     attachments: list[Attachment] = field(default_factory=list)  # the report's photos and videos
-    people: dict[str, str] = field(default_factory=dict)  # username → full name (earlier steps)
+    people: dict[str, str] = field(default_factory=dict)  # username → full name (of those completions)
 
 
 def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, with_events: bool = True) -> TaskPage:
-    """The open task the actor may work on (NotFound once it is completed, PermissionDenied if not theirs);
-    without its case's events (an empty list) when the caller shows no page.
+    """The open task the actor may work on (NotFound once it is completed, PermissionDenied if not theirs), with
+    the completions of the earlier steps it shows (`EARLIER_STEPS`); without them (an empty list) when the caller
+    shows no page.
 
     Without events (a submission), the case comes with its document and all its inbox rows, offered to the
     submission's case step (`steps.offer_loaded`), which then reads nothing again."""
-    if with_events:  # the case, its task and whether it has attachments: one query
+    if with_events:  # the case, its task, whether it has attachments and earlier steps' results: one query
         rows = session.execute(_page_statement(), {"case_id": case_id, "task_id": str(task_id)}).all()
         if not rows:
             raise NotFound(t("case_missing", case=case_id))
-        case, found, attached = rows[0]
+        case, found, attached, earlier = rows[0]
     else:
         rows = session.execute(_submission_statement(), {"case_id": case_id}).all()
         if not rows:
@@ -91,7 +100,7 @@ def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, wit
     if not with_events:
         steps.offer_loaded(session, case, open_items)
         return TaskPage(case, item, [])
-    history, people = _events_with_names(session, case.id)
+    history, people = _earlier_completions(session, case.id) if earlier else ([], {})  # none: a case's first task
     return TaskPage(case, item, history, _attachments(session, case.id) if attached else [], people)
 
 
@@ -100,9 +109,11 @@ def task_page(session: Session, actor: Actor, case_id: int, task_id: str, *, wit
 
 @cache
 def _page_statement() -> Select:
-    """The case, its task `task_id` (None once completed) and whether the case has attachments."""
+    """The case, its task `task_id` (None once completed), whether the case has attachments and whether any of
+    the earlier steps a task page shows was completed."""
     has_attachments = exists().where(Attachment.case_id == Case.id).correlate(Case)
-    return (select(Case, InboxItem, has_attachments).where(Case.id == bindparam("case_id"))
+    earlier = exists().where(CaseEvent.case_id == Case.id, _earlier_completion()).correlate(Case)
+    return (select(Case, InboxItem, has_attachments, earlier).where(Case.id == bindparam("case_id"))
             .outerjoin(InboxItem, and_(InboxItem.case_id == Case.id, InboxItem.task_id == bindparam("task_id"))))
 
 
@@ -113,15 +124,21 @@ def _submission_statement() -> Select:
             .outerjoin(InboxItem, InboxItem.case_id == Case.id).order_by(InboxItem.id))
 
 
+def _earlier_completion() -> ColumnElement[bool]:
+    return and_(CaseEvent.kind == "task_completed", CaseEvent.task_name.in_(EARLIER_STEPS))
+
+
 @cache
-def _events_statement() -> Select:
-    return (select(CaseEvent, User.display_name).where(CaseEvent.case_id == bindparam("case_id"))
+def _earlier_statement() -> Select:
+    return (select(CaseEvent, User.display_name)
+            .where(CaseEvent.case_id == bindparam("case_id"), _earlier_completion())
             .outerjoin(User, User.username == CaseEvent.actor).order_by(CaseEvent.at, CaseEvent.id))
 
 
-def _events_with_names(session: Session, case_id: int) -> tuple[list[CaseEvent], dict[str, str]]:
-    """The case's events (as `events.case_events` orders them) and the full names of their actors: one query."""
-    rows = session.execute(_events_statement(), {"case_id": case_id}).all()
+def _earlier_completions(session: Session, case_id: int) -> tuple[list[CaseEvent], dict[str, str]]:
+    """The completions of EARLIER_STEPS on the case (in the order of `events.case_events`) and the full names of
+    who completed them: one query."""
+    rows = session.execute(_earlier_statement(), {"case_id": case_id}).all()
     return [event for event, _ in rows], {event.actor: name for event, name in rows if name is not None}
 
 

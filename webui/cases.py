@@ -198,20 +198,11 @@ def _prefilled(case: Case, schema: dict) -> dict:
             if isinstance(prop, dict) and isinstance(prop.get("x-prefill"), str) and known.get(prop["x-prefill"])}
 
 
-# What the person doing a task needs from earlier steps: the classification and each agency's findings.
-EARLIER_STEPS = ("classify", "acknowledge_request", "answer_agency_question", "contribute_findings",
-                 "confirm_in_writing", "coordinate", "answer_information_request", "confirm_joint_inspection",
-                 "record_minutes", "confirm_minutes", "confirm_agreement_in_writing", "refer_to_police",
-                 "enter_result", "verify_result")
-# Fields of the level-3 coordination forms that name an agency (offered as a choice of the agencies).
-
-
 def _earlier_work(page: casefile.TaskPage) -> list[dict]:
     """The latest submission of each earlier step worth seeing (per agency for the coordination steps)."""
     latest: dict[tuple[str, str], dict] = {}
-    for event in page.events:
-        if event.kind == "task_completed" and event.task_name in EARLIER_STEPS:
-            latest[(event.task_name, event.actor)] = timeline_entry(page.case, event)
+    for event in page.events:  # the completions of casefile.EARLIER_STEPS, oldest first
+        latest[(event.task_name, event.actor)] = timeline_entry(page.case, event)
     return list(latest.values())
 
 

@@ -9,6 +9,7 @@ from engine.actors import Actor
 from engine.db import transaction
 from engine.errors import Conflict, PermissionDenied
 from tests.casedriver import CaseDriver
+from tests.factories import statements
 
 ADMIN = Actor("admin", frozenset({"admin"}))
 OWNER = Actor("owner", frozenset({"process_owner"}))
@@ -42,6 +43,28 @@ def test_a_task_completed_meanwhile_is_a_conflict_naming_the_case(drive, factory
     with transaction(factory) as session, pytest.raises(Conflict) as refused:
         casefile.fresh_task_page(session, INTAKE, case_id, item.task_id)
     assert refused.value.case_id == case_id and refused.value.row_version == drive.case(case_id).row_version
+
+
+def test_a_cases_first_task_page_is_one_statement_without_history(drive, factory, db_engine):
+    case_id = drive.report(ward="ward-ben-thanh")
+    item = drive.task(case_id, "screen")
+    with transaction(factory) as session, statements(db_engine) as sent:
+        page = casefile.task_page(session, INTAKE, case_id, item.task_id)
+    assert page.item.task_name == "screen" and page.events == [] and page.people == {}
+    assert len(sent) == 1
+
+
+def test_a_later_task_page_has_the_earlier_steps_it_shows_with_who_did_them(drive, factory):
+    case_id = drive.report(ward="ward-ben-thanh")
+    drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})  # not an earlier step it shows
+    with transaction(factory) as session:
+        assert casefile.task_page(session, INTAKE, case_id, drive.task(case_id, "classify").task_id).events == []
+    drive.do("intake", case_id, "classify", {"level": 2, "handling_unit": "inspectorate"})
+    item = drive.task(case_id, "start_handling")
+    with transaction(factory) as session:
+        page = casefile.task_page(session, drive.actor("inspectorate"), case_id, item.task_id)
+    assert [(e.kind, e.task_name, e.actor) for e in page.events] == [("task_completed", "classify", "intake")]
+    assert list(page.people) == ["intake"]  # the full name of who classified it
 
 
 def test_only_administrators_list_accounts(factory):
