@@ -1,8 +1,9 @@
 """Where the CPU of one HTTP task completion goes, in-process: the same GET form + POST as measurement 4
 (`http_load.py`), through Flask's test client on PostgreSQL, with CSRF on and the per-process workflow cache
 emptied before each request (under gunicorn the case was reported by another process and the GET and the POST
-land on any of four workers). Reports the CPU time (this process: user + system) per completion and the SQL
-statements per request, and optionally cProfile (CPU-time clock) grouped by library and by function.
+land on any of four workers). Reports the CPU time (this process: user + system) per completion, per request
+(median GET and POST) and the SQL statements per request, and optionally cProfile (CPU-time clock) grouped by
+library and by function.
 
     python -m bench.http_profile --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/rr_bench_prof
 
@@ -16,6 +17,7 @@ import cProfile
 import io
 import pstats
 import re
+import statistics
 import tempfile
 import time
 from collections import defaultdict
@@ -69,12 +71,13 @@ def _sign_in(client, username: str) -> None:
         raise RuntimeError(f"sign-in answered {response.status_code}")
 
 
-def _complete(client, clear, counts: dict[str, list[int]], statements: Statements, case_id: int,
+def _complete(client, clear, counts: dict[str, list[float]], statements: Statements, case_id: int,
               task_id: str) -> None:
     path = f"/cases/{case_id}/tasks/{task_id}"
     clear()
-    before = statements.count
+    before, cpu = statements.count, time.process_time()
     response = client.get(path)
+    counts["GET ms"].append((time.process_time() - cpu) * 1000)
     counts["GET"].append(statements.count - before)
     page = response.get_data(as_text=True)
     if response.status_code != 200:
@@ -82,8 +85,9 @@ def _complete(client, clear, counts: dict[str, list[int]], statements: Statement
     form = {"csrf_token": http_load.CSRF.search(page).group(1),
             "row_version": http_load.ROW_VERSION.search(page).group(1), **http_load.FORM}
     clear()
-    before = statements.count
+    before, cpu = statements.count, time.process_time()
     response = client.post(path, data=form)
+    counts["POST ms"].append((time.process_time() - cpu) * 1000)
     counts["POST"].append(statements.count - before)
     if response.status_code != 302:
         raise RuntimeError(f"POST {path} answered {response.status_code}")
@@ -104,11 +108,11 @@ def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: 
         statements = Statements(app.extensions["rr_engine"])
         client = app.test_client()
         _sign_in(client, username)
-        counts: dict[str, list[int]] = defaultdict(list)
+        counts: dict[str, list[float]] = defaultdict(list)  # statements and CPU ms, per method
         for case_id, task_id in tasks[:completions]:  # warm-up: imports, compiled templates and statements
             _complete(client, clear, counts, statements, case_id, task_id)
         rest = tasks[completions:]
-        per_round = []
+        per_round, per_request = [], defaultdict(list)  # the warm-up's requests are not counted
         for number in range(rounds):
             counts.clear()
             batch = rest[number * completions:(number + 1) * completions]
@@ -116,8 +120,12 @@ def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: 
             for case_id, task_id in batch:
                 _complete(client, clear, counts, statements, case_id, task_id)
             per_round.append((time.process_time() - start) * 1000 / len(batch))
+            for method in ("GET ms", "POST ms"):
+                per_request[method] += counts[method]
         out.append(f"CPU per completion (GET + POST), {rounds} rounds of {completions}: "
                    + " / ".join(f"{ms:.2f}" for ms in per_round) + " ms")
+        out.append("CPU per request, median of the rounds' requests: " + ", ".join(
+            f"{method} {statistics.median(per_request[f'{method} ms']):.2f} ms" for method in ("GET", "POST")))
         out.append(f"SQL statements per request: GET {_mean(counts['GET'])}, POST {_mean(counts['POST'])}")
         if profile:
             profiler = cProfile.Profile(time.process_time)
