@@ -53,16 +53,16 @@ def page_gettext() -> dict:
     `num`. `_` is the same as `gettext` (macros imported without the page's context use Flask-Babel's own)."""
     translations = get_translations()
 
-    @pass_eval_context
-    def page_text(eval_ctx, string: str, **variables) -> str:
-        text = translations.ugettext(string)
+    def filled(eval_ctx, text: str, variables: dict) -> str:
         return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 - our catalog; values escaped
 
     @pass_eval_context
+    def page_text(eval_ctx, string: str, **variables) -> str:
+        return filled(eval_ctx, translations.ugettext(string), variables)
+
+    @pass_eval_context
     def page_plural(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
-        variables.setdefault("num", num)
-        text = translations.ungettext(singular, plural, num)
-        return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 - our catalog; values escaped
+        return filled(eval_ctx, translations.ungettext(singular, plural, num), {"num": num, **variables})
 
     return {"gettext": page_text, "_": page_text, "ngettext": page_plural}
 
