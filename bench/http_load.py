@@ -321,3 +321,44 @@ def _screens_done(backend: Backend, case_ids: list[int]) -> int:
     with backend.factory() as session:
         return session.scalar(select(func.count()).select_from(CaseEvent).where(
             CaseEvent.kind == "task_completed", CaseEvent.task_name == "screen", CaseEvent.case_id.in_(case_ids)))
+
+
+def healthz_cpu(backend: Backend, workdir: Path, seconds: float, clients: int = 8, workers: int = 4,
+                threads: int = 4) -> dict[str, Any]:
+    """The server CPU per `GET /healthz` under the same gunicorn, with `clients` keep-alive clients: what the HTTP
+    server and Flask cost each request before any of the app's own work (no session, no database)."""
+    server = Gunicorn(backend.url, workdir, workers, threads)
+    counts, stop, errors = [0] * clients, threading.Event(), []
+
+    def client(number: int) -> None:
+        browser = Browser(server.port)
+        try:
+            while not stop.is_set():
+                status, _ = browser.request("GET", "/healthz")
+                if status != 200:
+                    raise RuntimeError(f"/healthz answered {status}")
+                counts[number] += 1
+        except Exception as exc:  # reported, never raised in a thread
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            browser.close()
+
+    try:
+        server.wait_ready()
+        workers_ = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+        for thread in workers_:
+            thread.start()
+        time.sleep(min(2.0, seconds))  # every worker has served a few requests
+        cpu, done, start = server.cpu_seconds(), sum(counts), time.perf_counter()
+        time.sleep(seconds)
+        cpu, done, elapsed = server.cpu_seconds() - cpu, sum(counts) - done, time.perf_counter() - start
+        stop.set()
+        for thread in workers_:
+            thread.join(timeout=30)
+    finally:
+        stop.set()
+        server.stop()
+    if errors or not done:
+        raise RuntimeError(f"GET /healthz under gunicorn failed: {errors[:3] or 'no request answered'}")
+    return {"gunicorn": " ".join(["gunicorn", *server.command[3:]]), "clients": clients, "seconds": elapsed,
+            "requests": done, "server_cpu_ms_per_request": cpu * 1000 / done}

@@ -3,7 +3,9 @@
 emptied before each request (under gunicorn the case was reported by another process and the GET and the POST
 land on any of four workers). Reports the CPU time (this process: user + system) per completion, per request
 (median GET and POST) and the SQL statements per request, and optionally cProfile (CPU-time clock) grouped by
-library and by function.
+library and by function. It also prints the fixed cost of a request before any of a task page's work: a bare
+`/healthz` and a signed-in request that only reads the user (in-process), and with `--gunicorn-seconds` the
+server CPU per `/healthz` under gunicorn as measurement 4 runs it.
 
     python -m bench.http_profile --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/rr_bench_prof
 
@@ -56,10 +58,34 @@ class Statements:
         self.count += 1
 
 
+SIGNED_IN_PROBE = "/_profile/signed-in"  # only on this tool's own app: never part of the served app
+
+
 def _app(url: str, folder: Path):
+    from flask_login import current_user, login_required
+
     from webui.app import create_app
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "profile-" + "x" * 24,
-                       "INSTANCE_PATH": str(folder / "instance"), "ATTACHMENTS_DIR": str(folder / "attachments")})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "profile-" + "x" * 24,
+                      "INSTANCE_PATH": str(folder / "instance"), "ATTACHMENTS_DIR": str(folder / "attachments")})
+
+    @app.get(SIGNED_IN_PROBE)
+    @login_required
+    def signed_in_probe():  # a signed-in request that does nothing but read the user
+        return {"user": current_user.username}
+
+    return app
+
+
+def _request_cpu_ms(client, path: str, count: int) -> float:
+    """The median CPU time (this process) of `count` GETs of `path`."""
+    times = []
+    for _ in range(count):
+        cpu = time.process_time()
+        response = client.get(path)
+        times.append((time.process_time() - cpu) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {response.status_code}")
+    return statistics.median(times)
 
 
 def _sign_in(client, username: str) -> None:
@@ -93,7 +119,8 @@ def _complete(client, clear, counts: dict[str, list[float]], statements: Stateme
         raise RuntimeError(f"POST {path} answered {response.status_code}")
 
 
-def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: str | None = None) -> str:
+def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: str | None = None,
+        gunicorn_seconds: float = 0.0) -> str:
     try:
         from engine.workflow_cache import clear
     except ImportError:  # a checkout from before the cache
@@ -105,38 +132,51 @@ def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: 
     out = []
     with tempfile.TemporaryDirectory(prefix="rr-http-profile-") as folder:
         app = _app(backend.url, Path(folder))
-        statements = Statements(app.extensions["rr_engine"])
-        client = app.test_client()
-        _sign_in(client, username)
-        counts: dict[str, list[float]] = defaultdict(list)  # statements and CPU ms, per method
-        for case_id, task_id in tasks[:completions]:  # warm-up: imports, compiled templates and statements
-            _complete(client, clear, counts, statements, case_id, task_id)
-        rest = tasks[completions:]
-        per_round, per_request = [], defaultdict(list)  # the warm-up's requests are not counted
-        for number in range(rounds):
-            counts.clear()
-            batch = rest[number * completions:(number + 1) * completions]
-            start = time.process_time()
-            for case_id, task_id in batch:
+        try:
+            statements = Statements(app.extensions["rr_engine"])
+            client = app.test_client()
+            _sign_in(client, username)
+            counts: dict[str, list[float]] = defaultdict(list)  # statements and CPU ms, per method
+            for case_id, task_id in tasks[:completions]:  # warm-up: imports, compiled templates and statements
                 _complete(client, clear, counts, statements, case_id, task_id)
-            per_round.append((time.process_time() - start) * 1000 / len(batch))
-            for method in ("GET ms", "POST ms"):
-                per_request[method] += counts[method]
-        out.append(f"CPU per completion (GET + POST), {rounds} rounds of {completions}: "
-                   + " / ".join(f"{ms:.2f}" for ms in per_round) + " ms")
-        out.append("CPU per request, median of the rounds' requests: " + ", ".join(
-            f"{method} {statistics.median(per_request[f'{method} ms']):.2f} ms" for method in ("GET", "POST")))
-        out.append(f"SQL statements per request: GET {_mean(counts['GET'])}, POST {_mean(counts['POST'])}")
-        if profile:
-            profiler = cProfile.Profile(time.process_time)
-            batch = tasks[-completions:]
-            profiler.enable()
-            for case_id, task_id in batch:
-                _complete(client, clear, counts, statements, case_id, task_id)
-            profiler.disable()
-            if save:
-                profiler.dump_stats(save)
-            out.append(_report(profiler, len(batch), top))
+            rest = tasks[completions:]
+            per_round, per_request = [], defaultdict(list)  # the warm-up's requests are not counted
+            for number in range(rounds):
+                counts.clear()
+                batch = rest[number * completions:(number + 1) * completions]
+                start = time.process_time()
+                for case_id, task_id in batch:
+                    _complete(client, clear, counts, statements, case_id, task_id)
+                per_round.append((time.process_time() - start) * 1000 / len(batch))
+                for method in ("GET ms", "POST ms"):
+                    per_request[method] += counts[method]
+            out.append(f"CPU per completion (GET + POST), {rounds} rounds of {completions}: "
+                       + " / ".join(f"{ms:.2f}" for ms in per_round) + " ms")
+            out.append("CPU per request, median of the rounds' requests: " + ", ".join(
+                f"{method} {statistics.median(per_request[f'{method} ms']):.2f} ms" for method in ("GET", "POST")))
+            out.append(f"SQL statements per request: GET {_mean(counts['GET'])}, POST {_mean(counts['POST'])}")
+            probes = max(50, 2 * completions)
+            out.append(f"Fixed cost of a request, in-process, median of {probes}: /healthz "
+                       f"{_request_cpu_ms(client, '/healthz', probes):.2f} ms (Flask and the test client); a signed-in "
+                       f"request that only reads the user {_request_cpu_ms(client, SIGNED_IN_PROBE, probes):.2f} ms "
+                       "(and the session cookie, the pool's ping, the transaction, the user's statement)")
+            if gunicorn_seconds > 0:
+                idle = http_load.healthz_cpu(backend, Path(folder), gunicorn_seconds)
+                out.append(f"Under gunicorn ({idle['gunicorn']}), {idle['clients']} keep-alive clients for "
+                           f"{idle['seconds']:.0f} s: {idle['requests']} GET /healthz, server CPU "
+                           f"{idle['server_cpu_ms_per_request']:.2f} ms per request")
+            if profile:
+                profiler = cProfile.Profile(time.process_time)
+                batch = tasks[-completions:]
+                profiler.enable()
+                for case_id, task_id in batch:
+                    _complete(client, clear, counts, statements, case_id, task_id)
+                profiler.disable()
+                if save:
+                    profiler.dump_stats(save)
+                out.append(_report(profiler, len(batch), top))
+        finally:
+            app.extensions["rr_engine"].dispose()  # no connection outlives the run
     backend.engine.dispose()
     return "\n".join(out)
 
@@ -170,8 +210,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also run cProfile over one more round")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--save", help="write the profile (pstats) to this file")
+    parser.add_argument("--gunicorn-seconds", type=float, default=0.0,
+                        help="also measure the server CPU per GET /healthz under gunicorn for this long (0: not)")
     args = parser.parse_args()
-    print(run(args.postgres_url, args.completions, args.rounds, args.profile, args.top, args.save))
+    print(run(args.postgres_url, args.completions, args.rounds, args.profile, args.top, args.save,
+              args.gunicorn_seconds))
 
 
 if __name__ == "__main__":

@@ -67,15 +67,20 @@ def test_a_tiny_run_on_sqlite_measures_everything_but_http(tmp_path):
     assert data["details"]["timers"]["sqlite"]["due_sweep"]["fired"] == 2
 
 
-@pytest.mark.postgres
-def test_a_tiny_run_on_sqlite_and_postgresql_measures_everything(tmp_path):
+def require_postgres(what: str) -> None:
+    """Skip loudly when there is no PostgreSQL here (fail instead when RR_REQUIRE_POSTGRES is set, as in CI)."""
     try:
         psycopg.connect(make_url(PG_URL).set(drivername="postgresql", database="postgres")
                         .render_as_string(hide_password=False), connect_timeout=3).close()
     except Exception as exc:  # noqa: BLE001 - any connection problem means "no PostgreSQL here"
         if os.environ.get("RR_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is required but not reachable: {exc}")
-        pytest.skip(f"PostgreSQL NOT AVAILABLE — benchmark smoke run on PostgreSQL skipped: {exc}")
+        pytest.skip(f"PostgreSQL NOT AVAILABLE — {what} skipped: {exc}")
+
+
+@pytest.mark.postgres
+def test_a_tiny_run_on_sqlite_and_postgresql_measures_everything(tmp_path):
+    require_postgres("benchmark smoke run on PostgreSQL")
     data = run_bench(tmp_path, "--postgres-url", BENCH_PG_URL)
     assert_numeric(data, expected_keys(["sqlite", "postgresql"], http=True))
     http = data["details"]["http"]
