@@ -23,8 +23,11 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import event
 
 from . import databases, http_load
@@ -61,7 +64,9 @@ class Statements:
 SIGNED_IN_PROBE = "/_profile/signed-in"  # only on this tool's own app: never part of the served app
 
 
-def _app(url: str, folder: Path):
+@contextmanager
+def _app(url: str, folder: Path) -> Iterator[Flask]:
+    """The web app on `url`, with the signed-in probe; its connections are closed when the block ends."""
     from flask_login import current_user, login_required
 
     from webui.app import create_app
@@ -73,7 +78,10 @@ def _app(url: str, folder: Path):
     def signed_in_probe():  # a signed-in request that does nothing but read the user
         return {"user": current_user.username}
 
-    return app
+    try:
+        yield app
+    finally:
+        app.extensions["rr_engine"].dispose()  # no connection outlives the run
 
 
 def _request_cpu_ms(client, path: str, count: int) -> float:
@@ -130,55 +138,56 @@ def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: 
     (username,) = http_load.create_users(backend, 1)
     tasks = http_load.create_screen_tasks(backend, (rounds + 2) * completions)
     out = []
-    with tempfile.TemporaryDirectory(prefix="rr-http-profile-") as folder:
-        app = _app(backend.url, Path(folder))
-        try:
-            statements = Statements(app.extensions["rr_engine"])
-            client = app.test_client()
-            _sign_in(client, username)
-            counts: dict[str, list[float]] = defaultdict(list)  # statements and CPU ms, per method
-            for case_id, task_id in tasks[:completions]:  # warm-up: imports, compiled templates and statements
+    with tempfile.TemporaryDirectory(prefix="rr-http-profile-") as folder, _app(backend.url, Path(folder)) as app:
+        statements = Statements(app.extensions["rr_engine"])
+        client = app.test_client()
+        _sign_in(client, username)
+        counts: dict[str, list[float]] = defaultdict(list)  # statements and CPU ms, per method
+        for case_id, task_id in tasks[:completions]:  # warm-up: imports, compiled templates and statements
+            _complete(client, clear, counts, statements, case_id, task_id)
+        rest = tasks[completions:]
+        per_round, per_request = [], defaultdict(list)  # the warm-up's requests are not counted
+        for number in range(rounds):
+            counts.clear()
+            batch = rest[number * completions:(number + 1) * completions]
+            start = time.process_time()
+            for case_id, task_id in batch:
                 _complete(client, clear, counts, statements, case_id, task_id)
-            rest = tasks[completions:]
-            per_round, per_request = [], defaultdict(list)  # the warm-up's requests are not counted
-            for number in range(rounds):
-                counts.clear()
-                batch = rest[number * completions:(number + 1) * completions]
-                start = time.process_time()
-                for case_id, task_id in batch:
-                    _complete(client, clear, counts, statements, case_id, task_id)
-                per_round.append((time.process_time() - start) * 1000 / len(batch))
-                for method in ("GET ms", "POST ms"):
-                    per_request[method] += counts[method]
-            out.append(f"CPU per completion (GET + POST), {rounds} rounds of {completions}: "
-                       + " / ".join(f"{ms:.2f}" for ms in per_round) + " ms")
-            out.append("CPU per request, median of the rounds' requests: " + ", ".join(
-                f"{method} {statistics.median(per_request[f'{method} ms']):.2f} ms" for method in ("GET", "POST")))
-            out.append(f"SQL statements per request: GET {_mean(counts['GET'])}, POST {_mean(counts['POST'])}")
-            probes = max(50, 2 * completions)
-            out.append(f"Fixed cost of a request, in-process, median of {probes}: /healthz "
-                       f"{_request_cpu_ms(client, '/healthz', probes):.2f} ms (Flask and the test client); a signed-in "
-                       f"request that only reads the user {_request_cpu_ms(client, SIGNED_IN_PROBE, probes):.2f} ms "
-                       "(and the session cookie, the pool's ping, the transaction, the user's statement)")
-            if gunicorn_seconds > 0:
-                idle = http_load.healthz_cpu(backend, Path(folder), gunicorn_seconds)
-                out.append(f"Under gunicorn ({idle['gunicorn']}), {idle['clients']} keep-alive clients for "
-                           f"{idle['seconds']:.0f} s: {idle['requests']} GET /healthz, server CPU "
-                           f"{idle['server_cpu_ms_per_request']:.2f} ms per request")
-            if profile:
-                profiler = cProfile.Profile(time.process_time)
-                batch = tasks[-completions:]
-                profiler.enable()
-                for case_id, task_id in batch:
-                    _complete(client, clear, counts, statements, case_id, task_id)
-                profiler.disable()
-                if save:
-                    profiler.dump_stats(save)
-                out.append(_report(profiler, len(batch), top))
-        finally:
-            app.extensions["rr_engine"].dispose()  # no connection outlives the run
+            per_round.append((time.process_time() - start) * 1000 / len(batch))
+            for method in ("GET ms", "POST ms"):
+                per_request[method] += counts[method]
+        out.append(f"CPU per completion (GET + POST), {rounds} rounds of {completions}: "
+                   + " / ".join(f"{ms:.2f}" for ms in per_round) + " ms")
+        out.append("CPU per request, median of the rounds' requests: " + ", ".join(
+            f"{method} {statistics.median(per_request[f'{method} ms']):.2f} ms" for method in ("GET", "POST")))
+        out.append(f"SQL statements per request: GET {_mean(counts['GET'])}, POST {_mean(counts['POST'])}")
+        out += _fixed_costs(client, backend, Path(folder), max(50, 2 * completions), gunicorn_seconds)
+        if profile:
+            profiler = cProfile.Profile(time.process_time)
+            batch = tasks[-completions:]
+            profiler.enable()
+            for case_id, task_id in batch:
+                _complete(client, clear, counts, statements, case_id, task_id)
+            profiler.disable()
+            if save:
+                profiler.dump_stats(save)
+            out.append(_report(profiler, len(batch), top))
     backend.engine.dispose()
     return "\n".join(out)
+
+
+def _fixed_costs(client, backend: databases.Backend, folder: Path, probes: int, gunicorn_seconds: float) -> list[str]:
+    """What a request costs before any of a task page's work: in-process, and (`gunicorn_seconds`) served."""
+    lines = [f"Fixed cost of a request, in-process, median of {probes}: /healthz "
+             f"{_request_cpu_ms(client, '/healthz', probes):.2f} ms (Flask and the test client); a signed-in "
+             f"request that only reads the user {_request_cpu_ms(client, SIGNED_IN_PROBE, probes):.2f} ms "
+             "(and the session cookie, the pool's ping, the transaction, the user's statement)"]
+    if gunicorn_seconds > 0:
+        idle = http_load.healthz_cpu(backend, folder, gunicorn_seconds)
+        lines.append(f"Under gunicorn ({idle['gunicorn']}), {idle['clients']} keep-alive clients for "
+                     f"{idle['seconds']:.0f} s: {idle['requests']} GET /healthz, server CPU "
+                     f"{idle['server_cpu_ms_per_request']:.2f} ms per request")
+    return lines
 
 
 def _mean(values: list[int]) -> str:
