@@ -6,9 +6,12 @@ import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
+import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from engine import schema, versions
 from engine.clock import FrozenClock, use_clock
@@ -35,15 +38,30 @@ def sqlite_engine(tmp_path_factory):
     engine.dispose()
 
 
+def no_postgres(exc: Exception, what: str = "PostgreSQL tests") -> NoReturn:
+    """PostgreSQL is not reachable: fail when it is required (RR_REQUIRE_POSTGRES, as in CI), else skip `what`
+    loudly (and name the problem in the banner at the end of the run)."""
+    if os.environ.get("RR_REQUIRE_POSTGRES"):
+        pytest.fail(f"PostgreSQL is required (RR_REQUIRE_POSTGRES is set) but not reachable: {exc}")
+    _pg_problem.append(str(exc).splitlines()[0])
+    pytest.skip(f"PostgreSQL NOT AVAILABLE — {what} skipped: {exc}")
+
+
+def require_postgres(what: str) -> None:
+    """For tests that make their own databases (the benchmark's): `no_postgres` unless the server answers."""
+    try:
+        psycopg.connect(make_url(PG_URL).set(drivername="postgresql", database="postgres")
+                        .render_as_string(hide_password=False), connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any connection problem means "no PostgreSQL here"
+        no_postgres(exc, what)
+
+
 @pytest.fixture(scope="session")
 def postgres_engine():
     try:
         engine = _postgres_engine()
     except Exception as exc:  # noqa: BLE001 - any connection problem means "no PostgreSQL here"
-        if os.environ.get("RR_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL is required (RR_REQUIRE_POSTGRES is set) but not reachable: {exc}")
-        _pg_problem.append(str(exc).splitlines()[0])
-        pytest.skip(f"PostgreSQL NOT AVAILABLE — PostgreSQL tests skipped: {exc}")
+        no_postgres(exc)
     schema.upgrade(engine)
     yield engine
     engine.dispose()

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 
-import psycopg
 import pytest
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from bench.cli import bench
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, require_postgres
 
 # Its own database next to the test database (named after it, so that two test runs with their own test
 # databases never share it): the benchmark empties the database it is given.
@@ -65,17 +63,6 @@ def test_a_tiny_run_on_sqlite_measures_everything_but_http(tmp_path):
     assert_numeric(data, expected_keys(["sqlite"], http=False))
     assert data["machine"]["cores"] and data["machine"]["sqlite"]
     assert data["details"]["timers"]["sqlite"]["due_sweep"]["fired"] == 2
-
-
-def require_postgres(what: str) -> None:
-    """Skip loudly when there is no PostgreSQL here (fail instead when RR_REQUIRE_POSTGRES is set, as in CI)."""
-    try:
-        psycopg.connect(make_url(PG_URL).set(drivername="postgresql", database="postgres")
-                        .render_as_string(hide_password=False), connect_timeout=3).close()
-    except Exception as exc:  # noqa: BLE001 - any connection problem means "no PostgreSQL here"
-        if os.environ.get("RR_REQUIRE_POSTGRES"):
-            pytest.fail(f"PostgreSQL is required but not reachable: {exc}")
-        pytest.skip(f"PostgreSQL NOT AVAILABLE — {what} skipped: {exc}")
 
 
 @pytest.mark.postgres

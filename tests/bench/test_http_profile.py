@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bench import http_profile
-from tests.bench.test_bench_smoke import require_postgres
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, require_postgres
 
 _TEST_DB = make_url(PG_URL)
 PROFILE_PG_URL = _TEST_DB.set(database=f"{_TEST_DB.database}_http_profile").render_as_string(hide_password=False)
