@@ -5,7 +5,8 @@ land on any of four workers). Reports the CPU time (this process: user + system)
 (median GET and POST) and the SQL statements per request, and optionally cProfile (CPU-time clock) grouped by
 library and by function. It also prints the fixed cost of a request before any of a task page's work: a bare
 `/healthz` and a signed-in request that only reads the user (in-process), and with `--gunicorn-seconds` the
-server CPU per `/healthz` under gunicorn as measurement 4 runs it.
+server CPU per `/healthz` under gunicorn as measurement 4 runs it, and what the garbage collector took of the
+rounds.
 
     python -m bench.http_profile --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/rr_bench_prof
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import pstats
 import re
@@ -84,6 +86,34 @@ def _app(url: str, folder: Path) -> Iterator[Flask]:
         app.extensions["rr_engine"].dispose()  # no connection outlives the run
 
 
+class Collections:
+    """The garbage collector's runs and their CPU time (this process), per generation, while counting."""
+
+    def __init__(self) -> None:
+        self.runs, self.cpu, self._started = [0, 0, 0], [0.0, 0.0, 0.0], 0.0
+
+    @contextmanager
+    def counting(self) -> Iterator[Collections]:
+        gc.callbacks.append(self._seen)
+        try:
+            yield self
+        finally:
+            gc.callbacks.remove(self._seen)
+
+    def _seen(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.runs[info["generation"]] += 1
+            self.cpu[info["generation"]] += time.process_time() - self._started
+
+    def line(self, completions: int, cpu_ms_per_completion: float) -> str:
+        per_completion = sum(self.cpu) * 1000 / completions
+        return (f"Garbage collection during the rounds: {per_completion:.2f} ms per completion "
+                f"({per_completion / cpu_ms_per_completion:.1%} of it); runs per generation "
+                + ", ".join(f"{runs} ({cpu * 1000:.0f} ms)" for runs, cpu in zip(self.runs, self.cpu, strict=True)))
+
+
 def _request_cpu_ms(client, path: str, count: int) -> float:
     """The median CPU time (this process) of `count` GETs of `path`."""
     times = []
@@ -147,20 +177,22 @@ def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: 
             _complete(client, clear, counts, statements, case_id, task_id)
         rest = tasks[completions:]
         per_round, per_request = [], defaultdict(list)  # the warm-up's requests are not counted
-        for number in range(rounds):
-            counts.clear()
-            batch = rest[number * completions:(number + 1) * completions]
-            start = time.process_time()
-            for case_id, task_id in batch:
-                _complete(client, clear, counts, statements, case_id, task_id)
-            per_round.append((time.process_time() - start) * 1000 / len(batch))
-            for method in ("GET ms", "POST ms"):
-                per_request[method] += counts[method]
+        with Collections().counting() as collections:
+            for number in range(rounds):
+                counts.clear()
+                batch = rest[number * completions:(number + 1) * completions]
+                start = time.process_time()
+                for case_id, task_id in batch:
+                    _complete(client, clear, counts, statements, case_id, task_id)
+                per_round.append((time.process_time() - start) * 1000 / len(batch))
+                for method in ("GET ms", "POST ms"):
+                    per_request[method] += counts[method]
         out.append(f"CPU per completion (GET + POST), {rounds} rounds of {completions}: "
                    + " / ".join(f"{ms:.2f}" for ms in per_round) + " ms")
         out.append("CPU per request, median of the rounds' requests: " + ", ".join(
             f"{method} {statistics.median(per_request[f'{method} ms']):.2f} ms" for method in ("GET", "POST")))
         out.append(f"SQL statements per request: GET {_mean(counts['GET'])}, POST {_mean(counts['POST'])}")
+        out.append(collections.line(rounds * completions, statistics.mean(per_round)))
         out += _fixed_costs(client, backend, Path(folder), max(50, 2 * completions), gunicorn_seconds)
         if profile:
             profiler = cProfile.Profile(time.process_time)

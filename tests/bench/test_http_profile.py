@@ -1,4 +1,5 @@
-"""`python -m bench.http_profile`: the CPU of an HTTP task completion in-process, and the fixed cost of a request."""
+"""`python -m bench.http_profile`: the CPU of an HTTP task completion in-process (and what garbage collection took of
+it), and the fixed cost of a request."""
 from __future__ import annotations
 
 import re
@@ -22,7 +23,10 @@ def test_a_tiny_profile_prints_the_completion_the_requests_and_the_fixed_cost_of
     per_request = re.search(rf"GET {NUMBER} ms, POST {NUMBER} ms", out)
     fixed = re.search(rf"/healthz {NUMBER} ms .*only reads the user {NUMBER} ms", out)
     served = re.search(rf"(\d+) GET /healthz, server CPU {NUMBER} ms per request", out)
-    assert per_completion and per_request and fixed and served, out
+    collected = re.search(rf"Garbage collection during the rounds: {NUMBER} ms per completion \(\d+\.\d%"
+                          r" of it\); runs per generation (\d+) \(\d+ ms\), (\d+) \(\d+ ms\), (\d+) \(\d+ ms\)", out)
+    assert per_completion and per_request and fixed and served and collected, out
+    assert int(collected[2]) > 0  # a completion allocates enough for the youngest generation to be collected
     assert "SQL statements per request: GET 2.0, POST 5.0" in out  # the task page's statement counts hold
     assert 0 < float(fixed[1]) < float(fixed[2]) < float(per_request[1])  # a bare request < signed in < task page
     assert int(served[1]) > 0 and float(served[2]) > 0
