@@ -30,4 +30,3 @@ def test_a_tiny_profile_prints_the_completion_the_requests_and_the_fixed_cost_of
     assert "SQL statements per request: GET 2.0, POST 5.0" in out  # the task page's statement counts hold
     assert 0 < float(fixed[1]) < float(fixed[2]) < float(per_request[1])  # a bare request < signed in < task page
     assert int(served[1]) > 0 and float(served[2]) > 0
-
