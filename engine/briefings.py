@@ -2,20 +2,22 @@
 
 The weekly briefing is every Monday at 07:00 and reviews the ISO week just ended ("2026-W48"); the quarterly
 briefing is at 07:00 on the first working day of each quarter and reviews the quarter just ended ("2026-Q4").
-A working day is Monday to Friday and not a fixed national holiday (1 January, 30 April, 1 May, 2 September;
-Tết and the Hùng Kings' day follow the lunar calendar and are not computed here). The reporting diagram calls
-these through the restricted evaluator (`engine/functions.py`); every answer lies within 3 months of its input,
-so a timer built on one stays inside the bounds of `engine/timer_bounds.py`.
+A working day is Monday to Friday and not a public holiday of Vietnam as the `holidays` library computes them:
+the fixed ones (1 January, 30 April, 1 May, 2 September and the day beside it), those of the lunar calendar (Tết,
+the Hùng Kings' day) and the day off in lieu when one falls on a weekend (1 January 2028, a Saturday, makes Monday
+3 January a holiday). Extra days off the government announces year by year are not known in advance. The
+reporting diagram calls these through the restricted evaluator (`engine/functions.py`); every answer lies within
+3 months of its input, so a timer built on one stays inside the bounds of `engine/timer_bounds.py`.
 """
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from .settings import LOCAL_TZ
 
 BRIEFING_TIME = time(7, 0)
-FIXED_HOLIDAYS = frozenset({(1, 1), (4, 30), (5, 1), (9, 2)})
 SCHEDULES = ("weekly", "quarterly")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -29,8 +31,16 @@ def _at_briefing_time(day: date) -> datetime:
     return datetime.combine(day, BRIEFING_TIME, tzinfo=LOCAL_TZ)
 
 
+@lru_cache(maxsize=64)
+def public_holidays(year: int) -> frozenset[date]:
+    """Vietnam's public holidays of `year`, days off in lieu included (computed once per year and process; the
+    library is imported only here, when a briefing date is first needed: it takes 0.1–0.2 s to import)."""
+    import holidays
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
 def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
+    return day.weekday() < 5 and day not in public_holidays(day.year)
 
 
 def next_weekly(after: datetime) -> datetime:

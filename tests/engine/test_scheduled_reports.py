@@ -53,6 +53,18 @@ def test_the_briefing_calendar_follows_ho_chi_minh_city_time_and_working_days():
         briefings.period_bounds("2026-W54")
 
 
+def test_holidays_of_the_lunar_calendar_and_days_off_in_lieu_are_not_working_days():
+    # 1 January 2028 is a Saturday: Monday 3 January is the day off in lieu, so Q1 2028's briefing is on Tuesday 4
+    assert not briefings.is_working_day(date(2028, 1, 3))
+    assert briefings.first_working_day(2028, 1) == date(2028, 1, 4)
+    assert briefings.next_quarterly(datetime(2027, 12, 1, tzinfo=UTC)) == datetime(2028, 1, 4, 0, 0, tzinfo=UTC)
+    # the Hùng Kings' day (10th day of the 3rd lunar month) is Tuesday 1 April 2031: Q2 2031 starts on Wednesday 2
+    assert briefings.first_working_day(2031, 2) == date(2031, 4, 2)
+    # Tết 2027: the lunar new year is Saturday 6 February, its third day Monday 8 February is a day off
+    assert not briefings.is_working_day(date(2027, 2, 8))
+    assert briefings.is_working_day(date(2027, 2, 1))
+
+
 def test_the_reporting_diagram_passes_the_deploy_checks_and_is_versioned_apart_from_the_procedure(installed, factory):
     assert validate_bundle(versions.read_bundle(scheduled.PROCESS_ID)) == []
     assert list(versions.read_bundle()["bpmn"]) == ["rapid_response.bpmn"]  # the procedure does not carry it
