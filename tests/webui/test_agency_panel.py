@@ -3,12 +3,15 @@ lateness and confirmations, and what is still expected from whom."""
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
 from tests.engine.test_level3_scenarios import ACK, contribute, level_3
 
 
-def panel_of(as_user, user: str, case_id: int) -> lxml.html.HtmlElement:
-    html = as_user(user).get(f"/cases/{case_id}").get_data(as_text=True)
+def panel_of(as_user, user: str, case_id: int, language: str = "vi") -> lxml.html.HtmlElement:
+    browser = as_user(user)
+    browser.post(f"/lang/{language}")
+    html = browser.get(f"/cases/{case_id}").get_data(as_text=True)
     return lxml.html.fromstring(html).get_element_by_id("agency-panel")
 
 
@@ -28,6 +31,17 @@ def test_the_inspectorate_sees_each_agency_its_lateness_and_what_is_expected(as_
     assert [e.get("data-task") for e in expected] == ["acknowledge_request"]
     assert [e.get("data-task") for e in panel.get_element_by_id("inspectorate-expected").xpath("span")] == [
         "coordinate"]
+
+
+@pytest.mark.parametrize(("language", "acknowledge", "coordinate"), [
+    ("vi", "Còn chờ: Xác nhận tiếp nhận yêu cầu", "Điều phối liên ngành"),
+    ("en", "Expected: Acknowledge the request", "Coordinate the agencies")], ids=["vi", "en"])
+def test_what_is_expected_is_named_in_the_pages_language_only(as_user, drive, language, acknowledge, coordinate):
+    case_id = level_3(drive, ["police"])
+    panel = panel_of(as_user, "inspectorate", case_id, language)
+    expected = panel.xpath(".//tr[@class='agency-detail'][@data-agency='police']//div[@class='expected']")
+    assert " ".join(expected[0].text_content().split()).startswith(acknowledge + " · ")
+    assert panel.get_element_by_id("inspectorate-expected").xpath("span")[0].text_content() == coordinate
 
 
 def test_an_invited_agencys_coordinator_sees_the_panel_of_the_case(as_user, drive):
