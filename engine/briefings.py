@@ -15,6 +15,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
+from .budget import unbilled
+from .clock import now
 from .settings import LOCAL_TZ
 
 BRIEFING_TIME = time(7, 0)
@@ -40,7 +42,18 @@ def public_holidays(year: int) -> frozenset[date]:
 
 
 def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in public_holidays(day.year)
+    return day.weekday() < 5 and day not in _holidays_of(day.year)
+
+
+def _holidays_of(year: int) -> frozenset[date]:
+    """The holidays of the years briefings fall in (the engine clock's year and those beside it) are computed
+    `unbilled`: the first diagram of a process that schedules a briefing does not pay the library's import and
+    a year's lunar calendar from its one second. Any other year a diagram asks for is paid from its own budget, so a
+    diagram cannot make the engine compute year after year for free."""
+    if abs(year - now().year) <= 1:
+        with unbilled():
+            return public_holidays(year)
+    return public_holidays(year)
 
 
 def next_weekly(after: datetime) -> datetime:

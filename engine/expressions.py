@@ -258,7 +258,7 @@ class _Interpreter:
         function = self.functions[node.func.id]
         args = [self.run(arg) for arg in node.args]
         kwargs = {keyword.arg: self.run(keyword.value) for keyword in node.keywords}
-        return self.budget.built_value(function(*args, **kwargs))
+        return self.budget.call(function, *args, **kwargs)
 
 
 _EVAL: dict[type, Callable[[_Interpreter, Any], Any]] = {

@@ -314,6 +314,26 @@ def test_the_number_of_steps_is_limited(monkeypatch):
         execute("\n".join(["x = 1 + 1 + 1 + 1"] * 20), {}, {})
 
 
+def test_work_a_reviewed_function_does_unbilled_is_not_counted_against_the_second_but_its_own_work_is(monkeypatch):
+    elapsed = [0.0]
+    monkeypatch.setattr(budget.time, "monotonic", lambda: elapsed[0])
+
+    def prepare_once():  # e.g. a table the process computes the first time it is needed
+        with budget.unbilled():
+            elapsed[0] += 5.0
+        return 1
+
+    def slow():
+        elapsed[0] += 5.0
+        return 1
+
+    assert evaluate("prepare_once() + 1", {}, {"prepare_once": prepare_once}) == 2
+    with pytest.raises(LimitError, match=r"took too long \(more than 1 s\)"):
+        evaluate("slow() + 1", {}, {"slow": slow})
+    with budget.unbilled():  # outside an evaluation: nothing to credit, nothing breaks
+        elapsed[0] += 1.0
+
+
 def test_an_evaluation_that_takes_too_long_is_stopped(monkeypatch):
     ticks = iter(range(10_000))
     monkeypatch.setattr(budget.time, "monotonic", lambda: next(ticks) * 0.4)  # 0.4 s pass between two looks

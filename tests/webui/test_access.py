@@ -24,6 +24,7 @@ from engine.db import transaction
 from engine.documents import DocumentStore
 from engine.models import Case, TaskDocument
 from tests.casedriver import REPORT
+from tests.engine.test_level3_scenarios import level_3
 
 ROLES = ["intake", "ward", "inspectorate", "chief", "inspector", "police", "market", "labour", "leader", "owner",
          "admin"]
@@ -280,7 +281,7 @@ def _jpeg() -> bytes:
 def world(app, factory, drive, clock, monkeypatch):
     """Cases at known steps (a level-1 case of Bến Thành ward, a level-3 case with the inspectorate — its task
     claimed by `inspectorate` — police and market management, a new report waiting for screening, a report with
-    a photo), a version, a draft and a registered application."""
+    a photo, a level-3 case coordinating with the police), a version, a draft and a registered application."""
     monkeypatch.setenv("RR_LIMIT_SUBMIT", "100/minute")
     level1 = drive.report()
     drive.do("intake", level1, "screen", {"screening_outcome": "in_scope"})
@@ -289,6 +290,7 @@ def world(app, factory, drive, clock, monkeypatch):
     drive.do("intake", level3, "screen", {"screening_outcome": "in_scope"})
     drive.do("intake", level3, "classify", {"level": 3, "handling_unit": "inspectorate",
                                             "agencies": ["police", "market-mgmt"]})
+    coordinating = level_3(drive, ["police"])  # past "Start handling": the agencies' and the inspectorate's tasks
     new = drive.report()
     handle = next(t for t in drive.open_tasks(level3) if t.unit == "inspectorate")
     with transaction(factory) as session:  # claimed by the inspectorate's officer: only they may release it
@@ -314,7 +316,10 @@ def world(app, factory, drive, clock, monkeypatch):
                  "document": document.id}
     return {"level1": level1, "level3": level3, "new": new, "screen_task": drive.task(new, "screen").task_id,
             "review": _open_report_review(factory, clock),
-            "handle_task": handle.task_id, "token": photo_case.token, "api_key": api_key, **codes}
+            "handle_task": handle.task_id, "coordinating": coordinating,
+            "acknowledge_task": drive.task(coordinating, "acknowledge_request").task_id,
+            "coordinate_task": drive.task(coordinating, "coordinate").task_id, "token": photo_case.token,
+            "api_key": api_key, **codes}
 
 
 def _open_report_review(factory, clock) -> int:

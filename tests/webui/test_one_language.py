@@ -17,7 +17,7 @@ from lxml import html
 from sqlalchemy import select
 
 from engine.db import transaction
-from engine.models import Case, CaseNote, Unit, User
+from engine.models import Case, CaseEvent, CaseNote, Unit, User
 from forms import FORMS_DIR
 from tests.webui.test_access import ACCESS, ANONYMOUS, EVERYONE, world  # noqa: F401 - a fixture used below
 
@@ -75,7 +75,8 @@ def other_language_words(text: str, language: str) -> list[str]:
 
 
 def user_data(factory) -> tuple[list[str], list[str]]:
-    """Everything people typed or named — reports, notes, unit and user names, tracking codes — and identifiers
+    """Everything people typed or named — reports, notes, text typed into task forms, unit and user names, tracking
+    codes — and identifiers
     shown as they are: user names (sign-in names) and the names of the forms."""
     found: list[str] = [*BOTH]
     with transaction(factory) as session:
@@ -86,6 +87,9 @@ def user_data(factory) -> tuple[list[str], list[str]]:
             found.append(case.code)
             found += [str(v) for v in (case.report or {}).values() if isinstance(v, str)]
             found += [str(v) for v in (case.reporter or {}).values() if isinstance(v, str)]
+        for detail in session.scalars(select(CaseEvent.detail).where(CaseEvent.kind == "task_completed")):
+            typed = ((detail or {}).get("data") or {}).values()  # free text typed into forms: words, not codes
+            found += [v for v in typed if isinstance(v, str) and " " in v.strip()]
         names = [*session.scalars(select(User.username)).all(), *(p.stem for p in FORMS_DIR.glob("*.json"))]
     return [item for item in found if item and item.strip()], names
 
@@ -106,6 +110,10 @@ def pages(w: dict) -> Iterator[tuple[str, str, str, dict | None, int]]:
         expected = access.expected(who) if who else None
         if method == "GET" and expected == 200 or method == "POST" and expected in (409, 422):
             yield who, method, url, data, expected
+    coordinating = f"/cases/{w['coordinating']}"  # a level-3 case while the agencies work: its own panel and forms
+    yield "inspectorate", "GET", coordinating, None, 200
+    yield "inspectorate", "GET", f"{coordinating}/tasks/{w['coordinate_task']}", None, 200
+    yield "police", "GET", f"{coordinating}/tasks/{w['acknowledge_task']}", None, 200
     yield "intake", "GET", "/cases/999999", None, 404  # "case 9999 does not exist"
     yield "ward", "GET", "/admin/users", None, 403  # not for this role
     yield ANONYMOUS, "GET", "/no/such/page", None, 404  # Werkzeug's "The requested URL was not found…"
