@@ -76,8 +76,7 @@ def other_language_words(text: str, language: str) -> list[str]:
 
 def user_data(factory) -> tuple[list[str], list[str]]:
     """Everything people typed or named — reports, notes, text typed into task forms, unit and user names, tracking
-    codes — and identifiers
-    shown as they are: user names (sign-in names) and the names of the forms."""
+    codes — and identifiers shown as they are: user names (sign-in names) and the names of the forms."""
     found: list[str] = [*BOTH]
     with transaction(factory) as session:
         found += session.scalars(select(Unit.name)).all()
