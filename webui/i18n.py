@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, flash, redirect, request, session
-from flask_babel import Babel, format_datetime, get_locale, get_translations, gettext
+from flask_babel import Babel, format_datetime, format_decimal, get_locale, get_translations, gettext
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -120,6 +120,12 @@ def local_time(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
     return format_datetime(value, fmt) if value else ""
 
 
+def decimal(value: float, digits: int = 1, zeros: bool = True) -> str:
+    """A number with `digits` decimals as the page's language writes it: 1.234,5 in Vietnamese, 1,234.5 in English
+    (downloads keep numbers as numbers); without `zeros`, no trailing zeros (24 rather than 24,0)."""
+    return format_decimal(value, format="#,##0." + ("0" if zeros else "#") * digits if digits else "#,##0")
+
+
 def iso_local(value: str | None, fmt: str = "dd/MM/yyyy HH:mm") -> str:
     """An ISO-8601 text (as stored in form data) shown in local time; unparsable text shown as it is."""
     if not value:
@@ -179,6 +185,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(page_gettext)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["iso_local"] = iso_local
+    app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.filters["local_name"] = local_name
     app.jinja_env.filters["stored_message"] = stored_message

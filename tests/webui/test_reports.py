@@ -7,9 +7,11 @@ import io
 import re
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from tests.reportdata import build_week
+from webui.i18n import decimal
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def test_the_dashboard_shows_the_weeks_figures_and_every_number_lists_its_cases(
     assert figure(html, "received") == "7"
     assert figure(html, "late.level.1") == "2" and figure(html, "on_time.level.1") == "1"
     assert figure(html, "overdue_now") == "3"
-    assert figure(html, "time_to_result.median") == "24.0 giờ"
+    assert figure(html, "time_to_result.median") == "24,0 giờ"  # Vietnamese writes a decimal comma
     assert "small-sample" in html  # four results published: fewer than 5
     assert 'class="report-chart"' in html and "chart.umd.min.js" in html
     late = leader.get(drill_link(html, "late.level.1")).get_data(as_text=True)
@@ -52,6 +54,23 @@ def test_the_dashboard_shows_the_weeks_figures_and_every_number_lists_its_cases(
     assert codes(ward) == case_codes(drive, week, "CE")
     rated_1 = leader.get(drill_link(html, "rated.1")).get_data(as_text=True)
     assert codes(rated_1) == case_codes(drive, week, "C")
+
+
+def test_hours_are_written_with_the_decimal_mark_of_the_pages_language(as_user, week):
+    leader = as_user("leader")
+    vi = leader.get("/reports/?period=2026-W48").get_data(as_text=True)
+    assert figure(vi, "time_to_result.p90") == "29,4 giờ"
+    leader.post("/lang/en")
+    en = leader.get("/reports/?period=2026-W48").get_data(as_text=True)
+    assert figure(en, "time_to_result.p90") == "29.4 h"
+    assert "24.0 / 29.4 h" in " ".join(en.split())  # the card above the table
+
+
+@pytest.mark.parametrize(("language", "expected"), [("vi", ("1.234,5", "24", "12,5", "0,0")),
+                                                    ("en", ("1,234.5", "24", "12.5", "0.0"))])
+def test_the_decimal_filter_groups_thousands_as_each_language_does(app, language, expected):
+    with app.test_request_context(), force_locale(language):
+        assert (decimal(1234.54), decimal(24.0, 1, zeros=False), decimal(12.5, 1, zeros=False), decimal(0)) == expected
 
 
 def test_filters_narrow_the_dashboard(as_user, week):
@@ -82,7 +101,8 @@ def test_the_weekly_briefing_prints_and_downloads_the_same_numbers(as_user, week
     values = {row[1]: row[2] for row in sheet.iter_rows(values_only=True) if row and len(row) > 2}
     assert values["Số phản ánh tiếp nhận"] == int(figure(html, "received")) == 7
     assert values["Hồ sơ quá hạn"] == int(figure(html, "overdue_now")) == 3
-    assert values["Thời gian có kết quả — trung vị"] == float(figure(html, "time_to_result.median").split()[0]) == 24
+    median = float(figure(html, "time_to_result.median").split()[0].replace(",", "."))
+    assert values["Thời gian có kết quả — trung vị"] == median == 24
     assert values["Thời gian có kết quả — bách phân vị 90"] == 29.4
     overdue_sheet = book.worksheets[1]
     listed = [row[0] for row in overdue_sheet.iter_rows(values_only=True)]
