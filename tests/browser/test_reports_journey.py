@@ -30,7 +30,17 @@ def test_leader_opens_the_dashboard_drills_down_and_downloads_the_weekly_xlsx(pa
     assert received.inner_text().strip() == "2"
     page.wait_for_function("() => document.querySelectorAll('canvas.report-chart').length === 4 && "
                            "[...document.querySelectorAll('canvas.report-chart')].every(c => window.Chart.getChart(c))")
-    assert page.locator('[data-figure="screening.median"]').inner_text().strip() == "2.0 giờ"
+    assert page.locator('[data-figure="screening.median"]').inner_text().strip() == "2,0 giờ"
+    # the bars of the categories: a long name is shortened with "…" to fit beside its bar, never cut off
+    full, shown, overflow = page.evaluate("""() => {
+        const c = window.Chart.getChart(document.querySelector('canvas[data-horizontal]')), y = c.scales.y;
+        c.ctx.font = window.Chart.helpers.toFont(y.options.ticks.font).string;
+        const widest = Math.max(...y.ticks.map(t => c.ctx.measureText(t.label).width));
+        return [c.data.labels, y.ticks.map(t => t.label), widest - (y.right - y.left)]; }""")
+    assert overflow <= 0, f"the widest name is {overflow:.0f} px wider than its axis"
+    assert any(label != name for name, label in zip(full, shown, strict=True))  # the test's names are long
+    for name, label in zip(full, shown, strict=True):
+        assert label == name or (label.endswith("…") and name.startswith(label[:-1]))
     assert page.locator(".small-sample").count() > 0  # one case screened: a small sample
     shot(page, "dashboard")
 
