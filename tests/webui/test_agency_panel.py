@@ -71,3 +71,14 @@ def test_the_coordination_form_offers_the_agencies_and_refuses_an_agency_not_inv
     assert response.status_code == 422
     assert 'id="f-request_agency-error"' in response.get_data(as_text=True)
     assert "answer_information_request" not in drive.task_names(case_id)  # nothing was sent
+
+
+def test_the_timeline_says_who_each_notification_went_to(as_user, drive):
+    case_id = level_3(drive, ["police", "market-mgmt"])
+    drive.do("police", case_id, "acknowledge_request", ACK, unit="police")
+    drive.advance(hours=4, minutes=1)  # market management has not acknowledged in 4 hours: told, with others
+    html = as_user("inspectorate").get(f"/cases/{case_id}").get_data(as_text=True)
+    told = [" ".join(e.text_content().split()) for e in lxml.html.fromstring(html).xpath(
+        "//li[@data-kind='notified']//span[@class='notified-to']")]
+    # three entries of the same notice, no longer three identical lines: the late agency, the inspectorate, intake
+    assert told == ["→ Chi cục Quản lý thị trường", "→ Thanh tra Sở Y tế", "→ Tổ phản ứng nhanh (tiếp nhận)"]
