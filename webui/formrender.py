@@ -127,15 +127,41 @@ def render_fields(schema: dict, values: dict | None = None, errors: dict[str, st
     for path, message in translate_all(errors).items():
         if path and message not in messages.setdefault(path.split("/")[0], []):
             messages[path.split("/")[0]].append(message)
-    required = set(schema.get("required", []))
+    required, shown_when = set(schema.get("required", [])), conditions(schema)
     return Markup("\n").join(
-        _field(name, prop, values.get(name), "; ".join(messages.get(name, [])), name in required, lang,
-               options.get(name), f"{prefix}-{name}")
+        _shown(_field(name, prop, values.get(name), "; ".join(messages.get(name, [])), name in required, lang,
+                      options.get(name), f"{prefix}-{name}", starred=name in shown_when), shown_when.get(name))
         for name, prop in schema.get("properties", {}).items())
 
 
+def conditions(schema: dict) -> dict[str, dict[str, list[str]]]:
+    """The fields shown only when the form requires them ("x-only-when-required": true), each with the answers that
+    require it, read from the schema's own rules (`allOf` of `if` a field equals — or, for checkboxes, contains —
+    a value, `then` required): {"invited_agency": {"action": ["invite_agency"]}}; any one of them shows the field.
+    Without JavaScript every field is shown; with it (static/form-conditions.js) a field no answer requires is
+    hidden and not sent. A field required only by rules of another kind is always shown."""
+    properties, found = schema.get("properties", {}), {}
+    for rule in schema.get("allOf", []):
+        tested = ((rule.get("if") or {}).get("properties") or {}) if isinstance(rule, dict) else {}
+        if len(tested) != 1:
+            continue
+        (field, test), = tested.items()
+        test = test.get("contains", test) if isinstance(test, dict) else {}
+        if "const" not in test:
+            continue
+        for name in (rule.get("then") or {}).get("required", []):
+            if isinstance(properties.get(name), dict) and properties[name].get("x-only-when-required") is True:
+                found.setdefault(name, {}).setdefault(field, []).append(_as_text(test["const"]))
+    return found
+
+
+def _shown(field: Markup, when: dict[str, list[str]] | None) -> Markup:
+    return _el("div", field, class_="conditional-field", data_shown_when=json.dumps(when)) if when else field
+
+
 def _field(name: str, prop: dict, value: Any, error: str, required: bool, lang: str,
-           options: list[tuple[str, str]] | None, field_id: str) -> Markup:
+           options: list[tuple[str, str]] | None, field_id: str, starred: bool = False) -> Markup:
+    """One field; `starred`: marked as required without the `required` attribute (required when it is shown)."""
     words = _WORDS.get(lang, _WORDS["vi"])
     kind, help_text = _kind(prop), _label(prop, lang, "description")
     choices = [(_as_text(const), label) for const, label in _choices(prop, lang)]
@@ -153,7 +179,7 @@ def _field(name: str, prop: dict, value: Any, error: str, required: bool, lang: 
         choices += [(v, v) for v in chosen if v not in {code for code, _ in choices}]
     described = " ".join(filter(None, [help_text and f"{field_id}-help", error and f"{field_id}-error"]))
     common = {"name": name, "aria_describedby": described or None, "aria_invalid": "true" if error else None}
-    star = Markup(' <span class="text-danger" aria-hidden="true">*</span>') if required else Markup("")
+    star = Markup(' <span class="text-danger" aria-hidden="true">*</span>') if required or starred else Markup("")
     label = _label(prop, lang, "title") or name
     notes = Markup("").join([
         _el("div", help_text, class_="form-text", id=f"{field_id}-help") if help_text else Markup(""),

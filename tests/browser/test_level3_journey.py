@@ -51,6 +51,7 @@ def test_a_level_3_case_with_two_agencies_and_a_joint_inspection_from_intake_to_
         choose(page, "screening_outcome", "in_scope")
         complete(page)
         claim(page, case.code, "classify")
+        assert not page.locator("#f-agencies").is_visible()  # agencies only for level 3
         choose(page, "level", "3")
         page.select_option("#f-handling_unit", "inspectorate")
         choose(page, "agencies", "police")
@@ -66,7 +67,14 @@ def test_a_level_3_case_with_two_agencies_and_a_joint_inspection_from_intake_to_
         page.fill("#f-handling_plan", "Kiểm tra đột xuất liên ngành cơ sở đào tạo.")
         complete(page)
         claim(page, case.code, "coordinate")
+        # the form shows what the chosen action needs: nothing of the four actions' fields until one is chosen
+        action_fields = ["#f-invited_agency", "#f-request_question", "#f-inspection_place", "#f-agreement_summary"]
+        assert [page.locator(f).is_visible() for f in action_fields] == [False] * 4
+        assert page.locator("#f-coordination_note").is_visible()
+        page.select_option("#f-action", "invite_agency")
+        assert [page.locator(f).is_visible() for f in action_fields] == [True, False, False, False]
         page.select_option("#f-action", "joint_inspection")
+        assert [page.locator(f).is_visible() for f in action_fields] == [False, False, True, False]
         page.fill("#f-inspection_at", INSPECTION.astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M"))
         page.fill("#f-inspection_place", "Học viện Ánh Dương, 12 Lê Lợi")
         choose(page, "inspection_agencies", "police")

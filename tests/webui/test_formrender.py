@@ -274,3 +274,32 @@ def test_a_summary_shows_yes_no_and_times_in_ho_chi_minh_city():
 def test_a_summary_without_a_schema_still_shows_every_key():
     data = {"decision": "ok", "flag": True, "nested": {"a": 1}}
     assert summarize({}, data) == [("decision", "ok"), ("flag", "Có"), ("nested", json.dumps({"a": 1}))]
+
+
+def test_a_field_shown_only_when_required_names_the_answers_that_require_it():
+    coordinate = load_form("coordinate")
+    root = lxml.html.fromstring(f"<form>{render_fields(coordinate)}</form>")
+    boxes = {box.xpath(".//*[@name]")[0].get("name"): json.loads(box.get("data-shown-when"))
+             for box in root.xpath("//div[@data-shown-when]")}
+    assert boxes["invited_agency"] == {"action": ["invite_agency"]}
+    assert boxes["answer_hours"] == {"action": ["information_request"]}
+    assert boxes["inspection_agencies"] == {"action": ["joint_inspection"]}
+    assert "coordination_note" not in boxes and "action" not in boxes  # always shown
+    assert root.xpath("//label[@for='f-invited_agency']/span[@class='text-danger']")  # required whenever shown
+    assert not root.xpath("//*[@id='f-invited_agency'][@required]")  # but not for the browser to demand
+    # booleans and checkbox groups: the value as the form posts it
+    assert json.loads(lxml.html.fromstring(render_fields(load_form("contribute_findings"))).xpath(
+        "//div[@data-shown-when]")[0].get("data-shown-when")) == {"urgent_phone_contact": ["true"]}
+    enter_result = lxml.html.fromstring(f"<form>{render_fields(load_form('enter_result'))}</form>")
+    assert json.loads(enter_result.xpath("//div[@data-shown-when]")[0].get("data-shown-when")) == {
+        "measures": ["fine"]}
+
+
+def test_a_field_is_shown_whenever_its_rule_is_not_one_the_page_can_follow():
+    schema = {"type": "object", "properties": {
+        "question": {"type": "string"}, "hours": {"type": "integer", "x-only-when-required": True},
+        "plain": {"type": "string"}},
+        "allOf": [{"if": {"properties": {"question": {"minLength": 1}}, "required": ["question"]},
+                   "then": {"required": ["hours"]}},
+                  {"if": {"properties": {"question": {"const": "x"}}}, "then": {"required": ["plain"]}}]}
+    assert "data-shown-when" not in render_fields(schema)  # a length test; and "plain" is not marked
