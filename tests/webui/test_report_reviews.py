@@ -92,3 +92,10 @@ def test_leadership_sees_the_open_review_in_the_queue_badges_and_the_notificatio
     assert 'data-count="reviews"' not in leader.get("/inbox/").get_data(as_text=True)
     leader.post("/lang/en")
     assert "reviewed</a>" in leader.get("/notifications/").get_data(as_text=True)
+
+
+def test_an_inbox_with_only_a_report_to_review_does_not_say_nothing_is_waiting(as_user, weekly_review):
+    page = as_user("leader").get("/inbox/").get_data(as_text=True)
+    assert "Không có công việc nào đang chờ bạn." not in page
+    assert "Không có công việc hồ sơ nào đang chờ bạn; báo cáo cần xem xét ở phía trên." in page
+    assert "Không có công việc nào đang chờ bạn." in as_user("intake").get("/inbox/").get_data(as_text=True)
