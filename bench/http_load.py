@@ -157,21 +157,30 @@ class Gunicorn:
 
     def __init__(self, database_url: str, workdir: Path, workers: int, threads: int):
         self.port = free_port()
+        self.workers = workers
         self.log_path = workdir / "gunicorn.log"
+        self.ready_dir = workdir / f"workers-ready-{self.port}"
+        self.ready_dir.mkdir(parents=True)
         env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
-               "RR_INSTANCE_PATH": str(workdir / "instance"), "RR_ATTACHMENTS_DIR": str(workdir / "attachments")}
+               "RR_INSTANCE_PATH": str(workdir / "instance"), "RR_ATTACHMENTS_DIR": str(workdir / "attachments"),
+               "RR_BENCH_READY_DIR": str(self.ready_dir)}
         env.pop("RR_DEMO", None)
         self.command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads",
-                        str(threads), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "webui.wsgi:app"]
+                        str(threads), "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
+                        "-c", "python:bench.gunicorn_ready", "webui.wsgi:app"]
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=env,  # noqa: S603 - our own command
                                         stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 180.0) -> None:  # four workers booting on two busy cores can take > 1 min
+        """Until every worker has loaded the app (bench/gunicorn_ready.py) and `/healthz` answers."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}: {self.log_tail()}")
+            if len(list(self.ready_dir.iterdir())) < self.workers:
+                time.sleep(0.2)
+                continue
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 try:
@@ -183,7 +192,8 @@ class Gunicorn:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {timeout:g} s: {self.log_tail()}")
+        raise RuntimeError(f"gunicorn's {self.workers} workers were not all ready within {timeout:g} s "
+                           f"({len(list(self.ready_dir.iterdir()))} were): {self.log_tail()}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -197,7 +207,11 @@ class Gunicorn:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time so far of the gunicorn master and its workers (from /proc)."""
-        return sum(_cpu_seconds(pid) for pid in [self.process.pid, *_children(self.process.pid)])
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
+        """User + system CPU time so far of the gunicorn master and of each worker, by pid (from /proc)."""
+        return {pid: _cpu_seconds(pid) for pid in [self.process.pid, *_children(self.process.pid)]}
 
     def log_tail(self, lines: int = 20) -> str:
         self._log.flush()
@@ -265,9 +279,9 @@ def _client(port: int, username: str, work: queue.Queue, ready: threading.Barrie
 def measure(backend: Backend, workdir: Path, seconds: float, clients: int, workers: int = 4,
             threads: int = 4) -> dict[str, Any]:
     users = create_users(backend, clients)
-    # enough cases for the fastest rate we expect (72/s was measured with 8 clients on 2 cores); if the clients
+    # enough cases for the fastest rate we expect (139/s was measured with 8 clients on 2 cores); if the clients
     # still run out, they stop early and the rate is over the time they ran (reported as `ran_out_of_cases`)
-    expected_rate = 12 * clients * max(1.0, (os.cpu_count() or 2) / 2)
+    expected_rate = 20 * clients * max(1.0, (os.cpu_count() or 2) / 2)
     prepared = int(seconds * expected_rate) + clients * (WARMUP_PER_CLIENT + 2) + 20
     started = time.perf_counter()
     tasks = create_screen_tasks(backend, prepared)
@@ -286,14 +300,18 @@ def measure(backend: Backend, workdir: Path, seconds: float, clients: int, worke
         for thread in threads_:
             thread.start()
         ready.wait(timeout=180)
-        cpu_before = server.cpu_seconds()
+        workers_ready = len(list(server.ready_dir.iterdir()))
+        cpu_before = server.cpu_by_process()
         start = time.perf_counter()
         deadline[0] = start + seconds
         go.set()
         for thread in threads_:
             thread.join(timeout=seconds + 120)
         elapsed = max(log.finished_at for log in logs) - start
-        cpu = server.cpu_seconds() - cpu_before
+        cpu_by_process = {pid: used - cpu_before.get(pid, 0.0) for pid, used in server.cpu_by_process().items()}
+        cpu = sum(cpu_by_process.values())
+        workers_cpu = sorted((used for pid, used in cpu_by_process.items() if pid != server.process.pid),
+                             reverse=True)
         server_log = server.log_tail()
     finally:
         server.stop()
@@ -308,6 +326,8 @@ def measure(backend: Backend, workdir: Path, seconds: float, clients: int, worke
         "errors": len(errors) + sum(c.status not in (302, 409) for c in done), "error_samples": errors[:5],
         "completions_per_s": len(ok) / elapsed if elapsed > 0 else 0.0,
         "server_cpu_s": cpu, "server_cpu_ms_per_completion": cpu * 1000 / len(ok) if ok else math.nan,
+        "workers_ready_before_clients": workers_ready,
+        "worker_cpu_shares": [used / cpu if cpu > 0 else 0.0 for used in workers_cpu],
         "ran_out_of_cases": any(log.ran_out for log in logs),
         "completion_ms": summary([c.total_s for c in ok], 1000),
         "get_ms": summary([c.get_s for c in ok], 1000), "post_ms": summary([c.post_s for c in ok], 1000),

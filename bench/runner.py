@@ -7,6 +7,7 @@ a `Report` as table rows (value, target) and details (distributions, plans, prof
 """
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable
@@ -323,6 +324,10 @@ def _http(report: Report, backend: Backend, workdir: Path, options: Options) -> 
                result["completions_per_s"], "/s")
     report.add(f"http.{name}.cpu_ms_per_completion", f"4. server CPU per completion, GET form + POST ({clients})",
                result["server_cpu_ms_per_completion"], "ms", note="gunicorn master + workers, user + system")
+    shares = result["worker_cpu_shares"]
+    report.add(f"http.{name}.busiest_worker_share", f"4. busiest worker's share of the server CPU ({clients})",
+               100 * shares[0] if shares else math.nan, "%",
+               note=f"{len(shares)} workers: " + " / ".join(f"{100 * share:.0f}" for share in shares))
     report.add(f"http.{name}.p50_ms", f"4. completion latency p50, GET form + POST ({clients})",
                result["completion_ms"]["p50"], "ms")
     report.add(f"http.{name}.p95_ms", f"4. completion latency p95, GET form + POST ({clients})",

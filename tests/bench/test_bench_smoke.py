@@ -29,7 +29,7 @@ SECTIONS = {
                "export_xlsx_file_p95_ms", "export_csv_file_p95_ms"],
     "review": ["quarter_p95_ms", "week_p95_ms", "summary_rebuild_s"],
 }
-HTTP = ["completions_per_s", "cpu_ms_per_completion", "p50_ms", "p95_ms", "post_p95_ms", "conflicts_409", "errors"]
+HTTP = ["completions_per_s", "cpu_ms_per_completion", "busiest_worker_share", "p50_ms", "p95_ms", "post_p95_ms", "conflicts_409", "errors"]
 
 
 def expected_keys(backends: list[str], http: bool) -> list[str]:
@@ -73,6 +73,8 @@ def test_a_tiny_run_on_sqlite_and_postgresql_measures_everything(tmp_path):
     http = data["details"]["http"]
     assert http["completions"] > 0 and http["errors"] == 0
     assert http["screens_recorded_in_db"] == http["completions"] + http["warmup_completions"]
+    assert http["workers_ready_before_clients"] == 2  # the clients did not all land on the first worker up
+    assert len(http["worker_cpu_shares"]) == 2 and 0 < sum(http["worker_cpu_shares"]) <= 1
 
 
 def test_only_the_lifecycle_against_its_floor(tmp_path):
