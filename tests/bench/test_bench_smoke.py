@@ -29,7 +29,8 @@ SECTIONS = {
                "export_xlsx_file_p95_ms", "export_csv_file_p95_ms"],
     "review": ["quarter_p95_ms", "week_p95_ms", "summary_rebuild_s"],
 }
-HTTP = ["completions_per_s", "cpu_ms_per_completion", "busiest_worker_share", "p50_ms", "p95_ms", "post_p95_ms", "conflicts_409", "errors"]
+HTTP = ["completions_per_s", "cpu_ms_per_completion", "busiest_worker_share", "p50_ms", "p95_ms", "post_p95_ms",
+        "conflicts_409", "errors"]
 
 
 def expected_keys(backends: list[str], http: bool) -> list[str]:

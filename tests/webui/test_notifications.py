@@ -68,3 +68,24 @@ def test_notifications_are_grouped_per_case_newest_case_first_and_done_tasks_lin
     assert f'href="/cases/{first}/tasks/{enter.task_id}"' in first_section
     # the Start handling notification: that task is done, so it links to the case
     assert first_section.count(f'href="/cases/{first}"') >= 1
+
+
+def test_a_task_of_an_overdue_case_says_so_beside_its_own_time_left(drive, as_user):
+    """Leadership's review of an overdue case has its own time left; its page also says how late the case is,
+    as the inbox row that led there does."""
+    case_id = drive.report()
+    classify(drive, case_id, 1, "ward-ben-thanh")
+    drive.clock.set(drive.case(case_id).deadline_at)
+    drive.advance(hours=2, minutes=5)
+    review = drive.task(case_id, "review_overdue")
+    leader = as_user("leader")
+
+    page = leader.get(f"/cases/{case_id}/tasks/{review.task_id}")
+    assert 'id="case-overdue"' in page.get_data(as_text=True)
+    assert "hồ sơ đã quá hạn 2 giờ 05 phút" in text_of(page)
+    leader.post("/lang/en")
+    assert "the case is overdue by 2h 05m" in text_of(leader.get(f"/cases/{case_id}/tasks/{review.task_id}"))
+
+    ward_task = drive.task(case_id, "start_handling")  # its own deadline is the case's: said once, not twice
+    ward_page = as_user("ward").get(f"/cases/{case_id}/tasks/{ward_task.task_id}").get_data(as_text=True)
+    assert 'id="case-overdue"' not in ward_page and "due-overdue" in ward_page
