@@ -1,5 +1,6 @@
 """The overdue states in a real browser: a level-1 case counts down in the ward's case list, is escalated by the
-timer worker at its deadline (badge "Quá hạn" in the list, the inbox's overdue tab, the case header in red),
+timer worker at its deadline (badge "Quá hạn" in the list, the inbox's overdue tab, the case header in red,
+leadership's review page),
 and once its result is published the header says how long handling took and by how much it was late.
 
 The engine clock (which SpiffWorkflow's timers read too) is frozen for this test, in the same process as the
@@ -58,9 +59,18 @@ def test_overdue_shows_in_the_list_the_inbox_and_the_case_header_until_the_resul
         shot(page, "case-header-overdue")
         sign_out(page)
 
-        # leadership sees the escalation in its overdue tab too
+        # leadership sees the escalation in its overdue tab too; its review says how late the case is, and asks
+        # for a unit only once "reassign" is chosen
         sign_in(page, "leader")
         assert page.locator('[data-count="overdue"]').inner_text().strip() == "1"
+        page.locator(f'#inbox-table tr[data-case-code="{case.code}"] button[name="claim"]').click()
+        page.wait_for_url("**/tasks/**")
+        assert page.locator("#case-overdue").inner_text().strip() == "hồ sơ đã quá hạn 1 giờ 00 phút"
+        unit = page.locator("#f-reassign_to")
+        assert not unit.is_visible()
+        page.get_by_label("Chuyển đơn vị xử lý khác").check()
+        assert unit.is_visible() and unit.is_enabled()
+        shot(page, "leader-review-overdue-reassigning")
         sign_out(page)
 
         # the result is published 31 h after receipt: the countdown stops, the header says it was 7 h late

@@ -293,6 +293,12 @@ def test_a_field_shown_only_when_required_names_the_answers_that_require_it():
     enter_result = lxml.html.fromstring(f"<form>{render_fields(load_form('enter_result'))}</form>")
     assert json.loads(enter_result.xpath("//div[@data-shown-when]")[0].get("data-shown-when")) == {
         "measures": ["fine"]}
+    # a duplicate's tracking code, a reassignment's unit; the screening reason is asked for whatever the outcome
+    for form, field, shown_when in (("screen", "duplicate_of", {"screening_outcome": ["duplicate"]}),
+                                    ("review_overdue", "reassign_to", {"leadership_decision": ["reassign"]})):
+        page = lxml.html.fromstring(f"<form>{render_fields(load_form(form))}</form>")
+        assert {box.xpath(".//*[@name]")[0].get("name"): json.loads(box.get("data-shown-when"))
+                for box in page.xpath("//div[@data-shown-when]")} == {field: shown_when}
 
 
 def test_a_field_is_shown_whenever_its_rule_is_not_one_the_page_can_follow():
