@@ -17,11 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .settings import LOCAL_TZ
+from .xml_text import xml_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -100,8 +101,7 @@ def _put(cell, value: Any) -> None:
     elif isinstance(value, bool | int | float | Decimal):
         cell.value = value
     else:
-        # control characters a citizen may have pasted cannot be stored in the file: dropped, never a failed download
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        cell.value = xml_text(value)  # what XML cannot hold (a pasted control character) is dropped
         cell.data_type = TYPE_STRING  # never a formula, whatever the text starts with
 
 

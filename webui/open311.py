@@ -22,6 +22,7 @@ from engine.clock import now
 from engine.deadlines import is_overdue
 from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
 from engine.models import ApiClient, Case, CaseStatus
+from engine.xml_text import xml_text
 
 from . import openapi, params
 from .attachments import store
@@ -46,8 +47,8 @@ DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = open311_search.MAX_RESULTS
 API_KEY_HEADER = "X-API-Key"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,60}$")
+COORDINATE = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]*)?")
 LAT_LONG = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
-XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Templates of `service_notice`; the hours come from the case's process version (its diagram), never from here.
 NOTICES = {
     None: "Sở Y tế đã tiếp nhận; thời hạn xử lý {low}–{high} giờ tùy mức độ, tính từ lúc tiếp nhận "
@@ -100,7 +101,7 @@ def _fill(element: etree._Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = XML_ILLEGAL.sub("", str(value))
+        element.text = xml_text(value)
 
 
 def _error_reply(status: int, descriptions: list[str] | tuple[str, ...]) -> Response:
@@ -201,11 +202,9 @@ def _parse_time(name: str, raw: str) -> datetime:
 
 
 def _coordinate(name: str, raw: str, limit: float) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not -limit <= value <= limit:  # also NaN and infinity
+    # decimal degrees in ASCII digits only (Python's float() also takes "1_0", "٣" and "1e1")
+    value = float(raw) if COORDINATE.fullmatch(raw) else float("nan")
+    if not -limit <= value <= limit:  # also NaN
         raise ApiError(400, f"{name}: not a WGS84 coordinate")
     return value
 

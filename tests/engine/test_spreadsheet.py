@@ -67,5 +67,8 @@ def test_xlsx_has_bold_headers_a_frozen_header_row_widths_and_every_kind_of_valu
 
 
 def test_xlsx_drops_characters_a_spreadsheet_cannot_hold_instead_of_failing():
-    data = write_xlsx([Sheet("Cases", ["Mô tả"], [["Spa\x01 Ngọc\x1f Lan <b>&amp;</b>"]])])
-    assert load_workbook(io.BytesIO(data)).active["A2"].value == "Spa Ngọc Lan <b>&amp;</b>"
+    data = write_xlsx([Sheet("Cases", ["Mô tả"], [["Spa\x01 Ngọc\x1f Lan <b>&amp;</b>"],
+                                                  ["Nha\ufffe khoa\uffff \ud800An\x0b\x7f 🦷\tx"]])])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["A2"].value == "Spa Ngọc Lan <b>&amp;</b>"
+    assert sheet["A3"].value == "Nha khoa An\x7f 🦷\tx"  # U+FFFE, U+FFFF, a lone surrogate, \x0b dropped

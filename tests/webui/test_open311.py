@@ -150,6 +150,9 @@ def test_posting_needs_a_registered_api_key(api, api_key, factory):
     ({"address_string": None}, "location required"),
     ({"address_string": None, "lat": "10.77"}, "lat, long: give both or neither"),
     ({"lat": "north", "long": "106.7"}, "lat: not a WGS84 coordinate"),
+    ({"lat": "1_0", "long": "106.7"}, "lat: not a WGS84 coordinate"),  # float() would read 10
+    ({"lat": "10.7", "long": "١٠٦"}, "long: not a WGS84 coordinate"),  # Arabic-Indic digits
+    ({"lat": "1e1", "long": "106.7"}, "lat: not a WGS84 coordinate"),
     ({"attribute[ward]": "ward-atlantis"}, "attribute[ward]"),
     ({"attribute[ward]": None}, "attribute[ward]"),
     ({"description": "x" * 4001}, "description: at most 4000 characters"),
@@ -379,3 +382,14 @@ def test_a_refused_photo_or_rating_counts_against_the_lookup_budget(api, monkeyp
     assert api.get("/track/photo/1?code=AAAAA-AAAAA").status_code == 404
     assert api.post("/track/feedback", data={"code": "AAAAA-AAAAA"}).status_code == 404
     assert api.get("/track?code=AAAAA-AAAAA").status_code == 429
+
+
+def test_an_address_with_characters_xml_cannot_hold_is_still_answered_in_xml(api, api_key):
+    answer = post(api, api_key, address_string="12 Lê\ufffe Lợi\x01\uffff")
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    code = answer.get_json()[0]["service_request_id"]
+    as_xml = api.get(f"{API}/requests/{code}.xml")
+    assert as_xml.status_code == 200
+    assert etree.fromstring(as_xml.data).findtext("request/address") == "12 Lê Lợi"
+    refused = post(api, api_key, fmt="xml", service_code="spa\x01\ufffe")  # the answer repeats the bad value
+    assert refused.status_code == 400 and "service_code" in errors_of(refused)[0][1]
