@@ -72,9 +72,12 @@ def _parse_schema(text: str) -> tuple[Any, str | None]:
         return None, _("The schema is larger than %(kib)s KiB.", kib=studio.MAX_FORM_BYTES // 1024)
     try:
         schema = json.loads(text)
+        json.dumps(schema, ensure_ascii=False).encode("utf-8")  # an escaped lone surrogate ("\ud800") is no text
     except json.JSONDecodeError as exc:  # the parser's own message is English only: say where instead
         return None, _("Not valid JSON: check line %(line)s, column %(column)s.", line=exc.lineno, column=exc.colno)
-    except ValueError:
+    except RecursionError:
+        return None, _("The schema is nested too deeply.")
+    except (ValueError, UnicodeError):
         return None, _("Not valid JSON.")
     if not isinstance(schema, dict) or not isinstance(schema.get("properties", {}), dict):
         return None, _("A form is a JSON object with “properties”.")

@@ -192,7 +192,12 @@ def test_a_form_is_edited_with_a_preview(as_user, factory, draft_id):
     assert draft_bundle(factory, draft_id)["forms"]["screen"]["properties"]["extra_note"]["title"] == "Ghi chú thêm"
 
 
-@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"type": "object", "properties": {"a": 5}}'])
+NESTED_TOO_DEEPLY = "[" * 100_000  # 100 KB: under the size limit, beyond the JSON parser's depth
+LONE_SURROGATE = '{"properties": {"a": {"type": "string", "title": "\\ud800"}}}'  # valid JSON, not valid text
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"type": "object", "properties": {"a": 5}}',
+                                  NESTED_TOO_DEEPLY, LONE_SURROGATE])
 def test_the_preview_explains_a_schema_it_cannot_show(as_user, draft_id, text):
     preview = as_user("owner").post(f"/studio/drafts/{draft_id}/forms-preview", data={"schema": text})
     assert preview.status_code == 200
@@ -202,7 +207,8 @@ def test_the_preview_explains_a_schema_it_cannot_show(as_user, draft_id, text):
 def test_an_invalid_form_is_not_saved(as_user, factory, draft_id):
     owner = as_user("owner")
     before = draft_bundle(factory, draft_id)["forms"]["screen"]
-    for text in ("{not json", '{"type": "array"}', '{"type": "object", "properties": {"a": {"type": 5}}}'):
+    for text in ("{not json", '{"type": "array"}', '{"type": "object", "properties": {"a": {"type": 5}}}',
+                 NESTED_TOO_DEEPLY, LONE_SURROGATE):
         response = owner.post(f"/studio/drafts/{draft_id}/forms/screen", data={"schema": text})
         assert response.status_code == 422, text
         assert 'id="form-errors"' in response.get_data(as_text=True)
