@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from engine.models import User
 from . import config
 from .db import db
 from .i18n import use_language
+from .links import local_target
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -74,9 +74,7 @@ def current_actor() -> Actor:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("inbox.index")
+    return local_target(target) or url_for("inbox.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from engine.messages import MESSAGES, Text, from_data
 from engine.settings import LOCAL_TZ
 
 from .db import db
+from .links import local_target
 
 log = logging.getLogger(__name__)
 CATALOGS = Path(__file__).resolve().parent / "translations"
@@ -206,5 +207,5 @@ def init_app(app: Flask) -> None:
         else:
             flash(gettext("Choose Vietnamese or English"), "warning")
         target = request.form.get("next") or request.referrer or "/"
-        local = target.startswith("/") and not target.startswith(("//", "/\\"))
-        return redirect(target if target.startswith(request.host_url) or local else "/")
+        path = target[len(request.host_url) - 1:] if target.startswith(request.host_url) else target  # a full URL
+        return redirect(target if local_target(path) else "/")

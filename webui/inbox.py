@@ -14,6 +14,7 @@ from . import params
 from .auth import current_actor, roles_required
 from .db import db
 from .labels import CATEGORIES
+from .links import local_target
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 CLAIM_FILTERS = ("mine", "unclaimed")
@@ -55,8 +56,7 @@ def index():
 
 
 def _back():
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".index"))
+    return redirect(local_target(request.form.get("next")) or url_for(".index"))
 
 
 @bp.post("/claim")

@@ -3,9 +3,23 @@ per process instead of at each request. Building one with Flask's `url_for` cost
 does; a page has about twenty."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, has_request_context, request, url_for
 
 MAX_LINKS = 4096  # then the remembered links start again from none (case pages add one per case)
+MAX_TARGET = 2000  # characters of a page to return to
+
+
+def local_target(target: str | None) -> str | None:
+    """`target` if it is a page of this site to send someone back to ("/cases/?q=x"), else None. Browsers drop tabs
+    and line breaks inside a URL and read a backslash as a slash, so "/\t/evil.example" and "/\\evil.example" are
+    other sites too."""
+    if not target or len(target) > MAX_TARGET or any(ord(c) < 0x20 or c == "\x7f" for c in target):
+        return None
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or urlsplit(target).netloc:
+        return None
+    return target
 
 
 def init_app(app: Flask) -> None:

@@ -177,3 +177,16 @@ def test_a_late_acknowledgement_is_in_the_agencys_overdue_tab(as_user, drive, tw
     assert not drive.case(two_wards["level3"]).overdue
     assert overdue_count(police.get("/inbox/")) == 1
     assert codes(police.get("/inbox/?overdue=1")) == [drive.case(two_wards["level3"]).code]
+
+
+@pytest.mark.parametrize("elsewhere", ["//evil.example/", "/\t/evil.example/", "/\\evil.example/",
+                                       "https://evil.example/", "/inbox/" + "x" * 5000])
+def test_claiming_returns_to_a_page_of_this_site_only(as_user, drive, elsewhere):
+    case_id = drive.report()
+    task = drive.task(case_id, "screen")
+    intake = as_user("intake")
+    back = intake.post("/inbox/claim", data={"case_id": case_id, "task_id": task.task_id, "next": "/cases/"})
+    assert back.headers["Location"] == "/cases/"
+    intake.post("/inbox/unclaim", data={"case_id": case_id, "task_id": task.task_id})
+    refused = intake.post("/inbox/claim", data={"case_id": case_id, "task_id": task.task_id, "next": elsewhere})
+    assert refused.status_code == 302 and refused.headers["Location"] == "/inbox/"
