@@ -171,6 +171,7 @@ def actor_of(user: User) -> Actor:
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 MIN_PASSWORD = 8
+MAX_DISPLAY_NAME = 200  # users.display_name
 
 
 # save_user(lang=KEEP_LANGUAGE): a new user gets Vietnamese, an existing one keeps the language they have.
@@ -190,6 +191,8 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
         errors["username"] = t("username_format")
     if not (display_name or "").strip():
         errors["display_name"] = t("required")
+    elif len(display_name.strip()) > MAX_DISPLAY_NAME:
+        errors["display_name"] = t("too_long", limit=MAX_DISPLAY_NAME)
     unknown = [r for r in roles if r not in set(Role)]
     if not roles or unknown:
         errors["roles"] = t("roles_required")

@@ -41,6 +41,9 @@ def clean_reporter(reporter: dict[str, Any] | None, anonymous: bool,
         return None
     out = {k: str(reporter.get(k) or "").strip() for k in ("name", "phone", "email")}
     out = {k: v for k, v in out.items() if v}
+    for key, value in out.items():
+        if "\x00" in value:
+            errors[key] = t("nul_character")
     if len(out.get("name", "")) > 200:
         errors["name"] = t("too_long", limit=200)
     if "phone" in out and not _PHONE.match(out["phone"]):

@@ -5,11 +5,14 @@ The engine's services never commit: they receive a Session and flush. Whoever ow
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import make_url
@@ -49,6 +52,7 @@ def normalize_url(url: str) -> str:
 
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalize_url(url)
+    kwargs.setdefault("json_serializer", _json_text)
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -71,6 +75,20 @@ def _refuse_nul_characters(_conn, _cursor, _statement, parameters, _context, exe
         for value in values:
             if isinstance(value, str) and "\x00" in value:
                 raise ValidationError(t("nul_character"))
+
+
+# In JSON text a NUL character is written as the escape \u0000 (an odd number of backslashes before it; an even
+# number is a backslash the person typed, followed by the letters u0000).
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _json_text(value: Any) -> str:
+    """JSON columns' text (SQLAlchemy's default serializer) without a NUL character anywhere inside: the same
+    ValidationError as for a text column, never stored (PostgreSQL's JSON types refuse it with a driver error)."""
+    text = json.dumps(value)
+    if "\\u0000" in text and _ESCAPED_NUL.search(text):
+        raise ValidationError(t("nul_character"))
+    return text
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -36,6 +36,11 @@ class ValidationError(EngineError):
         super().__init__(message)
         self.errors = dict(errors or {})
 
+    def form_errors(self) -> dict[str, str]:
+        """Field path → message, for a form shown again; the message itself under "" (shown above the fields)
+        when no field is named (a NUL character found only when saving, say)."""
+        return dict(self.errors) or {"": self.args[0] if self.args else str(self)}  # a Text: shown translated
+
 
 class ProcessError(EngineError):
     """A diagram is invalid or the workflow failed while running it. `problems` lists what was found."""

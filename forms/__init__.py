@@ -86,11 +86,23 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
 def validate_form_data(schema: dict[str, Any], data: Any) -> dict[str, str]:
     """Field path → message for every invalid field (the first problem per field); {} when the data are valid."""
     validator = _validator(schema)
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = dict.fromkeys(_with_nul(data), t("nul_character"))
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         for path, message in _describe(error):
             errors.setdefault(path, message)
     return errors
+
+
+def _with_nul(data: Any, path: tuple[str, ...] = ()) -> list[str]:
+    """The paths of the text values (or field names) holding a NUL character, which no database can store."""
+    if isinstance(data, str):
+        return ["/".join(path)] if "\x00" in data else []
+    entries = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
+    found: list[str] = []
+    for key, value in entries:
+        where = (*path, str(key))
+        found += ["/".join(where).replace("\x00", "")] if "\x00" in str(key) else _with_nul(value, where)
+    return found
 
 
 def _path(error: ValidationError, *extra: Any) -> str:

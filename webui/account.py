@@ -21,7 +21,7 @@ def index():
     if request.method == "GET":
         return _page({})
     chosen = request.form.get("lang", "")[:10]
-    on_failure(ValidationError, lambda exc: _page(dict(exc.errors), chosen))
+    on_failure(ValidationError, lambda exc: _page(exc.form_errors(), chosen))
     user = accounts.set_language(db(), int(current_user.id), None if chosen == DEPARTMENT_DEFAULT else chosen)
     use_language(accounts.language_of(db(), user))
     flash(_("Your language is saved."), "success")

@@ -15,7 +15,7 @@ from engine.models import Role
 from . import params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
-from .i18n import LOCAL_TZ
+from .i18n import LOCAL_TZ, error_text
 from .labels import AUDIT_KINDS
 from .studio import AUDIT_KINDS as STUDIO_AUDIT_KINDS
 
@@ -45,7 +45,7 @@ def edit_user(username: str | None = None):
     form = request.form
     if request.method == "GET":
         return _user_form(username, None, {})
-    on_failure(ValidationError, lambda exc: _user_form(username, form, dict(exc.errors)))
+    on_failure(ValidationError, lambda exc: _user_form(username, form, exc.form_errors()))
     saved = save_user(session, current_actor().username, username=username or form.get("username", ""),
                       display_name=form.get("display_name", ""), roles=form.getlist("roles"),
                       unit=form.get("unit") or None, email=form.get("email") or None,
@@ -100,14 +100,20 @@ def suspend_by_code():
 @bp.post("/incidents/<int:case_id>/<any(suspend, resume, cancel):action>")
 @roles_required(Role.ADMIN)
 def case_action(case_id: int, action: str):
-    on_failure(ValidationError, lambda _error: incidents(
-        {"reason": _("Give a reason (at most %(n)d characters).", n=timers.MAX_REASON_CHARS)}, 422))
+    on_failure(ValidationError, _refused_reason)
     case = CASE_ACTIONS[action](db(), current_actor().username, case_id, request.form.get("reason"))
     done = {"suspend": _("Case %(code)s is suspended: no timers fire and no task can be completed.", code=case.code),
             "resume": _("Case %(code)s is resumed.", code=case.code),
             "cancel": _("Case %(code)s is cancelled and closed.", code=case.code)}
     flash(done[action], "success")
     return redirect(url_for(".incidents"))
+
+
+def _refused_reason(error: ValidationError):
+    """A missing or too long reason says what a reason must be; anything else (a NUL character) says itself."""
+    missing = getattr(error.errors.get("reason"), "code", None) in ("reason_required", "too_long")
+    text = _("Give a reason (at most %(n)d characters).", n=timers.MAX_REASON_CHARS) if missing else error_text(error)
+    return incidents({"reason": text}, 422)
 
 
 @bp.get("/audit")

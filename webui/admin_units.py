@@ -49,7 +49,7 @@ def _index(errors: dict[str, str] | None = None, status: int = 200):
 def create():
     """A new agency, inspectorate or department office (wards and communes come from `units import-wards`)."""
     form = request.form
-    on_failure(ValidationError, lambda exc: _index(dict(exc.errors), 422))
+    on_failure(ValidationError, lambda exc: _index(exc.form_errors(), 422))
     made = units.create_unit(db(), current_actor().username, form.get("code", "").strip()[:100],
                              form.get("name", "")[:1000], form.get("kind", "")[:20],
                              form.get("email", "")[:1000] or None)
@@ -72,7 +72,7 @@ def unit(code: str, errors: dict[str, str] | None = None, status: int = 200):
 @roles_required(Role.ADMIN)
 def save(code: str):
     form, by = request.form, current_actor().username
-    on_failure(ValidationError, lambda exc: unit(code, dict(exc.errors), 422))  # nothing of it is saved
+    on_failure(ValidationError, lambda exc: unit(code, exc.form_errors(), 422))  # nothing of it is saved
     units.rename(db(), by, code, form.get("name", "")[:1000])
     units.update_contact(db(), by, code, form.get("email", "")[:1000])
     flash(_("Unit %(name)s saved.", name=units.get_unit(db(), code).name), "success")
@@ -93,7 +93,7 @@ def set_active(code: str, action: str):
 @roles_required(Role.ADMIN)
 def merge(code: str):
     into = request.form.get("into", "")[:40]
-    on_failure(ValidationError, lambda exc: unit(code, dict(exc.errors), 422))
+    on_failure(ValidationError, lambda exc: unit(code, exc.form_errors(), 422))
     units.merge(db(), current_actor().username, code, into)
     flash(_("Unit merged: its cases and users now belong to %(name)s.", name=units.get_unit(db(), into).name),
           "success")

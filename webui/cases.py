@@ -160,7 +160,7 @@ def task(case_id: int, task_id: str):
             return _task_form(casefile.task_page(db(), actor, case_id, task_id), schema, values,
                               {"documents": case_media.rejection_text(error)}, 422)
         if isinstance(error, ValidationError):
-            problems = dict(error.errors)
+            problems = error.form_errors()
             if case_media.chosen_documents():
                 problems["documents"] = _("Nothing was saved: please choose the documents again.")
             return _task_form(casefile.task_page(db(), actor, case_id, task_id), schema, values, problems, 422)

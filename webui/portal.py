@@ -78,7 +78,7 @@ def submit_report():
     def not_saved(error: EngineError):
         """Nothing was saved (and the files were deleted with it): the form again, never a tracking code."""
         if isinstance(error, ValidationError):
-            return _render_report(values, contact, dict(error.errors), anonymous=anonymous, status=422)
+            return _render_report(values, contact, error.form_errors(), anonymous=anonymous, status=422)
         twin = citizen.submitted_before(db(), submission_key) if isinstance(error, DuplicateSubmission) else None
         if twin is not None:  # the same form sent twice at once: the first request's case is the answer
             return _submitted(twin, contact, anonymous)
@@ -182,7 +182,7 @@ def feedback():
 
     def not_saved(error: EngineError):
         if isinstance(error, ValidationError):
-            return _render_track(citizen.public_view(db(), code), values, dict(error.errors), status=422)
+            return _render_track(citizen.public_view(db(), code), values, error.form_errors(), status=422)
         flash(_("This report is not waiting for a rating any more."), "warning")
         return redirect(url_for(".track", code=code))
 

@@ -58,7 +58,7 @@ def complete(run_id: int):
     def not_saved(error):
         fresh = scheduled.review(db(), actor, run_id)
         if isinstance(error, ValidationError):
-            return _page(fresh, values, dict(error.errors), 422)
+            return _page(fresh, values, error.form_errors(), 422)
         flash(_("Not saved: this report was already reviewed."), "warning")
         return _page(fresh, values, {}, 409)
 

@@ -1,6 +1,8 @@
 """Signing in and out, and the administrator's user management."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from sqlalchemy import select
 
 from engine.db import transaction
@@ -25,8 +27,11 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(browser
     response = browser.client.post("/login?next=/cases/", data={"username": "intake", "password": "demo"})
     assert response.headers["Location"].endswith("/cases/")
     browser.client.post("/logout")
-    response = browser.client.post("/login?next=//evil.example/x", data={"username": "intake", "password": "demo"})
-    assert "evil.example" not in response.headers["Location"]
+    for target in ("//evil.example/x", "/\t/evil.example/x", "/\\evil.example/x", "https://evil.example/x",
+                   "/cases/" + "x" * 5000):
+        response = browser.client.post(f"/login?next={quote(target)}", data={"username": "intake", "password": "demo"})
+        assert "evil.example" not in response.headers["Location"] and len(response.headers["Location"]) < 100
+        browser.client.post("/logout")
 
 
 def test_sign_out(as_user):
@@ -72,6 +77,18 @@ def test_user_form_errors_are_shown_per_field_with_input_kept(as_user):
     for field in ("username", "roles", "unit", "password"):
         assert f'id="err-{field}"' in html
     assert 'value="Người mới"' in html
+
+
+def test_a_too_long_name_and_a_nul_character_are_refused_with_a_message(as_user, factory):
+    admin = as_user("admin")
+    new = {"username": "moi", "roles": ["intake"], "password": "password-1"}
+    too_long = admin.post("/admin/users/new", data={**new, "display_name": "A" * 100_000})
+    assert too_long.status_code == 422 and 'id="err-display_name"' in too_long.get_data(as_text=True)
+    nul = admin.post("/admin/users/new", data={**new, "display_name": "Người\x00mới", "email": "a\x00@b.vn"})
+    assert nul.status_code == 422
+    assert 'id="err-' in nul.get_data(as_text=True) or 'id="form-problem"' in nul.get_data(as_text=True)
+    with factory() as session:
+        assert session.scalar(select(User).where(User.username == "moi")) is None
 
 
 def test_an_admin_changes_roles_and_deactivates(as_user, browser):

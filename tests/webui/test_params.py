@@ -185,3 +185,35 @@ def test_a_nul_character_in_a_staff_form_is_refused_and_nothing_is_saved(as_user
     assert "NUL" in response.get_data(as_text=True)  # "The note was not saved: text with a NUL character..."
     with transaction(factory) as session:
         assert session.scalar(select(func.count()).select_from(CaseNote)) == 0
+
+
+def test_a_nul_character_kept_in_json_is_refused_like_anywhere_else(as_user, browser, api_key, drive, factory):
+    """Text that ends up inside a JSON column (a task's answers, a report's address and facility, the reporter's
+    name, an event's reason) is refused as text columns are, not stored as an escaped NUL."""
+    case_id = drive.report()
+    task = drive.task(case_id, "screen")
+    intake = as_user("intake")
+    answered = intake.post(f"/cases/{case_id}/tasks/{task.task_id}",
+                           data={"screening_outcome": "in_scope", "screening_reason": "có\x00 dấu hiệu"})
+    assert answered.status_code == 422 and 'id="f-screening_reason-error"' in answered.get_data(as_text=True)
+    assert "NUL" in answered.get_data(as_text=True) and drive.task_names(case_id) == ["screen"]
+
+    with transaction(factory) as session:
+        before = session.scalar(select(func.count()).select_from(Case))
+    for field in ("address", "facility_name", "name"):
+        page = browser.post("/report", data={
+            "category": "cosmetic_surgery", "description": "Tiêm filler trái phép tại tầng 2 mỗi tối.",
+            "address": "12 Lê Lợi", "ward": "ward-ben-thanh", "facility_name": "Spa", "submission_key": f"k-{field}",
+            field: "12\x00 Lê Lợi"})
+        assert page.status_code in (400, 422) and "NUL" in page.get_data(as_text=True), field
+    api = browser.post("/open311/v2/requests.json", data={
+        "api_key": api_key, "service_code": "cosmetic_surgery", "address_string": "12 Lê Lợi",
+        "description": "Tiêm filler trái phép tại tầng 2 mỗi tối.", "attribute[ward]": "ward-ben-thanh",
+        "attribute[facility_name]": "Spa\x00", "first_name": "An\x00"})
+    assert api.status_code == 400 and "NUL" in api.get_data(as_text=True)
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == before
+
+    cancel = as_user("admin").post(f"/admin/incidents/{case_id}/cancel", data={"reason": "gửi\x00 nhầm"})
+    assert cancel.status_code == 422 and "NUL" in cancel.get_data(as_text=True)
+    assert drive.case(case_id).status != "closed"
