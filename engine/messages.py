@@ -155,6 +155,7 @@ MESSAGES: dict[str, str] = {
     "merge_other_kind": _l("Units of different kinds cannot be merged"),
     "choose_same_kind": _l("Choose a unit of the same kind"),
     "unit_inactive": _l("Unit %(unit)s is not active"),
+    "unit_already_merged": _l("Unit %(unit)s was already merged into %(into)s"),
     "unit_not_offered": _l("“%(unit)s” is not one of the active units this field takes"),
     # --- studio: problems of a draft (engine.validation, engine.table_checks)
     "v_no_diagram": _l("no diagram in the bundle"),

@@ -227,6 +227,8 @@ def merge(session: Session, actor: str, code: str, into: str) -> Unit:
         raise ValidationError(t("merge_other_kind"), {"into": t("choose_same_kind")})
     if not target.active:
         raise Conflict(t("unit_inactive", unit=into))
+    if unit.merged_into:  # its cases and users went there already: merging it again would only move the pointer
+        raise Conflict(t("unit_already_merged", unit=code, into=unit.merged_into))
     moved = _cases_of(session, code)
     for case in moved:
         _move_case(session, actor, case, code, into)

@@ -41,6 +41,7 @@ from .errors import wants_json
 from .i18n import error_text, local_time, problem_list, translate
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
+MAX_FILE_NAME = 100  # characters of an uploaded diagram's name that are kept
 UPLOAD_LIMIT = MAX_DIAGRAM_BYTES + 64 * 1024  # the largest diagram plus room for the multipart envelope
 AUDIT_ROWS = 200
 AUDIT_KINDS = {
@@ -207,7 +208,8 @@ def upload(draft_id: int):
     if len(data) > MAX_DIAGRAM_BYTES:
         raise ProcessError(_("The file is larger than %(kib)s KiB.", kib=MAX_DIAGRAM_BYTES // 1024))
     target = request.form.get("target") or ""
-    name = target if target in found.bundle.get("bpmn", {}) else secure_filename(uploaded.filename) or "diagram"
+    name = (target if target in found.bundle.get("bpmn", {})
+            else secure_filename(uploaded.filename)[:MAX_FILE_NAME].removesuffix(".bpmn") or "diagram")
     name = name if name.endswith(".bpmn") else f"{name}.bpmn"
     problems = studio.save_diagram(session, current_actor().username, found, name, _diagram_text(data, name))
     if problems:

@@ -147,3 +147,6 @@ def test_a_merged_unit_cannot_be_activated_again_nor_receive_a_merge(factory):
             units.set_active(session, "admin", "ward-tan-dinh", True)
         with pytest.raises(Conflict):
             units.merge(session, "admin", "ward-ben-thanh", "ward-tan-dinh")
+        with pytest.raises(Conflict, match="already merged into ward-sai-gon"):  # nor be merged a second time
+            units.merge(session, "admin", "ward-tan-dinh", "ward-ben-thanh")
+        assert units.get_unit(session, "ward-tan-dinh").merged_into == "ward-sai-gon"

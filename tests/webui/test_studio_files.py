@@ -107,6 +107,9 @@ def test_an_upload_can_add_a_file_beside_the_main_diagram(as_user, factory, draf
     response = upload(owner, draft_id, ORIGINAL.encode(), filename="../../copy.bpmn", target="")
     assert response.status_code == 302
     assert sorted(draft_bundle(factory, draft_id)["bpmn"]) == ["copy.bpmn", MAIN_FILE]
+    long_name = upload(owner, draft_id, ORIGINAL.encode(), filename="x" * 5000 + ".bpmn", target="")
+    assert long_name.status_code == 302  # kept under its first 100 characters
+    assert sorted(draft_bundle(factory, draft_id)["bpmn"]) == ["copy.bpmn", MAIN_FILE, "x" * 100 + ".bpmn"]
 
 
 def test_a_version_downloads_as_its_main_diagram(as_user, factory):
