@@ -36,7 +36,8 @@ _WORDS = {"vi": {"yes": "Có", "no": "Không", "choose": "— Chọn —", "line
           "en": {"yes": "Yes", "no": "No", "choose": "— Choose —", "lines": "One item per line."}}
 _INTEGER = re.compile(r"^[+-]?\d{1,20}$")
 _NUMBER = re.compile(r"^[+-]?(\d{1,20}(\.\d{0,10})?|\.\d{1,10})$")
-_SEPARATORS = re.compile(r"[\s,]")  # thousands separators people type: spaces (any kind) and commas
+_SPACES = re.compile(r"\s")  # typed between thousands (any kind of space)
+_DIGITS_AND_MARKS = re.compile(r"[0-9.,]+")
 
 
 # ---- reading a submitted form -------------------------------------------------------------------------------
@@ -75,11 +76,44 @@ def _text(value: str | None) -> str:
     return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def plain_number(text: str) -> str | None:
+    """A number as typed here, in ASCII digits with "." as the decimal point ("1500000.5"); None if it is not one.
+
+    Both ways of writing are read, whatever the page's language: 1.500.000 and 1,500,000 (thousands), 2,5 and
+    2.5 (decimals), 1.500.000,5 and 1,500,000.5. One mark followed by exactly three digits after one to three
+    digits (500.000, 1,500) groups thousands; other digits than 0–9 and exponents are refused."""
+    body = _SPACES.sub("", text)
+    sign, body = (body[0], body[1:]) if body[:1] in ("+", "-") else ("", body)
+    if not _DIGITS_AND_MARKS.fullmatch(body):
+        return None
+    marks = {mark for mark in ".," if mark in body}
+    if len(marks) == 2:  # the last mark is the decimal one, the other groups thousands
+        point = max(".,", key=body.rfind)
+        whole, _, fraction = body.rpartition(point)
+        grouped = _thousands(whole.split("," if point == "." else "."))
+        return f"{sign}{grouped}.{fraction}" if grouped and fraction.isdigit() else None
+    if not marks:
+        return sign + body
+    parts = body.split(marks.pop())
+    if len(parts) > 2 or (len(parts[1]) == 3 and parts[0] not in ("", "0") and len(parts[0]) <= 3):
+        grouped = _thousands(parts)
+        return sign + grouped if grouped else None
+    whole, fraction = parts
+    return f"{sign}{whole or '0'}.{fraction}" if fraction.isdigit() or (whole and not fraction) else None
+
+
+def _thousands(groups: list[str]) -> str | None:
+    """"1500000" from ["1", "500", "000"]; None unless the first has 1–3 digits and every other exactly 3."""
+    if 1 <= len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:]) and all(map(str.isdigit, groups)):
+        return "".join(groups)
+    return None
+
+
 def _convert(prop: dict, text: str) -> tuple[Any, str | None]:
     """(typed value, error message or None) for one non-empty posted text."""
     kind = _kind(prop)
     if kind in ("integer", "number"):
-        digits = _SEPARATORS.sub("", text)
+        digits = plain_number(text) or ""
         if kind == "integer":
             return (int(digits), None) if _INTEGER.match(digits) else (text, NOT_INTEGER)
         if not _NUMBER.match(digits):

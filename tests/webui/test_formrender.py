@@ -114,13 +114,16 @@ def test_unknown_keys_and_blank_text_are_left_out():
 
 @pytest.mark.parametrize(("typed", "expected"), [
     ("15000000", 15_000_000), ("15,000,000", 15_000_000), ("15 000 000", 15_000_000), ("2500.5", 2500.5),
-    (" 7 ", 7)])
+    (" 7 ", 7), ("15.000.000", 15_000_000), ("500.000", 500_000), ("500,000", 500_000), ("2,5", 2.5),
+    ("1.500.000,5", 1_500_000.5), ("1,500,000.5", 1_500_000.5), ("0.500", 0.5), ("5.", 5.0)])
 def test_an_amount_may_be_typed_with_thousands_separators(typed, expected):
+    """The Vietnamese way (1.500.000, 2,5) and the English way (1,500,000, 2.5), whatever the page's language:
+    500.000 đồng is never read as 500."""
     data, errors = parse_submission(load_form("enter_result"), MultiDict({"fine_amount": typed}))
     assert errors == {} and data["fine_amount"] == expected and type(data["fine_amount"]) is type(expected)
 
 
-@pytest.mark.parametrize("typed", ["15.000.000", "abc", "1e6", "12-3"])
+@pytest.mark.parametrize("typed", ["abc", "1e6", "12-3", "1.50.000", "1,5,5", "1.500,000.5", "٣", "１０"])
 def test_an_amount_that_is_not_a_number_is_reported_on_its_field(typed):
     data, errors = parse_submission(load_form("enter_result"), MultiDict({"fine_amount": typed}))
     assert errors == {"fine_amount": NOT_NUMBER}
