@@ -126,6 +126,8 @@ MESSAGES: dict[str, str] = {
     "not_dmn": _l("%(file)s: not a DMN decision table file"),
     "bad_form_name": _l("Only lower-case letters, digits and _"),
     "form_not_object": _l("A form is a JSON Schema of type object"),
+    "form_too_deep": _l("The form is nested more than %(limit)s levels deep"),
+    "form_not_finite": _l("A number in the form is not finite (NaN or Infinity)"),
     "not_json_schema": _l("Not a valid JSON Schema"),
     "draft_changed": _l("Draft %(draft)s changed after the deployment was confirmed; check the summary again"),
     "not_deployed": _l("The process has problems; nothing was deployed"),

@@ -387,3 +387,16 @@ def test_last_saved_shows_the_local_time_of_the_latest_save(as_user, clock, draf
     refused = save_xml(owner, draft_id, "<bpmn:definitions")
     assert refused.status_code == 422 and "last_saved" not in refused.json
     assert f"lưu gần nhất bởi owner, {local}" in text_of(owner.get(f"/studio/drafts/{draft_id}"))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"type": "object", "properties": {"a": ' + '{"type": "object", "properties": {"b": ' * 96
+     + '{"type": "string"}' + "}}" * 97, "Biểu mẫu lồng nhau quá 32 cấp"),
+    ('{"type": "object", "properties": {"a": {"type": "number", "maximum": Infinity}}}', "không hữu hạn"),
+    ('{"type": "object", "properties": {"a": {"type": "number", "minimum": NaN}}}', "không hữu hạn")])
+def test_a_form_too_deep_to_check_or_with_a_number_json_cannot_hold_is_refused(as_user, factory, draft_id, text,
+                                                                               message):
+    before = draft_bundle(factory, draft_id)["forms"]
+    response = as_user("owner").post(f"/studio/drafts/{draft_id}/forms/deep_form", data={"schema": text})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert draft_bundle(factory, draft_id)["forms"] == before
