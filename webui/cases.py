@@ -174,7 +174,7 @@ def task(case_id: int, task_id: str):
     if documents.accepts_documents(schema):
         case_media.attach_documents(case_id, task_id)  # before completing: the task must still be open
     cases.complete_task(session, actor, case_id, task_id, values,
-                        expected_version=request.form.get("row_version", type=int))
+                        expected_version=params.int_arg(request.form, "row_version", None))  # absent: unchecked
     flash(_("Done: “%(task)s” for case %(code)s is complete.", task=local_name(page.item.title), code=case.code),
           "success")
     return redirect(url_for("inbox.index"))

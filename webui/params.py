@@ -41,7 +41,8 @@ def parse_int(name: str, raw: str, *, minimum: int = 0, maximum: int = MAX_ID) -
     return int(text)
 
 
-def int_arg(args: Mapping[str, str], name: str, default: int, *, minimum: int = 0, maximum: int = MAX_ID) -> int:
+def int_arg(args: Mapping[str, str], name: str, default: int | None, *, minimum: int = 0,
+            maximum: int = MAX_ID) -> int | None:
     """`args[name]` as a bounded whole number; `default` when absent or empty."""
     raw = args.get(name, "")
     return default if not raw.strip() else parse_int(name, raw, minimum=minimum, maximum=maximum)

@@ -9,7 +9,7 @@ from engine import scheduled
 from engine.errors import Conflict, ValidationError
 from engine.models import Role
 
-from . import formrender
+from . import formrender, params
 from .auth import current_actor, roles_required
 from .db import db, on_failure
 from .i18n import lang
@@ -63,7 +63,7 @@ def complete(run_id: int):
         return _page(fresh, values, {}, 409)
 
     on_failure((ValidationError, Conflict), not_saved)
-    run = scheduled.complete_review(db(), actor, run_id, values,
-                                    expected_version=request.form.get("row_version", type=int))
+    expected = params.int_arg(request.form, "row_version", None)  # absent: not checked
+    run = scheduled.complete_review(db(), actor, run_id, values, expected_version=expected)
     flash(_("Report %(period)s reviewed.", period=run.period), "success")
     return redirect(url_for("inbox.index"))

@@ -81,6 +81,14 @@ def test_a_stale_page_gets_a_conflict_message_not_an_error(as_user, drive, scree
     assert as_user("intake").get(url(item)).status_code == 302  # an old link leads to the case instead
 
 
+@pytest.mark.parametrize("version", ["abc", "-1", "1e3", "٣"])
+def test_a_row_version_that_is_not_a_number_is_refused_not_ignored(as_user, drive, screened, version):
+    response = as_user("intake").post(url(drive.task(screened, "classify")), data={
+        "level": "1", "handling_unit": "ward-ben-thanh", "row_version": version})
+    assert response.status_code == 400 and "row_version" in response.get_data(as_text=True)
+    assert drive.task_names(screened) == ["classify"]  # nothing saved
+
+
 def test_a_changed_case_while_the_form_was_open_is_a_409_with_input_kept(as_user, drive):
     case_id = drive.report(ward="ward-sai-gon")
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
