@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from engine import accounts
 from engine.errors import ValidationError
+from engine.messages import t
 
 from .db import db, on_failure
 from .i18n import use_language
@@ -20,8 +21,11 @@ DEPARTMENT_DEFAULT = ""  # the form's value for "no language of my own: the depa
 def index():
     if request.method == "GET":
         return _page({})
-    chosen = request.form.get("lang", "")[:10]
+    chosen = request.form.get("lang")
     on_failure(ValidationError, lambda exc: _page(exc.form_errors(), chosen))
+    if chosen is None:  # a form without the field is broken; "" is the department's language
+        raise ValidationError(t("unknown_language"), {"lang": t("unknown_language")})
+    chosen = chosen[:10]
     user = accounts.set_language(db(), int(current_user.id), None if chosen == DEPARTMENT_DEFAULT else chosen)
     use_language(accounts.language_of(db(), user))
     flash(_("Your language is saved."), "success")

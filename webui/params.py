@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
-from flask import Flask
+from flask import Flask, Request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -22,6 +23,7 @@ MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (32 bits on Post
 MAX_DATETIME_CHARS = 40
 DIGITS = re.compile(r"^[0-9]{1,19}$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+INVISIBLE = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the control characters but NUL
 
 
 class BadParameter(BadRequest):
@@ -94,13 +96,27 @@ class BoundedIntConverter(IntegerConverter):
     """Werkzeug's `int` route converter limited to 10 digits and an INTEGER column's range: a larger number
     does not match the route (404) instead of overflowing the database driver."""
 
-    regex = r"\d{1,10}"
+    regex = r"[0-9]{1,10}"  # ASCII digits: \d would take "１" and "١" too
 
     def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 0,  # noqa: A002 - werkzeug's name
                  max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+class FormRequest(Request):
+    """Flask's request, with control characters other than tab and line breaks removed from submitted form text
+    (pasted from other programs, invisible on the page): a text of nothing but them counts as empty, so a
+    required field stays required. NUL stays, to be refused with its own message (engine/db.py, forms)."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form and any(INVISIBLE.search(value) for _, value in form.items(multi=True)):
+            self.__dict__["form"] = ImmutableMultiDict(
+                [(key, INVISIBLE.sub("", value)) for key, value in form.items(multi=True)])
+
+
 def init_app(app: Flask) -> None:
-    """Install the bounded `int` converter; call before any blueprint is registered."""
+    """Install the bounded `int` converter and the form's cleaning; call before any blueprint is registered."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.request_class = FormRequest

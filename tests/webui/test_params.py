@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from engine import citizen
 from engine.db import transaction
-from engine.models import Case, CaseNote
+from engine.models import Case, CaseEvent, CaseNote
 from webui import params
 from webui.i18n import LOCAL_TZ
 
@@ -217,3 +217,31 @@ def test_a_nul_character_kept_in_json_is_refused_like_anywhere_else(as_user, bro
     cancel = as_user("admin").post(f"/admin/incidents/{case_id}/cancel", data={"reason": "gửi\x00 nhầm"})
     assert cancel.status_code == 422 and "NUL" in cancel.get_data(as_text=True)
     assert drive.case(case_id).status != "closed"
+
+
+def test_control_characters_are_taken_out_of_form_text_so_an_invisible_answer_is_no_answer(
+        browser, as_user, drive, factory):
+    page = browser.post("/report", data={
+        "category": "cosmetic_surgery", "description": "\x01" * 40, "address": "\x02" * 10,
+        "ward": "ward-ben-thanh", "submission_key": "k-invisible"})
+    assert page.status_code == 422
+    assert 'id="r-description-error"' in page.get_data(as_text=True)
+    assert 'id="r-address-error"' in page.get_data(as_text=True)
+
+    case_id = drive.report()
+    task = drive.task(case_id, "screen")
+    done = as_user("intake").post(f"/cases/{case_id}/tasks/{task.task_id}", data={
+        "screening_outcome": "in_scope", "screening_reason": "Có\x1b dấu\x0b hiệu\x7f\tvi phạm\r\nrõ"})
+    assert done.status_code == 302
+    assert drive.events(case_id).count("task_completed") == 1
+    with transaction(factory) as session:
+        answers = [e.detail for e in session.scalars(select(CaseEvent).where(
+            CaseEvent.case_id == case_id, CaseEvent.kind == "task_completed"))]
+    assert answers[0]["data"]["screening_reason"] == "Có dấu hiệu\tvi phạm\nrõ"
+
+
+def test_a_route_number_is_written_in_ascii_digits(as_user, drive):
+    case_id = drive.report()
+    assert as_user("intake").get(f"/cases/{case_id}").status_code == 200
+    full_width = "".join(chr(0xFF10 + int(digit)) for digit in str(case_id))  # "１" for 1
+    assert as_user("intake").get(f"/cases/{full_width}").status_code == 404

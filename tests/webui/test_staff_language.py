@@ -80,6 +80,8 @@ def test_my_account_shows_who_i_am_and_saves_my_language(as_user, factory):
     refused = ward.post("/account", data={"lang": "klingon"})
     assert refused.status_code == 422 and "Choose Vietnamese or English" in text_of(refused)
     assert stored_language(factory, "ward") == "en"  # nothing lost
+    missing = ward.post("/account", data={})  # a form without the field is not "the department's language"
+    assert missing.status_code == 422 and stored_language(factory, "ward") == "en"
     ward.post("/account", data={"lang": ""})
     assert stored_language(factory, "ward") is None  # the department's default
     assert 'value="" selected' in ward.get("/account").get_data(as_text=True)
