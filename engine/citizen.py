@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from forms import validate_form_data
 from . import cases, deadlines, duplicates, events, mail, tracking_codes, units, versions
 from .actors import Actor
 from .attachments import AttachmentStore, Upload
+from .clock import now
 from .errors import Conflict, DuplicateSubmission, NotFound, ValidationError
 from .messages import t
 from .models import ApiClient, Attachment, Case, CaseStatus, InboxItem, Submission
@@ -53,6 +54,18 @@ def clean_reporter(reporter: dict[str, Any] | None, anonymous: bool,
     return out or None
 
 
+FUTURE_TOLERANCE = timedelta(hours=1)  # a reporter's clock may be a little ahead
+
+
+def _in_the_future(observed: Any) -> bool:
+    """Whether a report's "seen at" (an ISO date-time with an offset, checked by the form) is later than now."""
+    try:
+        moment = datetime.fromisoformat(observed) if isinstance(observed, str) else None
+    except ValueError:
+        return False
+    return moment is not None and moment.tzinfo is not None and moment > now() + FUTURE_TOLERANCE
+
+
 def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, reporter: dict | None = None,
            anonymous: bool = False, uploads: list[Upload] | None = None, key: str | None = None,
            source: str = "web", lang: str | None = None, client: ApiClient | None = None) -> Submitted:
@@ -69,6 +82,8 @@ def submit(session: Session, store: AttachmentStore, report: dict[str, Any], *, 
     ward = report.get("ward") if isinstance(report, dict) else None
     if isinstance(ward, str) and ward and not units.is_local_unit(session, ward):
         errors["ward"] = t("unknown_ward")
+    if "observed_at" not in errors and _in_the_future(report.get("observed_at") if isinstance(report, dict) else None):
+        errors["observed_at"] = t("observed_in_future")
     if errors:
         raise ValidationError(t("report_invalid"), errors)
     if contact and lang in mail.LANGUAGES:

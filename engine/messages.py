@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "unknown_language": _l("Choose Vietnamese or English"),
     "not_phone": _l("Not a phone number"),
     "unknown_ward": _l("There is no such ward or commune"),
+    "observed_in_future": _l("The time you saw it cannot be later than now"),
     # --- rules of the diagram (functions.require)
     "ward_committee_for_level_1": _l("Level 1 goes to the People's Committee of the report's ward; another unit "
                                      "needs a reason"),

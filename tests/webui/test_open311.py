@@ -158,6 +158,7 @@ def test_posting_needs_a_registered_api_key(api, api_key, factory):
     ({"description": "x" * 4001}, "description: at most 4000 characters"),
     ({"description": "short"}, "description"),
     ({"attribute[observed_at]": "yesterday evening"}, "attribute[observed_at]: not an ISO 8601 date-time"),
+    ({"attribute[observed_at]": "2027-01-01T00:00:00+07:00"}, "attribute[observed_at]"),  # later than now
     ({"service_code": "parking"}, "service_code: unknown service"),
     ({"email": "not-an-address"}, "email"),
 ])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -153,6 +153,21 @@ def test_a_report_seen_at_the_edge_of_the_calendar_is_a_field_error_not_a_500(br
         "ward": "ward-ben-thanh", "observed_at": value, "submission_key": "k-edge"})
     assert response.status_code == 422
     assert 'id="r-observed_at-error"' in response.get_data(as_text=True)
+
+
+def test_a_report_seen_in_the_future_is_a_field_error(browser, factory, clock, monkeypatch):
+    monkeypatch.setenv("RR_LIMIT_SUBMIT", "100/minute")
+    tomorrow = (clock.now() + timedelta(days=1)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+    response = browser.post("/report", data={
+        "category": "cosmetic_surgery", "description": "Tiêm filler trái phép.", "address": "12 Lê Lợi",
+        "ward": "ward-ben-thanh", "observed_at": tomorrow, "submission_key": "k-future"})
+    assert response.status_code == 422
+    assert "Thời điểm phát hiện không thể muộn hơn hiện tại" in response.get_data(as_text=True)
+    earlier = (clock.now() - timedelta(hours=3)).astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+    accepted = browser.post("/report", data={
+        "category": "cosmetic_surgery", "description": "Tiêm filler trái phép.", "address": "12 Lê Lợi",
+        "ward": "ward-ben-thanh", "observed_at": earlier, "submission_key": "k-past"})
+    assert accepted.status_code == 302
 
 
 def test_a_case_page_shows_a_stored_out_of_range_time_as_text(as_user, drive, factory):
