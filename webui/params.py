@@ -21,6 +21,7 @@ from forms import MAX_YEAR, MIN_YEAR  # the years a date-time may have, in forms
 
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (32 bits on PostgreSQL)
 MAX_DATETIME_CHARS = 40
+MAX_URLENCODED_BYTES = 1024 * 1024  # a form without files: far above any form's longest texts
 DIGITS = re.compile(r"^[0-9]{1,19}$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 INVISIBLE = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the control characters but NUL
@@ -106,9 +107,13 @@ class BoundedIntConverter(IntegerConverter):
 class FormRequest(Request):
     """Flask's request, with control characters other than tab and line breaks removed from submitted form text
     (pasted from other programs, invisible on the page): a text of nothing but them counts as empty, so a
-    required field stays required. NUL stays, to be refused with its own message (engine/db.py, forms)."""
+    required field stays required. NUL stays, to be refused with its own message (engine/db.py, forms). A form
+    without files may be at most MAX_URLENCODED_BYTES (413 beyond)."""
 
     def _load_form_data(self) -> None:
+        if self.mimetype == "application/x-www-form-urlencoded":  # text only, held in memory whole: kept small
+            limit = self.max_content_length
+            self.max_content_length = min(limit, MAX_URLENCODED_BYTES) if limit else MAX_URLENCODED_BYTES
         super()._load_form_data()
         form = self.__dict__.get("form")
         if form and any(INVISIBLE.search(value) for _, value in form.items(multi=True)):

@@ -260,3 +260,9 @@ def test_a_route_number_is_written_in_ascii_digits(as_user, drive):
     assert as_user("intake").get(f"/cases/{case_id}").status_code == 200
     full_width = "".join(chr(0xFF10 + int(digit)) for digit in str(case_id))  # "１" for 1
     assert as_user("intake").get(f"/cases/{full_width}").status_code == 404
+
+
+def test_a_form_without_files_larger_than_a_megabyte_is_refused(browser):
+    response = browser.post("/report", data={"category": "other", "description": "x" * (1024 * 1024 + 10),
+                                             "address": "12 Lê Lợi", "ward": "ward-ben-thanh"})
+    assert response.status_code == 413
