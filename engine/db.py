@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from .errors import ValidationError, stale_case_conflict
+from .errors import EngineError, ValidationError, stale_case_conflict
 from .messages import t
 from .settings import Settings, session_info
 
@@ -64,7 +64,15 @@ def make_engine(url: str, **kwargs) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
         engine = create_engine(url, **kwargs)
     event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
+    event.listen(engine, "handle_error", _engine_error_as_is)
     return engine
+
+
+def _engine_error_as_is(context) -> Exception | None:
+    """An engine error raised while a statement's values were bound (the JSON guard below) reaches the caller as
+    itself, as one raised before the statement is sent does, not wrapped in SQLAlchemy's StatementError."""
+    found = context.original_exception
+    return found if isinstance(found, EngineError) else None
 
 
 def _refuse_nul_characters(_conn, _cursor, _statement, parameters, _context, executemany) -> None:

@@ -215,8 +215,6 @@ def _reason(reason: str | None) -> str:
         raise ValidationError(t("reason_required"), {"reason": t("reason_required")})
     if len(text) > MAX_REASON_CHARS:
         raise ValidationError(t("reason_too_long"), {"reason": t("too_long", limit=MAX_REASON_CHARS)})
-    if "\x00" in text:
-        raise ValidationError(t("nul_character"), {"reason": t("nul_character")})
     return text
 
 

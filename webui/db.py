@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from flask import session as cookie_session
-from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -74,8 +74,6 @@ def as_engine_error(exc: BaseException) -> EngineError | None:
     """The typed engine error for a database failure seen while saving (None: not a database failure)."""
     if isinstance(exc, EngineError):
         return exc
-    if isinstance(exc, StatementError) and isinstance(exc.orig, EngineError):  # refused while binding (engine/db.py)
-        return exc.orig
     if isinstance(exc, StaleDataError):  # another request changed the same case first (row version)
         return stale_case_conflict()
     if isinstance(exc, OperationalError) and "locked" in str(exc).lower():  # SQLite under a burst of writers
