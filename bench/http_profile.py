@@ -32,7 +32,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 
-from . import databases, http_load
+from . import databases, http_load, phases
 
 GROUPS = (("sqlalchemy", "SQLAlchemy"), ("psycopg", "psycopg"), ("jinja2", "Jinja"), ("SpiffWorkflow", "SpiffWorkflow"),
           ("flask_login", "Flask-Login"), ("flask_wtf", "Flask-WTF (CSRF)"), ("flask_limiter", "Flask-Limiter"),
@@ -158,7 +158,7 @@ def _complete(client, clear, counts: dict[str, list[float]], statements: Stateme
 
 
 def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: str | None = None,
-        gunicorn_seconds: float = 0.0) -> str:
+        gunicorn_seconds: float = 0.0, by_phase: bool = False) -> str:
     try:
         from engine.workflow_cache import clear
     except ImportError:  # a checkout from before the cache
@@ -166,7 +166,8 @@ def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: 
             return None
     backend = databases.postgres_backend(url)
     (username,) = http_load.create_users(backend, 1)
-    tasks = http_load.create_screen_tasks(backend, (rounds + 2) * completions)
+    tasks = http_load.create_screen_tasks(backend, (rounds + 2 + by_phase) * completions)
+    extra = iter(range(rounds + 1, rounds + 2 + by_phase))  # the batches after the warm-up and the rounds
     out = []
     with tempfile.TemporaryDirectory(prefix="rr-http-profile-") as folder, _app(backend.url, Path(folder)) as app:
         statements = Statements(app.extensions["rr_engine"])
@@ -196,7 +197,7 @@ def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: 
         out += _fixed_costs(client, backend, Path(folder), max(50, 2 * completions), gunicorn_seconds)
         if profile:
             profiler = cProfile.Profile(time.process_time)
-            batch = tasks[-completions:]
+            batch = tasks[(number := next(extra)) * completions:(number + 1) * completions]
             profiler.enable()
             for case_id, task_id in batch:
                 _complete(client, clear, counts, statements, case_id, task_id)
@@ -204,8 +205,23 @@ def run(url: str, completions: int, rounds: int, profile: bool, top: int, save: 
             if save:
                 profiler.dump_stats(save)
             out.append(_report(profiler, len(batch), top))
+        if by_phase:
+            batch = tasks[(number := next(extra)) * completions:(number + 1) * completions]
+            out += _phases(client, clear, statements, batch)
     backend.engine.dispose()
     return "\n".join(out)
+
+
+def _phases(client, clear, statements: Statements, batch: list[tuple[int, str]]) -> list[str]:
+    """One more round with a CPU timer on each phase of a completion (bench/phases.py)."""
+    timers, counts = phases.Timers(), defaultdict(list)
+    with timers.installed():
+        start = time.thread_time()
+        for case_id, task_id in batch:
+            _complete(client, clear, counts, statements, case_id, task_id)
+        total = time.thread_time() - start
+    return [f"\nCPU by phase (this thread's CPU time, one round of {len(batch)} completions; ms per completion, "
+            "share of it; a phase's parts indented under it):", *timers.lines(len(batch), total)]
 
 
 def _fixed_costs(client, backend: databases.Backend, folder: Path, probes: int, gunicorn_seconds: float) -> list[str]:
@@ -249,13 +265,15 @@ def main() -> None:
     parser.add_argument("--completions", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="also run cProfile over one more round")
+    parser.add_argument("--phases", action="store_true",
+                        help="also time each phase of a completion (thread CPU, no profiler) over one more round")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--save", help="write the profile (pstats) to this file")
     parser.add_argument("--gunicorn-seconds", type=float, default=0.0,
                         help="also measure the server CPU per GET /healthz under gunicorn for this long (0: not)")
     args = parser.parse_args()
     print(run(args.postgres_url, args.completions, args.rounds, args.profile, args.top, args.save,
-              args.gunicorn_seconds))
+              args.gunicorn_seconds, args.phases))
 
 
 if __name__ == "__main__":
