@@ -23,8 +23,11 @@ MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (32 bits on Post
 MAX_DATETIME_CHARS = 40
 MAX_URLENCODED_BYTES = 1024 * 1024  # a form without files: far above any form's longest texts
 DIGITS = re.compile(r"^[0-9]{1,19}$")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-INVISIBLE = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # the control characters but NUL
+# Control characters (C0 but tab and line breaks, DEL, C1) and the Unicode direction controls (embeddings,
+# overrides, isolates: they make a stored line read backwards, as "Trojan Source" did to code).
+_UNSEEN = r"\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+CONTROL = re.compile(rf"[\x00-\x08{_UNSEEN}]")
+INVISIBLE = re.compile(rf"[\x01-\x08{_UNSEEN}]")  # the same but NUL (refused with its own message)
 
 
 class BadParameter(BadRequest):
@@ -105,8 +108,9 @@ class BoundedIntConverter(IntegerConverter):
 
 
 class FormRequest(Request):
-    """Flask's request, with control characters other than tab and line breaks removed from submitted form text
-    (pasted from other programs, invisible on the page): a text of nothing but them counts as empty, so a
+    """Flask's request, with control characters other than tab and line breaks, and the Unicode direction controls,
+    removed from submitted form text (pasted from other programs, invisible on the page; a direction override
+    makes the text after it read backwards): a text of nothing but them counts as empty, so a
     required field stays required. NUL stays, to be refused with its own message (engine/db.py, forms). A form
     without files may be at most MAX_URLENCODED_BYTES (413 beyond)."""
 

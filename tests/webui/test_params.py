@@ -255,6 +255,31 @@ def test_control_characters_are_taken_out_of_form_text_so_an_invisible_answer_is
     assert answers[0]["data"]["screening_reason"] == "Có dấu hiệu\tvi phạm\nrõ"
 
 
+def test_direction_overrides_and_c1_controls_are_taken_out_so_a_stored_line_reads_as_typed(
+        browser, as_user, drive, factory):
+    """U+202E (right-to-left override) makes the rest of a line display backwards; U+2066–2069 isolate and
+    U+0080–009F (C1 controls, pasted from badly decoded text) are as invisible. A joiner (U+200D) in an emoji
+    and a mark like U+200F are kept: they are how some text is written."""
+    page = browser.post("/report", data={
+        "category": "cosmetic_surgery", "description": "Tiêm filler \u202egnab\u202c tại tầng 2 mỗi tối\x85.",
+        "address": "\u206612 Lê Lợi\u2069", "ward": "ward-ben-thanh", "submission_key": "k-bidi"})
+    assert page.status_code == 302
+    with transaction(factory) as session:
+        case = session.scalars(select(Case).order_by(Case.id.desc())).first()
+        assert case.report["description"] == "Tiêm filler gnab tại tầng 2 mỗi tối."
+        assert case.report["address"] == "12 Lê Lợi"
+
+    case_id = drive.report()
+    task = drive.task(case_id, "screen")
+    assert as_user("intake").post(f"/cases/{case_id}/tasks/{task.task_id}", data={
+        "screening_outcome": "in_scope", "screening_reason": "\u202eCó\u202c dấu hiệu \U0001F469\u200d\u2695"}
+    ).status_code == 302
+    with transaction(factory) as session:
+        answers = [e.detail for e in session.scalars(select(CaseEvent).where(
+            CaseEvent.case_id == case_id, CaseEvent.kind == "task_completed"))]
+    assert answers[0]["data"]["screening_reason"] == "Có dấu hiệu \U0001F469\u200d\u2695"
+
+
 def test_a_route_number_is_written_in_ascii_digits(as_user, drive):
     case_id = drive.report()
     assert as_user("intake").get(f"/cases/{case_id}").status_code == 200
