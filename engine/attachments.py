@@ -14,6 +14,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ValidationError
 from .messages import t
+from .unseen import file_name
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/webm": "webm"}
@@ -91,7 +92,7 @@ class AttachmentStore:
                 self.path(name).unlink(missing_ok=True)
 
     def _save(self, upload: Upload) -> StoredFile:
-        name = Path(upload.filename.replace("\\", "/")).name[:200] or "file"
+        name = file_name(upload.filename)
         head = upload.stream.read(8192)
         kind = filetype.guess(head)
         mime = kind.mime if kind else None

@@ -66,7 +66,7 @@ def get_case(session: Session, case_id: int, *, with_document: bool = False) -> 
 def get_case_by_id_or_code(session: Session, reference: str) -> Case:
     """A case named by an operator: its number or its tracking code."""
     reference = (reference or "").strip()
-    if reference.isdigit() and len(reference) <= 10:
+    if reference.isascii() and reference.isdigit() and len(reference) <= 10:  # not "²": int() refuses it
         found = session.get(Case, int(reference))
         if found is not None:
             return found

@@ -23,6 +23,7 @@ from .attachments import MAX_PIXELS, AttachmentStore, StoredFile, Upload
 from .clock import now
 from .errors import NotFound, ValidationError
 from .models_documents import TaskDocument
+from .unseen import file_name
 
 DOCUMENT_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -65,7 +66,7 @@ class DocumentStore(AttachmentStore):
         return stored
 
     def _save_document(self, upload: Upload) -> StoredFile:
-        name = Path(upload.filename.replace("\\", "/")).name[:200] or "file"
+        name = file_name(upload.filename)
         head = upload.stream.read(8192)
         kind = filetype.guess(head) if head else None
         mime = kind.mime if kind else None

@@ -102,6 +102,8 @@ MESSAGES: dict[str, str] = {
     "file_too_large": _l("%(name)s: larger than %(limit)s MB"),
     "image_too_large": _l("%(name)s: the image has too many pixels"),
     "image_broken": _l("%(name)s: not a readable image"),
+    "file_unreadable": _l("A file arrived damaged (its name or its content could not be read); nothing was saved, "
+                          "please choose it again"),
     "missing_case": _l("No case was given"),
     "search_invalid": _l("This case search is not valid"),
     "level_1_2_3": _l("Level 1, 2 or 3"),

@@ -49,7 +49,7 @@ class SignedInUser(UserMixin):
 
 @login_manager.user_loader
 def _load(user_id: str) -> SignedInUser | None:
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit()):
         return None
     user = accounts.signed_in_user(db(), int(user_id), with_unread=request.method == "GET")  # pages show a badge
     return SignedInUser(user) if user is not None else None

@@ -9,7 +9,9 @@ from flask_login import login_required
 
 from engine import casefile, documents
 from engine.attachments import StoredFile, Upload
+from engine.unseen import file_name
 
+from . import params
 from .auth import current_actor
 from .db import after_rollback, db
 
@@ -32,7 +34,7 @@ def chosen_documents() -> list[Upload]:
 
 def attach_documents(case_id: int, task_id: str) -> None:
     """Store the posted documents and record them with the task (DocumentRejected if one is refused)."""
-    uploads = chosen_documents()
+    uploads = params.posted_files(documents.FIELD)
     if uploads:
         stored = RequestDocumentStore(current_app.config["ATTACHMENTS_DIR"]).save_documents(uploads)
         documents.attach_to_task(db(), current_actor(), case_id, task_id, stored)
@@ -64,7 +66,7 @@ def document(document_id: int):
     item = documents.staff_document(db(), current_actor(), document_id)
     response = send_from_directory(current_app.config["ATTACHMENTS_DIR"], item.storage_key,
                                    mimetype=item.content_type, as_attachment=not item.is_image,
-                                   download_name=item.filename, conditional=True)
+                                   download_name=file_name(item.filename), conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

@@ -84,7 +84,7 @@ def max_case_bytes() -> int | None:
     value = os.environ.get("RR_MAX_CASE_BYTES", "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) < 10_000:
+    if not value.isascii() or not value.isdigit() or int(value) < 10_000:
         raise ValueError("RR_MAX_CASE_BYTES must be a whole number of bytes, at least 10000")
     return int(value)
 
@@ -176,7 +176,7 @@ def default_language() -> str:
 def province() -> int:
     """RR_PROVINCE: the national code of the province whose commune-level units `init-db` loads (79 = Hồ Chí Minh)."""
     raw = os.environ.get("RR_PROVINCE", "").strip() or "79"
-    if not raw.isdigit():
+    if not raw.isascii() or not raw.isdigit():
         raise ValueError(f"RR_PROVINCE must be a province code (a number), not {raw!r}")
     return int(raw)
 

@@ -2,6 +2,7 @@
 the user's language (the list page shows the problems above an empty list, the filters as typed)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,6 +13,8 @@ from engine import caselist, search_text
 from engine.settings import LOCAL_TZ
 
 from . import params
+
+LEVEL = re.compile(r"[0-9]{1,2}")  # ASCII digits: str.isdigit() takes "²" and "①", which int() refuses
 
 PROBLEMS = {
     "q": _l("The search is too long: at most %(chars)s characters and %(words)s words.",
@@ -53,7 +56,7 @@ def parse(args: Mapping[str, str]) -> ListFilter:
     """The list's filters from `args`; values that cannot be read are left out and named in `problems`."""
     problems: dict[str, str] = {}
     level = (args.get("level") or "").strip()
-    if level and not (level.isdigit() and len(level) < 3):
+    if level and not LEVEL.fullmatch(level):
         problems["level"] = str(PROBLEMS["level"])
     received_from = _date(args, "received_from", problems)
     received_to = _date(args, "received_to", problems)

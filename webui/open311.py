@@ -265,6 +265,9 @@ def post_request(fmt: str):
     form = request.form
     client = _client("register your application with the Department")
     report = _report_from(form, _report_schema())
+    if any(form.getlist("media")):  # a media part that arrived as text: its header was broken
+        raise ApiError(400, "media: the part arrived as text, not as a file (a broken multipart header?); "
+                            "nothing was saved")
     files = [f for f in request.files.getlist("media") if f]
     if len(files) > 1:
         raise ApiError(400, "media: one photo or video per request")

@@ -12,22 +12,21 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+from engine.attachments import Upload
+from engine.errors import ValidationError
+from engine.messages import t
+from engine.unseen import CONTROL, INVISIBLE
 from forms import MAX_YEAR, MIN_YEAR  # the years a date-time may have, in forms and in parameters
 
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (32 bits on PostgreSQL)
 MAX_DATETIME_CHARS = 40
 MAX_URLENCODED_BYTES = 1024 * 1024  # a form without files: far above any form's longest texts
 DIGITS = re.compile(r"^[0-9]{1,19}$")
-# Control characters (C0 but tab and line breaks, DEL, C1) and the Unicode direction controls (embeddings,
-# overrides, isolates: they make a stored line read backwards, as "Trojan Source" did to code).
-_UNSEEN = r"\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
-CONTROL = re.compile(rf"[\x00-\x08{_UNSEEN}]")
-INVISIBLE = re.compile(rf"[\x01-\x08{_UNSEEN}]")  # the same but NUL (refused with its own message)
 
 
 class BadParameter(BadRequest):
@@ -105,6 +104,15 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 0,  # noqa: A002 - werkzeug's name
                  max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def posted_files(field: str) -> list[Upload]:
+    """The files posted in the form's `field` (empty file inputs left out). A part of that name that arrived as
+    text instead — a file whose part a client broke, e.g. with a raw line break in its name — is a ValidationError
+    on the field: never a file that silently goes missing."""
+    if any(request.form.getlist(field)):
+        raise ValidationError(t("file_unreadable"), {field: t("file_unreadable")})
+    return [Upload(f.filename or "", f.stream) for f in request.files.getlist(field) if f and f.filename]
 
 
 class FormRequest(Request):

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine import cases, citizen, reporter_messages, tracking_codes, units, versions
-from engine.attachments import Upload, public_key
+from engine.attachments import public_key
 from engine.errors import CommitFailed, Conflict, DuplicateSubmission, EngineError, NotFound, ValidationError
 from engine.tracking_codes import BadTrackingCode, CodeProblem
 
@@ -71,7 +71,6 @@ def submit_report():
         errors[""] = _("We could not accept this report. Please try again.")
     if errors:
         return _render_report(values, contact, errors, anonymous=anonymous, status=422)
-    uploads = [Upload(f.filename or "", f.stream) for f in request.files.getlist("files") if f and f.filename]
     key = form.get("submission_key", "")
     submission_key = f"web:{key[:60]}" if key else None
 
@@ -87,6 +86,7 @@ def submit_report():
         return _render_report(values, contact, {"": message}, anonymous=anonymous, status=status_of(error))
 
     on_failure((ValidationError, Conflict, CommitFailed), not_saved)
+    uploads = params.posted_files("files")
     done = citizen.submit(db(), store(), values, reporter=contact, anonymous=anonymous, uploads=uploads,
                           key=submission_key, source="web", lang=lang())
     return _submitted(done, contact, anonymous)

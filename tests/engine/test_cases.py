@@ -168,3 +168,9 @@ def test_a_supervisor_holding_the_tasks_role_acts_on_cases_it_may_see(drive, scr
     lead = Actor("intake-lead", frozenset({"intake", "supervisor"}), "rrt")
     assert reassign(drive, lead, screened, task, "intake") == "intake"
     assert reassign(drive, lead, screened, task, None) is None
+
+
+@pytest.mark.parametrize("reference", ["²", "①", "١٢"])
+def test_a_case_reference_in_other_digits_is_not_found_not_a_crash(drive, reference):
+    with transaction(drive.factory) as session, pytest.raises(NotFound):
+        cases.get_case_by_id_or_code(session, reference)

@@ -77,11 +77,14 @@ def test_units_search_and_filter_like_intake(as_user, drive, spread, create_case
 
 
 @pytest.mark.parametrize("query, field", [("status=lost", "status"), ("level=x", "level"), ("level=5", "level"),
-                                          ("period=later", "period")])
+                                          ("level=%C2%B2", "level"), ("level=%E2%91%A0", "level"),
+                                          ("level=%D9%A3", "level"), ("period=later", "period")])
 def test_a_filter_the_form_never_offers_is_a_clear_422(as_user, spread, query, field):
-    response = as_user("ward").get(f"/cases/?{query}")
+    response = as_user("ward").get(f"/cases/?{query}")  # "²", "①", "٣": digits to str.isdigit(), not levels
     assert response.status_code == 422
     assert field in response.get_data(as_text=True)
+    export = as_user("ward").get(f"/cases/export.csv?{query}")
+    assert export.status_code == 302 and "/cases/?" in export.headers["Location"]  # the list says what is wrong
 
 
 def test_an_overdue_case_says_so_in_words_and_never_beside_a_green_countdown(as_user, drive, spread):

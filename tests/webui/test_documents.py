@@ -144,3 +144,56 @@ def test_in_english_the_refusal_is_in_english(as_user, drive, at_result):
     assert response.status_code == 422
     assert "decision.pdf: only PDF documents or JPEG, PNG or WebP images can be attached." in \
         response.get_data(as_text=True)
+
+
+def raw_multipart(fields: dict, file_header: str, content: bytes) -> tuple[bytes, str]:
+    """A multipart body as a hand-made client sends it, with the documents part's header written as given."""
+    boundary = "rr-boundary-7d3"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, values in fields.items() for value in (values if isinstance(values, list) else [values])]
+    parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"documents\"; {file_header}\r\n"
+                 "Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def post_raw(as_user, drive, case_id: int, file_header: str):
+    item = drive.task(case_id, "enter_result")
+    body, content_type = raw_multipart(result_form(drive, case_id), file_header, PDF)
+    return as_user("ward").post(f"/cases/{case_id}/tasks/{item.task_id}", data=body, content_type=content_type)
+
+
+def test_a_document_name_keeps_no_line_break_or_direction_control_and_the_document_downloads(
+        as_user, drive, factory, at_result):
+    """RFC 2231 lets a client encode any character in a file name; a line break in it would make the download's
+    header impossible to send (every download of the document failed)."""
+    response = post_raw(as_user, drive, at_result, "filename*=UTF-8''bi%C3%AAn%0D%0Ab%E2%80%AEan%09%01.pdf")
+    assert response.status_code == 302
+    (doc,) = documents_of(factory, at_result)
+    assert doc.filename == "biênban.pdf"
+    download = as_user("inspector").get(f"/cases/documents/{doc.id}")
+    assert download.status_code == 200 and download.data == PDF
+    assert "bi%C3%AAnban.pdf" in download.headers["Content-Disposition"]
+    download.close()
+
+
+def test_a_document_stored_with_a_line_break_in_its_name_before_still_downloads(as_user, drive, factory,
+                                                                                 at_result):
+    submit(as_user, drive, at_result, (PDF, "bien-ban.pdf"))
+    (doc,) = documents_of(factory, at_result)
+    with transaction(factory) as session:
+        session.get(TaskDocument, doc.id).filename = "bien\r\nban.pdf"
+    download = as_user("inspector").get(f"/cases/documents/{doc.id}")
+    assert download.status_code == 200 and download.headers["Content-Disposition"] == "attachment; filename=bienban.pdf"
+    download.close()
+
+
+def test_a_document_part_whose_header_a_client_broke_is_refused_never_dropped(app, as_user, drive, factory,
+                                                                              at_result):
+    """A raw line break inside the quoted name ends the part's header early: the file arrives as a text field.
+    The submission is refused (nothing saved) instead of completing the task without the document."""
+    response = post_raw(as_user, drive, at_result, 'filename="bien\r\nX-Evil: 1.pdf"')
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="f-documents-error"' in html and "Một tệp gửi đến bị hỏng" in html
+    assert drive.task_names(at_result) == ["enter_result"]
+    assert documents_of(factory, at_result) == [] and stored_documents(app) == []

@@ -300,6 +300,15 @@ def test_a_photo_sent_as_media_is_stored_and_never_published(api, api_key, facto
     assert api.get(f"{API}/requests/{code}.json").get_json()[0]["media_url"] is None
 
 
+def test_a_media_part_that_arrived_as_text_is_a_400_and_nothing_is_saved(api, api_key, factory):
+    response = post(api, api_key, media="\xff\xd8\xff\xe0 bytes of a photo")  # a part whose header was broken
+    assert response.status_code == 400
+    assert errors_of(response) == [(400, "media: the part arrived as text, not as a file (a broken multipart "
+                                          "header?); nothing was saved")]
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
 @pytest.mark.parametrize(("content", "name"), [(b"MZ\x90\x00\x03" + bytes(2000), "setup.exe"),
                                                (b"just some words\n" * 20, "notes.jpg")])
 def test_other_files_as_media_are_refused(api, api_key, factory, content, name):

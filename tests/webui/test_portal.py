@@ -141,6 +141,27 @@ def test_file_types_are_checked_by_content_not_by_name(browser, factory):
     assert count_cases(factory) == 0
 
 
+def test_a_photo_name_keeps_no_control_or_direction_character(browser, factory):
+    """"photo\u202egpj.exe" displays as "photoexe.jpg": the override is taken out, so the name reads as sent."""
+    response = submit(browser, files=[(io.BytesIO(jpeg_with_gps()), "a\x01\x1b[31mb\u202egpj.exe.jpg")])
+    assert response.status_code == 302
+    with transaction(factory) as session:
+        case = session.scalar(select(Case).where(Case.code == tracking_code(browser)))
+        photo = session.scalar(select(Attachment).where(Attachment.case_id == case.id))
+        assert photo.filename == "a[31mbgpj.exe.jpg"
+
+
+def test_a_photo_part_that_arrived_as_text_is_refused_never_dropped(browser, factory):
+    """A client that breaks a file part's header (a raw line break in the name) makes the photo arrive as a text
+    field: the report is refused with the form kept, not saved without the photo."""
+    response = submit(browser, {"files": "\xff\xd8\xff\xe0 bytes of a photo"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="files-error"' in html and "Một tệp gửi đến bị hỏng" in html
+    assert 'value="Spa Hoa Hồng"' in html  # nothing typed is lost
+    assert count_cases(factory) == 0
+
+
 def test_a_broken_image_is_refused_and_leaves_nothing_behind(browser, factory, app):
     from pathlib import Path
 
