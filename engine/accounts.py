@@ -9,7 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from . import directory, events, mail, notifications, settings
@@ -180,9 +180,11 @@ KEEP_LANGUAGE = "keep"
 
 def save_user(session: Session, by: str, *, username: str, display_name: str, roles: list[str],
               unit: str | None = None, email: str | None = None, password: str | None = None,
-              active: bool = True, lang: str | None = KEEP_LANGUAGE) -> User:
+              active: bool = True, lang: str | None = KEEP_LANGUAGE, new: bool = False) -> User:
     """Create a user, or update the one with this user name (roles, unit, e-mail, active, language; password if
-    given). `lang`: "vi", "en", or None for the department's default language."""
+    given). `lang`: "vi", "en", or None for the department's default language. `new`: only create (a user of
+    that name is a field error, never overwritten). The last active administrator cannot lose the role or be
+    deactivated: nobody could manage accounts any more."""
     username = (username or "").strip().lower()
     errors: dict[str, str] = {}
     if lang not in (KEEP_LANGUAGE, None, *mail.LANGUAGES):
@@ -201,6 +203,10 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
     if email and not mail.valid_address(email.strip()):
         errors["email"] = t("not_email")
     user = session.scalar(select(User).where(User.username == username))
+    if user is not None and new:
+        errors["username"] = t("username_taken")
+    elif user is not None and not errors:
+        errors.update(_last_admin_problem(session, user, roles, active))
     if password is not None and password != "" and len(password) < MIN_PASSWORD:
         errors["password"] = t("too_short", limit=MIN_PASSWORD)
     if user is None and not password:
@@ -233,6 +239,15 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
                   **({"roles_before": before["roles"]} if before and "roles" in changed else {})})
     session.flush()
     return user
+
+
+def _last_admin_problem(session: Session, user: User, roles: list[str], active: bool) -> dict[str, str]:
+    """The field error when this change would leave no active administrator (none otherwise)."""
+    if not (user.active and Role.ADMIN in user.role_names) or (active and Role.ADMIN in roles):
+        return {}
+    others = session.scalar(select(func.count()).select_from(User).join(UserRole).where(
+        UserRole.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id))
+    return {} if others else {"active" if not active else "roles": t("last_admin")}
 
 
 def set_language(session: Session, user_id: int, lang: str | None) -> User:

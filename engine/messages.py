@@ -70,6 +70,9 @@ MESSAGES: dict[str, str] = {
     "username_format": _l("2–80 lowercase letters, digits, . _ -"),
     "roles_required": _l("Choose at least one known role"),
     "password_for_new_user": _l("Required for a new user"),
+    "username_taken": _l("A user with this name exists already: open that user to change them"),
+    "last_admin": _l("At least one active administrator must remain: give another user the administrator role "
+                     "first"),
     "case_read_only": _l("This case is closed or your agency is no longer invited to it: it can be read but not "
                          "changed"),
     "case_other_unit": _l("This case belongs to another unit"),

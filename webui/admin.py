@@ -50,7 +50,7 @@ def edit_user(username: str | None = None):
                       display_name=form.get("display_name", ""), roles=form.getlist("roles"),
                       unit=form.get("unit") or None, email=form.get("email") or None,
                       password=form.get("password") or None, active=form.get("active") == "1",
-                      lang=_chosen_language(form))
+                      lang=_chosen_language(form), new=username is None)
     flash(_("User %(name)s saved.", name=saved.username), "success")
     return redirect(url_for(".users"))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
 from sqlalchemy import select
 
 from engine.db import transaction
@@ -89,6 +90,36 @@ def test_a_too_long_name_and_a_nul_character_are_refused_with_a_message(as_user,
     assert 'id="err-' in nul.get_data(as_text=True) or 'id="form-problem"' in nul.get_data(as_text=True)
     with factory() as session:
         assert session.scalar(select(User).where(User.username == "moi")) is None
+
+
+@pytest.mark.parametrize("name", ["admin", "ADMIN", " Ward "])
+def test_the_new_user_form_never_overwrites_an_existing_account(as_user, browser, factory, name):
+    """User names are stored lower-case and trimmed: "ADMIN" is the admin's account, and a new user must not
+    take it over (its roles, its password)."""
+    response = as_user("admin").post("/admin/users/new", data={
+        "username": name, "display_name": "Impostor", "roles": ["intake"], "password": "password-1", "active": "1"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="err-username"' in html and "Đã có người dùng với tên đăng nhập này" in html
+    with transaction(factory) as session:
+        account = session.scalar(select(User).where(User.username == name.strip().lower()))
+        assert account.display_name != "Impostor" and "intake" not in account.role_names
+    assert browser.sign_in(name.strip().lower()).status_code == 302  # the old password still works
+
+
+def test_the_last_active_administrator_keeps_the_role_and_stays_active(as_user, factory):
+    admin = as_user("admin")
+    mine = {"display_name": "Quản trị", "roles": ["admin"]}
+    off = admin.post("/admin/users/admin", data=mine)  # "active" unchecked
+    assert off.status_code == 422 and 'id="err-active"' in off.get_data(as_text=True)
+    assert "Phải còn ít nhất một quản trị viên" in off.get_data(as_text=True)
+    demoted = admin.post("/admin/users/admin", data={**mine, "roles": ["intake"], "active": "1"})
+    assert demoted.status_code == 422 and 'id="err-roles"' in demoted.get_data(as_text=True)
+    assert admin.post("/admin/users/new", data={"username": "admin2", "display_name": "Quản trị 2", "roles": ["admin"],
+                                                "password": "password-2", "active": "1"}).status_code == 302
+    assert admin.post("/admin/users/admin", data={**mine, "roles": ["intake"], "active": "1"}).status_code == 302
+    with transaction(factory) as session:  # with another administrator, the first may step down
+        assert session.scalar(select(User).where(User.username == "admin")).role_names == {"intake"}
 
 
 def test_an_admin_changes_roles_and_deactivates(as_user, browser):

@@ -65,6 +65,8 @@ def test_a_deactivated_user_is_signed_out_at_the_next_request(as_user, factory):
 def test_a_role_taken_away_counts_at_the_next_request(as_user, factory):
     admin = as_user("admin")
     assert admin.get("/admin/users").status_code == 200
-    with transaction(factory) as session:
+    with transaction(factory) as session:  # another administrator first: the last one keeps the role
+        accounts.save_user(session, "tests", username="admin2", display_name="Admin 2", roles=["admin"],
+                           password="password-2")
         accounts.save_user(session, "tests", username="admin", display_name="Admin", roles=["intake"], unit="rrt")
     assert admin.get("/admin/users").status_code == 403
