@@ -183,6 +183,7 @@ def save_diagram(session: Session, actor: str, draft: ProcessDraft, filename: st
 def save_table(session: Session, actor: str, draft: ProcessDraft, filename: str, xml: str | bytes) -> list[Problem]:
     """Store a decision table file (DMN, as the studio's table editor saves it) in the draft; only well-formed,
     safe XML of an existing or new `.dmn` file is kept. Returns the draft's problems."""
+    _ensure_editable(session, draft)
     try:
         text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     except UnicodeDecodeError as exc:

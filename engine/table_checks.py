@@ -160,7 +160,7 @@ def _input_cell(text: str, names: frozenset[str]) -> list[str]:
 def check_decisions(parsed_process: Any, tables: dict[str, str], data: dict[str, Any]) -> list[Problem]:
     owners = {table.get("id"): (filename, table.getparent().get("name") or table.getparent().get("id"))
               for filename, text in tables.items() for table in parse_xml(text, filename).iter()
-              if etree.QName(table).localname == "decisionTable"}
+              if isinstance(table.tag, str) and etree.QName(table).localname == "decisionTable"}  # not comments
     problems: list[Problem] = []
     seen = set()
     for spec in rule_tasks(parsed_process):

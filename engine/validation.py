@@ -121,8 +121,11 @@ def _depth(root: etree._Element) -> int:
 
 def _xsd(root: etree._Element, filename: str) -> list[Problem]:
     schema = VALIDATOR.validator
-    if schema.validate(root):
-        return []
+    try:
+        if schema.validate(root):
+            return []
+    except etree.XMLSchemaValidateError as exc:  # libxml2 gives up on the document (an internal error)
+        return [Problem(t("v_not_bpmn", detail=str(exc)), filename)]
     return [Problem(t("v_not_bpmn", detail=e.message), filename, line=e.line) for e in list(schema.error_log)[:20]]
 
 

@@ -58,7 +58,7 @@ def unknown_names(text: str, mode: str, known: frozenset[str]) -> list[Text]:
     parse gives none (the evaluator's static check reports it)."""
     try:
         tree = ast.parse(text, mode=mode)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # reported by the script's own check
         return []
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     read: dict[str, int] = {}  # name → the line it is first read on
@@ -77,7 +77,7 @@ def unknown_names(text: str, mode: str, known: frozenset[str]) -> list[Text]:
 def _assigned(script: str) -> set[str]:
     try:
         tree = ast.parse(script)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # reported by the script's own check
         return set()
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
 

@@ -37,8 +37,10 @@ REPORTING_PROCESS_ID = "leadership_reporting"
 OWN_FILES = {REPORTING_PROCESS_ID: ("reporting.bpmn",)}
 
 # Never resolve entities, never touch the network, refuse huge trees: diagrams may be uploaded.
+# Always read as UTF-8, whatever the document declares: a declared encoding such as UTF-7 would let "<!DOCTYPE"
+# arrive in bytes that do not look like it (the check in parse_xml looks at the bytes).
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                              remove_comments=False)
+                              remove_comments=False, encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,14 @@ def parse_xml(text: str | bytes, filename: str = "<diagram>") -> etree._Element:
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise ProcessError(t("no_doctype", file=filename))
     try:
-        return etree.fromstring(data, parser=_XML_PARSER)
+        root = etree.fromstring(data, parser=_XML_PARSER)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, 0)
         raise ProcessError(t("xml_not_well_formed", file=filename),
                            [t("xml_broken_at", line=line, column=column)]) from exc
+    if root.getroottree().docinfo.doctype:  # however it got past the byte check
+        raise ProcessError(t("no_doctype", file=filename))
+    return root
 
 
 def parse_bundle(bundle: dict[str, Any]) -> ParsedProcess:
@@ -270,7 +275,7 @@ def _assigned(scripts: list[str], name: str, names: dict[str, Any]) -> int | flo
     for script in scripts:
         try:
             tree = ast.parse(script)
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # reported by the script's own check
             continue
         if not any(isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
                                                         for t in node.targets) for node in ast.walk(tree)):

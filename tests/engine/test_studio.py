@@ -87,7 +87,32 @@ def test_hostile_xml_is_never_stored_in_a_draft(factory):
                                 '<x>&e;</x>')
         with pytest.raises(ValidationError):
             studio.save_diagram(session, "owner", draft, "../evil.bpmn", draft.bundle["bpmn"][MAIN])
+        utf7 = ('<?xml version="1.0" encoding="UTF-7"?>+ADwAIQ-DOCTYPE x +AFs-+ADwAIQ-ENTITY e SYSTEM '
+                '+ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-<x/>')
+        for hidden in (utf7, utf7.replace("<x/>", "<x>+ACY-e+ADs-</x>")):  # "<!DOCTYPE", "&e;" written in UTF-7
+            with pytest.raises(ProcessError):  # read as UTF-8, which it is: not XML
+                studio.save_diagram(session, "owner", draft, MAIN, hidden)
+            with pytest.raises(ProcessError):
+                versions.parse_xml(hidden)
         assert draft.bundle["bpmn"] == before
+
+
+def test_a_decision_table_with_a_comment_or_processing_instruction_is_checked_like_any_other(factory):
+    with transaction(factory) as session:
+        draft = studio.new_draft(session, "owner", versions.active_version(session))
+        table = draft.bundle["dmn"][DEADLINES].replace("<decisionTable", "<!-- bảng --><?pi x?><decisionTable", 1)
+        assert "<!-- bảng -->" in table
+        assert studio.save_table(session, "owner", draft, DEADLINES, table) == []
+
+
+def test_a_script_nested_past_the_parser_is_a_problem_not_a_crash(factory):
+    with transaction(factory) as session:
+        draft = studio.new_draft(session, "owner", versions.active_version(session))
+        bpmn = draft.bundle["bpmn"][MAIN]
+        start = bpmn.index("<bpmn:script>") + len("<bpmn:script>")
+        deep = bpmn[:start] + "x = " + "-" * 3000 + "1\n" + bpmn[start:]
+        problems = studio.save_diagram(session, "owner", draft, MAIN, deep)
+        assert problems and any("script" in p.message.lower() or "kịch bản" in p.message.lower() for p in problems)
 
 
 def test_the_diff_names_changed_timers_scripts_tables_and_forms():
@@ -208,6 +233,7 @@ def test_a_deployed_draft_says_which_version_it_became_and_refuses_every_change(
         before = dict(draft.bundle)
         for change in (lambda: studio.save_diagram(session, "owner", draft, MAIN, before["bpmn"][MAIN]),
                        lambda: studio.save_form(session, "owner", draft, "screen", {"type": "object"}),
+                       lambda: studio.save_table(session, "owner", draft, DEADLINES, before["dmn"][DEADLINES]),
                        lambda: studio.deploy_draft(session, "owner", draft),
                        lambda: studio.deploy_preview(session, draft)):
             with pytest.raises(DraftDeployed) as refused:
