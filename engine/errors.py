@@ -52,6 +52,11 @@ class ProcessError(EngineError):
         self.details = list(details or [])  # structured problems: file, element_id, element_name, line, message
 
 
+class ProcedureFailed(ProcessError):
+    """The deployed diagram failed while running a step (its code raised, its engine refused): a fault of the
+    procedure, not of the input. Nothing of the step is saved."""
+
+
 class TooManyAttempts(EngineError):
     """Refused for a while after repeated failures (sign-in lock-out); `retry_after` says how long."""
 

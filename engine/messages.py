@@ -189,6 +189,7 @@ MESSAGES: dict[str, str] = {
     "v_require_args": _l("line %(line)s: require takes a condition, a field name and a message code"),
     "v_require_code": _l("line %(line)s: require: unknown message code “%(code)s” (known: %(known)s)"),
     "v_notify_role": _l("line %(line)s: notify: “%(role)s” is not a role (use one of: %(known)s)"),
+    "v_literal_choice": _l("line %(line)s: %(function)s: “%(value)s” is not one of %(known)s"),
     "v_notify_agency": _l("line %(line)s: notify: a notification to an agency coordinator must name the agency "
                           "(unit)"),
     "v_timer_empty": _l("the timer has no %(kind)s expression"),

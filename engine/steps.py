@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, undefer
 from . import directory, events, inbox, notifications, reporter_messages, settings, versions, workflow_cache, workflows
 from .budget import LimitError, expression_error
 from .clock import now
-from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, ProcessError, ValidationError
+from .errors import CaseSuspended, Conflict, LimitExceeded, NotFound, ProcedureFailed, ProcessError, ValidationError
 from .functions import NOT_ACCEPTED_OUTCOMES, Effects, RuleRefused
 from .messages import t
 from .models import Case, CaseStatus, InboxItem, Role, Unit, UnitKind
@@ -140,7 +140,7 @@ def run_step(step: Callable[[], T], case_id: int | None = None) -> T:
         cause = expression_error(exc)
         if isinstance(cause, LimitError):
             raise LimitExceeded(t("over_limit"), [str(exc)], case_id) from exc
-        raise ProcessError(t("procedure_failed"), [str(exc)]) from exc
+        raise ProcedureFailed(t("procedure_failed"), [str(exc)]) from exc
 
 
 def save(session: Session, case: Case, wf: BpmnWorkflow, effects: Effects, actor: str,

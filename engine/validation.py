@@ -19,9 +19,9 @@ from .clock import now
 from .dry_run import dry_run_expression, dry_run_script
 from .errors import ProcessError
 from .expressions import check_expression, check_script
-from .functions import RULE_MESSAGES, Effects, build_functions
+from .functions import CLOSE_OUTCOMES, RULE_MESSAGES, Effects, build_functions
 from .messages import t
-from .models import LANE_ROLES, Role
+from .models import LANE_ROLES, CaseStatus, Role
 from .problems import Problem, unreadable
 from .table_checks import check_decisions, check_table_files, decision_ids
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
@@ -256,9 +256,15 @@ def _expressions(process: etree._Element, filename: str, data: dict[str, Any], k
     return problems
 
 
+# the one argument of these functions, when a diagram writes it as a literal, is checked at deploy
+CHOICES = {"set_status": frozenset(CaseStatus), "close_case": CLOSE_OUTCOMES}
+
+
 def _reviewed_arguments(script: str) -> list[str]:
     """Literal arguments of reviewed functions that would fail only when a case reaches the script: `require`'s
-    message code, `notify`'s role (and the agency a coordinator notification must name)."""
+    message code, `notify`'s role (and the agency a coordinator notification must name), the status of
+    `set_status` and the outcome of `close_case` (which would fail every case there: a report, if the script
+    runs on receipt)."""
     found = []
     for node in ast.walk(ast.parse(script)):  # parses: check_script found no problem
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
@@ -276,6 +282,11 @@ def _reviewed_arguments(script: str) -> list[str]:
                 found.append(t("v_notify_role", line=node.lineno, role=literal[1], known=", ".join(sorted(LANE_ROLES))))
             elif literal[1] == Role.COORDINATOR and len(args) < 3:
                 found.append(t("v_notify_agency", line=node.lineno))
+        elif node.func.id in CHOICES and len(args) == 1 and isinstance(literal[0], str | int | float):
+            allowed = CHOICES[node.func.id]
+            if literal[0] not in allowed:
+                found.append(t("v_literal_choice", line=node.lineno, function=node.func.id, value=literal[0],
+                               known=", ".join(sorted(allowed))))
     return found
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
+from engine import versions
 from engine.db import transaction
 from engine.models import Role, Unit, UnitKind, User, UserRole
 from tests.casedriver import CaseDriver
@@ -155,3 +156,13 @@ class CaseFactory:
                                    .where(User.unit_code == unit, UserRole.role == Role.HANDLING_UNIT.value,
                                           User.active.is_(True)).order_by(User.id).limit(1))
             return staff or add_user(session, Role.HANDLING_UNIT, unit).username
+
+
+def deploy_main_changed(factory, old: str, new: str) -> None:
+    """Deploy the procedure with one piece of its main diagram replaced, as a process owner's edit would be."""
+    bundle = versions.read_bundle()
+    main = f"{bundle['process_id']}.bpmn"
+    assert old in bundle["bpmn"][main]
+    bundle["bpmn"][main] = bundle["bpmn"][main].replace(old, new, 1)
+    with transaction(factory) as session:
+        versions.deploy(session, bundle, actor="tests")

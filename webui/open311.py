@@ -20,7 +20,7 @@ from engine.actors import Actor
 from engine.attachments import Upload
 from engine.clock import now
 from engine.deadlines import is_overdue
-from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ValidationError
+from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ProcedureFailed, ValidationError
 from engine.models import ApiClient, Case, CaseStatus
 from engine.xml_text import xml_text
 
@@ -117,6 +117,10 @@ def _api_error(error: ApiError):
 @bp.errorhandler(EngineError)
 def _engine_error(error: EngineError):
     status = next((code for kind, code in ENGINE_STATUS.items() if isinstance(error, kind)), 422)
+    if isinstance(error, ProcedureFailed):  # the department's diagram failed: not the client's request
+        current_app.logger.error("an Open311 request could not be opened, the procedure failed: %s", error.problems)
+        return _error_reply(500, ["the department's procedure failed on this request, not because of it; "
+                                  "nothing was saved, please send it again later"])
     fields = getattr(error, "errors", {}) or {}
     problems = [f"{PARAMETERS.get(field, field)}: {message}" for field, message in fields.items()]
     return _error_reply(status, problems or [str(error)])

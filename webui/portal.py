@@ -6,6 +6,7 @@ import secrets
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -19,7 +20,15 @@ from flask_babel import gettext as _
 
 from engine import cases, citizen, reporter_messages, tracking_codes, units, versions
 from engine.attachments import public_key
-from engine.errors import CommitFailed, Conflict, DuplicateSubmission, EngineError, NotFound, ValidationError
+from engine.errors import (
+    CommitFailed,
+    Conflict,
+    DuplicateSubmission,
+    EngineError,
+    NotFound,
+    ProcedureFailed,
+    ValidationError,
+)
 from engine.tracking_codes import BadTrackingCode, CodeProblem
 
 from . import formrender, params
@@ -78,6 +87,12 @@ def submit_report():
         """Nothing was saved (and the files were deleted with it): the form again, never a tracking code."""
         if isinstance(error, ValidationError):
             return _render_report(values, contact, error.form_errors(), anonymous=anonymous, status=422)
+        if isinstance(error, ProcedureFailed):  # the department's diagram failed: never the citizen's input
+            current_app.logger.error("a report could not be opened, the procedure failed: %s", error.problems)
+            message = _("Your report could not be saved because of a fault in the department's procedure, not in "
+                        "what you entered. It has no tracking code yet; please send it again later (attach the "
+                        "photos again too).")
+            return _render_report(values, contact, {"": message}, anonymous=anonymous, status=500)
         twin = citizen.submitted_before(db(), submission_key) if isinstance(error, DuplicateSubmission) else None
         if twin is not None:  # the same form sent twice at once: the first request's case is the answer
             return _submitted(twin, contact, anonymous)
@@ -85,7 +100,7 @@ def submit_report():
                     "(attach the photos again too).")
         return _render_report(values, contact, {"": message}, anonymous=anonymous, status=status_of(error))
 
-    on_failure((ValidationError, Conflict, CommitFailed), not_saved)
+    on_failure((ValidationError, Conflict, CommitFailed, ProcedureFailed), not_saved)
     uploads = params.posted_files("files")
     done = citizen.submit(db(), store(), values, reporter=contact, anonymous=anonymous, uploads=uploads,
                           key=submission_key, source="web", lang=lang())

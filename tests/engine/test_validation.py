@@ -144,6 +144,8 @@ def test_an_empty_bundle_is_a_problem_not_a_crash():
     ('notify("reminder", "intake")', 'notify("reminder", "mayor")', "“mayor” is not a role"),
     ('notify("ack_overdue", "coordinator", agency)', 'notify("ack_overdue", "coordinator")',
      "must name the agency"),
+    ('set_status("received")', 'set_status("zzz")', "set_status: “zzz” is not one of"),  # every report would fail
+    ('close_case("resolved")', 'close_case("whatever")', "close_case: “whatever” is not one of"),
 ])
 def test_reviewed_functions_are_called_with_arguments_they_accept(old, new, expected):
     found = messages(changed(old, new))

@@ -16,6 +16,7 @@ from engine import citizen, units
 from engine.db import transaction
 from engine.glossary import term
 from engine.models import Attachment, Case
+from tests.factories import deploy_main_changed
 
 API = "/open311/v2"
 CONTACT = {"first_name": "Hằng", "last_name": "Vương Thị", "phone": "0903 555 777", "email": "hang.secret@example.org"}
@@ -298,6 +299,16 @@ def test_a_photo_sent_as_media_is_stored_and_never_published(api, api_key, facto
         [attachment] = session.scalars(select(Attachment).where(Attachment.case_id == case_id_of(factory, code)))
         assert (attachment.filename, attachment.content_type) == ("IMG_0001.jpg", "image/jpeg")
     assert api.get(f"{API}/requests/{code}.json").get_json()[0]["media_url"] is None
+
+
+def test_a_procedure_that_fails_on_every_request_is_a_500_not_the_clients_fault(api, api_key, factory):
+    deploy_main_changed(factory, 'set_status("received")', 'set_status("zzz")')
+    response = post(api, api_key)
+    assert response.status_code == 500
+    assert errors_of(response) == [(500, "the department's procedure failed on this request, not because of it; "
+                                         "nothing was saved, please send it again later")]
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0
 
 
 def test_a_media_part_that_arrived_as_text_is_a_400_and_nothing_is_saved(api, api_key, factory):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from engine import units
 from engine.db import transaction
 from engine.models import Attachment, Case, OutboxEmail
+from tests.factories import deploy_main_changed
 
 REPORT = {"category": "cosmetic_surgery", "description": "Tiêm filler trái phép tại tầng 2 mỗi tối.",
           "facility_name": "Spa Hoa Hồng", "address": "12 Lê Lợi", "ward": "ward-ben-thanh"}
@@ -160,6 +161,19 @@ def test_a_photo_part_that_arrived_as_text_is_refused_never_dropped(browser, fac
     assert 'id="files-error"' in html and "Một tệp gửi đến bị hỏng" in html
     assert 'value="Spa Hoa Hồng"' in html  # nothing typed is lost
     assert count_cases(factory) == 0
+
+
+def test_a_procedure_that_fails_on_every_report_is_never_blamed_on_the_citizen(browser, factory, caplog):
+    """A deployed diagram whose first script always fails (here: a status that does not exist): the report is not
+    saved, the form comes back with everything typed, and the page says the fault is the department's."""
+    deploy_main_changed(factory, 'set_status("received")', 'set_status("zzz")')
+    response = submit(browser)
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "do lỗi trong quy trình của Sở, không phải do thông tin bạn nhập" in html
+    assert 'value="Spa Hoa Hồng"' in html and "Vui lòng kiểm tra" not in html
+    assert count_cases(factory) == 0
+    assert "the procedure failed" in caplog.text  # the operators' log says so
 
 
 def test_a_broken_image_is_refused_and_leaves_nothing_behind(browser, factory, app):
