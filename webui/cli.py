@@ -16,7 +16,7 @@ from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
 from engine.settings import Settings
 
-from . import cli_reports, cli_schedules, config
+from . import cli_processes, cli_reports, cli_schedules, config
 
 _SETTINGS = "rapid_response.settings"
 BENCH_MODULE = "bench.cli"  # the benchmark, run from a source checkout; not part of the installed package
@@ -331,62 +331,7 @@ def api_clients_add(name: str) -> None:
     click.echo("Give it to the application's operators; it cannot be shown again.")
 
 
-@main.group("processes")
-def processes_group() -> None:
-    """Process diagrams: validate and deploy (the same checks as the process studio)."""
-
-
-def _bundle_from_files(files: tuple[str, ...], process_id: str, forms_dir: str | None) -> dict:
-    from pathlib import Path
-
-    for name in files:
-        size = Path(name).stat().st_size
-        if size > versions.MAX_DIAGRAM_BYTES:
-            raise click.ClickException(f"{name}: larger than {versions.MAX_DIAGRAM_BYTES // 1024} KiB")
-    try:
-        return versions.read_bundle(process_id, [Path(f) for f in files],
-                                    Path(forms_dir) if forms_dir else versions.FORMS_DIR)
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"not UTF-8 text: {exc}") from exc
-
-
-_FILES = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-_PROCESS = click.option("--process-id", default=versions.DEFAULT_PROCESS_ID, show_default=True)
-_FORMS = click.option("--forms", "forms_dir", default=None, type=click.Path(exists=True, file_okay=False),
-                      help="Folder of the task forms (default: forms/).")
-
-
-@processes_group.command("validate")
-@_FILES
-@_PROCESS
-@_FORMS
-def processes_validate(files: tuple[str, ...], process_id: str, forms_dir: str | None) -> None:
-    """Check diagram FILES; print every problem (exit code 1 when there is any)."""
-    from engine.validation import validate_bundle
-
-    problems = validate_bundle(_bundle_from_files(files, process_id, forms_dir))
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s); nothing deployed")
-    click.echo(f"{', '.join(files)}: no problems")
-
-
-@processes_group.command("deploy")
-@_FILES
-@_PROCESS
-@_FORMS
-@click.option("--note", default=None, help="Why this version (shown in the studio).")
-def processes_deploy(files: tuple[str, ...], process_id: str, forms_dir: str | None, note: str | None) -> None:
-    """Validate diagram FILES and deploy them as the new active version (exit code 1 on problems)."""
-    from engine import studio
-
-    bundle = _bundle_from_files(files, process_id, forms_dir)
-    with transaction(_factory()) as session:
-        version = studio.deploy_bundle(session, "cli", bundle, note)
-        click.echo(f"{version.process_id} version {version.number} active ({version.content_hash[:12]})")
-
-
+main.add_command(cli_processes.processes)
 main.add_command(cli_schedules.schedules)
 main.add_command(cli_reports.report)
 

@@ -153,3 +153,34 @@ def test_import_wards_twice_changes_nothing_and_refuses_an_unknown_province(cli,
     monkeypatch.setenv("RR_PROVINCE", "HCM")
     refused = CliRunner().invoke(main, ["units", "import-wards"])
     assert refused.exit_code == 1 and "RR_PROVINCE must be a province code" in refused.output
+
+
+def test_a_broken_form_is_named_with_where_it_breaks(cli, tmp_path):
+    from engine import versions
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for path in versions.FORMS_DIR.glob("*.json"):
+        (forms / path.name).write_bytes(path.read_bytes())
+    (forms / "broken.json").write_text('{"type": "object",\n  "properties": {"a": 1,}}', encoding="utf-8")
+    diagram = str(versions.PROCESSES_DIR / "rapid_response.bpmn")
+    for command in ("validate", "deploy"):
+        result = cli("processes", command, diagram, "--forms", str(forms))
+        assert result.exit_code == 1
+        assert result.output == ("Error: Some of the process files could not be read; nothing was checked or "
+                                 f"deployed\n{forms / 'broken.json'}: not valid JSON: check line 2, column 25 "
+                                 "(Expecting property name enclosed in double quotes)\n")
+    (forms / "broken.json").unlink()
+    assert cli("processes", "validate", diagram, "--forms", str(forms)).exit_code == 0
+
+
+@pytest.mark.timeout(60)
+def test_processes_validate_reads_only_regular_files(cli, tmp_path):
+    import os
+
+    pipe = tmp_path / "pipe.bpmn"
+    os.mkfifo(pipe)  # was opened and read: waited for a writer for ever
+    for name in (str(pipe), "/dev/zero"):  # /dev/zero was read until the memory ran out
+        result = cli("processes", "validate", name)
+        assert result.exit_code == 1
+        assert f"{name}: not a regular file" in result.output
