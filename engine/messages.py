@@ -143,6 +143,7 @@ MESSAGES: dict[str, str] = {
     "file_larger_than": _l("larger than %(limit)s KiB"),
     "json_broken_at": _l("not valid JSON: check line %(line)s, column %(column)s (%(detail)s)"),
     "json_invalid": _l("not valid JSON"),
+    "migration_refused": _l("The database was not migrated: %(detail)s"),
     "no_active_version": _l("No active version of process %(process)s; run `rapid-response init-db`"),
     "form_not_in_version": _l("Form %(form)s is not part of process version %(number)s"),
     "over_limit": _l("The procedure went over a limit on diagrams"),

@@ -88,9 +88,13 @@ def db() -> None:
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
-    """Apply the migrations up to REVISION."""
-    schema.upgrade(make_engine(_settings().database_url), revision)
-    click.echo(f"database at {revision}")
+    """Apply the migrations up to REVISION (never back to an earlier one); say where the database is now."""
+    engine = make_engine(_settings().database_url)
+    before = schema.current(engine)
+    after = schema.upgrade(engine, revision)
+    at = ", ".join(after) or "no revision (an empty database)"
+    click.echo(f"database unchanged, at {at}" if after == before else
+               f"database upgraded from {', '.join(before) or 'an empty database'} to {at}")
 
 
 @main.command("init-db")

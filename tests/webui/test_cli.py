@@ -155,6 +155,20 @@ def test_import_wards_twice_changes_nothing_and_refuses_an_unknown_province(cli,
     assert refused.exit_code == 1 and "RR_PROVINCE must be a province code" in refused.output
 
 
+def test_db_upgrade_says_what_happened_and_refuses_an_unknown_revision_cleanly(cli):
+    from engine import schema
+
+    first = cli("db", "upgrade")
+    assert first.exit_code == 0, first.output
+    (head,) = schema.current(make_engine(cli.url))
+    assert first.output == f"database upgraded from an empty database to {head}\n"
+    back = cli("db", "upgrade", "--revision", "base")  # was "database at base": an upgrade never goes back
+    assert back.exit_code == 0 and back.output == f"database unchanged, at {head}\n"
+    unknown = cli("db", "upgrade", "--revision", "nope")
+    assert unknown.exit_code == 1
+    assert unknown.output == "Error: The database was not migrated: Can't locate revision identified by 'nope'\n"
+
+
 def test_a_broken_form_is_named_with_where_it_breaks(cli, tmp_path):
     from engine import versions
 
