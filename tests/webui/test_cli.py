@@ -60,7 +60,17 @@ def test_run_once_refuses_a_malformed_instant(cli):
     cli("init-db")
     result = CliRunner().invoke(main, ["timers", "run-once", "--now", "tomorrow"])
     assert result.exit_code == 2
-    assert "not an ISO-8601 date-time" in result.output
+    assert "not an ISO 8601 date-time" in result.output
+
+
+def test_run_once_refuses_an_instant_outside_the_years_the_system_accepts(cli):
+    cli("init-db")
+    cli("seed-demo")  # cases due at 9999-12-31: their lease's expiry overflowed (OverflowError)
+    for instant in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00", "1999-12-31T23:00"):
+        result = cli("timers", "run-once", "--now", instant)
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for '--now': a date-time in the years 2000–2099" in result.output
+    assert cli("timers", "run-once", "--now", "2099-12-31T23:59:59-14:00").exit_code == 0
 
 
 def test_users_create_makes_a_user_who_can_sign_in_and_refuses_bad_input(cli):
@@ -198,3 +208,21 @@ def test_processes_validate_reads_only_regular_files(cli, tmp_path):
         result = cli("processes", "validate", name)
         assert result.exit_code == 1
         assert f"{name}: not a regular file" in result.output
+
+
+def test_cases_commands_refuse_an_empty_or_blank_actor(cli):
+    from engine.models import AuditEntry
+
+    cli("init-db")
+    cli("seed-demo")
+    sessions = make_session_factory(make_engine(cli.url))
+    with transaction(sessions) as session:
+        case_id = session.scalar(select(Case.id).order_by(Case.id).limit(1))
+    for actor in ("", "   ", "a b", "x" * 81):
+        refused = cli("cases", "cancel", str(case_id), "--reason", "x", "--by", actor)
+        assert refused.exit_code == 2 and "Invalid value for '--by'" in refused.output, refused.output
+    with transaction(sessions) as session:
+        assert session.get(Case, case_id).status != "closed"
+    assert cli("cases", "suspend", str(case_id), "--reason", "storm", "--by", " Ops ").exit_code == 0
+    with transaction(sessions) as session:
+        assert session.scalar(select(AuditEntry.actor).where(AuditEntry.kind == "case_suspended")) == "ops"
