@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from webui.cli_output import writing
+
 from . import machine, report, runner
 from .databases import DEFAULT_POSTGRES_URL, check_postgres
 
@@ -74,7 +76,8 @@ def bench(cases: int, open_cases: int, waiting: int, due: int, lifecycles: int, 
 
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as folder:
         runner.run(options, Path(folder), result, echo)
-    result.write_json(json_path)
+    with writing(json_path):
+        result.write_json(json_path)
     click.echo("Machine: " + "; ".join(report.machine_lines(described)))
     click.echo(report.text_table(result))
     for note in result.notes:
@@ -83,8 +86,9 @@ def bench(cases: int, open_cases: int, waiting: int, due: int, lifecycles: int, 
     click.echo(f"{len(missed)} target(s) missed" + (": " + "; ".join(missed) if missed else "") +
                f". Took {result.duration_seconds:.0f} s. JSON: {json_path}")
     if markdown_path is not None:
-        markdown_path.parent.mkdir(parents=True, exist_ok=True)
-        markdown_path.write_text("\n".join(["## Machine", "", *[f"* {line}" for line in
-                                                                  report.machine_lines(described)],
-                                            "", "## Results", "", report.markdown_table(result), ""]),
-                                 encoding="utf-8")
+        with writing(markdown_path):
+            markdown_path.parent.mkdir(parents=True, exist_ok=True)
+            markdown_path.write_text("\n".join(["## Machine", "", *[f"* {line}" for line in
+                                                                      report.machine_lines(described)],
+                                                "", "## Results", "", report.markdown_table(result), ""]),
+                                     encoding="utf-8")

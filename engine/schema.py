@@ -7,9 +7,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine
 
 from .db import Base
+from .errors import ValidationError
+from .messages import t
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -21,18 +24,35 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str, ...]:
+    """Apply the migrations up to `revision` (never back: an earlier one changes nothing); returns the revisions
+    the database is at afterwards. A revision Alembic cannot use is a ValidationError with Alembic's message."""
+    return _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> tuple[str, ...]:
+    return _migrate(engine, command.downgrade, revision)
+
+
+def current(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at (empty before the first migration)."""
+    with engine.connect() as connection:
+        return _heads(connection)
+
+
+def _migrate(engine: Engine, step, revision: str) -> tuple[str, ...]:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        try:
+            step(config, revision)
+        except CommandError as exc:  # an unknown revision, a relative step that does not exist
+            raise ValidationError(t("migration_refused", detail=str(exc))) from exc
+        return _heads(connection)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+def _heads(connection: Connection) -> tuple[str, ...]:
+    return MigrationContext.configure(connection).get_current_heads()
 
 
 # Indexes that migrations make only on one database or when an extension is there (PostgreSQL's trigram search

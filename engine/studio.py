@@ -4,7 +4,6 @@ audited."""
 from __future__ import annotations
 
 import copy
-import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,17 +13,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import versions
+from .bundle_files import form_problem
 from .clock import now
 from .decisions import is_dmn, table_diff
 from .errors import Conflict, DraftDeployed, NotFound, ProcessError, ValidationError
 from .events import audit
-from .messages import Text, t
+from .messages import t
 from .models import Case, InboxItem, ProcessDraft, ProcessVersion
 from .validation import BPMN, NS, SPIFF, Problem, validate_bundle
 
 NEAR_DEADLINE = timedelta(hours=4)
-MAX_FORM_BYTES = 256 * 1024
-MAX_FORM_DEPTH = 32  # levels of objects and lists in a form's JSON
 
 
 @dataclass(frozen=True)
@@ -202,41 +200,22 @@ def save_table(session: Session, actor: str, draft: ProcessDraft, filename: str,
 
 
 def save_form(session: Session, actor: str, draft: ProcessDraft, name: str, schema: Any) -> None:
-    """Store a task form (JSON Schema) in the draft; the schema itself must be valid JSON Schema."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
-
+    """Store a task form (JSON Schema) in the draft; the schema itself must be valid JSON Schema (the checks of
+    `bundle_files.form_problem`, which forms read from disk pass too)."""
     _ensure_editable(session, draft)
 
     if not isinstance(name, str) or not name.replace("_", "").isalnum() or len(name) > 80:
         raise ValidationError(t("bad_form_name"), {"name": t("bad_form_name")})
-    if not isinstance(schema, dict) or schema.get("type") != "object":
-        raise ValidationError(t("form_not_object"), {"schema": t("form_not_object")})
-    problem = _form_shape_problem(schema, MAX_FORM_DEPTH)
+    problem = form_problem(schema)
     if problem is not None:
-        raise ValidationError(problem, {"schema": problem})
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        detail = t("f_schema", path=exc.json_path, detail=exc.message)  # jsonschema's English: English pages only
-        raise ValidationError(t("not_json_schema"), {"schema": detail}) from exc
+        message, detail = problem  # a schema error's detail is jsonschema's English: English pages only
+        raise ValidationError(message, {"schema": detail})
     bundle = copy.deepcopy(draft.bundle)
     bundle["forms"] = {**bundle.get("forms", {}), name.removesuffix(".json"): schema}
     draft.bundle = bundle
     draft.updated_by, draft.updated_at = actor, now()
     audit(session, actor, "draft_form_saved", {"draft": draft.id, "form": name})
     session.flush()
-
-
-def _form_shape_problem(value: Any, depth: int) -> Text | None:
-    """Why a form's JSON cannot be checked or stored as it is: nested deeper than MAX_FORM_DEPTH (the schema
-    check would recurse without end), or a number that is not finite (NaN and Infinity are not JSON)."""
-    if depth < 0:
-        return t("form_too_deep", limit=MAX_FORM_DEPTH)
-    if isinstance(value, float) and not math.isfinite(value):
-        return t("form_not_finite")
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return next((found for child in children if (found := _form_shape_problem(child, depth - 1)) is not None), None)
 
 
 def deploy_preview(session: Session, draft: ProcessDraft) -> DeployPreview:

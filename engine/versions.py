@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
+from .bundle_files import read_file, read_form
 from .decisions import table_output
 from .errors import NotFound, ProcessError
 from .events import audit
@@ -26,11 +27,12 @@ from .expressions import ExpressionError, execute
 from .functions import Effects, build_functions
 from .messages import t
 from .models import ProcessVersion
+from .problems import Problem
 
 DEFAULT_PROCESS_ID = "rapid_response"
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes" / "bpmn"
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
-MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
+MAX_DIAGRAM_BYTES = 2 * 1024 * 1024  # a diagram or a decision table (XML); a form: bundle_files.MAX_FORM_BYTES
 # Processes of their own beside the procedure, with their diagram files in PROCESSES_DIR (the procedure's bundle
 # is every other diagram there).
 REPORTING_PROCESS_ID = "leadership_reporting"
@@ -52,7 +54,9 @@ class ParsedProcess:
 def read_bundle(process_id: str = DEFAULT_PROCESS_ID, bpmn_files: Iterable[Path] | None = None,
                 forms_dir: Path = FORMS_DIR) -> dict[str, Any]:
     """Collect diagrams, decision tables (the `.dmn` files given, else those beside the diagrams) and forms from
-    disk into a version bundle."""
+    disk into a version bundle. Each file is read by `bundle_files.read_file` (diagrams and tables to at most
+    MAX_DIAGRAM_BYTES, forms to at most MAX_FORM_BYTES) and each form checked as the studio checks one; a
+    ProcessError lists every file that cannot be part of the bundle (`problems`; `details` by file)."""
     if bpmn_files is not None:
         given = sorted(bpmn_files)
     elif process_id in OWN_FILES:
@@ -63,13 +67,24 @@ def read_bundle(process_id: str = DEFAULT_PROCESS_ID, bpmn_files: Iterable[Path]
     files = [p for p in given if p.suffix != ".dmn"]
     tables = [p for p in given if p.suffix == ".dmn"] or (
         [] if process_id in OWN_FILES else sorted({t for f in files for t in f.parent.glob("*.dmn")}))
-    forms = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(forms_dir.glob("*.json"))}
-    return {
+    problems: list[Problem] = []
+
+    def collected(read, path: Path, *limit: int) -> Any:
+        try:
+            return read(path, *limit)
+        except ProcessError as exc:  # the message names the file
+            problems.append(Problem(exc.args[0], str(path)))
+            return None
+
+    bundle = {
         "process_id": process_id,
-        "bpmn": {p.name: p.read_text(encoding="utf-8") for p in files},
-        "dmn": {p.name: p.read_text(encoding="utf-8") for p in tables},
-        "forms": forms,
+        "bpmn": {p.name: collected(read_file, p, MAX_DIAGRAM_BYTES) for p in files},
+        "dmn": {p.name: collected(read_file, p, MAX_DIAGRAM_BYTES) for p in tables},
+        "forms": {p.stem: collected(read_form, p) for p in sorted(forms_dir.glob("*.json"))},
     }
+    if problems:
+        raise ProcessError(t("files_not_read"), [p.message for p in problems], [p.as_dict() for p in problems])
+    return bundle
 
 
 def content_hash(bundle: dict[str, Any]) -> str:

@@ -4,19 +4,20 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 
 import click
 
 from engine import cases as engine_cases
 from engine import citizen, demo, outbox, privacy, scheduled, schema, timers, units, versions
-from engine.accounts import KEEP_LANGUAGE, hash_password, save_user
+from engine.accounts import KEEP_LANGUAGE, USERNAME, hash_password, save_user
 from engine.clock import FrozenClock, use_clock
 from engine.db import make_engine, make_session_factory, transaction
 from engine.errors import EngineError
+from engine.messages import t
 from engine.settings import Settings
 
-from . import cli_reports, cli_schedules, config
+from . import cli_processes, cli_reports, cli_schedules, config, params
 
 _SETTINGS = "rapid_response.settings"
 BENCH_MODULE = "bench.cli"  # the benchmark, run from a source checkout; not part of the installed package
@@ -88,9 +89,13 @@ def db() -> None:
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
-    """Apply the migrations up to REVISION."""
-    schema.upgrade(make_engine(_settings().database_url), revision)
-    click.echo(f"database at {revision}")
+    """Apply the migrations up to REVISION (never back to an earlier one); say where the database is now."""
+    engine = make_engine(_settings().database_url)
+    before = schema.current(engine)
+    after = schema.upgrade(engine, revision)
+    at = ", ".join(after) or "no revision (an empty database)"
+    click.echo(f"database unchanged, at {at}" if after == before else
+               f"database upgraded from {', '.join(before) or 'an empty database'} to {at}")
 
 
 @main.command("init-db")
@@ -247,20 +252,28 @@ def timers_group() -> None:
     """Timer operations."""
 
 
+def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """An ISO 8601 date-time in the years the system accepts (2000–2099), read as request parameters are (without
+    an offset: UTC)."""
+    if value is None:
+        return None
+    try:
+        return params.parse_datetime(param.opts[0], value, UTC)
+    except params.BadParameter as exc:
+        raise click.BadParameter(exc.problem, ctx, param) from exc
+
+
 @timers_group.command("run-once")
-@click.option("--now", "at", default=None, metavar="ISO-8601",
-              help="Fire everything due at this instant instead of the current time (e.g. 2026-11-26T09:00:00+07:00).")
-def run_once(at: str | None) -> None:
+@click.option("--now", "at", default=None, metavar="ISO-8601", callback=_instant,
+              help="Fire everything due at this instant instead of the current time (e.g. 2026-11-26T09:00:00+07:00; "
+                   "years 2000–2099; without an offset: UTC).")
+def run_once(at: datetime | None) -> None:
     """Fire every timer that is due, once, and report what happened."""
     factory = _factory()
     if at is None:
         result = timers.run_once(factory)
     else:
-        try:
-            instant = datetime.fromisoformat(at)
-        except ValueError as exc:
-            raise click.BadParameter(f"not an ISO-8601 date-time: {at!r}", param_hint="--now") from exc
-        with use_clock(FrozenClock(instant)):
+        with use_clock(FrozenClock(at)):
             result = timers.run_once(factory)
     click.echo(f"{result.woken} cases woken, {result.fired} timers fired, {len(result.failed)} failed")
     if result.failed:
@@ -273,11 +286,20 @@ def cases_group() -> None:
     """Administrative actions on one case (a runaway case: suspend it, then resume or cancel it)."""
 
 
+def _actor_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Who does it, for the audit log: a name written as a user name is (`users create`), lower-cased."""
+    name = value.strip().lower()
+    if not USERNAME.match(name):
+        raise click.BadParameter(f"{value!r}: a name of {t('username_format')}", ctx, param)
+    return name
+
+
 def _case_command(action: str, help_text: str):
     @cases_group.command(action, help=help_text)
     @click.argument("case")
     @click.option("--reason", required=True, help="Why (kept in the case timeline and the audit log).")
-    @click.option("--by", "actor", default="cli", show_default=True, help="Who does it (for the audit log).")
+    @click.option("--by", "actor", default="cli", show_default=True, callback=_actor_name,
+                  help="Who does it (for the audit log): a user name or another name written like one.")
     def command(case: str, reason: str, actor: str) -> None:
         action_of = {"suspend": timers.suspend_case, "resume": timers.resume_case, "cancel": timers.cancel_case}
         with transaction(_factory()) as session:
@@ -331,62 +353,7 @@ def api_clients_add(name: str) -> None:
     click.echo("Give it to the application's operators; it cannot be shown again.")
 
 
-@main.group("processes")
-def processes_group() -> None:
-    """Process diagrams: validate and deploy (the same checks as the process studio)."""
-
-
-def _bundle_from_files(files: tuple[str, ...], process_id: str, forms_dir: str | None) -> dict:
-    from pathlib import Path
-
-    for name in files:
-        size = Path(name).stat().st_size
-        if size > versions.MAX_DIAGRAM_BYTES:
-            raise click.ClickException(f"{name}: larger than {versions.MAX_DIAGRAM_BYTES // 1024} KiB")
-    try:
-        return versions.read_bundle(process_id, [Path(f) for f in files],
-                                    Path(forms_dir) if forms_dir else versions.FORMS_DIR)
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"not UTF-8 text: {exc}") from exc
-
-
-_FILES = click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-_PROCESS = click.option("--process-id", default=versions.DEFAULT_PROCESS_ID, show_default=True)
-_FORMS = click.option("--forms", "forms_dir", default=None, type=click.Path(exists=True, file_okay=False),
-                      help="Folder of the task forms (default: forms/).")
-
-
-@processes_group.command("validate")
-@_FILES
-@_PROCESS
-@_FORMS
-def processes_validate(files: tuple[str, ...], process_id: str, forms_dir: str | None) -> None:
-    """Check diagram FILES; print every problem (exit code 1 when there is any)."""
-    from engine.validation import validate_bundle
-
-    problems = validate_bundle(_bundle_from_files(files, process_id, forms_dir))
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s); nothing deployed")
-    click.echo(f"{', '.join(files)}: no problems")
-
-
-@processes_group.command("deploy")
-@_FILES
-@_PROCESS
-@_FORMS
-@click.option("--note", default=None, help="Why this version (shown in the studio).")
-def processes_deploy(files: tuple[str, ...], process_id: str, forms_dir: str | None, note: str | None) -> None:
-    """Validate diagram FILES and deploy them as the new active version (exit code 1 on problems)."""
-    from engine import studio
-
-    bundle = _bundle_from_files(files, process_id, forms_dir)
-    with transaction(_factory()) as session:
-        version = studio.deploy_bundle(session, "cli", bundle, note)
-        click.echo(f"{version.process_id} version {version.number} active ({version.content_hash[:12]})")
-
-
+main.add_command(cli_processes.processes)
 main.add_command(cli_schedules.schedules)
 main.add_command(cli_reports.report)
 

@@ -14,6 +14,8 @@ from engine.report_briefing import KINDS, briefing
 from engine.reports import ReportFilter
 from engine.spreadsheet import write_csv_sheets, write_xlsx
 
+from .cli_output import writing
+
 # The command reads as leadership: every case.
 REPORT_ACTOR = Actor("cli", frozenset({"leadership"}))
 FORMATS = ("xlsx", "csv", "html")
@@ -47,7 +49,8 @@ def report(kind: str, period: str, fmt: str, out: Path, lang: str) -> None:
         else:
             body = write_xlsx(sheets(found)) if fmt == "xlsx" else write_csv_sheets(sheets(found))
         heading = title(found)
-    out.write_bytes(body)
+    with writing(out):
+        out.write_bytes(body)
     figures_ = found.figures
     click.echo(f"wrote {out} ({fmt}, {len(body)} bytes): {heading} — {chosen.first_day:%d/%m/%Y}–"
                f"{chosen.last_day:%d/%m/%Y}: {figures_.received} received, {figures_.published} results published, "

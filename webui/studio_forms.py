@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import studio
+from engine.bundle_files import MAX_FORM_BYTES
 from engine.errors import NotFound, ValidationError
 from engine.models import ProcessDraft, Role
 
@@ -68,8 +69,8 @@ def form_preview(draft_id: int):
 
 
 def _parse_schema(text: str) -> tuple[Any, str | None]:
-    if len(text.encode("utf-8")) > studio.MAX_FORM_BYTES:
-        return None, _("The schema is larger than %(kib)s KiB.", kib=studio.MAX_FORM_BYTES // 1024)
+    if len(text.encode("utf-8")) > MAX_FORM_BYTES:
+        return None, _("The schema is larger than %(kib)s KiB.", kib=MAX_FORM_BYTES // 1024)
     try:
         schema = json.loads(text)
         json.dumps(schema, ensure_ascii=False).encode("utf-8")  # an escaped lone surrogate ("\ud800") is no text

@@ -33,3 +33,21 @@ def test_the_supervisor_role_can_be_stored_and_unknown_roles_cannot(factory):
         assert session.query(UserRole).filter_by(role="supervisor").count() >= 1
     with pytest.raises(IntegrityError), transaction(factory) as session:
         session.add(User(username="who", display_name="Who", roles=[UserRole(role="superuser")]))
+
+
+def test_upgrade_says_where_the_database_is_and_refuses_an_unknown_revision(tmp_path):
+    import pytest
+
+    from engine.errors import ValidationError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    assert schema.current(engine) == ()
+    head = schema.upgrade(engine)
+    assert len(head) == 1 and schema.current(engine) == head
+    assert schema.upgrade(engine, "base") == head  # an upgrade never goes back
+    with pytest.raises(ValidationError, match="Can't locate revision identified by 'nope'"):
+        schema.upgrade(engine, "nope")
+    with pytest.raises(ValidationError, match="Relative revision"):
+        schema.upgrade(engine, "+1")
+    assert schema.current(engine) == head
+    engine.dispose()

@@ -60,7 +60,17 @@ def test_run_once_refuses_a_malformed_instant(cli):
     cli("init-db")
     result = CliRunner().invoke(main, ["timers", "run-once", "--now", "tomorrow"])
     assert result.exit_code == 2
-    assert "not an ISO-8601 date-time" in result.output
+    assert "not an ISO 8601 date-time" in result.output
+
+
+def test_run_once_refuses_an_instant_outside_the_years_the_system_accepts(cli):
+    cli("init-db")
+    cli("seed-demo")  # cases due at 9999-12-31: their lease's expiry overflowed (OverflowError)
+    for instant in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00", "1999-12-31T23:00"):
+        result = cli("timers", "run-once", "--now", instant)
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for '--now': a date-time in the years 2000–2099" in result.output
+    assert cli("timers", "run-once", "--now", "2099-12-31T23:59:59-14:00").exit_code == 0
 
 
 def test_users_create_makes_a_user_who_can_sign_in_and_refuses_bad_input(cli):
@@ -153,3 +163,66 @@ def test_import_wards_twice_changes_nothing_and_refuses_an_unknown_province(cli,
     monkeypatch.setenv("RR_PROVINCE", "HCM")
     refused = CliRunner().invoke(main, ["units", "import-wards"])
     assert refused.exit_code == 1 and "RR_PROVINCE must be a province code" in refused.output
+
+
+def test_db_upgrade_says_what_happened_and_refuses_an_unknown_revision_cleanly(cli):
+    from engine import schema
+
+    first = cli("db", "upgrade")
+    assert first.exit_code == 0, first.output
+    (head,) = schema.current(make_engine(cli.url))
+    assert first.output == f"database upgraded from an empty database to {head}\n"
+    back = cli("db", "upgrade", "--revision", "base")  # was "database at base": an upgrade never goes back
+    assert back.exit_code == 0 and back.output == f"database unchanged, at {head}\n"
+    unknown = cli("db", "upgrade", "--revision", "nope")
+    assert unknown.exit_code == 1
+    assert unknown.output == "Error: The database was not migrated: Can't locate revision identified by 'nope'\n"
+
+
+def test_a_broken_form_is_named_with_where_it_breaks(cli, tmp_path):
+    from engine import versions
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for path in versions.FORMS_DIR.glob("*.json"):
+        (forms / path.name).write_bytes(path.read_bytes())
+    (forms / "broken.json").write_text('{"type": "object",\n  "properties": {"a": 1,}}', encoding="utf-8")
+    diagram = str(versions.PROCESSES_DIR / "rapid_response.bpmn")
+    for command in ("validate", "deploy"):
+        result = cli("processes", command, diagram, "--forms", str(forms))
+        assert result.exit_code == 1
+        assert result.output == ("Error: Some of the process files could not be read; nothing was checked or "
+                                 f"deployed\n{forms / 'broken.json'}: not valid JSON: check line 2, column 25 "
+                                 "(Expecting property name enclosed in double quotes)\n")
+    (forms / "broken.json").unlink()
+    assert cli("processes", "validate", diagram, "--forms", str(forms)).exit_code == 0
+
+
+@pytest.mark.timeout(60)
+def test_processes_validate_reads_only_regular_files(cli, tmp_path):
+    import os
+
+    pipe = tmp_path / "pipe.bpmn"
+    os.mkfifo(pipe)  # was opened and read: waited for a writer for ever
+    for name in (str(pipe), "/dev/zero"):  # /dev/zero was read until the memory ran out
+        result = cli("processes", "validate", name)
+        assert result.exit_code == 1
+        assert f"{name}: not a regular file" in result.output
+
+
+def test_cases_commands_refuse_an_empty_or_blank_actor(cli):
+    from engine.models import AuditEntry
+
+    cli("init-db")
+    cli("seed-demo")
+    sessions = make_session_factory(make_engine(cli.url))
+    with transaction(sessions) as session:
+        case_id = session.scalar(select(Case.id).order_by(Case.id).limit(1))
+    for actor in ("", "   ", "a b", "x" * 81):
+        refused = cli("cases", "cancel", str(case_id), "--reason", "x", "--by", actor)
+        assert refused.exit_code == 2 and "Invalid value for '--by'" in refused.output, refused.output
+    with transaction(sessions) as session:
+        assert session.get(Case, case_id).status != "closed"
+    assert cli("cases", "suspend", str(case_id), "--reason", "storm", "--by", " Ops ").exit_code == 0
+    with transaction(sessions) as session:
+        assert session.scalar(select(AuditEntry.actor).where(AuditEntry.kind == "case_suspended")) == "ops"

@@ -45,3 +45,14 @@ def test_a_bad_period_or_format_is_a_clear_error(cli, tmp_path):
     assert not out.exists()
     assert cli("report", "weekly", "--period", "2026-W48", "--format", "pdf", "--out", str(out)).exit_code == 2
     assert cli("report", "monthly", "--period", "2026-W48", "--out", str(out)).exit_code == 2
+
+
+@pytest.mark.parametrize(("name", "reason"), [("missing/week.xlsx", "No such file or directory"),
+                                              ("/dev/full", "No space left on device")])
+def test_a_file_that_cannot_be_written_is_a_clear_error(cli, tmp_path, name, reason):
+    out = tmp_path / name
+    if name.startswith("/") and not out.exists():
+        pytest.skip(f"no {name} here")
+    result = cli("report", "weekly", "--period", "2026-W48", "--out", str(out))
+    assert result.exit_code == 1
+    assert result.output == f"Error: could not write {out}: {reason}\n"
