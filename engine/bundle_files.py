@@ -7,6 +7,7 @@ import json
 import math
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,27 +46,35 @@ def _refused(path: Path, problem: Text) -> ProcessError:
 
 def read_form(path: Path) -> dict[str, Any]:
     """The task form (JSON Schema) in the file at `path`, checked as the studio checks a form (`form_problem`);
-    else a ProcessError naming the file and what is wrong (for broken JSON: where)."""
+    else a ProcessError naming the file and what is wrong (for broken JSON: where). Each caller gets its own
+    dict; the check is made once per text in a process (the schema check costs milliseconds per form, and every
+    deployment of the shipped procedure reads all of them)."""
     text = read_file(path, MAX_FORM_BYTES)
+    found = _text_problem(text)
+    if found is not None:
+        raise _refused(path, found)
+    return json.loads(text)
+
+
+@lru_cache(maxsize=256)
+def _text_problem(text: str) -> Text | None:
+    """Why a form file's text cannot be a task form (None: it can)."""
     try:
         schema = json.loads(text)
     except json.JSONDecodeError as exc:
-        found: Text | None = t("json_broken_at", line=exc.lineno, column=exc.colno, detail=exc.msg)
+        return t("json_broken_at", line=exc.lineno, column=exc.colno, detail=exc.msg)
     except RecursionError:
-        found = t("form_too_deep", limit=MAX_FORM_DEPTH)
+        return t("form_too_deep", limit=MAX_FORM_DEPTH)
     except ValueError:  # a number of more digits than Python converts
-        found = t("json_invalid")
-    else:
-        problem = form_problem(schema)
-        found = problem[1] if problem else None
-    if found is None:
-        try:
-            json.dumps(schema, ensure_ascii=False).encode("utf-8")  # an escaped lone surrogate ("\ud800") is no text
-        except UnicodeError:
-            found = t("json_invalid")
-    if found is not None:
-        raise _refused(path, found)
-    return schema
+        return t("json_invalid")
+    problem = form_problem(schema)
+    if problem is not None:
+        return problem[1]
+    try:
+        json.dumps(schema, ensure_ascii=False).encode("utf-8")  # an escaped lone surrogate ("\ud800") is no text
+    except UnicodeError:
+        return t("json_invalid")
+    return None
 
 
 def form_problem(schema: Any) -> tuple[Text, Text] | None:

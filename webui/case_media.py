@@ -3,7 +3,7 @@ static/photo-viewer.js) and the documents staff attach to a task (engine/documen
 unit of work — files saved for a request whose work is rolled back are deleted again."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, send_from_directory
+from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -29,7 +29,7 @@ class RequestDocumentStore(documents.DocumentStore):
 
 def chosen_documents() -> list[Upload]:
     """The files posted in the task form's documents field (empty file inputs left out)."""
-    return [Upload(f.filename or "", f.stream) for f in request.files.getlist(documents.FIELD) if f and f.filename]
+    return params.posted_files(documents.FIELD, refuse_broken=False)
 
 
 def attach_documents(case_id: int, task_id: str) -> None:

@@ -106,11 +106,11 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def posted_files(field: str) -> list[Upload]:
+def posted_files(field: str, *, refuse_broken: bool = True) -> list[Upload]:
     """The files posted in the form's `field` (empty file inputs left out). A part of that name that arrived as
     text instead — a file whose part a client broke, e.g. with a raw line break in its name — is a ValidationError
-    on the field: never a file that silently goes missing."""
-    if any(request.form.getlist(field)):
+    on the field (unless only looking: `refuse_broken` False): never a file that silently goes missing."""
+    if refuse_broken and any(request.form.getlist(field)):
         raise ValidationError(t("file_unreadable"), {field: t("file_unreadable")})
     return [Upload(f.filename or "", f.stream) for f in request.files.getlist(field) if f and f.filename]
 
