@@ -161,7 +161,7 @@ class CaseFactory:
 def deploy_main_changed(factory, old: str, new: str) -> None:
     """Deploy the procedure with one piece of its main diagram replaced, as a process owner's edit would be."""
     bundle = versions.read_bundle()
-    main = f"{bundle['process_id']}.bpmn"
+    main = versions.main_file(bundle, bundle["process_id"])
     assert old in bundle["bpmn"][main]
     bundle["bpmn"][main] = bundle["bpmn"][main].replace(old, new, 1)
     with transaction(factory) as session:

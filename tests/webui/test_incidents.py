@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import versions
 from engine.db import transaction
 from engine.models import AuditEntry
+from tests.factories import deploy_main_changed
 
 DEADLINE_LINE = "deadline_at = hours_after(received_at, sla_hours)"
 
@@ -23,11 +23,7 @@ def audit_kinds(factory) -> list[str]:
 
 
 def test_a_bad_timer_value_gives_a_clear_error_and_an_incident_the_admin_sees(as_user, drive, factory):
-    bundle = versions.read_bundle()
-    main = "rapid_response.bpmn"
-    bundle["bpmn"][main] = bundle["bpmn"][main].replace(DEADLINE_LINE, "deadline_at = report['facility_name']", 1)
-    with transaction(factory) as session:
-        versions.deploy(session, bundle, actor="tests")
+    deploy_main_changed(factory, DEADLINE_LINE, "deadline_at = report['facility_name']")
     case_id = drive.report(facility_name="9999-12-31T23:59:59-14:00")
     drive.do("intake", case_id, "screen", {"screening_outcome": "in_scope"})
     response = as_user("intake").post(task_url(drive.task(case_id, "classify")),

@@ -9,6 +9,7 @@ import pytest
 
 from engine import studio, versions
 from engine.db import transaction
+from tests.factories import deploy_main_changed
 from tests.webui.test_incidents import DEADLINE_LINE, task_url
 from tests.webui.test_one_language import other_language_words, user_data, visible_text, without
 from tests.webui.test_studio import MAIN_FILE, ORIGINAL, SCREENING_4H
@@ -90,10 +91,7 @@ def test_broken_xml_is_named_by_line_and_column_in_the_pages_language(as_user, f
 
 
 def deploy_with_deadline_script(factory, line: str) -> None:
-    bundle = versions.read_bundle()
-    bundle["bpmn"][MAIN_FILE] = bundle["bpmn"][MAIN_FILE].replace(DEADLINE_LINE, line, 1)
-    with transaction(factory) as session:
-        versions.deploy(session, bundle, actor="tests")
+    deploy_main_changed(factory, DEADLINE_LINE, line)
 
 
 def classify(as_user, drive, case_id: int, language: str):
