@@ -9,6 +9,7 @@ from typing import Any
 
 from .budget import ExpressionError, LimitError
 from .expressions import _checked, _Interpreter, _run, evaluate
+from .functions import RuleRefused
 
 
 def dry_run_expression(expression: str, names: Mapping[str, Any], functions: Mapping[str, Callable]) -> list[str]:
@@ -18,7 +19,7 @@ def dry_run_expression(expression: str, names: Mapping[str, Any], functions: Map
         evaluate(expression, names, functions)
     except LimitError as exc:
         return [exc.message]
-    except ExpressionError:
+    except (ExpressionError, RuleRefused):  # a rule refusing the sample (`require`) is data-dependent too
         pass
     return []
 
@@ -41,7 +42,7 @@ def dry_run_script(script: str, names: MutableMapping[str, Any], functions: Mapp
         except LimitError as exc:
             found.append(exc.message)
             raise
-        except ExpressionError:
+        except (ExpressionError, RuleRefused):
             return False, None
 
     def run(statements: list[ast.stmt]) -> None:

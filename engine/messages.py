@@ -338,18 +338,18 @@ MESSAGES: dict[str, str] = {
     "f_notify_agency": _l("a notification to an agency coordinator must name the agency (unit)"),
     "f_require_field": _l("require: the field must be a field name"),
     "f_require_code": _l("require: unknown message %(code)s (known: %(known)s)"),
-    # XML and the diagram parser
+    # XML, the diagram parser, the start run on sample data
     "x_parse": _l("%(error)s; %(detail)s"),
     "v_engine_refused": _l("the engine cannot read the process: %(detail)s"),
+    "v_start_fails": _l("a new case or briefing cannot start: on sample data the process stops here: %(detail)s"),
+    "v_start_engine": _l("the engine stopped: %(detail)s"),
     "incident_reason": _l("%(error)s: %(detail)s"),
     "f_schema": _l("not valid JSON Schema at %(path)s: %(detail)s"),
 }
 
-# Parameters that carry a library's own English text (Python's, lxml's, SpiffWorkflow's): a technical detail shown
-# in English only; their translations leave the placeholder out (tests/webui/test_i18n.py allows just these).
+# Parameters carrying a library's English text: shown in English only, their translations leave the placeholder out.
 ENGLISH_ONLY = {"sx_other": "message", "rt_failed": "detail", "v_engine_refused": "detail", "v_not_bpmn": "detail",
-                "sx_assign": "what",
-                "f_schema": "detail"}
+                "sx_assign": "what", "f_schema": "detail", "v_start_engine": "detail"}
 
 
 class Text(str):

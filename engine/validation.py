@@ -5,7 +5,8 @@ Uploads may be hostile: parsing never resolves entities or external resources an
 and deep trees (see `versions.parse_xml`). Expressions and scripts are first checked statically by the restricted
 evaluator; those that pass are then run once, by the same evaluator under its budgets (`engine.budget`), on
 representative data built from the bundle's forms, so that an element going over a limit (size, steps, time) is
-named before deployment. Literal timer values are checked against the bounds of `engine.timer_bounds`.
+named before deployment. Literal timer values are checked against the bounds of `engine.timer_bounds`. Last, a
+bundle with no other problem has its start run on a sample report (`engine.start_check`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from .functions import CLOSE_OUTCOMES, RULE_MESSAGES, Effects, build_functions
 from .messages import t
 from .models import LANE_ROLES, CaseStatus, Role
 from .problems import Problem, unreadable
+from .start_check import start_problems
 from .table_checks import check_decisions, check_table_files, decision_ids
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
 from .variable_names import BPMN, SCRIPT_TAGS, SPIFF, defined_names, unknown_names
@@ -92,6 +94,7 @@ def validate_bundle(bundle: dict[str, Any]) -> list[Problem]:
             problems.append(_refused_by_parser(exc))
         else:
             problems += check_decisions(parsed, bundle.get("dmn") or {}, representative_data(forms))
+            problems += [] if problems else start_problems(parsed, process_id, forms, data, roots)
     return problems
 
 
@@ -223,14 +226,26 @@ def _sample(schema: Any, depth: int) -> Any:
         return schema["enum"][0]
     if "const" in schema:
         return schema["const"]
+    choices = [one["const"] for one in schema.get("oneOf") or [] if isinstance(one, dict) and "const" in one]
+    if choices:
+        return choices[0]
     kind = schema.get("type")
     kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
     if kind == "object" or "properties" in schema:
         return {key: _sample(value, depth + 1) for key, value in (schema.get("properties") or {}).items()}
     if kind == "array":
         item = _sample(schema.get("items"), depth + 1)
-        return [] if item is None else [item]
-    return {"string": "x", "integer": 1, "number": 1, "boolean": True}.get(kind)
+        return [] if item is None else [item] * max(1, _whole(schema.get("minItems")))
+    if kind == "string":
+        stamp = now()
+        return {"date-time": stamp.isoformat(), "date": stamp.date().isoformat()}.get(
+            schema.get("format"), "x" * max(1, _whole(schema.get("minLength"))))
+    return {"integer": 1, "number": 1, "boolean": True}.get(kind)
+
+
+def _whole(value: Any) -> int:
+    """A schema's small count (minLength, minItems) as a sample size; anything else (or a huge one) 1."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1000 else 1
 
 
 def _expressions(process: etree._Element, filename: str, data: dict[str, Any], known: frozenset[str]

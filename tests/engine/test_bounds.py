@@ -72,11 +72,12 @@ def test_deploy_time_validation_names_the_script_that_goes_over_budget():
 
 
 def test_deploy_time_validation_runs_scripts_on_data_like_a_real_case():
-    # without a report in the data the first line fails and nothing grows; with one, line 14 goes over the size
+    # without a report in the data the first line fails and nothing grows; with one (its description as long as
+    # the report form's minimum, 10 characters: 25 after line 1, 25 × 2¹² after line 13), line 13 goes over
     script = "\n".join(["d = report['description'] + 'xxxxxxxxxxxxxxx'"] + ["d = d + d"] * 16)
     problems = validate_bundle(variant(RECEIVED_SCRIPT, f"<bpmn:script>{script}\nset_status(\"received\")\n"))
     assert [p.element_id for p in problems] == ["set_received"]
-    assert "line 14: result too large" in problems[0].message
+    assert "line 13: result too large" in problems[0].message
 
 
 def test_a_condition_over_budget_is_named_at_deploy_time():

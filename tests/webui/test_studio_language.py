@@ -29,6 +29,11 @@ DRAFTS = {
     "budget overrun in a script": (
         MAIN_FILE, (SCREENING_4H, "screening_hours = 4 if 'ab' * 60000 else 3"),
         "kết quả quá lớn (hơn 100000 ký tự và phần tử)", "result too large (more than 100000 characters"),
+    "a start that fails on every report": (
+        MAIN_FILE, (SCREENING_4H, "screening_hours = 4 / (4 - 4)"),
+        "không bắt đầu được hồ sơ hoặc phiên giao ban mới: chạy thử với dữ liệu mẫu, quy trình dừng lại ở đây: "
+        "dòng 2: chia cho 0",
+        "a new case or briefing cannot start: on sample data the process stops here: line 2: division by zero"),
 }
 
 
