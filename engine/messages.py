@@ -247,6 +247,7 @@ MESSAGES: dict[str, str] = {
     "b_number": _l("number too large (more than %(limit)s)"),
     "b_steps": _l("too many steps (more than %(limit)s)"),
     "b_time": _l("took too long (more than %(limit)s s)"),
+    "b_loop": _l("a loop ran too long (more than %(limit)s tasks in one step or %(depth)s in one path)"),
     "b_too_large": _l("result too large (more than %(limit)s characters and elements)"),
     "b_built": _l("the evaluation built too much (more than %(limit)s characters and elements in all)"),
     # --- the restricted evaluator's refusals and run-time errors (engine.expressions, engine.expression_errors)
@@ -338,8 +339,7 @@ MESSAGES: dict[str, str] = {
     "f_notify_agency": _l("a notification to an agency coordinator must name the agency (unit)"),
     "f_require_field": _l("require: the field must be a field name"),
     "f_require_code": _l("require: unknown message %(code)s (known: %(known)s)"),
-    # XML, the diagram parser, the start run on sample data
-    "x_parse": _l("%(error)s; %(detail)s"),
+    "x_parse": _l("%(error)s; %(detail)s"),  # XML, the diagram parser, the start run
     "v_engine_refused": _l("the engine cannot read the process: %(detail)s"),
     "v_start_fails": _l("a new case or briefing cannot start: on sample data the process stops here: %(detail)s"),
     "v_start_engine": _l("the engine stopped: %(detail)s"),

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -18,8 +19,10 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from .budget import LimitError
 from .errors import ProcessError
 from .functions import Effects, build_functions, parse_timestamp
+from .messages import t
 from .scripting import SafeScriptEngine
 from .versions import ParsedProcess
 
@@ -94,8 +97,36 @@ def start(parsed: ParsedProcess, data: dict[str, Any], effects: Effects) -> Bpmn
     started.append(wf)
     first = wf.get_next_task(state=TaskState.READY)
     first.set_data(**data)
-    wf.do_engine_steps()
+    engine_steps(wf)
     return wf
+
+
+# A step runs at most MAX_STEP_TASKS tasks of the engine (scripts, gateways, events) before it waits for a person or
+# a timer, and no task may be more than MAX_PATH_DEPTH tasks from the start of its case. SpiffWorkflow bounds
+# neither: a loop that never waits runs for ever, and past 1,000 tasks deep its task iterator no longer sees the
+# tasks, so the workflow would look finished. In the shipped procedure's scenario tests the largest step runs 13
+# tasks and the deepest path is 27 tasks long (its loops start again from their beginning instead of going deeper).
+MAX_STEP_TASKS = 500
+MAX_PATH_DEPTH = 900
+_DEPTH_EVERY = 16  # the depth is read on the first task and every 16th (reading it walks the path)
+
+
+def engine_steps(wf: BpmnWorkflow) -> None:
+    """`do_engine_steps` within the bounds above; over one, the step stops with a LimitError (nothing is saved)."""
+    count = 0
+
+    def counted(task: Task) -> None:
+        nonlocal count
+        count += 1
+        if count > MAX_STEP_TASKS or (count % _DEPTH_EVERY == 1 and task.depth > MAX_PATH_DEPTH):
+            _loop_error(task)
+
+    wf.do_engine_steps(will_complete_task=counted)
+
+
+def _loop_error(task: Task) -> None:
+    error = LimitError(t("b_loop", limit=MAX_STEP_TASKS, depth=MAX_PATH_DEPTH))
+    raise WorkflowTaskException(str(error), task=task) from error
 
 
 def dumps(wf: BpmnWorkflow) -> str:
@@ -236,7 +267,7 @@ def fire_due_timers(wf: BpmnWorkflow) -> list[FiredTimer]:
     """Fire every timer that is due by the engine clock; returns the timers that fired."""
     before = {t.id: t for t in waiting_timers(wf)}
     wf.refresh_timers()
-    wf.do_engine_steps()
+    engine_steps(wf)
     fired = []
     for task_id, task in before.items():
         if task.state != TaskState.WAITING:
@@ -246,9 +277,11 @@ def fire_due_timers(wf: BpmnWorkflow) -> list[FiredTimer]:
 
 
 def complete(wf: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
+    if task.depth > MAX_PATH_DEPTH:  # a loop of tasks for people only, repeated hundreds of times
+        _loop_error(task)
     task.set_data(**data)
     task.run()
-    wf.do_engine_steps()
+    engine_steps(wf)
 
 
 def set_variable_on_open_tasks(wf: BpmnWorkflow, name: str, value: Any) -> None:
