@@ -16,6 +16,7 @@ from typing import Any
 from .budget import Budget, ExpressionError, LimitError, check_int, measure
 from .expression_errors import runtime_detail, syntax_detail
 from .messages import Text, t
+from .unseen import INVISIBLE
 
 __all__ = ["ExpressionError", "ExpressionSyntaxError", "LimitError", "check_expression", "check_script",
            "evaluate", "execute", "validate_expression"]
@@ -67,6 +68,11 @@ def _parse(text: str, mode: str) -> ast.AST:
         raise ExpressionError(t(f"e_not_text_{what}"))
     if len(text) > limit:
         raise ExpressionError(t(f"e_too_long_{what}", size=len(text), limit=limit))
+    hidden = INVISIBLE.search(text)  # e.g. direction controls in a string or comment ("Trojan Source")
+    if hidden:
+        line = text.count("\n", 0, hidden.start()) + 1
+        detail = t("sx_non_printable", code=f"{ord(hidden.group()):04X}")
+        raise ExpressionSyntaxError(t("e_syntax", line=line, detail=detail), line)
     depth = 0
     try:  # brackets first: parentheses leave no trace in the tree, and deep nesting strains the parser
         for token in tokenize.generate_tokens(io.StringIO(text).readline):

@@ -339,3 +339,15 @@ def test_an_evaluation_that_takes_too_long_is_stopped(monkeypatch):
     monkeypatch.setattr(budget.time, "monotonic", lambda: next(ticks) * 0.4)  # 0.4 s pass between two looks
     with pytest.raises(LimitError, match=r"took too long \(more than 1 s\)"):
         evaluate("slow() + slow() + slow() + slow()", {}, {"slow": lambda: 1})
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\u2066", "\u202a", "\x1b", "\x85"])
+def test_code_that_hides_characters_from_its_reader_is_refused_with_the_line(hidden):
+    """Direction controls in a string or a comment make the code display differently from what runs ("Trojan
+    Source"); control characters hide parts of it. Tabs and line breaks are ordinary."""
+    script = f'level = 2\nnote = "ok{hidden}"  # reviewed\n'
+    code = f"{ord(hidden):04X}"
+    assert check_script(script, []) == [f"line 2: syntax error: invalid non-printable character U+{code}"]
+    assert check_expression(f"level == 3  # {hidden}", []) == [
+        f"line 1: syntax error: invalid non-printable character U+{code}"]
+    assert check_script("level = 2\t# tab\r\nnote = 'ok'\n", []) == []

@@ -70,6 +70,17 @@ def test_conditions_must_parse_in_the_restricted_evaluator():
     assert problems and all(p.element_id and p.message.startswith("condition") for p in problems)
 
 
+def test_a_script_that_displays_differently_from_what_it_runs_is_named_at_deploy():
+    """A direction override inside a comment (as "Trojan Source" did): the studio would show other code."""
+    problems = validate_bundle(changed("screening_hours = 4\n", "screening_hours = 4  # \u202e 2 = \n"))
+    assert [(p.element_id, "invalid non-printable character U+202E" in p.message) for p in problems] == [
+        ("set_received", True)]
+    table = ORIGINAL["dmn"]["deadlines.dmn"].replace("<text>1</text>", "<text>1\u2066</text>", 1)
+    assert table != ORIGINAL["dmn"]["deadlines.dmn"]
+    bundle = {**ORIGINAL, "dmn": {**ORIGINAL["dmn"], "deadlines.dmn": table}}
+    assert any("U+2066" in str(p) for p in validate_bundle(bundle))
+
+
 @pytest.mark.parametrize("script", ["import os", "open('/etc/passwd').read()",
                                     "().__class__.__base__.__subclasses__()", "while True:\n    pass"])
 def test_scripts_may_only_use_the_reviewed_functions(script):
