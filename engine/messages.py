@@ -247,6 +247,8 @@ MESSAGES: dict[str, str] = {
     "b_number": _l("number too large (more than %(limit)s)"),
     "b_steps": _l("too many steps (more than %(limit)s)"),
     "b_time": _l("took too long (more than %(limit)s s)"),
+    "b_instances": _l("a multi-instance task's cardinality must be a whole number from 0 to %(limit)s, not %(value)s"),
+    "v_cardinality": _l("loop cardinality: %(detail)s"),
     "b_loop": _l("a loop ran too long (more than %(limit)s tasks in one step or %(depth)s in one path)"),
     "b_too_large": _l("result too large (more than %(limit)s characters and elements)"),
     "b_built": _l("the evaluation built too much (more than %(limit)s characters and elements in all)"),
@@ -353,8 +355,7 @@ ENGLISH_ONLY = {"sx_other": "message", "rt_failed": "detail", "v_engine_refused"
 
 
 class Text(str):
-    """A message code with its parameters. As a str it is the English text; `code` and `params` let the web layer
-    show it in the page's language."""
+    """A message code with its parameters: as a str the English text; `code` and `params` give the page's language."""
 
     code: str
     params: dict[str, Any]
@@ -379,8 +380,7 @@ def t(code: str, /, **params: Any) -> Text:
 
 
 def as_data(text: object) -> dict[str, Any] | None:
-    """A message as JSON-ready data, to be stored and shown later in the reader's language (`from_data`); None for
-    a plain text."""
+    """A message as JSON-ready data, to show later in the reader's language (`from_data`); None for plain text."""
     if not isinstance(text, Text):
         return None
     return {"code": text.code, "params": {name: as_data(value) or value for name, value in text.params.items()}}

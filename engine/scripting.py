@@ -7,7 +7,10 @@ The engine is not serialized: set it again after every deserialize.
 
 Timer expressions also go through `evaluate`: their value is checked against the bounds in
 `engine.timer_bounds` before it is handed back to SpiffWorkflow, so an unbounded duration, cycle or date never
-reaches the library (which would loop for ever or overflow on some of them).
+reaches the library (which would loop for ever or overflow on some of them). So is a multi-instance task's
+`loopCardinality`: SpiffWorkflow makes that many tasks at once, before anything else could stop it, so the value
+must be a whole number from 0 to `MAX_INSTANCES` (a task over a collection has one instance per item, and a
+collection is bounded by the evaluator's size limit and the case document's).
 """
 from __future__ import annotations
 
@@ -20,10 +23,21 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from .budget import LimitError
 from .expressions import ExpressionError, evaluate, execute, validate_expression
 from .functions import RuleRefused
 from .messages import t
 from .timer_bounds import TimerValueError, check_timer_value, kind_of
+
+MAX_INSTANCES = 200
+
+
+def instances_problem(value: Any) -> LimitError | None:
+    """Why `value` cannot be a multi-instance task's cardinality (None: it can)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INSTANCES:
+        return None
+    shown = repr(value) if isinstance(value, int | float | str) and len(repr(value)) <= 40 else type(value).__name__
+    return LimitError(t("b_instances", limit=MAX_INSTANCES, value=shown))
 
 
 def _explain(wte: WorkflowTaskException, err: ExpressionError | None, task: Any) -> None:
@@ -82,6 +96,10 @@ class SafeScriptEngine(PythonScriptEngine):
             if isinstance(exc.__context__, ExpressionError):
                 _explain(exc, exc.__context__, task)
             raise
+        if expression == getattr(task.task_spec, "cardinality", None):
+            problem = instances_problem(value)
+            if problem is not None:
+                raise WorkflowTaskException(str(problem), task=task) from problem
         definition = getattr(task.task_spec, "event_definition", None)
         if isinstance(definition, TimerEventDefinition) and expression == definition.expression:
             try:

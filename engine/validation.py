@@ -16,14 +16,16 @@ from typing import Any
 
 from lxml import etree
 
+from .budget import ExpressionError
 from .clock import now
 from .dry_run import dry_run_expression, dry_run_script
 from .errors import ProcessError
-from .expressions import check_expression, check_script
+from .expressions import check_expression, check_script, evaluate
 from .functions import CLOSE_OUTCOMES, RULE_MESSAGES, Effects, build_functions
 from .messages import t
 from .models import LANE_ROLES, CaseStatus, Role
 from .problems import Problem, unreadable
+from .scripting import instances_problem
 from .start_check import start_problems
 from .table_checks import check_decisions, check_table_files, decision_ids
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
@@ -259,6 +261,15 @@ def _expressions(process: etree._Element, filename: str, data: dict[str, Any], k
         messages = check_expression(text, FUNCTION_NAMES) or unknown_names(text, "eval", known) or \
             dry_run_expression(text, dict(data), functions)
         problems += [_problem(condition, filename, t("v_condition", detail=m)) for m in messages]
+    for condition in process.iter(f"{{{BPMN}}}completionCondition"):
+        text = (condition.text or "").strip()
+        messages = check_expression(text, FUNCTION_NAMES) or unknown_names(text, "eval", known)
+        problems += [_problem(condition, filename, t("v_condition", detail=m)) for m in messages]
+    for cardinality in process.iter(f"{{{BPMN}}}loopCardinality"):
+        text = (cardinality.text or "").strip()
+        messages = check_expression(text, FUNCTION_NAMES) or unknown_names(text, "eval", known) or \
+            _cardinality_problems(text, data, functions)
+        problems += [_problem(cardinality, filename, t("v_cardinality", detail=m)) for m in messages]
     for script in process.iter(*SCRIPT_TAGS):
         text = script.text or ""
         messages = check_script(text, FUNCTION_NAMES) or _reviewed_arguments(text) or \
@@ -269,6 +280,19 @@ def _expressions(process: etree._Element, filename: str, data: dict[str, Any], k
             text = (timer.text or "").strip()
             problems += [_problem(timer, filename, m) for m in _timer_problems(kind, text, data, functions, known)]
     return problems
+
+
+def _cardinality_problems(text: str, data: dict[str, Any], functions: dict[str, Any]) -> list[str]:
+    """A budget overrun, or a value on representative data that could not be a cardinality."""
+    overrun = dry_run_expression(text, dict(data), functions)
+    if overrun:
+        return overrun
+    try:
+        value = evaluate(text, dict(data), functions)
+    except ExpressionError:
+        return []  # depends on the real data
+    problem = instances_problem(value)
+    return [problem.message] if problem is not None else []
 
 
 # the one argument of these functions, when a diagram writes it as a literal, is checked at deploy

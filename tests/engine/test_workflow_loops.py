@@ -99,3 +99,44 @@ def test_deploy_refuses_a_start_that_loops_without_waiting():
     problems = validate_bundle(bundle)
     assert len(problems) == 1 and LOOP in problems[0].message
     assert problems[0].element_id in {"set_received", "again"}
+
+
+def many_process(cardinality: str) -> versions.ParsedProcess:
+    text = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+<bpmn:process id="many" isExecutable="true">
+<bpmn:startEvent id="start" />
+<bpmn:userTask id="each"><bpmn:multiInstanceLoopCharacteristics>
+<bpmn:loopCardinality>{cardinality}</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>
+<bpmn:endEvent id="end" />
+<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="each" />
+<bpmn:sequenceFlow id="f2" sourceRef="each" targetRef="end" />
+</bpmn:process></bpmn:definitions>"""
+    return versions.parse_bundle({"process_id": "many", "bpmn": {"many.bpmn": text}, "dmn": {}, "forms": {}})
+
+
+@pytest.mark.parametrize(("cardinality", "shown"), [("201", "201"), ("2000000000", "2000000000"),
+                                                    ("copies", "'200'"), ("-1", "-1")])
+def test_a_multi_instance_task_makes_at_most_200_tasks_at_once(cardinality, shown):
+    """SpiffWorkflow makes every instance at once: two billion would exhaust the memory before any other limit."""
+    data = {"copies": "200"}
+    with pytest.raises(LimitExceeded) as refused:
+        run_step(lambda: workflows.start(many_process(cardinality), data, Effects()))
+    assert f"a multi-instance task's cardinality must be a whole number from 0 to 200, not {shown}" in \
+        " ".join(refused.value.problems)
+    wf = workflows.start(many_process("copies"), {"copies": 200}, Effects())
+    assert len(wf.get_tasks(state=TaskState.READY)) == 200
+
+
+def test_deploy_names_a_cardinality_out_of_bounds_and_a_forbidden_completion_condition():
+    bundle = versions.read_bundle()
+    main = versions.main_file(bundle, bundle["process_id"])
+    old = "<bpmn:loopDataInputRef>inspection_agencies</bpmn:loopDataInputRef>"
+    text = bundle["bpmn"][main]
+    assert old in text
+    bundle["bpmn"][main] = text.replace(old, "<bpmn:loopCardinality>100000</bpmn:loopCardinality>" + old, 1)
+    assert [str(p.message) for p in validate_bundle(bundle)] == [
+        "loop cardinality: a multi-instance task's cardinality must be a whole number from 0 to 200, not 100000"]
+    old = '<bpmn:outputDataItem id="reply" name="reply" />'
+    bundle["bpmn"][main] = text.replace(old, old + "<bpmn:completionCondition>open('x')</bpmn:completionCondition>", 1)
+    assert [str(p.message) for p in validate_bundle(bundle)] == ["condition: function 'open' is not allowed"]
