@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from forms import validate_form_data
 
@@ -36,7 +35,7 @@ def start_problems(parsed: ParsedProcess, process_id: str, forms: dict[str, Any]
             workflows.start(parsed, start, Effects())
         except RuleRefused:  # a rule of the diagram refusing the sample: the procedure's own decision
             continue
-        except SpiffWorkflowException as exc:
+        except Exception as exc:  # whatever stops the start stops every report: named, never a crash of the checks
             cause = expression_error(exc)
             detail = cause.message if cause is not None else t("v_start_engine", detail=_first_line(exc))
             spec = getattr(exc, "task_spec", None)

@@ -72,3 +72,17 @@ def test_the_scheduled_process_is_started_once_per_schedule():
     problems = validate_bundle(bundle)
     assert [(p.file, p.element_id) for p in problems] == [(file, "plan_quarterly")]
     assert "string index out of range" in problems[0].message
+
+
+def test_a_failure_inside_the_engine_itself_is_named_too_not_a_crash_of_the_checks(monkeypatch):
+    """Whatever stops the start (here a library error that is not one of SpiffWorkflow's own) is a problem."""
+    from engine import workflows
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("timer_definition")
+
+    monkeypatch.setattr(workflows, "start", broken)
+    problems = validate_bundle(copy.deepcopy(ORIGINAL))
+    assert [str(p.message) for p in problems] == [
+        "a new case or briefing cannot start: on sample data the process stops here: the engine stopped: "
+        "'timer_definition'"]
