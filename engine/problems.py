@@ -16,7 +16,8 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = " ".join(p for p in (self.file, f"line {self.line}" if self.line else None,
+        named = self.file and str(self.message).startswith(f"{self.file}: ")  # a file-level message names it already
+        where = " ".join(p for p in (None if named else self.file, f"line {self.line}" if self.line else None,
                                      self.element_id and f"[{self.element_id}]",
                                      self.element_name and f"“{self.element_name}”") if p)
         return f"{where}: {self.message}" if where else self.message

@@ -210,6 +210,16 @@ def test_processes_validate_reads_only_regular_files(cli, tmp_path):
         assert f"{name}: not a regular file" in result.output
 
 
+def test_a_broken_diagram_is_named_once_with_where_it_breaks(cli, tmp_path):
+    broken = tmp_path / "broken.bpmn"
+    broken.write_text('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+                      '<bpmn:process id="x"></bpmn:proces></bpmn:definitions>', encoding="utf-8")
+    result = cli("processes", "validate", str(broken))
+    assert result.exit_code == 1
+    assert "broken.bpmn: not well-formed XML; Line 1, column " in result.output
+    assert result.output.count("broken.bpmn") == 1, result.output
+
+
 def test_cases_commands_refuse_an_empty_or_blank_actor(cli):
     from engine.models import AuditEntry
 
