@@ -91,7 +91,7 @@ def record_failure(session: Session, case_id: int, owner: str, error: BaseExcept
     case.timer_failures += 1
     problems = "".join(f"\n{p}" for p in getattr(error, "problems", []))
     case.last_error = ("".join(traceback.format_exception_only(type(error), error)).strip() + problems)[:4000]
-    case.last_error_message = _reason_of(error)
+    case.last_error_message = reason_of(error)
     backoff = min(timedelta(minutes=2 ** min(case.timer_failures, 10)), MAX_BACKOFF)
     case.lease_owner = None
     case.lease_expires_at = at + backoff
@@ -190,14 +190,14 @@ def record_incident(session: Session, case_id: int, error: BaseException) -> Non
     if case is None:
         return
     case.last_error = str(error)[:4000] + "".join(f"\n{p}" for p in getattr(error, "problems", []))[:4000]
-    case.last_error_message = _reason_of(error)
+    case.last_error_message = reason_of(error)
     if not case.incident:
         case.incident = True
         events.record(session, case, "system", "incident", detail={"error": case.last_error})
     session.flush()
 
 
-def _reason_of(error: BaseException) -> dict | None:
+def reason_of(error: BaseException) -> dict | None:
     """Why a case failed, as a stored message code: the error's own message and, when diagram code failed, the
     evaluator's reason (a script's line and what went wrong on this case's data); None if neither is a code."""
     message = error.args[0] if error.args else None

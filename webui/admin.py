@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import admin_reads, audit, cases, directory, timers
+from engine import admin_reads, audit, cases, directory, procedure_faults, timers
 from engine.accounts import KEEP_LANGUAGE, save_user
 from engine.errors import NotFound, ValidationError
 from engine.models import Role
@@ -72,7 +72,8 @@ def _user_form(username: str | None, values, errors: dict[str, str]):
 @roles_required(Role.ADMIN)
 def incidents(errors: dict[str, str] | None = None, status: int = 200):
     return render_template("admin/incidents.html", rows=timers.troubled_cases(db()), errors=errors or {},
-                           values=request.form), status
+                           values=request.form, faults=procedure_faults.recent(db()),
+                           fault_days=procedure_faults.SHOWN_DAYS), status
 
 
 @bp.post("/incidents/<int:case_id>/retry")

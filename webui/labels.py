@@ -120,6 +120,7 @@ AUDIT_KINDS = {
     "unit_deactivated": _l("Unit deactivated"),
     "unit_merged": _l("Unit merged into another"),
     "cases_exported": _l("Case list exported"),
+    "report_not_opened": _l("A report could not be opened (the procedure failed)"),
 }
 
 # Kinds of units (Unit.kind), and the official types of commune-level units (Unit.division).

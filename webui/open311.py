@@ -20,13 +20,14 @@ from engine.actors import Actor
 from engine.attachments import Upload
 from engine.clock import now
 from engine.deadlines import is_overdue
-from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ProcedureFailed, ValidationError
+from engine.errors import Conflict, EngineError, NotFound, PermissionDenied, ProcessError, ValidationError
 from engine.models import ApiClient, Case, CaseStatus
+from engine.procedure_faults import record as record_fault
 from engine.xml_text import xml_text
 
 from . import openapi, params
 from .attachments import store
-from .db import db
+from .db import db, in_new_transaction
 from .i18n import LOCAL_TZ
 from .limits import limiter, lookup, lookup_limit, submit_limit
 
@@ -117,8 +118,9 @@ def _api_error(error: ApiError):
 @bp.errorhandler(EngineError)
 def _engine_error(error: EngineError):
     status = next((code for kind, code in ENGINE_STATUS.items() if isinstance(error, kind)), 422)
-    if isinstance(error, ProcedureFailed):  # the department's diagram failed: not the client's request
+    if isinstance(error, ProcessError):  # the department's diagram failed or went over a limit: not the request
         current_app.logger.error("an Open311 request could not be opened, the procedure failed: %s", error.problems)
+        in_new_transaction(lambda session: record_fault(session, error, "open311"))
         return _error_reply(500, ["the department's procedure failed on this request, not because of it; "
                                   "nothing was saved, please send it again later"])
     fields = getattr(error, "errors", {}) or {}

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from engine import cases, citizen, reporter_messages, tracking_codes, units, versions
+from engine import cases, citizen, procedure_faults, reporter_messages, tracking_codes, units, versions
 from engine.attachments import public_key
 from engine.errors import (
     CommitFailed,
@@ -26,7 +26,7 @@ from engine.errors import (
     DuplicateSubmission,
     EngineError,
     NotFound,
-    ProcedureFailed,
+    ProcessError,
     ValidationError,
 )
 from engine.tracking_codes import BadTrackingCode, CodeProblem
@@ -87,8 +87,9 @@ def submit_report():
         """Nothing was saved (and the files were deleted with it): the form again, never a tracking code."""
         if isinstance(error, ValidationError):
             return _render_report(values, contact, error.form_errors(), anonymous=anonymous, status=422)
-        if isinstance(error, ProcedureFailed):  # the department's diagram failed: never the citizen's input
+        if isinstance(error, ProcessError):  # the department's diagram failed or went over a limit: never the input
             current_app.logger.error("a report could not be opened, the procedure failed: %s", error.problems)
+            procedure_faults.record(db(), error, "web")  # on the Incidents page (committed with this page)
             message = _("Your report could not be saved because of a fault in the department's procedure, not in "
                         "what you entered. It has no tracking code yet; please send it again later (attach the "
                         "photos again too).")
@@ -100,7 +101,7 @@ def submit_report():
                     "(attach the photos again too).")
         return _render_report(values, contact, {"": message}, anonymous=anonymous, status=status_of(error))
 
-    on_failure((ValidationError, Conflict, CommitFailed, ProcedureFailed), not_saved)
+    on_failure((ValidationError, Conflict, CommitFailed, ProcessError), not_saved)
     uploads = params.posted_files("files")
     done = citizen.submit(db(), store(), values, reporter=contact, anonymous=anonymous, uploads=uploads,
                           key=submission_key, source="web", lang=lang())

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from engine import citizen, units
 from engine.db import transaction
 from engine.glossary import term
-from engine.models import Attachment, Case
+from engine.models import Attachment, AuditEntry, Case
 from tests.factories import deploy_main_changed
 
 API = "/open311/v2"
@@ -309,6 +309,8 @@ def test_a_procedure_that_fails_on_every_request_is_a_500_not_the_clients_fault(
                                          "nothing was saved, please send it again later")]
     with transaction(factory) as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 0
+        fault = session.scalar(select(AuditEntry).where(AuditEntry.kind == "report_not_opened"))
+        assert fault.detail["channel"] == "open311" and fault.detail["reason"]["code"] == "incident_reason"
 
 
 def test_a_media_part_that_arrived_as_text_is_a_400_and_nothing_is_saved(api, api_key, factory):

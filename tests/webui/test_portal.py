@@ -13,6 +13,7 @@ from engine import units
 from engine.db import transaction
 from engine.models import Attachment, Case, OutboxEmail
 from tests.factories import deploy_main_changed
+from tests.webui.conftest import text_of
 
 REPORT = {"category": "cosmetic_surgery", "description": "Tiêm filler trái phép tại tầng 2 mỗi tối.",
           "facility_name": "Spa Hoa Hồng", "address": "12 Lê Lợi", "ward": "ward-ben-thanh"}
@@ -163,10 +164,17 @@ def test_a_photo_part_that_arrived_as_text_is_refused_never_dropped(browser, fac
     assert count_cases(factory) == 0
 
 
-def test_a_procedure_that_fails_on_every_report_is_never_blamed_on_the_citizen(browser, factory, caplog):
-    """A deployed diagram whose first script always fails (here: a status that does not exist): the report is not
-    saved, the form comes back with everything typed, and the page says the fault is the department's."""
-    deploy_main_changed(factory, 'set_status("received")', 'set_status("zzz")')
+@pytest.mark.parametrize(("old", "new", "reason"), [
+    ('set_status("received")', 'set_status("zzz")', "status phải là một trong các giá trị closed,"),
+    ("screening_reminder_at = hours_after(received_at, screening_reminder_hours)", "screening_reminder_at = 1",
+     "giá trị của bộ hẹn giờ phải là văn bản ISO-8601"),  # over a limit on diagrams: was an error page, the form lost
+])
+def test_a_procedure_that_fails_on_every_report_is_never_blamed_on_the_citizen(browser, factory, caplog, as_user,
+                                                                                old, new, reason):
+    """A deployed diagram whose start always fails (a status that does not exist; a timer variable set to a
+    number, which goes over a limit on diagrams): the report is not saved, the form comes back with everything
+    typed, the page says the fault is the department's, and the administrators see it on the Incidents page."""
+    deploy_main_changed(factory, old, new)  # as an older version, deployed before the deploy checks ran the start
     response = submit(browser)
     assert response.status_code == 500
     html = response.get_data(as_text=True)
@@ -174,6 +182,9 @@ def test_a_procedure_that_fails_on_every_report_is_never_blamed_on_the_citizen(b
     assert 'value="Spa Hoa Hồng"' in html and "Vui lòng kiểm tra" not in html
     assert count_cases(factory) == 0
     assert "the procedure failed" in caplog.text  # the operators' log says so
+    page = text_of(as_user("admin").get("/admin/incidents"))
+    faults = page[page.index("Phản ánh quy trình không mở được hồ sơ"):]
+    assert "Cổng phản ánh trên web" in faults and reason in faults, faults
 
 
 def test_a_broken_image_is_refused_and_leaves_nothing_behind(browser, factory, app):
