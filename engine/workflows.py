@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,26 +107,31 @@ def start(parsed: ParsedProcess, data: dict[str, Any], effects: Effects) -> Bpmn
 # neither: a loop that never waits runs for ever, and past 1,000 tasks deep its task iterator no longer sees the
 # tasks, so the workflow would look finished. In the shipped procedure's scenario tests the largest step runs 13
 # tasks and the deepest path is 27 tasks long (its loops start again from their beginning instead of going deeper).
+# Each evaluation has its own second (engine.budget); the step's tasks together have MAX_STEP_SECONDS of wall-clock
+# time, checked before each task (so a step ends within that plus one evaluation's second).
 MAX_STEP_TASKS = 500
 MAX_PATH_DEPTH = 900
+MAX_STEP_SECONDS = 10.0
 _DEPTH_EVERY = 16  # the depth is read on the first task and every 16th (reading it walks the path)
 
 
 def engine_steps(wf: BpmnWorkflow) -> None:
     """`do_engine_steps` within the bounds above; over one, the step stops with a LimitError (nothing is saved)."""
-    count = 0
+    count, started = 0, time.monotonic()
 
     def counted(task: Task) -> None:
         nonlocal count
         count += 1
         if count > MAX_STEP_TASKS or (count % _DEPTH_EVERY == 1 and task.depth > MAX_PATH_DEPTH):
             _loop_error(task)
+        if time.monotonic() - started > MAX_STEP_SECONDS:
+            _loop_error(task, LimitError(t("b_time", limit=MAX_STEP_SECONDS)))
 
     wf.do_engine_steps(will_complete_task=counted)
 
 
-def _loop_error(task: Task) -> None:
-    error = LimitError(t("b_loop", limit=MAX_STEP_TASKS, depth=MAX_PATH_DEPTH))
+def _loop_error(task: Task, error: LimitError | None = None) -> None:
+    error = error or LimitError(t("b_loop", limit=MAX_STEP_TASKS, depth=MAX_PATH_DEPTH))
     raise WorkflowTaskException(str(error), task=task) from error
 
 

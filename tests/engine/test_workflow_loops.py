@@ -140,3 +140,11 @@ def test_deploy_names_a_cardinality_out_of_bounds_and_a_forbidden_completion_con
     old = '<bpmn:outputDataItem id="reply" name="reply" />'
     bundle["bpmn"][main] = text.replace(old, old + "<bpmn:completionCondition>open('x')</bpmn:completionCondition>", 1)
     assert [str(p.message) for p in validate_bundle(bundle)] == ["condition: function 'open' is not allowed"]
+
+
+def test_the_tasks_of_one_step_together_have_a_time_limit(monkeypatch):
+    """Each evaluation has its own second; a step of many tasks stops once they have taken MAX_STEP_SECONDS."""
+    monkeypatch.setattr(workflows, "MAX_STEP_SECONDS", 0.02)
+    with pytest.raises(LimitExceeded) as refused:
+        run_step(lambda: workflows.start(loop_process("nothing"), {"rounds": 0}, Effects()))
+    assert "took too long (more than 0.02 s)" in " ".join(refused.value.problems)
