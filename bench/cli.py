@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from webui.cli_output import writing
+from webui.cli_output import check_writable, writing
 
 from . import machine, report, runner
 from .databases import DEFAULT_POSTGRES_URL, check_postgres
@@ -58,6 +58,9 @@ def bench(cases: int, open_cases: int, waiting: int, due: int, lifecycles: int, 
         raise click.BadParameter("cannot exceed --cases", param_hint="--open")
     if due >= waiting:
         raise click.BadParameter("must be smaller than --waiting", param_hint="--due")
+    for path in (json_path, markdown_path):  # their folders are made if missing (`make bench`: bench/out)
+        if path is not None:
+            check_writable(path, parents=True)
     if not skip_postgres:
         problem = check_postgres(postgres_url)
         if problem:
@@ -76,12 +79,12 @@ def bench(cases: int, open_cases: int, waiting: int, due: int, lifecycles: int, 
 
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as folder:
         runner.run(options, Path(folder), result, echo)
-    with writing(json_path):
-        result.write_json(json_path)
     click.echo("Machine: " + "; ".join(report.machine_lines(described)))
-    click.echo(report.text_table(result))
+    click.echo(report.text_table(result))  # before the file: the figures are on screen even if writing fails
     for note in result.notes:
         click.echo(f"note: {note}")
+    with writing(json_path):
+        result.write_json(json_path)
     missed = [m.label.strip() for m in result.measurements if m.verdict == "MISSED"]
     click.echo(f"{len(missed)} target(s) missed" + (": " + "; ".join(missed) if missed else "") +
                f". Took {result.duration_seconds:.0f} s. JSON: {json_path}")

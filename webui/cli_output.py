@@ -2,6 +2,7 @@
 error that names it and gives the system's reason, never a traceback."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,3 +18,16 @@ def writing(path: Path) -> Iterator[Path]:
         yield path
     except OSError as exc:
         raise click.ClickException(f"could not write {path}: {exc.strerror or exc}") from exc
+
+
+def check_writable(path: Path, *, parents: bool = False) -> None:
+    """Refuse at once a file a long command could write only at its end (its figures must not be lost to a typo):
+    its folder must exist (or, with `parents`, the nearest existing one), be a folder and be writable."""
+    folder = path.parent
+    while parents and not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        reason = "Not a directory" if folder.exists() else "No such file or directory"
+        raise click.ClickException(f"could not write {path}: {reason}")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise click.ClickException(f"could not write {path}: Permission denied")

@@ -88,3 +88,18 @@ def test_only_the_lifecycle_against_its_floor(tmp_path):
     statements = data["details"]["lifecycle"]["sqlite"]["statements_per_lifecycle"]
     assert 0 < statements["floor"] < statements["persisted"]
     assert "timers" not in data["details"] and "inbox" not in data["details"]
+
+
+@pytest.mark.parametrize("option", ["--json", "--markdown"])
+def test_an_output_file_that_cannot_be_written_is_refused_before_the_run(tmp_path, option):
+    """A run takes minutes: an output that could not be written is an error at once, not after the measurements
+    (a missing folder is made, as `make bench` needs for bench/out; a file where a folder should be is not)."""
+    (tmp_path / "file").write_text("a file where a folder should be", encoding="utf-8")
+    target = tmp_path / "file" / "deeper" / "out"
+    args = [*TINY, "--skip-postgres", option, str(target)]
+    if option == "--markdown":
+        args += ["--json", str(tmp_path / "results.json")]
+    result = CliRunner().invoke(bench, args)
+    assert result.exit_code == 1
+    assert result.output == f"Error: could not write {target}: Not a directory\n"  # nothing was measured
+    assert not (tmp_path / "results.json").exists()
