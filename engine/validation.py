@@ -16,12 +16,12 @@ from typing import Any
 
 from lxml import etree
 
-from .budget import ExpressionError
+from .budget import ExpressionError, LimitError
 from .clock import now
 from .dry_run import dry_run_expression, dry_run_script
 from .errors import ProcessError
 from .expressions import check_expression, check_script, evaluate
-from .functions import CLOSE_OUTCOMES, RULE_MESSAGES, Effects, build_functions
+from .functions import CLOSE_OUTCOMES, RULE_MESSAGES, Effects, RuleRefused, build_functions
 from .messages import t
 from .models import LANE_ROLES, CaseStatus, Role
 from .problems import Problem, unreadable
@@ -284,13 +284,12 @@ def _expressions(process: etree._Element, filename: str, data: dict[str, Any], k
 
 def _cardinality_problems(text: str, data: dict[str, Any], functions: dict[str, Any]) -> list[str]:
     """A budget overrun, or a value on representative data that could not be a cardinality."""
-    overrun = dry_run_expression(text, dict(data), functions)
-    if overrun:
-        return overrun
     try:
         value = evaluate(text, dict(data), functions)
-    except ExpressionError:
-        return []  # depends on the real data
+    except LimitError as exc:
+        return [exc.message]
+    except (ExpressionError, RuleRefused):  # depends on the real data (as in engine.dry_run)
+        return []
     problem = instances_problem(value)
     return [problem.message] if problem is not None else []
 

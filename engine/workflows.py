@@ -123,14 +123,16 @@ def engine_steps(wf: BpmnWorkflow) -> None:
         nonlocal count
         count += 1
         if count > MAX_STEP_TASKS or (count % _DEPTH_EVERY == 1 and task.depth > MAX_PATH_DEPTH):
-            _loop_error(task)
+            _stop_step(task)
         if time.monotonic() - started > MAX_STEP_SECONDS:
-            _loop_error(task, LimitError(t("b_time", limit=MAX_STEP_SECONDS)))
+            _stop_step(task, LimitError(t("b_time", limit=MAX_STEP_SECONDS)))
 
     wf.do_engine_steps(will_complete_task=counted)
 
 
-def _loop_error(task: Task, error: LimitError | None = None) -> None:
+def _stop_step(task: Task, error: LimitError | None = None) -> None:
+    """Stop the step at `task` over a bound (a loop unless `error` says otherwise), as SpiffWorkflow reports a
+    task's failure, so that callers see the limit (engine.steps.run_step: LimitExceeded)."""
     error = error or LimitError(t("b_loop", limit=MAX_STEP_TASKS, depth=MAX_PATH_DEPTH))
     raise WorkflowTaskException(str(error), task=task) from error
 
@@ -284,7 +286,7 @@ def fire_due_timers(wf: BpmnWorkflow) -> list[FiredTimer]:
 
 def complete(wf: BpmnWorkflow, task: Task, data: dict[str, Any]) -> None:
     if task.depth > MAX_PATH_DEPTH:  # a loop of tasks for people only, repeated hundreds of times
-        _loop_error(task)
+        _stop_step(task)
     task.set_data(**data)
     task.run()
     engine_steps(wf)

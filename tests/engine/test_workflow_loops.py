@@ -137,6 +137,9 @@ def test_deploy_names_a_cardinality_out_of_bounds_and_a_forbidden_completion_con
     bundle["bpmn"][main] = text.replace(old, "<bpmn:loopCardinality>100000</bpmn:loopCardinality>" + old, 1)
     assert [str(p.message) for p in validate_bundle(bundle)] == [
         "loop cardinality: a multi-instance task's cardinality must be a whole number from 0 to 200, not 100000"]
+    refusing = "<bpmn:loopCardinality>require(False, 'x', 'agency_not_invited')</bpmn:loopCardinality>"
+    bundle["bpmn"][main] = text.replace(old, refusing + old, 1)  # a refusal on the sample is no crash of the checks
+    assert all("cardinality" in str(p.message) for p in validate_bundle(bundle))
     old = '<bpmn:outputDataItem id="reply" name="reply" />'
     bundle["bpmn"][main] = text.replace(old, old + "<bpmn:completionCondition>open('x')</bpmn:completionCondition>", 1)
     assert [str(p.message) for p in validate_bundle(bundle)] == ["condition: function 'open' is not allowed"]
