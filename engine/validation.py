@@ -29,6 +29,7 @@ from .scripting import instances_problem
 from .start_check import start_problems
 from .table_checks import check_decisions, check_table_files, decision_ids
 from .timer_bounds import KINDS, TimerValueError, check_timer_value
+from .unseen import INVISIBLE
 from .variable_names import BPMN, SCRIPT_TAGS, SPIFF, defined_names, unknown_names
 from .versions import VALIDATOR, parse_bundle, parse_xml
 
@@ -157,6 +158,7 @@ def _check_diagram(root: etree._Element, filename: str, forms: dict[str, Any], d
             name = _local(element)
             if name and etree.QName(element).namespace == BPMN and name not in SUPPORTED:
                 problems.append(_problem(element, filename, t("v_unsupported", tag=name)))
+            problems += _hidden_characters(element, name, filename)
         problems += _lanes(process, filename)
         problems += _user_tasks(process, filename, forms)
         problems += _expressions(process, filename, data, known)
@@ -169,6 +171,17 @@ def _check_diagram(root: etree._Element, filename: str, forms: dict[str, Any], d
                 if node.get("id") not in shapes:
                     problems.append(_problem(node, filename, t("v_no_shape")))
     return problems
+
+
+def _hidden_characters(element: etree._Element, tag: str | None, filename: str) -> list[Problem]:
+    """A name, documentation or annotation that would show staff something else than it holds (a direction
+    control reverses the text after it in every inbox; code is checked by the evaluator)."""
+    texts = [element.get("name") or ""] + ([element.text or ""] if tag in ("documentation", "text") else [])
+    hidden = next((found for found in map(INVISIBLE.search, texts) if found), None)
+    if hidden is None:
+        return []
+    shown = element.getparent() if tag in ("documentation", "text") else element
+    return [_problem(shown, filename, t("sx_non_printable", code=f"{ord(hidden.group()):04X}"))]
 
 
 def _lanes(process: etree._Element, filename: str) -> list[Problem]:

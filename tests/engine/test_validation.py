@@ -81,6 +81,16 @@ def test_a_script_that_displays_differently_from_what_it_runs_is_named_at_deploy
     assert any("U+2066" in str(p) for p in validate_bundle(bundle))
 
 
+@pytest.mark.parametrize(("old", "new", "element", "code"), [
+    ('name="Sàng lọc / Screen"', 'name="Sàng lọc \u202e / Screen"', "screen", "202E"),
+    ("<bpmn:documentation>Chuyển ngay", "<bpmn:documentation>Chuyển \u2067ngay", "set_received", "2067"),
+])
+def test_a_name_or_documentation_that_shows_staff_something_else_is_named(old, new, element, code):
+    """An element's name is what staff read in their inboxes: a direction override would reverse it there."""
+    assert [(p.element_id, p.message) for p in validate_bundle(changed(old, new))] == [
+        (element, f"invalid non-printable character U+{code}")]
+
+
 @pytest.mark.parametrize("script", ["import os", "open('/etc/passwd').read()",
                                     "().__class__.__base__.__subclasses__()", "while True:\n    pass"])
 def test_scripts_may_only_use_the_reviewed_functions(script):
