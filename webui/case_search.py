@@ -15,6 +15,7 @@ from . import cases as case_views
 from . import list_filters
 from .auth import current_actor, roles_required
 from .db import db, on_failure
+from .i18n import error_text
 from .labels import CATEGORIES, STATUSES, label
 
 bp = Blueprint("case_search", __name__, url_prefix="/cases")
@@ -39,7 +40,11 @@ def export(fmt: str):
         return redirect(url_for("cases.index", **query))
 
     on_failure(case_export.ExportTooLarge, too_large)
-    on_failure(ValidationError, lambda _error: redirect(url_for("cases.index", **query)))
+    def refused(error: ValidationError):
+        flash(error_text(error), "warning")  # never a silent return to the list
+        return redirect(url_for("cases.index", **query))
+
+    on_failure(ValidationError, refused)
     found = case_export.export_cases(db(), current_actor(), listed.wanted, fmt)
     headers, rows = _table(found)
     if fmt == "csv":

@@ -23,6 +23,7 @@ from engine.errors import (
 
 from .db import in_new_transaction, rollback_request
 from .i18n import translate, translate_all
+from .params import BadParameter
 
 STATUS = {NotFound: 404, PermissionDenied: 403, Conflict: 409, ValidationError: 422, ProcessError: 422,
           TooManyAttempts: 429, CommitFailed: 503}
@@ -88,8 +89,8 @@ def init_app(app: Flask) -> None:
         rollback_request()
         if wants_json():
             return jsonify(error=http_text(error)), error.code
-        return render_template("error.html", code=error.code, message=http_text(error), details={},
-                               problems=[]), error.code
+        message = error.page_text() if isinstance(error, BadParameter) else http_text(error)  # the reader's language
+        return render_template("error.html", code=error.code, message=message, details={}, problems=[]), error.code
 
 
 def _readable(error: EngineError, problems: list) -> list:

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine import caselist, search_text
 from engine.settings import LOCAL_TZ
+from engine.unseen import CONTROL
 
 from . import params
 
@@ -60,10 +61,10 @@ def parse(args: Mapping[str, str]) -> ListFilter:
         problems["level"] = str(PROBLEMS["level"])
     received_from = _date(args, "received_from", problems)
     received_to = _date(args, "received_to", problems)
-    if received_to is not None and "T" not in args.get("received_to", ""):
-        received_to += timedelta(days=1)  # a date "to" includes that whole day
+    if received_to is not None and len(args.get("received_to", "").strip()) <= params.DATE_ONLY_CHARS:
+        received_to += timedelta(days=1)  # a date "to" includes that whole day (a date-time is taken as it is)
     wanted = caselist.CaseFilter(
-        text=(args.get("q") or "").strip() or None,
+        text=CONTROL.sub(" ", args.get("q") or "").strip() or None,  # they part words, as in the search
         status=args.get("status") or None,
         period=args.get("period") or None,
         level=int(level) if level and "level" not in problems else None,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
 from flask import Flask, Request, request
+from flask_babel import gettext
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
@@ -27,22 +28,41 @@ MAX_ID = 2**31 - 1  # the largest value of an INTEGER id column (32 bits on Post
 MAX_DATETIME_CHARS = 40
 MAX_URLENCODED_BYTES = 1024 * 1024  # a form without files: far above any form's longest texts
 DIGITS = re.compile(r"^[0-9]{1,19}$")
+# a time followed by " 07:00": the offset's "+" arrived as a space (the date and time may be parted by T or a space)
+_LOST_PLUS = re.compile(r"([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?) ([0-9]{2}:?[0-9]{2})$")
+DATE_ONLY_CHARS = 10  # "2026-11-29", "20261129", "2026-W48-1": a date without a time is at most this long
+
+
+def _l(text: str) -> str:
+    """Marks a text for the catalog (`babel.cfg`); it is translated when a page shows it (`BadParameter.page_text`)."""
+    return text
+
+
+WHOLE_NUMBER = _l("a whole number from %(minimum)s to %(maximum)s")
+NOT_A_DATETIME = _l("not an ISO 8601 date-time (e.g. 2026-11-23T08:00:00+07:00)")
+YEARS = _l("a date-time in the years %(first)s–%(last)s")
+TOO_LONG = _l("at most %(limit)s characters")
+NOT_ALLOWED = _l("contains characters that are not allowed here")
 
 
 class BadParameter(BadRequest):
-    """A request parameter outside its bounds: HTTP 400 with a description that names the parameter."""
+    """A request parameter outside its bounds: HTTP 400 with a description that names the parameter (English, for
+    machines, logs and the command line: `problem`; a page shows `page_text`, in the reader's language)."""
 
-    def __init__(self, name: str, problem: str):
-        super().__init__(f"{name}: {problem}")
-        self.parameter = name
-        self.problem = problem
+    def __init__(self, name: str, problem: str, **values: object):
+        self.parameter, self.template, self.values = name, problem, values
+        self.problem = problem % values if values else problem
+        super().__init__(f"{name}: {self.problem}")
+
+    def page_text(self) -> str:
+        return f"“{self.parameter}”: {gettext(self.template, **self.values)}"
 
 
 def parse_int(name: str, raw: str, *, minimum: int = 0, maximum: int = MAX_ID) -> int:
     """A whole number written with digits only (at most 19), between `minimum` and `maximum`."""
     text = raw.strip()
     if not DIGITS.match(text) or not minimum <= int(text) <= maximum:
-        raise BadParameter(name, f"a whole number from {minimum} to {maximum}")
+        raise BadParameter(name, WHOLE_NUMBER, minimum=minimum, maximum=maximum)
     return int(text)
 
 
@@ -60,16 +80,15 @@ def parse_datetime(name: str, raw: str, default_tz: tzinfo) -> datetime:
     """
     text = raw.strip()
     if len(text) > MAX_DATETIME_CHARS or CONTROL.search(text):
-        raise BadParameter(name, "not an ISO 8601 date-time (e.g. 2026-11-23T08:00:00+07:00)")
-    if "T" in text:
-        text = text.replace(" ", "+")
+        raise BadParameter(name, NOT_A_DATETIME)
+    text = _LOST_PLUS.sub(r"\1+\2", text)
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise BadParameter(name, "not an ISO 8601 date-time (e.g. 2026-11-23T08:00:00+07:00)") from None
+        raise BadParameter(name, NOT_A_DATETIME) from None
     # checked on the written date, before any conversion: 0001-01-01+14:00 would overflow when moved to UTC
     if not MIN_YEAR <= when.year <= MAX_YEAR:
-        raise BadParameter(name, f"a date-time in the years {MIN_YEAR}–{MAX_YEAR}")
+        raise BadParameter(name, YEARS, first=MIN_YEAR, last=MAX_YEAR)
     return when.replace(tzinfo=default_tz) if when.tzinfo is None else when
 
 
@@ -83,9 +102,9 @@ def parse_text(name: str, raw: str, *, max_length: int, pattern: re.Pattern[str]
     """Text without control characters, at most `max_length` characters, matching `pattern` when given."""
     text = raw.strip()
     if len(text) > max_length:
-        raise BadParameter(name, f"at most {max_length} characters")
+        raise BadParameter(name, TOO_LONG, limit=max_length)
     if CONTROL.search(text) or (pattern is not None and text and not pattern.match(text)):
-        raise BadParameter(name, "contains characters that are not allowed here")
+        raise BadParameter(name, NOT_ALLOWED)
     return text
 
 

@@ -87,6 +87,9 @@ def _durations(group: str, name: str, found: Durations, metric: str | None, para
                    params, f"{key}.p90")]
 
 
+FILTER_OF = {"handling_unit": "unit"}  # a breakdown's dimension → the report filter that selects its cases
+
+
 def figures(report: Report) -> list[Figure]:
     """Every figure of a report, in the order a briefing reads them."""
     rows: list[Figure] = []
@@ -96,11 +99,14 @@ def figures(report: Report) -> list[Figure]:
                 "handling_unit": _("By handling unit"), "source": _("By channel"), "agency": _("By agency")}
     for dimension, name in by_names.items():
         for key, count in report.received_by.get(dimension, []):
-            params = {dimension: key} if key is not None else {}
             if key is None and dimension != "level":
                 continue
-            rows.append(Figure(f"{g_received}: {name}", dimension_label(dimension, key), count, metric="received",
-                               params=params, key=f"received.{dimension}.{key}"))
+            # the cases behind a row are those of its filter (the handling unit's is `unit`); the unclassified
+            # cases have no filter of their own, so that row has no list
+            rows.append(Figure(f"{g_received}: {name}", dimension_label(dimension, key), count,
+                               metric="received" if key is not None else None,
+                               params={FILTER_OF.get(dimension, dimension): key} if key is not None else {},
+                               key=f"received.{dimension}.{key}"))
     g_deadlines = _("Handling against the deadline (deadline in the period)")
     for d in report.deadlines:
         level = {"level": d.level}

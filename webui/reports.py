@@ -53,12 +53,17 @@ def parse_period(text: str | None, kind: str | None = None) -> Period:
         raise _period_error(text or "") from None
 
 
-def _filter() -> ReportFilter:
+def _filter(metric: str | None = None) -> ReportFilter:
+    """The filters of the query string; `rating` narrows only the list behind the ratings (anywhere else it was
+    shown as a filter while nothing was filtered by it)."""
     args = request.args
     texts = {name: params.text_arg(args, name, max_length=60, pattern=CODE) or None
              for name in ("ward", "category", "unit", "source", "agency")}
     level = params.int_arg(args, "level", 0, minimum=0, maximum=3) or None
     rating = params.int_arg(args, "rating", 0, minimum=0, maximum=5) or None
+    if rating is not None and metric != "rated":
+        raise ValidationError(_("Only the list of rated cases can be narrowed by rating."),
+                              {"rating": _("Only the list of rated cases can be narrowed by rating.")})
     wanted = ReportFilter(level=level, rating=rating, **texts)
     wanted.check()
     return wanted
@@ -77,10 +82,11 @@ def _choices() -> dict:
 @bp.app_template_global()
 def drill_url(metric: str | None, period: Period, wanted: ReportFilter, **more) -> str | None:
     """The page listing the cases behind a number (None for figures that are not a count of cases)."""
-    if metric is None:
-        return None
-    args = {**filter_args(wanted), **{k: v for k, v in more.items() if v is not None}}
-    return url_for("reports.cases", metric=metric, period=period.label, **args)
+    chosen = filter_args(wanted)
+    own = {k: v for k, v in more.items() if v is not None}
+    if metric is None or any(name in chosen and str(chosen[name]) != str(value) for name, value in own.items()):
+        return None  # a figure of another level or unit than the page's filter: 0 cases under it, nothing to list
+    return url_for("reports.cases", metric=metric, period=period.label, **{**chosen, **own})
 
 
 @bp.get("/")
@@ -122,7 +128,7 @@ def cases():
     if metric not in METRICS:
         raise ValidationError(_("Unknown report figure."), {"metric": metric})
     period = parse_period(request.args.get("period") or report_periods.current("week").label)
-    wanted = _filter()
+    wanted = _filter(metric)
     page = params.int_arg(request.args, "page", 1, minimum=1, maximum=MAX_PAGE)
     found = cases_behind(db(), current_actor(), metric, period, wanted, page=page)
     query = {"metric": metric, "period": period.label, **filter_args(wanted)}

@@ -147,3 +147,28 @@ def test_the_printable_case_file_has_the_report_and_the_contact_only_where_allow
     assert "Nguyễn A" in text_of(page)
     assert 'src="/static/case-print.js"' in page.get_data(as_text=True)
     assert as_user("ward").get(f"/cases/{spread['ids']['tan_dinh']}/print").status_code == 403
+
+
+def test_a_received_to_time_is_taken_as_written_whatever_parts_the_date_and_time(as_user, create_case, drive):
+    """Only a date alone means "to the end of that day": 12:00 written with a space (or a lower-case t) was
+    stretched to 12:00 the next day; an offset whose "+" arrived as a space is read too."""
+    early = drive.case(create_case(1, received_at=START.replace(hour=3))).code
+    create_case(1, received_at=START.replace(hour=20))
+    intake = as_user("intake")
+    day = START.strftime("%Y-%m-%d")
+    for written in (f"{day}T12:00", f"{day} 12:00", f"{day}t12:00", f"{day}T12:00:00 07:00", f"{day} 05:00 00:00"):
+        assert early in codes(intake.get(f"/cases/?received_to={written}")), written
+        assert len([c for c in codes(intake.get(f"/cases/?received_to={written}")) if c]) == \
+            len(codes(intake.get(f"/cases/?received_to={day}T12:00"))), written
+
+
+def test_an_export_takes_the_search_the_list_takes(as_user, spread):
+    """A control character in the search text is left out of both (the export once went back to the list
+    without a word)."""
+    intake = as_user("intake")
+    listed = codes(intake.get("/cases/?q=ngoc%00lan"))
+    assert listed
+    exported = intake.get("/cases/export.csv?q=ngoc%00lan")
+    assert exported.status_code == 200
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert sorted(r[0] for r in rows[1:]) == sorted(listed)

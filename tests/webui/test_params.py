@@ -70,7 +70,7 @@ def test_a_photo_asked_for_with_a_malformed_tracking_code_is_a_400(browser, code
     photo_url = re.search(r'src="(/track/photo/\d+)\?', track).group(1)
     response = browser.get(f"{photo_url}?code={code}")
     assert response.status_code == 400
-    assert "code:" in response.get_data(as_text=True)
+    assert "“code”:" in response.get_data(as_text=True)
     served = browser.get(f"{photo_url}?code={real}")  # the right code still works
     assert served.status_code == 200
     served.close()
@@ -80,7 +80,7 @@ def test_a_case_list_page_beyond_any_number_is_a_400(as_user):
     intake = as_user("intake")
     response = intake.get(f"/cases/?page={HUGE}")
     assert response.status_code == 400
-    assert "page: a whole number from 1 to" in response.get_data(as_text=True)
+    assert "“page”: một số nguyên từ 1 đến" in response.get_data(as_text=True)  # the page's language
     for page in ("0", "-1", "two", "1e3"):
         assert intake.get(f"/cases/?page={page}").status_code == 400, page
     assert intake.get("/cases/?page=2").status_code == 200
@@ -101,7 +101,7 @@ def test_the_largest_possible_id_is_simply_not_found(as_user):
 def test_comparing_versions_with_an_impossible_number_is_a_400(as_user):
     response = as_user("owner").get(f"/studio/diff?a={HUGE}&b=1")
     assert response.status_code == 400
-    assert "a: a whole number" in response.get_data(as_text=True)
+    assert "“a”: một số nguyên" in response.get_data(as_text=True)
 
 
 # --- the parsers themselves ------------------------------------------------------------------------------
@@ -291,3 +291,21 @@ def test_a_form_without_files_larger_than_a_megabyte_is_refused(browser):
     response = browser.post("/report", data={"category": "other", "description": "x" * (1024 * 1024 + 10),
                                              "address": "12 Lê Lợi", "ward": "ward-ben-thanh"})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(("url", "vietnamese", "english"), [
+    ("/cases/?page=0", "“page”: một số nguyên từ 1 đến 100000", "“page”: a whole number from 1 to 100000"),
+    ("/reports/risk?ward=a%20b", "“ward”: có ký tự không được phép ở đây",
+     "“ward”: contains characters that are not allowed here"),
+])
+def test_a_parameter_out_of_bounds_is_explained_in_the_readers_language(as_user, url, vietnamese, english):
+    leader = as_user("leader")
+    page = leader.get(url)
+    assert page.status_code == 400 and vietnamese in page.get_data(as_text=True)
+    leader.post("/lang/en")
+    assert english in leader.get(url).get_data(as_text=True)
+
+
+def test_a_citizen_is_told_in_vietnamese_too(browser):
+    page = browser.get("/track/photo/1?code=%25%25")
+    assert page.status_code == 400 and "“code”: có ký tự không được phép ở đây" in page.get_data(as_text=True)

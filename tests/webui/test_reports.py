@@ -136,3 +136,30 @@ def test_the_risk_view_colours_and_counts_open_cases(as_user, week, drive):
 def test_units_and_agencies_have_no_reports(as_user):
     for username in ("ward", "police", "owner"):
         assert as_user(username).get("/reports/").status_code == 403
+
+
+def test_every_linked_figure_lists_exactly_as_many_cases_as_it_counts(as_user, week):
+    """Every count of cases on the dashboard, unfiltered and under a level or a unit filter, against the list
+    its link opens (the handling unit's rows once linked to every case received, the unclassified row too, and
+    under a level filter the other levels' rows linked to their cases while counting 0)."""
+    leader = as_user("leader")
+    for query in ("", "&level=1", "&unit=inspectorate", "&unit=ward-tan-dinh"):
+        html = leader.get(f"/reports/?period=2026-W48{query}").get_data(as_text=True)
+        linked = re.findall(r'data-figure="([^"]+)"><a href="([^"]+)"', html)
+        assert len(linked) > 10, query
+        for key, link in linked:
+            listed = leader.get(link.replace("&amp;", "&")).get_data(as_text=True)
+            total = int(re.search(r'<small class="text-muted">\((\d+)\)</small>', listed)[1])
+            assert total == int(figure(html, key)), (query, key, link)
+    html = leader.get("/reports/?period=2026-W48&level=1").get_data(as_text=True)
+    assert figure(html, "late.level.2") == "0" and 'data-figure="late.level.2"><a' not in html
+    assert 'data-figure="received.level.None"><a' not in leader.get("/reports/?period=2026-W48").get_data(
+        as_text=True)
+
+
+def test_a_rating_filter_is_refused_where_nothing_is_filtered_by_rating(as_user, week):
+    leader = as_user("leader")
+    assert leader.get("/reports/?period=2026-W48&rating=1").status_code == 422
+    assert leader.get("/reports/cases?metric=received&period=2026-W48&rating=1").status_code == 422
+    rated = leader.get("/reports/cases?metric=rated&period=2026-W48&rating=5")
+    assert rated.status_code == 200 and "Báo cáo đếm từng lượt đánh giá" in rated.get_data(as_text=True)
