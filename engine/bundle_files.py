@@ -89,10 +89,29 @@ def form_problem(schema: Any) -> tuple[Text, Text] | None:
     problem = _form_shape_problem(schema, MAX_FORM_DEPTH)
     if problem is not None:
         return problem, problem
+    reference = _reference_path(schema, "$")
+    if reference is not None:  # the form pages and the checks of a submission resolve none: a 500 at each one
+        return t("not_json_schema"), t("f_schema", path=reference, detail="a form cannot refer to other schemas")
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         return t("not_json_schema"), t("f_schema", path=exc.json_path, detail=exc.message)  # jsonschema's English
+    return None
+
+
+def _reference_path(value: Any, path: str) -> str | None:
+    """Where the schema refers to another one ($ref and its kin), if it does (the depth is checked before)."""
+    if isinstance(value, dict):
+        found = next((key for key in ("$ref", "$dynamicRef", "$recursiveRef") if key in value), None)
+        if found is not None:
+            return f"{path}.{found}"
+        items = value.items()
+    else:
+        items = enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        found = _reference_path(child, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}")
+        if found is not None:
+            return found
     return None
 
 

@@ -12,7 +12,8 @@ from engine import glossary
 from .i18n import lang, split_name
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=False)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=False,
+                          encoding="utf-8")  # always UTF-8, whatever the declaration says (as engine/versions.py)
 
 
 def localized(xml: str | bytes, language: str | None = None) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Request, request
 from flask_babel import gettext
@@ -43,6 +44,7 @@ NOT_A_DATETIME = _l("not an ISO 8601 date-time (e.g. 2026-11-23T08:00:00+07:00)"
 YEARS = _l("a date-time in the years %(first)s–%(last)s")
 TOO_LONG = _l("at most %(limit)s characters")
 NOT_ALLOWED = _l("contains characters that are not allowed here")
+NOT_UTF8 = _l("not valid text (the bytes sent are not UTF-8)")
 
 
 class BadParameter(BadRequest):
@@ -145,11 +147,27 @@ class FormRequest(Request):
         if self.mimetype == "application/x-www-form-urlencoded":  # text only, held in memory whole: kept small
             limit = self.max_content_length
             self.max_content_length = min(limit, MAX_URLENCODED_BYTES) if limit else MAX_URLENCODED_BYTES
+            _refuse_broken_text(self.get_data(cache=True))
         super()._load_form_data()
         form = self.__dict__.get("form")
         if form and any(INVISIBLE.search(value) for _, value in form.items(multi=True)):
             self.__dict__["form"] = ImmutableMultiDict(
                 [(key, INVISIBLE.sub("", value)) for key, value in form.items(multi=True)])
+
+
+def _refuse_broken_text(body: bytes) -> None:
+    """A form whose bytes are not UTF-8 (raw or %-escaped) is a 400 naming the field: Werkzeug would otherwise
+    drop the whole form (raw bytes) or keep the escapes as typed text ("%FF"). Browsers always send UTF-8."""
+    for part in body.split(b"&"):
+        key, _, value = part.partition(b"=")
+        try:
+            name = unquote_to_bytes(key.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadParameter("form", NOT_UTF8) from None
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadParameter(name[:40] or "form", NOT_UTF8) from None
 
 
 def init_app(app: Flask) -> None:

@@ -9,14 +9,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import studio
-from engine.bundle_files import MAX_FORM_BYTES
+from engine.bundle_files import MAX_FORM_BYTES, form_problem
 from engine.errors import NotFound, ValidationError
+from engine.messages import t
 from engine.models import ProcessDraft, Role
 
 from . import formrender
 from .auth import current_actor, roles_required
 from .db import db, on_failure
-from .i18n import lang
+from .i18n import error_text, lang, translate, translate_all
 from .studio import bp
 
 NEW_FORM = {"type": "object", "title": "", "properties": {}, "required": []}
@@ -49,7 +50,8 @@ def form(draft_id: int, name: str):
             errors = {"schema": problem}
         else:
             on_failure(ValidationError, lambda exc: _form_page(
-                found, name, text, dict(exc.errors) or {"schema": str(exc)}, is_new=existing is None))
+                found, name, text, translate_all(dict(exc.errors)) or {"schema": error_text(exc)},
+                is_new=existing is None))
             studio.save_form(session, current_actor().username, found, name, schema)
             flash(_("Form %(name)s saved in draft %(id)s.", name=name, id=found.id), "success")
             return redirect(url_for(".forms", draft_id=found.id))
@@ -93,8 +95,12 @@ def _preview(text: str) -> dict[str, Any]:
     bad = [key for key, prop in schema.get("properties", {}).items() if not isinstance(prop, dict)]
     if bad:
         return {"error": _("Field %(name)s is not a JSON object.", name=bad[0])}
+    unusable = form_problem(schema)  # the reason in the page's language, not Python's text for what broke
+    if unusable is not None:
+        return {"error": _("The preview cannot show this schema: %(reason)s", reason=translate(unusable[1]))}
     try:
         fields = formrender.render_fields(schema, lang=lang(), prefix="preview")
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:
-        return {"error": _("The preview cannot show this schema: %(reason)s", reason=str(exc))}
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return {"error": _("The preview cannot show this schema: %(reason)s",
+                           reason=translate(t("not_json_schema")))}
     return {"fields": fields, "title": (lang() == "en" and schema.get("x-title-en")) or schema.get("title", "")}

@@ -309,3 +309,16 @@ def test_a_parameter_out_of_bounds_is_explained_in_the_readers_language(as_user,
 def test_a_citizen_is_told_in_vietnamese_too(browser):
     page = browser.get("/track/photo/1?code=%25%25")
     assert page.status_code == 400 and "“code”: có ký tự không được phép ở đây" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body", [b"body=ok\xff", b"body=ab%FFcd", b"bo%FFdy=x"])
+def test_a_form_whose_bytes_are_not_utf8_is_a_400_naming_it_never_a_silent_drop(as_user, create_case, body):
+    """Raw bytes emptied the whole form (the note was "required"); %-escaped ones were stored as typed text."""
+    intake = as_user("intake")
+    case_id = create_case(at="screen")
+    refused = intake.post(f"/cases/{case_id}/notes", data=body, content_type="application/x-www-form-urlencoded")
+    assert refused.status_code == 400
+    assert "không phải văn bản hợp lệ (dữ liệu gửi đến không phải UTF-8)" in refused.get_data(as_text=True)
+    kept = intake.post(f"/cases/{case_id}/notes", data="body=Ghi ch%C3%BA".encode(),
+                       content_type="application/x-www-form-urlencoded")
+    assert kept.status_code == 302 and "Ghi chú" in intake.get(f"/cases/{case_id}").get_data(as_text=True)

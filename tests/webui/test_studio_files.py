@@ -152,3 +152,39 @@ def test_a_hostile_or_wrong_table_is_refused_and_nothing_is_stored(as_user, fact
                                      content_type="application/xml", headers={"Accept": "application/json"})
     assert response.status_code == status and response.json["error"]
     assert draft_bundle(factory, draft_id)["dmn"] == before
+
+
+@pytest.mark.parametrize("declared", ["UTF-16", "ISO-8859-1", "x-nonsense"])
+def test_a_diagram_declaring_another_encoding_is_read_as_the_utf8_it_is_everywhere(as_user, drive, factory,
+                                                                                     draft_id, declared):
+    """The engine reads diagrams as UTF-8 whatever they declare; the viewers' name translation did not: a 500 on
+    every diagram of the version (a case's too) or garbled Vietnamese names."""
+    owner = as_user("owner")
+    xml = ORIGINAL.replace('encoding="UTF-8"', f'encoding="{declared}"', 1)
+    assert xml != ORIGINAL
+    saved = owner.post(f"/studio/drafts/{draft_id}/diagram", data=xml.encode(), content_type="application/xml")
+    assert saved.status_code == 200 and saved.json["problems"] == []
+    assert deploy(owner, draft_id).status_code == 302
+    shown = owner.get(f"/studio/versions/{active_id(factory)}/diagram.bpmn")
+    assert shown.status_code == 200 and "Tiếp nhận phản ánh" in shown.get_data(as_text=True)
+    case_diagram = as_user("intake").get(f"/cases/{drive.report()}/diagram.bpmn")
+    assert case_diagram.status_code == 200 and "Tiếp nhận phản ánh" in case_diagram.get_data(as_text=True)
+
+
+def test_a_form_that_refers_to_another_schema_is_refused_before_any_case_meets_it(as_user, factory, draft_id):
+    """No page resolves a $ref: such a form saved and deployed, and every submission of the task was a 500."""
+    owner = as_user("owner")
+    schema = draft_bundle(factory, draft_id)["forms"]["screen"]
+    schema["properties"]["extra"] = {"$ref": "#/$defs/missing"}
+    refused = owner.post(f"/studio/drafts/{draft_id}/forms/screen", data={"schema": json.dumps(schema)})
+    assert refused.status_code == 422
+    assert "JSON Schema không hợp lệ tại $.properties.extra.$ref" in text_of(refused)
+    assert "extra" not in draft_bundle(factory, draft_id)["forms"]["screen"]["properties"]
+
+
+def test_a_form_refused_for_a_nul_character_says_why_in_the_pages_language(as_user, factory, draft_id):
+    schema = draft_bundle(factory, draft_id)["forms"]["screen"]
+    schema["title"] = "a\u0000b"
+    refused = as_user("owner").post(f"/studio/drafts/{draft_id}/forms/screen", data={"schema": json.dumps(schema)})
+    assert refused.status_code == 422
+    assert "NUL character" not in refused.get_data(as_text=True)
