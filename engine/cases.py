@@ -131,7 +131,7 @@ def permitted_task(session: Session, actor: Actor, case_id: int, task_id: str,
 def add_note(session: Session, actor: Actor, case_id: int, body: str) -> CaseNote:
     case = viewable_case(session, actor, case_id)
     check_agency_may_act(actor, case)
-    text = (body or "").strip()
+    text = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()  # a browser sends CRLF; the box counts 1
     if not text:
         raise ValidationError(t("note_empty"), {"body": t("required")})
     if len(text) > 5000:

@@ -65,7 +65,8 @@ def index():
 
 @bp.get("/<int:case_id>")
 @login_required
-def show(case_id: int):
+def show(case_id: int, note: str = "", note_error: str | None = None):
+    """The case file; after a refused note, with the typed note and why (422)."""
     found = casefile.case_file(db(), current_actor(), case_id)  # records the audit entry if the contact is shown
     timeline = [timeline_entry(found.case, event) for event in found.events]
     return render_template("cases/show.html", case=found.case, notes=found.notes, attachments=found.attachments,
@@ -73,7 +74,8 @@ def show(case_id: int):
                            mine={t.task_id for t in found.tasks if _may_work_on(t)}, documents=found.documents,
                            people=found.people, result=_result_summary(found),
                            read_only=cases.coordinator_read_only(current_actor(), found.case),
-                           read_only_text=_read_only_text())
+                           read_only_text=_read_only_text(), note=note, note_error=note_error), \
+        422 if note_error else 200
 
 
 def _read_only_text() -> str:
@@ -229,10 +231,9 @@ def _unit_options(offered: bool = False) -> dict[str, list[tuple[str, str]]]:
 @login_required
 def add_note(case_id: int):
 
-    def not_saved(error: EngineError):
+    def not_saved(error: EngineError):  # the case page again, the typed note kept under the reason
         reason = translate(next(iter(error.errors.values()), None)) or error_text(error)
-        flash(_("The note was not saved: %(reason)s", reason=reason), "danger")
-        return redirect(url_for(".show", case_id=case_id, _anchor="notes"))
+        return show(case_id, request.form.get("body", ""), _("The note was not saved: %(reason)s", reason=reason))
 
     on_failure(ValidationError, not_saved)
     case = cases.viewable_case(db(), current_actor(), case_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -315,7 +316,7 @@ def _readable(prop: dict, value: Any, lang: str, option_labels: dict[str, str]) 
     if isinstance(value, str) and value in option_labels:
         return option_labels[value]
     if isinstance(value, int | float):
-        grouped = f"{value:,}"
+        grouped = format(_plain(value), ",f")  # never "1e-05"
         return grouped.translate(str.maketrans(",.", ".,")) if lang == "vi" else grouped
     if value is None or isinstance(value, dict):
         return "" if value is None else json.dumps(value, ensure_ascii=False)
@@ -368,7 +369,12 @@ def _as_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return format(_plain(value), "f") if isinstance(value, float) else str(value)  # "0.00001", which reads back
+
+
+def _plain(number: int | float) -> Decimal:
+    """The number as written in full, without an exponent (Python writes 0.00001 as 1e-05)."""
+    return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
 
 
 def _moment(value: Any) -> datetime | None:

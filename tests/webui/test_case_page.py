@@ -58,7 +58,22 @@ def test_internal_notes(as_user, drive, level1):
     assert response.status_code == 302
     assert "Đã gọi điện cho cơ sở" in ward.get(f"/cases/{level1}").get_data(as_text=True)
     empty = ward.post(f"/cases/{level1}/notes", data={"body": "   "})
-    assert empty.status_code == 302 and "note_added" in drive.events(level1)
+    assert empty.status_code == 422 and "note_added" in drive.events(level1)
+    assert drive.events(level1).count("note_added") == 1
+
+
+def test_a_refused_note_comes_back_with_what_was_typed_and_line_breaks_count_once(as_user, drive, level1):
+    """The note box counts a line break as one character and a browser sends two (CRLF): a note the box allowed
+    was refused as too long, and every refusal lost the typed text."""
+    ward = as_user("ward")
+    typed = ("x" * 47 + "\r\n") * 104  # 4,992 characters in the box
+    assert ward.post(f"/cases/{level1}/notes", data={"body": typed}).status_code == 302
+    assert drive.events(level1).count("note_added") == 1
+    too_long = ("y" * 60 + "\r\n") * 90
+    refused = ward.post(f"/cases/{level1}/notes", data={"body": too_long})
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'id="note-error"' in html and "y" * 60 in html  # the typed note is still in the box
     assert drive.events(level1).count("note_added") == 1
     assert as_user("police").post(f"/cases/{level1}/notes", data={"body": "x"}).status_code == 403
 

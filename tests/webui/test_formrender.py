@@ -312,3 +312,17 @@ def test_a_field_is_shown_whenever_its_rule_is_not_one_the_page_can_follow():
                    "then": {"required": ["hours"]}},
                   {"if": {"properties": {"question": {"const": "x"}}}, "then": {"required": ["plain"]}}]}
     assert "data-shown-when" not in render_fields(schema)  # a length test; and "plain" is not marked
+
+
+@pytest.mark.parametrize(("typed", "stored", "vietnamese"), [("0,00001", 1e-05, "0,00001"),
+                                                            ("0,0000000001", 1e-10, "0,0000000001"),
+                                                            ("1234567,5", 1234567.5, "1.234.567,5")])
+def test_a_tiny_or_large_number_reads_back_as_written_never_in_scientific_notation(typed, stored, vietnamese):
+    """A fine of 0,00001 was shown as "1e-05", and the form filled again with it could not be sent."""
+    schema = {"type": "object", "properties": {"fine": {"type": "number", "title": "Tiền phạt"}}}
+    values, errors = parse_submission(schema, {"fine": typed})
+    assert (values, errors) == ({"fine": stored}, {})
+    again = lxml.html.fromstring("".join(str(f) for f in render_fields(schema, values, {}, lang="vi")))
+    shown = again.xpath("//input[@name='fine']/@value")[0]
+    assert "e" not in shown and parse_submission(schema, {"fine": shown}) == ({"fine": stored}, {})
+    assert [text for _label, text in summarize(schema, values, lang="vi")] == [vietnamese]
