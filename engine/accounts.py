@@ -195,7 +195,7 @@ def save_user(session: Session, by: str, *, username: str, display_name: str, ro
         errors["display_name"] = t("required")
     elif len(display_name.strip()) > MAX_DISPLAY_NAME:
         errors["display_name"] = t("too_long", limit=MAX_DISPLAY_NAME)
-    unknown = [r for r in roles if r not in set(Role)]
+    unknown = [r for r in roles if r not in set(Role) or r == Role.CITIZEN]  # citizens have no staff account
     if not roles or unknown:
         errors["roles"] = t("roles_required")
     if unit and session.get(Unit, unit) is None:

@@ -220,7 +220,7 @@ def review(session: Session, actor: Actor, run_id: int) -> ScheduledRun:
     """One review task (open or done) the actor may see."""
     run = session.get(ScheduledRun, run_id)
     if run is None or run.status not in (RunStatus.OPEN.value, RunStatus.DONE.value):
-        raise NotFound("no such report review")
+        raise NotFound(t("task_missing"))  # a review is a task of the inbox
     if Role.LEADERSHIP.value not in actor.roles:
         raise PermissionDenied("report reviews are for leadership")
     return run
@@ -231,7 +231,7 @@ def complete_review(session: Session, actor: Actor, run_id: int, data: dict[str,
     """Acknowledge the report (with an optional comment): the task leaves the inbox and the instance ends."""
     run = session.get(ScheduledRun, run_id, options=[undefer(ScheduledRun.workflow_json)])
     if run is None:
-        raise NotFound("no such report review")
+        raise NotFound(t("task_missing"))  # a review is a task of the inbox
     if not _may_review(actor, run):
         raise PermissionDenied("report reviews are for leadership")
     if run.status != RunStatus.OPEN.value or (expected_version is not None and expected_version != run.row_version):

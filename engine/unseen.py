@@ -1,13 +1,15 @@
 """Characters nobody can see on a page: control characters other than tab and the line breaks (C0, DEL, C1) and
 the Unicode direction controls (embeddings, overrides, isolates), which make the text after them display
-backwards, as "Trojan Source" did to code. Submitted form text loses them on arrival (webui/params.py); the name
-of an uploaded file keeps none of them, nor tabs and line breaks (a download's header cannot hold those)."""
+backwards, as "Trojan Source" did to code; and the zero-width space, word joiner and byte-order mark, which make a
+required field look filled in (the zero-width joiners, which emoji and some scripts need, stay). Submitted form
+text loses them on arrival (webui/params.py); the name of an uploaded file keeps none of them, nor tabs and line
+breaks (a download's header cannot hold those)."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-_UNSEEN = r"\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_UNSEEN = r"\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\u202a-\u202e\u2066-\u2069\ufeff"
 CONTROL = re.compile(rf"[\x00-\x08{_UNSEEN}]")
 INVISIBLE = re.compile(rf"[\x01-\x08{_UNSEEN}]")  # the same but NUL (refused with its own message)
 _NOT_IN_A_NAME = re.compile(rf"[\x00-\x1f{_UNSEEN}]")

@@ -305,11 +305,14 @@ def _element_names(bundle: dict[str, Any]) -> dict[str, str]:
 
 
 def _draft_file(found: ProcessDraft) -> str:
-    """The draft file the request is about (`?file=`), by default the main diagram."""
+    """The draft file the request is about (`?file=`), by default the main diagram; a file the draft does not
+    have is a 404 (a save meant for it went into the main diagram)."""
     name = request.args.get("file")
-    if name and name in found.bundle.get("bpmn", {}):
-        return name
-    return main_file(found.bundle, found.process_id)
+    if not name:
+        return main_file(found.bundle, found.process_id)
+    if name not in found.bundle.get("bpmn", {}):
+        raise NotFound(_("The draft has no diagram file %(name)s.", name=name[:100]))
+    return name
 
 
 def _body_text(filename: str) -> str:

@@ -80,6 +80,15 @@ def test_user_form_errors_are_shown_per_field_with_input_kept(as_user):
     assert 'value="Người mới"' in html
 
 
+def test_a_staff_account_cannot_be_given_the_citizens_role(as_user, factory):
+    """The form never offers it; a crafted request did create such an account."""
+    response = as_user("admin").post("/admin/users/new", data={
+        "username": "dan", "display_name": "Người dân", "roles": ["citizen"], "password": "long enough 123"})
+    assert response.status_code == 422 and 'id="err-roles"' in response.get_data(as_text=True)
+    with transaction(factory) as session:
+        assert session.scalar(select(User).where(User.username == "dan")) is None
+
+
 def test_a_too_long_name_and_a_nul_character_are_refused_with_a_message(as_user, factory):
     admin = as_user("admin")
     new = {"username": "moi", "roles": ["intake"], "password": "password-1"}

@@ -99,3 +99,9 @@ def test_an_inbox_with_only_a_report_to_review_does_not_say_nothing_is_waiting(a
     assert "Không có công việc nào đang chờ bạn." not in page
     assert "Không có công việc hồ sơ nào đang chờ bạn; báo cáo cần xem xét ở phía trên." in page
     assert "Không có công việc nào đang chờ bạn." in as_user("intake").get("/inbox/").get_data(as_text=True)
+
+
+def test_an_unknown_review_is_a_404_in_the_pages_language(as_user):
+    page = as_user("leader").get("/inbox/reviews/999999")
+    assert page.status_code == 404 and "no such report review" not in page.get_data(as_text=True)
+    assert "Công việc này không tồn tại hoặc không còn mở" in page.get_data(as_text=True)

@@ -188,3 +188,14 @@ def test_a_form_refused_for_a_nul_character_says_why_in_the_pages_language(as_us
     refused = as_user("owner").post(f"/studio/drafts/{draft_id}/forms/screen", data={"schema": json.dumps(schema)})
     assert refused.status_code == 422
     assert "NUL character" not in refused.get_data(as_text=True)
+
+
+def test_a_save_for_a_diagram_file_the_draft_does_not_have_is_a_404_not_a_change_of_the_main_one(
+        as_user, factory, draft_id):
+    owner = as_user("owner")
+    before = draft_bundle(factory, draft_id)["bpmn"]
+    saved = owner.post(f"/studio/drafts/{draft_id}/diagram?file=unknown.bpmn",
+                       data=ORIGINAL.replace("Sàng lọc / Screen", "Khác / Other").encode(),
+                       content_type="application/xml")
+    assert saved.status_code == 404
+    assert draft_bundle(factory, draft_id)["bpmn"] == before
