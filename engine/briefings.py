@@ -21,8 +21,8 @@ from .settings import LOCAL_TZ
 
 BRIEFING_TIME = time(7, 0)
 SCHEDULES = ("weekly", "quarterly")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")  # ASCII digits only (\d would take "٢٠٢٦" too)
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
 
 
 def _local(at: datetime) -> datetime:

@@ -107,7 +107,7 @@ def version_numbers(session: Session, process_id: str = versions.DEFAULT_PROCESS
 
 def parse_period(period: str | None) -> tuple[datetime, datetime]:
     try:
-        return period_bounds((period or "").strip())
+        return period_bounds((period or "").strip().upper())  # "2026-w48" as the reports take it
     except ValueError:
         raise ValidationError("the period is not valid", {
             "period": "Kỳ phải có dạng 2026-Q4 (quý) hoặc 2026-W48 (tuần ISO), năm 2000–2099 "

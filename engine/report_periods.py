@@ -17,9 +17,10 @@ from .settings import LOCAL_TZ
 KINDS = ("week", "quarter", "range")
 MIN_YEAR, MAX_YEAR = 2000, 2099
 MAX_RANGE_DAYS = 731  # two years: longer ranges are not a briefing
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+# ASCII digits only, as everywhere else in the system (\d would take "٢٠٢٦" and "２０２６" too)
+_WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
+_RANGE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})$")
 FORMAT_HELP = "2026-W48 (ISO week), 2026-Q4 (quarter) or 2026-11-01..2026-11-30 (days, both included)"
 
 

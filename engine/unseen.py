@@ -18,6 +18,10 @@ MAX_FILE_NAME = 200  # attachments.filename, task_documents.filename
 
 def file_name(uploaded: str) -> str:
     """The name a file arrived with, as pages show it and downloads offer it: its last path part (either slash),
-    without control or direction characters, at most MAX_FILE_NAME characters; "file" when nothing is left."""
+    without control or direction characters, at most MAX_FILE_NAME characters (its extension kept); "file" when
+    nothing is left."""
     name = _NOT_IN_A_NAME.sub("", Path(uploaded.replace("\\", "/")).name).strip()
-    return name[:MAX_FILE_NAME] or "file"
+    if len(name) > MAX_FILE_NAME:  # shortened in the middle: the extension says what the download is
+        suffix = Path(name).suffix[:20]
+        name = name[:MAX_FILE_NAME - len(suffix)] + suffix
+    return name or "file"

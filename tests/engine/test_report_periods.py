@@ -36,7 +36,8 @@ def test_the_current_week_and_quarter_follow_local_time():
 
 @pytest.mark.parametrize("text", ["", "2026-W54", "2025-W53", "2026-W00", "2026-Q5", "1999-Q1", "2026-11",
                                   "2026-11-30..2026-11-01", "2026-02-30..2026-03-01", "2020-01-01..2026-01-01",
-                                  "W48", "2026-W48; DROP TABLE cases"])
+                                  "W48", "2026-W48; DROP TABLE cases", "٢٠٢٦-W48", "２０２６-Q4",
+                                  "2026-11-01..２０２６-11-02"])
 def test_a_malformed_period_is_refused_naming_the_field(text):
     with pytest.raises(ValidationError) as refused:
         parse_period(text)

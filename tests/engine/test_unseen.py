@@ -20,10 +20,11 @@ def test_a_file_keeps_its_last_path_part_without_unseen_characters(sent, kept):
     assert file_name(sent) == kept
 
 
-def test_a_long_name_is_cut_to_the_column():
-    assert file_name("a" * 500 + ".pdf") == "a" * MAX_FILE_NAME
+def test_a_long_name_is_cut_to_the_column_before_its_extension():
+    assert file_name("a" * 500 + ".pdf") == "a" * (MAX_FILE_NAME - 4) + ".pdf"  # was cut to "aaa…a", no ".pdf"
 
 
 def test_form_text_keeps_tab_line_breaks_and_joiners_and_loses_the_rest():
     assert INVISIBLE.sub("", "a\tb\nc\r\nd\x01\x7f\x9f\u202e\u2067e\u200d") == "a\tb\nc\r\nde\u200d"
     assert CONTROL.search("\x00") and not INVISIBLE.search("\x00")  # NUL: refused with its own message
+

@@ -65,6 +65,9 @@ def test_the_review_in_english_for_leadership_and_inspectors(as_user, reworked):
     assert "Review of the procedure" in page and "Median wait (h)" in page
     assert 'data-passes="2"' in _row(page, "enter_result")
     assert as_user("inspector").get("/studio/review?period=2026-Q4").status_code == 200
+    assert 'data-passes="2"' in _row(leader.get("/studio/review?period=2026-w48").get_data(as_text=True),
+                                     "enter_result")  # written in lower case, as the reports take it
+    assert leader.get("/studio/review?period=٢٠٢٦-W48").status_code == 400  # ASCII digits only
 
 
 def test_two_versions_side_by_side(as_user, reworked, factory):
