@@ -11,7 +11,6 @@ reporting diagram calls these through the restricted evaluator (`engine/function
 """
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -21,8 +20,6 @@ from .settings import LOCAL_TZ
 
 BRIEFING_TIME = time(7, 0)
 SCHEDULES = ("weekly", "quarterly")
-_WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")  # ASCII digits only (\d would take "٢٠٢٦" too)
-_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
 
 
 def _local(at: datetime) -> datetime:
@@ -95,28 +92,3 @@ def period_before(schedule: str, briefing_at: datetime) -> str:
         quarter = (local.month - 1) // 3 + 1
         return f"{local.year - 1}-Q4" if quarter == 1 else f"{local.year}-Q{quarter - 1}"
     raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}; got {schedule!r}")
-
-
-def period_bounds(period: str) -> tuple[datetime, datetime]:
-    """The local start and end (exclusive) of "2026-W48" or "2026-Q4", as aware datetimes; ValueError otherwise."""
-    if match := _WEEK.match(period or ""):
-        year, week = int(match.group(1)), int(match.group(2))
-        if not 2000 <= year <= 2099:
-            raise ValueError(f"{period!r}: the year must be from 2000 to 2099")
-        try:
-            start = date.fromisocalendar(year, week, 1)
-        except ValueError:
-            raise ValueError(f"{period!r} is not an ISO week") from None
-        return _midnight(start), _midnight(start + timedelta(days=7))
-    if match := _QUARTER.match(period or ""):
-        year, quarter = int(match.group(1)), int(match.group(2))
-        if not 2000 <= year <= 2099:
-            raise ValueError(f"{period!r}: the year must be from 2000 to 2099")
-        start = date(year, 3 * (quarter - 1) + 1, 1)
-        end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-        return _midnight(start), _midnight(end)
-    raise ValueError(f"{period!r} is not a period like 2026-W48 or 2026-Q4")
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)

@@ -24,12 +24,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from . import versions
-from .briefings import period_bounds
+from . import report_periods, versions
 from .errors import NotFound, ValidationError
 from .models import Case, InboxItem, ProcessVersion
 from .models_review import ReviewCaseDay, ReviewPass
 from .review_summary import REWORK
+from .settings import LOCAL_TZ
 
 SMALL_SAMPLE = 5  # fewer waits than this: the median and p90 say little, and the page says so
 
@@ -106,12 +106,16 @@ def version_numbers(session: Session, process_id: str = versions.DEFAULT_PROCESS
 
 
 def parse_period(period: str | None) -> tuple[datetime, datetime]:
+    """A quarter or an ISO week, read as the reports read it (engine/report_periods.py); not a range of days."""
     try:
-        return period_bounds((period or "").strip().upper())  # "2026-w48" as the reports take it
-    except ValueError:
-        raise ValidationError("the period is not valid", {
-            "period": "Kỳ phải có dạng 2026-Q4 (quý) hoặc 2026-W48 (tuần ISO), năm 2000–2099 "
-                      "(a quarter like 2026-Q4 or an ISO week like 2026-W48, years 2000–2099)"}) from None
+        found = report_periods.parse_period(period)
+    except ValidationError:
+        found = None
+    if found is not None and found.kind != "range":  # local midnights: the review counts local days too
+        return found.start.astimezone(LOCAL_TZ), found.end.astimezone(LOCAL_TZ)
+    raise ValidationError("the period is not valid", {
+        "period": "Kỳ phải có dạng 2026-Q4 (quý) hoặc 2026-W48 (tuần ISO), năm 2000–2099 "
+                  "(a quarter like 2026-Q4 or an ISO week like 2026-W48, years 2000–2099)"})
 
 
 def review(session: Session, version: ProcessVersion, period: str) -> ProcedureReview:

@@ -10,6 +10,7 @@ import pytest
 from engine import procedure_review, review_summary, versions
 from engine.db import transaction
 from engine.errors import NotFound, ValidationError
+from engine.settings import LOCAL_TZ
 from tests.factories import RESULT
 
 
@@ -153,3 +154,14 @@ def test_each_version_counts_its_own_cases_even_when_their_ids_interleave(driven
     assert (second.cases, second.element("screen").passes, second.element("verify_result").passes) == (2, 1, 0)
     assert (second.element("classify").waiting_now, second.element("screen").waiting_now) == (1, 1)
     assert second.element("screening_reminder_timer").passes == 1
+
+
+def test_the_review_reads_a_period_as_the_reports_do_a_quarter_or_a_week_not_a_range():
+    from engine.procedure_review import parse_period
+
+    start, end = parse_period("2026-q4")
+    assert start.astimezone(LOCAL_TZ).isoformat() == "2026-10-01T00:00:00+07:00"
+    assert end.astimezone(LOCAL_TZ).isoformat() == "2027-01-01T00:00:00+07:00"
+    for written in ("2026-W54", "٢٠٢٦-Q4", "２０２６-W48", "2026-11-01..2026-11-30", ""):
+        with pytest.raises(ValidationError):
+            parse_period(written)
