@@ -18,6 +18,7 @@ from .actors import Actor
 from .cases import may_see_reporter
 from .deadlines import overdue_clause
 from .errors import PermissionDenied, ValidationError
+from .messages import t
 from .models import Case
 
 EXPORTED = "cases_exported"
@@ -72,9 +73,9 @@ def _contact_field(name: str):
 def export_cases(session: Session, actor: Actor, wanted: caselist.CaseFilter, fmt: str) -> CaseExport:
     """The whole list `wanted` within the actor's scope, newest first; recorded in the audit log."""
     if not caselist.may_list(actor):
-        raise PermissionDenied("your role has no case list")
+        raise PermissionDenied(t("no_case_list"))
     if fmt not in FORMATS:
-        raise ValidationError("unknown export format", {"format": "csv or xlsx"})
+        raise ValidationError(t("invalid_input"), {"format": t("export_format")})
     caselist.check_filter(wanted)
     limit = settings.of(session).export_max_rows
     query = caselist.matching_query(actor, wanted, models_search.full_text_index(session))

@@ -178,7 +178,7 @@ def photo_page(session: Session, actor: Actor, attachment_id: int) -> PhotoPage:
     """A photo of a case the actor may see, with the case's other photos (NotFound for videos)."""
     item = staff_attachment(session, actor, attachment_id)
     if item.kind != "image":
-        raise NotFound("this attachment is not a photo")
+        raise NotFound(t("not_a_photo"))
     photos = [a for a in _attachments(session, item.case_id) if a.kind == "image"]
     return PhotoPage(cases.get_case(session, item.case_id), item, photos)
 

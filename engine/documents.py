@@ -22,6 +22,7 @@ from .actors import Actor
 from .attachments import MAX_PIXELS, AttachmentStore, StoredFile, Upload
 from .clock import now
 from .errors import NotFound, ValidationError
+from .messages import t
 from .models_documents import TaskDocument
 from .unseen import file_name
 
@@ -131,6 +132,6 @@ def staff_document(session: Session, actor: Actor, document_id: int) -> TaskDocu
     """A document of a case the actor may see (NotFound / PermissionDenied otherwise)."""
     document = session.get(TaskDocument, document_id)
     if document is None:
-        raise NotFound("this document does not exist")
+        raise NotFound(t("document_missing"))
     cases.viewable_case(session, actor, document.case_id)
     return document

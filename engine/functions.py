@@ -72,57 +72,59 @@ def parse_timestamp(value: Any) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def _number(value: Any, what: str) -> float:
+def _number(value: Any, function: str, parameter: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(t("f_number", what=what, value=repr(value)))
+        raise ValueError(t("f_number", function=function, parameter=parameter, value=repr(value)))
     return value
 
 
-def _choice(value: Any, allowed: frozenset[str], what: str) -> str:
+def _choice(value: Any, allowed: frozenset[str], function: str, parameter: str) -> str:
     if value not in allowed:
-        raise ValueError(t("f_choice", what=what, allowed=", ".join(sorted(allowed)), value=repr(value)))
+        raise ValueError(t("f_choice", function=function, parameter=parameter, allowed=", ".join(sorted(allowed)),
+                           value=repr(value)))
     return value
 
 
-def _items(collection: Any, what: str) -> list[Any]:
+def _items(collection: Any, function: str, parameter: str) -> list[Any]:
     """The items of a list, or the values of a dict (a multi-instance output keyed by agency), bounded."""
     if isinstance(collection, dict):
         collection = list(collection.values())
     if not isinstance(collection, list | tuple):
-        raise ValueError(t("f_collection", what=what, kind=type(collection).__name__))
+        raise ValueError(t("f_collection", function=function, parameter=parameter, kind=type(collection).__name__))
     if len(collection) > MAX_COLLECTION:
-        raise ValueError(t("f_too_many", what=what, limit=MAX_COLLECTION))
+        raise ValueError(t("f_too_many", function=function, parameter=parameter, limit=MAX_COLLECTION))
     return list(collection)
 
 
-def _unit_code(unit: Any) -> str:
+def _unit_code(unit: Any, function: str, parameter: str = "unit") -> str:
     if not isinstance(unit, str) or not _UNIT_CODE.match(unit):
-        raise ValueError(t("f_unit_code", value=repr(unit)))
+        raise ValueError(t("f_unit_code", function=function, parameter=parameter, value=repr(unit)))
     return unit
 
 
 def keyed(items: Any) -> dict[str, Any]:
     """A list of codes as a dict keyed by the codes (the input of a multi-instance whose output is keyed too)."""
-    return {_unit_code(item): item for item in _items(items, "keyed: items")}
+    return {_unit_code(item, "keyed", "items"): item for item in _items(items, "keyed", "items")}
 
 
 def any_flagged(collection: Any, flag: Any) -> bool:
     """Whether any item (a dict) of a list or dict of findings has `flag` set to true."""
     if not isinstance(flag, str) or not flag:
         raise ValueError(t("f_flag"))
-    return any(isinstance(item, dict) and item.get(flag) is True for item in _items(collection, "any_flagged"))
+    return any(isinstance(item, dict) and item.get(flag) is True
+               for item in _items(collection, "any_flagged", "collection"))
 
 
 def agencies_where(collection: Any, field_name: Any, value: Any) -> list[str]:
     """The `agency` of every item (a dict) whose `field_name` equals `value`, in order."""
-    return [item["agency"] for item in _items(collection, "agencies_where")
+    return [item["agency"] for item in _items(collection, "agencies_where", "collection")
             if isinstance(item, dict) and item.get(field_name) == value and isinstance(item.get("agency"), str)]
 
 
 def missing(items: Any, within: Any) -> list[Any]:
     """The items of `items` that are not in `within` (e.g. chosen agencies not invited to the case)."""
-    allowed = _items(within, "missing: within")
-    return [item for item in _items(items, "missing: items") if item not in allowed]
+    allowed = _items(within, "missing", "within")
+    return [item for item in _items(items, "missing", "items") if item not in allowed]
 
 
 def build_functions(effects: Effects,
@@ -130,13 +132,13 @@ def build_functions(effects: Effects,
     """The reviewed functions, bound to one case's effect list and (for `open_tasks`) to its workflow."""
 
     def hours_after(timestamp: Any, hours: Any) -> str:
-        return (parse_timestamp(timestamp) + timedelta(hours=_number(hours, "hours"))).isoformat()
+        return (parse_timestamp(timestamp) + timedelta(hours=_number(hours, "hours_after", "hours"))).isoformat()
 
     def now() -> str:
         return clock_now().isoformat()
 
     def set_status(status: Any) -> None:
-        effects.add("set_status", _choice(status, frozenset(CaseStatus), "status"))
+        effects.add("set_status", _choice(status, frozenset(CaseStatus), "set_status", "status"))
 
     def mark_overdue() -> None:
         effects.add("mark_overdue")
@@ -145,21 +147,21 @@ def build_functions(effects: Effects,
         """Tell `role` (limited to `unit` when given; an agency coordinator always needs the agency's unit)."""
         if not isinstance(kind, str) or not kind:
             raise ValueError(t("f_notify_kind"))
-        role = _choice(role, frozenset(LANE_ROLES), "role")
-        if unit is not None and (not isinstance(unit, str) or not _UNIT_CODE.match(unit)):
-            raise ValueError(t("f_unit_code", value=repr(unit)))
+        role = _choice(role, frozenset(LANE_ROLES), "notify", "role")
+        if unit is not None:
+            _unit_code(unit, "notify")
         if role == "coordinator" and unit is None:
             raise ValueError(t("f_notify_agency"))
         effects.add("notify", kind, role, unit)
 
     def notify_each(kind: Any, role: Any, units: Any) -> None:
         """`notify` each unit of a list (e.g. every agency taking part in a joint inspection)."""
-        for unit in _items(units, "notify_each: units"):
+        for unit in _items(units, "notify_each", "units"):
             notify(kind, role, unit)
 
     def invite_agency(unit: Any) -> None:
         """Invite a further agency to the case: its coordinators see the case from now on."""
-        effects.add("invite_agency", _unit_code(unit))
+        effects.add("invite_agency", _unit_code(unit, "invite_agency"))
 
     def open_tasks() -> list[str]:
         """Element ids of the case's open user tasks (e.g. to remind whoever holds the case now)."""
@@ -177,14 +179,14 @@ def build_functions(effects: Effects,
 
     def reassign_unit(unit: Any) -> None:
         if not isinstance(unit, str) or not unit:
-            raise ValueError(t("f_unit_code", value=repr(unit)))
+            raise ValueError(t("f_unit_code", function="reassign_unit", parameter="unit", value=repr(unit)))
         effects.add("reassign_unit", unit)
 
     def publish_result() -> None:
         effects.add("publish_result")
 
     def close_case(outcome: Any) -> None:
-        effects.add("close_case", _choice(outcome, CLOSE_OUTCOMES, "outcome"))
+        effects.add("close_case", _choice(outcome, CLOSE_OUTCOMES, "close_case", "outcome"))
 
     def next_weekly_briefing(after: Any) -> str:
         """Monday 07:00 (Ho Chi Minh City) after `after`: when the weekly report is reviewed."""
@@ -196,7 +198,7 @@ def build_functions(effects: Effects,
 
     def report_period(schedule: Any, briefing_at: Any) -> str:
         """The week ("2026-W48") or quarter ("2026-Q4") that a briefing at `briefing_at` reviews."""
-        return briefings.period_before(_choice(schedule, frozenset(briefings.SCHEDULES), "schedule"),
+        return briefings.period_before(_choice(schedule, frozenset(briefings.SCHEDULES), "report_period", "schedule"),
                                        parse_timestamp(briefing_at))
 
     return {f.__name__: f for f in (hours_after, now, set_status, mark_overdue, notify, notify_each, open_tasks,

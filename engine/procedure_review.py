@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from . import report_periods, versions
 from .errors import NotFound, ValidationError
+from .messages import t
 from .models import Case, InboxItem, ProcessVersion
 from .models_review import ReviewCaseDay, ReviewPass
 from .review_summary import REWORK
@@ -96,7 +97,7 @@ def version_by_number(session: Session, number: int, process_id: str = versions.
     found = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
                                                         ProcessVersion.number == number))
     if found is None:
-        raise NotFound(f"{process_id} has no version {number}")
+        raise NotFound(t("version_missing", version=number))
     return found
 
 
@@ -113,9 +114,7 @@ def parse_period(period: str | None) -> tuple[datetime, datetime]:
         found = None
     if found is not None and found.kind != "range":  # local midnights: the review counts local days too
         return found.start.astimezone(LOCAL_TZ), found.end.astimezone(LOCAL_TZ)
-    raise ValidationError("the period is not valid", {
-        "period": "Kỳ phải có dạng 2026-Q4 (quý) hoặc 2026-W48 (tuần ISO), năm 2000–2099 "
-                  "(a quarter like 2026-Q4 or an ISO week like 2026-W48, years 2000–2099)"})
+    raise ValidationError(t("invalid_input"), {"period": t("period_format")})
 
 
 def review(session: Session, version: ProcessVersion, period: str) -> ProcedureReview:

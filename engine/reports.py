@@ -34,6 +34,7 @@ from .caselist import ROW_COLUMNS, CasePage, CaseRow, json_list_has, scope_claus
 from .clock import now
 from .deadlines import FINISHED_STATUSES, HANDLING_STATUSES, near_deadline_clause, overdue_clause
 from .errors import PermissionDenied, ValidationError
+from .messages import t
 from .models import Case, CaseEvent, CaseStatus, Role, User
 from .models_report import AgencyAnswer
 from .report_periods import Period
@@ -66,15 +67,15 @@ class ReportFilter:
     def check(self) -> None:
         errors = {}
         if self.level is not None and self.level not in (1, 2, 3):
-            errors["level"] = "1, 2 or 3"
+            errors["level"] = t("level_1_2_3")
         if self.rating is not None and self.rating not in range(1, 6):
-            errors["rating"] = "1 to 5"
+            errors["rating"] = t("rating_1_5")
         for name in ("ward", "category", "unit", "source", "agency"):
             value = getattr(self, name)
             if value is not None and (len(value) > 60 or not value.isprintable()):
-                errors[name] = "at most 60 printable characters"
+                errors[name] = t("filter_text")
         if errors:
-            raise ValidationError("these report filters are not valid", errors)
+            raise ValidationError(t("invalid_input"), errors)
 
 
 EVERYTHING = ReportFilter()
@@ -152,7 +153,7 @@ def may_report(actor: Actor) -> bool:
 
 def check_access(actor: Actor, wanted: ReportFilter) -> None:
     if not may_report(actor):
-        raise PermissionDenied("reports are for leadership, intake and inspectors")
+        raise PermissionDenied(t("reports_roles_only"))
     wanted.check()
 
 
@@ -231,7 +232,7 @@ def metric_clause(metric: str, period: Period, at: datetime, wanted: ReportFilte
         if wanted.rating is not None:
             conditions.append(_rating_value() == wanted.rating)
         return _event_cases(period, *conditions)
-    raise ValidationError(f"unknown report figure {metric!r}", {"metric": f"one of {', '.join(METRICS)}"})
+    raise ValidationError(t("invalid_input"), {"metric": t("unknown_figure")})
 
 
 DEADLINE_METRICS = ("on_time", "late", "pending")

@@ -222,7 +222,7 @@ def review(session: Session, actor: Actor, run_id: int) -> ScheduledRun:
     if run is None or run.status not in (RunStatus.OPEN.value, RunStatus.DONE.value):
         raise NotFound(t("task_missing"))  # a review is a task of the inbox
     if Role.LEADERSHIP.value not in actor.roles:
-        raise PermissionDenied("report reviews are for leadership")
+        raise PermissionDenied(t("reviews_leadership_only"))
     return run
 
 
@@ -233,19 +233,21 @@ def complete_review(session: Session, actor: Actor, run_id: int, data: dict[str,
     if run is None:
         raise NotFound(t("task_missing"))  # a review is a task of the inbox
     if not _may_review(actor, run):
-        raise PermissionDenied("report reviews are for leadership")
-    if run.status != RunStatus.OPEN.value or (expected_version is not None and expected_version != run.row_version):
-        raise Conflict("this report was already reviewed or has changed; reload to see it")
+        raise PermissionDenied(t("reviews_leadership_only"))
+    if run.status != RunStatus.OPEN.value:
+        raise Conflict(t("review_done"))
+    if expected_version is not None and expected_version != run.row_version:
+        raise Conflict(t("review_changed"))
     values = {name: value.strip() if isinstance(value, str) else value for name, value in data.items()
               if value not in (None, "")}
     wf, effects = _load(run)
     task = workflows.find_task(wf, run.task_id or "")
     if task is None:
-        raise Conflict("this report was already reviewed; reload to see it")
+        raise Conflict(t("review_done"))
     schema = versions.version_form(run.process_version, workflows.describe(task).form)
     errors = validate_form_data(schema, values) if schema else {}
     if errors:
-        raise ValidationError("the review is not complete", errors)
+        raise ValidationError(t("invalid_input"), errors)
     run_step(lambda: workflows.complete(wf, task, {**values, "reviewed_by": actor.username}))
     _refuse_case_effects(effects)
     comment = values.get("review_comment")

@@ -59,7 +59,10 @@ def complete(run_id: int):
         fresh = scheduled.review(db(), actor, run_id)
         if isinstance(error, ValidationError):
             return _page(fresh, values, error.form_errors(), 422)
-        flash(_("Not saved: this report was already reviewed."), "warning")
+        if scheduled.review_form(db(), fresh) is not None:  # still open: it changed after the page was opened
+            flash(_("Not saved: this report changed since you opened it. Check it and submit again."), "warning")
+        else:
+            flash(_("Not saved: this report was already reviewed."), "warning")
         return _page(fresh, values, {}, 409)
 
     on_failure((ValidationError, Conflict), not_saved)

@@ -57,6 +57,7 @@ def test_the_extraction_finds_the_sources():
     assert ("Sign in", None) in found  # a template string
     assert ("Report received", None) in found  # a lazy_gettext (_l) string in labels.py
     assert ("Must be at most %(limit)s", None) in found  # an engine message (engine/messages.py)
+    assert ("no diagram in the bundle", None) in found  # a message about diagrams (engine/diagram_messages.py)
     assert ("Wrong user name or password.", None) in found  # a gettext (_) string in auth.py
 
 
@@ -261,3 +262,23 @@ def test_a_name_the_owner_wrote_in_both_languages_is_shown_in_the_pages_language
         session["lang"] = language
         text = str(translate(problem))
     assert shown in text and hidden not in text, text
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("vi", "set_status: tham số status phải là một trong các giá trị"),
+    ("en", "set_status: status must be one of"),
+])
+def test_a_function_refusing_its_argument_names_the_function_and_calls_the_name_a_parameter(app, language, expected):
+    from flask import session
+
+    from engine.budget import ExpressionError
+    from engine.expressions import evaluate
+    from engine.functions import Effects, build_functions
+    from webui.i18n import translate
+
+    with pytest.raises(ExpressionError) as caught:
+        evaluate("set_status('lost')", {}, build_functions(Effects()))
+    with app.test_request_context("/"):
+        session["lang"] = language
+        text = str(translate(caught.value.message))
+    assert text.startswith(expected), text

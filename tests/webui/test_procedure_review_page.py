@@ -96,3 +96,8 @@ def test_bad_parameters_get_a_clear_message_and_the_form(as_user, query, status,
     page = response.get_data(as_text=True)
     assert response.status_code == status
     assert message in page and 'id="review-filters"' in page
+
+
+def test_the_diagram_of_a_version_that_does_not_exist_is_a_404_in_the_pages_language(as_user):
+    response = as_user("owner").get("/studio/review/diagram/99.bpmn")
+    assert response.status_code == 404 and "Không có phiên bản quy trình 99" in response.get_data(as_text=True)

@@ -53,6 +53,19 @@ def test_the_review_page_in_english_and_completing_it(as_user, weekly_review):
     assert "Reviewed by" in leader.get(f"/inbox/reviews/{weekly_review}").get_data(as_text=True)
 
 
+def test_a_review_sent_from_a_page_older_than_the_review_says_it_changed_not_that_it_was_reviewed(
+        as_user, factory, weekly_review):
+    with transaction(factory) as session:
+        version = session.get(ScheduledRun, weekly_review).row_version
+    leader = as_user("leader")
+    stale = leader.post(f"/inbox/reviews/{weekly_review}", data={"acknowledged": "true", "review_comment": "Đã xem",
+                                                                "row_version": version + 1})
+    assert stale.status_code == 409
+    body = stale.get_data(as_text=True)
+    assert "Chưa lưu: báo cáo này đã thay đổi" in body and "Đã xem" in body  # the input is kept
+    assert f"/inbox/reviews/{weekly_review}" in leader.get("/inbox/").get_data(as_text=True)  # still open
+
+
 def test_the_review_page_is_vietnamese_by_default(as_user, weekly_review):
     page = as_user("leader").get(f"/inbox/reviews/{weekly_review}").get_data(as_text=True)
     assert "Kỳ báo cáo" in page and "Đã xem xét báo cáo" in page and "Ý kiến chỉ đạo" in page  # the version's form
