@@ -152,19 +152,17 @@ def task(case_id: int, task_id: str):
         return _task_form(page, schema, _prefilled(case, schema), {}, 200)
     values, errors = formrender.parse_submission(schema, request.form)
     if errors:
-        if case_media.chosen_documents():
-            errors["documents"] = _("Nothing was saved: please choose the documents again.")
+        errors.update(_documents_not_saved(schema))
         return _task_form(casefile.task_page(session, actor, case_id, task_id), schema, values, errors, 422)
 
     def not_saved(error: EngineError):
         """Nothing of the submission was saved: the form again with the input, on the case as it is now."""
-        if isinstance(error, documents.DocumentRejected):
+        if isinstance(error, documents.DocumentRejected):  # a form without a file field shows it at the top
+            field = "documents" if documents.accepts_documents(schema) else ""
             return _task_form(casefile.task_page(db(), actor, case_id, task_id), schema, values,
-                              {"documents": case_media.rejection_text(error)}, 422)
+                              {field: case_media.rejection_text(error)}, 422)
         if isinstance(error, ValidationError):
-            problems = error.form_errors()
-            if case_media.chosen_documents():
-                problems["documents"] = _("Nothing was saved: please choose the documents again.")
+            problems = {**error.form_errors(), **_documents_not_saved(schema)}
             return _task_form(casefile.task_page(db(), actor, case_id, task_id), schema, values, problems, 422)
         fresh = casefile.fresh_task_page(db(), actor, case_id, task_id)  # Conflict if the task is gone
         flash(_("Not saved: %(reason)s. Your input is shown below; check the case and submit again.",
@@ -173,13 +171,23 @@ def task(case_id: int, task_id: str):
 
     # NotFound here: the task was open a moment ago, so someone completed it in between
     on_failure((ValidationError, Conflict, NotFound), not_saved)
-    if documents.accepts_documents(schema):
+    if documents.accepts_documents(schema) or case_media.chosen_documents():  # files for a form without: refused
         case_media.attach_documents(case_id, task_id)  # before completing: the task must still be open
     cases.complete_task(session, actor, case_id, task_id, values,
                         expected_version=params.int_arg(request.form, "row_version", None))  # absent: unchecked
     flash(_("Done: “%(task)s” for case %(code)s is complete.", task=local_name(page.item.title), code=case.code),
           "success")
     return redirect(url_for("inbox.index"))
+
+
+def _documents_not_saved(schema: dict) -> dict[str, str]:
+    """What a refused submission says of the files it carried: choose them again, or (a crafted request to a form
+    without a file field) that the task takes none, at the top of the form."""
+    if not case_media.chosen_documents():
+        return {}
+    if documents.accepts_documents(schema):
+        return {"documents": _("Nothing was saved: please choose the documents again.")}
+    return {"": _("This task takes no documents.")}
 
 
 def _task_form(page: casefile.TaskPage, schema: dict, values: dict, errors: dict, status: int,

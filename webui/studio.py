@@ -237,7 +237,7 @@ def confirm_deploy(draft_id: int):
 def deploy(draft_id: int):
     session = db()
     found = studio.get_draft(session, draft_id)
-    note = (request.form.get("note") or "").strip()[:500] or None
+    note = params.text_arg(request.form, "note", max_length=500) or None  # longer: refused, never cut
     confirmed = (request.form.get("confirm") or "").strip()[:64]
     if not confirmed:  # nothing is deployed before the owner has seen the confirmation
         return redirect(url_for(".confirm_deploy", draft_id=found.id, note=note), 303)

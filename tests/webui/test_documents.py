@@ -197,3 +197,24 @@ def test_a_document_part_whose_header_a_client_broke_is_refused_never_dropped(ap
     assert 'id="f-documents-error"' in html and "Một tệp gửi đến bị hỏng" in html
     assert drive.task_names(at_result) == ["enter_result"]
     assert documents_of(factory, at_result) == [] and stored_documents(app) == []
+
+
+def test_files_sent_to_a_task_that_takes_no_documents_are_refused_never_dropped(app, as_user, drive, factory,
+                                                                               create_case):
+    """The form offers no file field, but a crafted request sends one: the task stays open and says why."""
+    case_id = create_case(level=1)  # at start_handling: its form takes no documents
+    item = drive.task(case_id, "start_handling")
+    for plan in ("Kiểm tra cơ sở vào sáng mai", ""):  # a complete form, and one refused for its own fields too
+        response = as_user("ward").post(f"/cases/{case_id}/tasks/{item.task_id}",
+                                        content_type="multipart/form-data",
+                                        data={"row_version": drive.case(case_id).row_version, "handling_plan": plan,
+                                              "documents": [(io.BytesIO(PDF), "bien-ban.pdf")]})
+        assert response.status_code == 422
+        assert "Bước này không nhận tài liệu đính kèm." in response.get_data(as_text=True)
+    assert drive.task_names(case_id) == ["start_handling"]
+    assert documents_of(factory, case_id) == [] and stored_documents(app) == []
+
+
+def test_a_document_that_does_not_exist_is_a_404_in_the_pages_language(as_user):
+    response = as_user("ward").get("/cases/documents/999999")
+    assert response.status_code == 404 and "Tài liệu này không tồn tại" in response.get_data(as_text=True)

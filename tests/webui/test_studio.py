@@ -291,6 +291,17 @@ def test_a_deploy_without_the_confirmation_leads_to_it(as_user, factory, draft_i
         assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
 
 
+def test_a_deploy_note_over_500_characters_is_refused_never_cut(as_user, factory, draft_id):
+    owner = as_user("owner")
+    save_xml(owner, draft_id, ORIGINAL.replace(SCREENING_4H, SCREENING_3H))
+    _page, confirm = confirmation(owner, draft_id)
+    response = owner.post(f"/studio/drafts/{draft_id}/deploy", data={"note": "x" * 501, "confirm": confirm})
+    assert response.status_code == 400 and "500" in text_of(response)
+    with transaction(factory) as session:
+        assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1  # nothing deployed
+    assert deploy(owner, draft_id, "x" * 500).status_code == 302
+
+
 def test_the_confirmation_of_a_draft_with_problems_counts_them_and_offers_no_deploy(as_user, draft_id):
     owner = as_user("owner")
     save_xml(owner, draft_id, ORIGINAL.replace(">level == 3<", ">__import__('os')<"))
